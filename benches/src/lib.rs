@@ -1,0 +1,1 @@
+//! wxpay-benches: criterion benches live in benches/.

@@ -1,0 +1,229 @@
+//! Signing: merchant requests ([`Signer`]) and, for emulators, WeChat Pay's own responses and
+//! callbacks ([`PlatformSigner`]).
+
+use std::fmt;
+
+use base64::Engine as _;
+use ring::rand::SystemRandom;
+
+use crate::authorization::Authorization;
+use crate::clock::{Clock, SystemClock};
+use crate::{PrivateKey, message, nonce};
+
+/// Why a message could not be signed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SignError {
+    /// The operating system's random source failed (needed for nonces and RSA blinding).
+    #[error("system random source unavailable")]
+    Random,
+    /// An explicit nonce breaks the rules of [`nonce::is_valid`](crate::nonce_is_valid).
+    #[error("nonce {0:?} must be non-empty printable ASCII without '\"' or ','")]
+    Nonce(String),
+    /// The method is not an upper-case HTTP method token.
+    #[error("HTTP method {0:?} must be upper-case letters, e.g. POST")]
+    Method(String),
+    /// The URL is not a path (plus optional query) starting with `/`.
+    #[error("URL {0:?} must be the path and query as sent, starting with '/'")]
+    Url(String),
+}
+
+/// Signs merchant requests: builds the `Authorization` header value.
+///
+/// The private key is parsed once, when the signer is made; signing is then one RSA
+/// operation plus a few string copies.
+///
+/// ```
+/// use wxpay_signing::{PrivateKey, Signer};
+/// let key = PrivateKey::from_pem_file("tests/data/keys/merchant_key.pem")?;
+/// let signer = Signer::new("1900000001", "5157F09EFDC096DE15EBE81A47057A7232F1B8E1", key);
+/// let auth = signer.authorization("POST", "/v3/marketing/partner/product-coupon/users/o1/coupons", b"{}")?;
+/// assert!(auth.to_string().starts_with("WECHATPAY2-SHA256-RSA2048 mchid=\"1900000001\""));
+/// assert_eq!(auth.nonce_str.len(), 32);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone)]
+pub struct Signer {
+    mchid: String,
+    serial_no: String,
+    key: PrivateKey,
+    rng: SystemRandom,
+    clock: std::sync::Arc<dyn Clock>,
+}
+
+impl fmt::Debug for Signer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Signer")
+            .field("mchid", &self.mchid)
+            .field("serial_no", &self.serial_no)
+            .field("key", &self.key)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Signer {
+    /// A signer for merchant `mchid` whose API certificate has serial `serial_no`.
+    pub fn new(mchid: impl Into<String>, serial_no: impl Into<String>, key: PrivateKey) -> Self {
+        Self {
+            mchid: mchid.into(),
+            serial_no: serial_no.into(),
+            key,
+            rng: SystemRandom::new(),
+            clock: std::sync::Arc::new(SystemClock),
+        }
+    }
+
+    /// Uses `clock` for the timestamps of [`Signer::authorization`].
+    pub fn with_clock(mut self, clock: std::sync::Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The merchant id.
+    pub fn mchid(&self) -> &str {
+        &self.mchid
+    }
+
+    /// The merchant certificate serial.
+    pub fn serial_no(&self) -> &str {
+        &self.serial_no
+    }
+
+    /// Signs with the current time and a fresh 32-character nonce.
+    pub fn authorization(&self, method: &str, url: &str, body: &[u8]) -> Result<Authorization, SignError> {
+        let nonce = nonce::generate(&self.rng)?;
+        let timestamp = self.clock.now_unix().to_string();
+        self.sign_parts(method, url, body, timestamp, nonce)
+    }
+
+    /// Signs with an explicit timestamp and nonce: deterministic, for tests and for
+    /// reproducing a signature someone else computed.
+    ///
+    /// ```
+    /// # use wxpay_signing::{PrivateKey, Signer};
+    /// # let signer = Signer::new("1900000001", "5157F09EFDC096DE15EBE81A47057A7232F1B8E1", PrivateKey::from_pem_file("tests/data/keys/merchant_key.pem")?);
+    /// let a = signer.authorization_at("GET", "/v3/x", b"", 1764381600, "abc")?;
+    /// let b = signer.authorization_at("GET", "/v3/x", b"", 1764381600, "abc")?;
+    /// assert_eq!(a, b); // RSA PKCS#1 v1.5 is deterministic
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn authorization_at(
+        &self,
+        method: &str,
+        url: &str,
+        body: &[u8],
+        timestamp: i64,
+        nonce: &str,
+    ) -> Result<Authorization, SignError> {
+        if !nonce::is_valid(nonce) {
+            return Err(SignError::Nonce(nonce.to_owned()));
+        }
+        self.sign_parts(method, url, body, timestamp.to_string(), nonce.to_owned())
+    }
+
+    fn sign_parts(
+        &self,
+        method: &str,
+        url: &str,
+        body: &[u8],
+        timestamp: String,
+        nonce: String,
+    ) -> Result<Authorization, SignError> {
+        if method.is_empty() || !method.bytes().all(|b| b.is_ascii_uppercase()) {
+            return Err(SignError::Method(method.to_owned()));
+        }
+        if !url.starts_with('/') || url.bytes().any(|b| b.is_ascii_control() || b == b' ') {
+            return Err(SignError::Url(url.to_owned()));
+        }
+        let message = message::request(method, url, &timestamp, &nonce, body);
+        Ok(Authorization {
+            mchid: self.mchid.clone(),
+            nonce_str: nonce,
+            signature: encode(&self.key.sign(&message)?),
+            timestamp,
+            serial_no: self.serial_no.clone(),
+        })
+    }
+}
+
+/// The `Wechatpay-*` headers of a signed response or callback.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedHeaders {
+    /// `Wechatpay-Timestamp`.
+    pub timestamp: String,
+    /// `Wechatpay-Nonce`.
+    pub nonce: String,
+    /// `Wechatpay-Signature`.
+    pub signature: String,
+    /// `Wechatpay-Serial`: the public key id or certificate serial to verify with.
+    pub serial: String,
+}
+
+/// Signs responses and callbacks the way WeChat Pay does, with a platform key. This is what
+/// an emulator (or a test) needs; merchants only ever verify.
+///
+/// ```
+/// use wxpay_signing::{KeyStore, PlatformSigner, PrivateKey, Verifier};
+/// let key = PrivateKey::from_pem_file("tests/data/keys/platform_key.pem")?;
+/// let signer = PlatformSigner::new("PUB_KEY_ID_01", key.clone());
+/// let headers = signer.sign(b"{}")?;
+/// let verifier = Verifier::new(KeyStore::new().with_public_key("PUB_KEY_ID_01", key.public_key()));
+/// verifier.verify(&headers.as_headers(), b"{}")?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone)]
+pub struct PlatformSigner {
+    serial: String,
+    key: PrivateKey,
+    rng: SystemRandom,
+}
+
+impl fmt::Debug for PlatformSigner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PlatformSigner")
+            .field("serial", &self.serial)
+            .field("key", &self.key)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PlatformSigner {
+    /// A signer whose signatures name `serial` (a `PUB_KEY_ID_…` or a certificate serial).
+    pub fn new(serial: impl Into<String>, key: PrivateKey) -> Self {
+        Self {
+            serial: serial.into(),
+            key,
+            rng: SystemRandom::new(),
+        }
+    }
+
+    /// The serial written into `Wechatpay-Serial`.
+    pub fn serial(&self) -> &str {
+        &self.serial
+    }
+
+    /// Signs `body` now, with a fresh nonce.
+    pub fn sign(&self, body: &[u8]) -> Result<SignedHeaders, SignError> {
+        let nonce = nonce::generate(&self.rng)?;
+        self.sign_at(body, SystemClock.now_unix(), &nonce)
+    }
+
+    /// Signs `body` with an explicit timestamp and nonce.
+    pub fn sign_at(&self, body: &[u8], timestamp: i64, nonce: &str) -> Result<SignedHeaders, SignError> {
+        if !nonce::is_valid(nonce) {
+            return Err(SignError::Nonce(nonce.to_owned()));
+        }
+        let timestamp = timestamp.to_string();
+        let signature = encode(&self.key.sign(&message::response(&timestamp, nonce, body))?);
+        Ok(SignedHeaders {
+            timestamp,
+            nonce: nonce.to_owned(),
+            signature,
+            serial: self.serial.clone(),
+        })
+    }
+}
+
+fn encode(signature: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(signature)
+}
