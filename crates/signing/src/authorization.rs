@@ -76,22 +76,26 @@ impl Authorization {
             .ok_or(AuthorizationError::Scheme)?;
         let mut values: [Option<&str>; 5] = [None; 5];
         for part in rest.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-            let (key, value) = part.split_once('=').ok_or_else(|| AuthorizationError::Malformed {
-                part: part.chars().take(64).collect(),
-            })?;
+            let (key, value) =
+                part.split_once('=')
+                    .ok_or_else(|| AuthorizationError::Malformed {
+                        part: part.chars().take(64).collect(),
+                    })?;
             let value = value.trim();
             let value = match value.strip_prefix('"') {
-                Some(inner) => inner.strip_suffix('"').ok_or_else(|| {
-                    AuthorizationError::Malformed {
-                        part: part.chars().take(64).collect(),
-                    }
-                })?,
+                Some(inner) => {
+                    inner
+                        .strip_suffix('"')
+                        .ok_or_else(|| AuthorizationError::Malformed {
+                            part: part.chars().take(64).collect(),
+                        })?
+                }
                 None => value,
             };
-            if let Some(i) = FIELDS.iter().position(|f| *f == key.trim()) {
-                if values[i].replace(value).is_some() {
-                    return Err(AuthorizationError::Duplicate(FIELDS[i]));
-                }
+            if let Some(i) = FIELDS.iter().position(|f| *f == key.trim())
+                && values[i].replace(value).is_some()
+            {
+                return Err(AuthorizationError::Duplicate(FIELDS[i]));
             }
         }
         let mut take = |i: usize| match values[i].take() {
@@ -146,7 +150,10 @@ mod tests {
 
     #[test]
     fn reports_what_is_wrong() {
-        assert_eq!(Authorization::parse("Bearer x"), Err(AuthorizationError::Scheme));
+        assert_eq!(
+            Authorization::parse("Bearer x"),
+            Err(AuthorizationError::Scheme)
+        );
         assert_eq!(
             Authorization::parse("WECHATPAY2-SHA256-RSA2048mchid=\"1\""),
             Err(AuthorizationError::Scheme)

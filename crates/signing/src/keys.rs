@@ -56,7 +56,9 @@ pub enum KeyError {
         expected: &'static str,
     },
     /// The key is not an RSA key (an EC or Ed25519 key, for example).
-    #[error("not an RSA key: algorithm {algorithm}; WeChat Pay APIv3 needs RSA (WECHATPAY2-SHA256-RSA2048)")]
+    #[error(
+        "not an RSA key: algorithm {algorithm}; WeChat Pay APIv3 needs RSA (WECHATPAY2-SHA256-RSA2048)"
+    )]
     NotRsa {
         /// The algorithm identifier found in the key.
         algorithm: String,
@@ -130,8 +132,8 @@ impl PrivateKey {
         let parsed = pkcs1::RsaPrivateKeyRef::from_der(&pkcs1)
             .map_err(|e| KeyError::malformed("PKCS#1 RSA private key", e))?;
         check_size(parsed.modulus.as_bytes())?;
-        let pair = RsaKeyPair::from_der(&pkcs1)
-            .map_err(|e| KeyError::malformed("RSA private key", e))?;
+        let pair =
+            RsaKeyPair::from_der(&pkcs1).map_err(|e| KeyError::malformed("RSA private key", e))?;
         Ok(Self {
             pair: Arc::new(pair),
             rng: SystemRandom::new(),
@@ -225,7 +227,10 @@ impl PublicKey {
             });
         }
         let key = info.subject_public_key.as_bytes().ok_or_else(|| {
-            KeyError::malformed("SubjectPublicKeyInfo", "public key BIT STRING has unused bits")
+            KeyError::malformed(
+                "SubjectPublicKeyInfo",
+                "public key BIT STRING has unused bits",
+            )
         })?;
         Self::from_pkcs1_der(key.to_vec())
     }
@@ -438,10 +443,19 @@ mod tests {
 
     #[test]
     fn size_counts_significant_bits() {
-        assert!(matches!(check_size(&[0x01; 128]), Err(KeyError::TooSmall { bits: 1017 })));
+        assert!(matches!(
+            check_size(&[0x01; 128]),
+            Err(KeyError::TooSmall { bits: 1017 })
+        ));
         assert_eq!(check_size(&[0xff; 256]).ok(), Some(2048));
-        assert_eq!(check_size(&[[0u8].as_slice(), &[0x80; 256]].concat()).ok(), Some(2048));
-        assert!(matches!(check_size(&[]), Err(KeyError::TooSmall { bits: 0 })));
+        assert_eq!(
+            check_size(&[[0u8].as_slice(), &[0x80; 256]].concat()).ok(),
+            Some(2048)
+        );
+        assert!(matches!(
+            check_size(&[]),
+            Err(KeyError::TooSmall { bits: 0 })
+        ));
     }
 
     #[test]

@@ -37,6 +37,8 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+#![warn(clippy::unwrap_used, clippy::expect_used)]
+
 pub mod authorization;
 pub mod clock;
 pub mod keys;
@@ -50,6 +52,6 @@ pub use keys::{Certificate, KeyError, PrivateKey, PublicKey};
 pub use nonce::{NONCE_LEN, is_valid as nonce_is_valid};
 pub use signer::{PlatformSigner, SignError, SignedHeaders, Signer};
 pub use verifier::{
-    DEFAULT_MAX_SKEW_SECS, KeyStore, ResponseHeaders, SIGNTEST_PREFIX, VerifyError, Verifier,
+    DEFAULT_MAX_SKEW_SECS, KeyStore, ResponseHeaders, SIGNTEST_PREFIX, Verifier, VerifyError,
     header, verify_request,
 };

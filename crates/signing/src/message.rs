@@ -11,7 +11,13 @@
 /// assert_eq!(m, b"GET\n/v3/certificates\n1554208460\n593BEC0C930BF1AFEB40B4A08C8FB242\n\n");
 /// ```
 pub fn request(method: &str, url: &str, timestamp: &str, nonce: &str, body: &[u8]) -> Vec<u8> {
-    join(&[method.as_bytes(), url.as_bytes(), timestamp.as_bytes(), nonce.as_bytes(), body])
+    join(&[
+        method.as_bytes(),
+        url.as_bytes(),
+        timestamp.as_bytes(),
+        nonce.as_bytes(),
+        body,
+    ])
 }
 
 /// Builds the response (or callback) message.

@@ -90,7 +90,12 @@ impl Signer {
     }
 
     /// Signs with the current time and a fresh 32-character nonce.
-    pub fn authorization(&self, method: &str, url: &str, body: &[u8]) -> Result<Authorization, SignError> {
+    pub fn authorization(
+        &self,
+        method: &str,
+        url: &str,
+        body: &[u8],
+    ) -> Result<Authorization, SignError> {
         let nonce = nonce::generate(&self.rng)?;
         let timestamp = self.clock.now_unix().to_string();
         self.sign_parts(method, url, body, timestamp, nonce)
@@ -209,7 +214,12 @@ impl PlatformSigner {
     }
 
     /// Signs `body` with an explicit timestamp and nonce.
-    pub fn sign_at(&self, body: &[u8], timestamp: i64, nonce: &str) -> Result<SignedHeaders, SignError> {
+    pub fn sign_at(
+        &self,
+        body: &[u8],
+        timestamp: i64,
+        nonce: &str,
+    ) -> Result<SignedHeaders, SignError> {
         if !nonce::is_valid(nonce) {
             return Err(SignError::Nonce(nonce.to_owned()));
         }

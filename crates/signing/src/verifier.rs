@@ -45,16 +45,22 @@ pub enum VerifyError {
     #[error("unsupported signature type {0:?}, expected {SCHEME}")]
     SignatureType(String),
     /// The signature is a WeChat Pay `WECHATPAY/SIGNTEST/` probe; it is meant to fail.
-    #[error("signature probe (Wechatpay-Signature starts with {SIGNTEST_PREFIX}): not a real answer")]
+    #[error(
+        "signature probe (Wechatpay-Signature starts with {SIGNTEST_PREFIX}): not a real answer"
+    )]
     SignTestProbe,
     /// No key with this serial / public key id is configured.
-    #[error("unknown Wechatpay-Serial {0:?}: no WeChat Pay public key or platform certificate with this id is configured")]
+    #[error(
+        "unknown Wechatpay-Serial {0:?}: no WeChat Pay public key or platform certificate with this id is configured"
+    )]
     UnknownSerial(String),
     /// The timestamp is not Unix seconds.
     #[error("timestamp {0:?} is not Unix seconds")]
     InvalidTimestamp(String),
     /// The timestamp is older than the allowed window.
-    #[error("timestamp {timestamp} is {age} s old (more than {max_skew} s): stale or replayed; check the clock")]
+    #[error(
+        "timestamp {timestamp} is {age} s old (more than {max_skew} s): stale or replayed; check the clock"
+    )]
     Stale {
         /// The signed timestamp.
         timestamp: i64,
@@ -64,7 +70,9 @@ pub enum VerifyError {
         max_skew: i64,
     },
     /// The timestamp lies further in the future than the allowed window.
-    #[error("timestamp {timestamp} is {ahead} s in the future (more than {max_skew} s); check the clock")]
+    #[error(
+        "timestamp {timestamp} is {ahead} s in the future (more than {max_skew} s); check the clock"
+    )]
     Future {
         /// The signed timestamp.
         timestamp: i64,
@@ -249,10 +257,10 @@ impl Verifier {
 
     /// Checks `headers` against the raw `body` bytes as received.
     pub fn verify(&self, headers: &ResponseHeaders<'_>, body: &[u8]) -> Result<(), VerifyError> {
-        if let Some(kind) = headers.signature_type {
-            if kind != SCHEME {
-                return Err(VerifyError::SignatureType(kind.to_owned()));
-            }
+        if let Some(kind) = headers.signature_type
+            && kind != SCHEME
+        {
+            return Err(VerifyError::SignatureType(kind.to_owned()));
         }
         if headers.signature.starts_with(SIGNTEST_PREFIX) {
             return Err(VerifyError::SignTestProbe);
@@ -314,7 +322,11 @@ fn check_window(timestamp: &str, now: i64, max_skew: i64) -> Result<(), VerifyEr
     Ok(())
 }
 
-fn check_signature(key: &PublicKey, message: &[u8], signature_b64: &str) -> Result<(), VerifyError> {
+fn check_signature(
+    key: &PublicKey,
+    message: &[u8],
+    signature_b64: &str,
+) -> Result<(), VerifyError> {
     // An RSA-8192 signature is 1,366 base64 characters; anything longer is not one.
     if signature_b64.len() > 2048 {
         return Err(VerifyError::BadSignature);
@@ -337,9 +349,21 @@ mod tests {
     fn window_is_inclusive_at_the_limit() {
         assert!(check_window("1000", 1300, 300).is_ok());
         assert!(check_window("1300", 1000, 300).is_ok());
-        assert!(matches!(check_window("999", 1300, 300), Err(VerifyError::Stale { age: 301, .. })));
-        assert!(matches!(check_window("1301", 1000, 300), Err(VerifyError::Future { ahead: 301, .. })));
-        assert_eq!(check_window("1e3", 1000, 300), Err(VerifyError::InvalidTimestamp("1e3".into())));
-        assert_eq!(check_window("", 1000, 300), Err(VerifyError::InvalidTimestamp(String::new())));
+        assert!(matches!(
+            check_window("999", 1300, 300),
+            Err(VerifyError::Stale { age: 301, .. })
+        ));
+        assert!(matches!(
+            check_window("1301", 1000, 300),
+            Err(VerifyError::Future { ahead: 301, .. })
+        ));
+        assert_eq!(
+            check_window("1e3", 1000, 300),
+            Err(VerifyError::InvalidTimestamp("1e3".into()))
+        );
+        assert_eq!(
+            check_window("", 1000, 300),
+            Err(VerifyError::InvalidTimestamp(String::new()))
+        );
     }
 }

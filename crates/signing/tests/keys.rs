@@ -12,8 +12,14 @@ fn pkcs8_and_pkcs1_private_keys_are_the_same_key() {
     let pkcs8 = PrivateKey::from_pem(&key("merchant_key.pem")).expect("pkcs8");
     let pkcs1 = PrivateKey::from_pem(&key("merchant_key_pkcs1.pem")).expect("pkcs1");
     assert_eq!(pkcs8.public_key(), pkcs1.public_key());
-    assert_eq!(pkcs8.public_key(), PublicKey::from_pem(&key("merchant_pub.pem")).expect("spki"));
-    assert_eq!(pkcs8.sign(b"m").expect("sign"), pkcs1.sign(b"m").expect("sign"));
+    assert_eq!(
+        pkcs8.public_key(),
+        PublicKey::from_pem(&key("merchant_pub.pem")).expect("spki")
+    );
+    assert_eq!(
+        pkcs8.sign(b"m").expect("sign"),
+        pkcs1.sign(b"m").expect("sign")
+    );
 }
 
 #[test]
@@ -23,22 +29,35 @@ fn certificate_gives_serial_and_key() {
     let spki = PublicKey::from_pem(&key("platform_pub.pem")).expect("spki");
     assert_eq!(cert.public_key(), &spki);
     // A certificate is accepted where a public key is asked for.
-    assert_eq!(PublicKey::from_pem(&key("platform_cert.pem")).expect("cert as key"), spki);
+    assert_eq!(
+        PublicKey::from_pem(&key("platform_cert.pem")).expect("cert as key"),
+        spki
+    );
 }
 
 #[test]
 fn wrong_label_names_what_was_found_and_expected() {
     let err = PrivateKey::from_pem(&key("merchant_pub.pem")).expect_err("public as private");
-    assert!(matches!(&err, KeyError::WrongLabel { found, .. } if found == "PUBLIC KEY"), "{err}");
+    assert!(
+        matches!(&err, KeyError::WrongLabel { found, .. } if found == "PUBLIC KEY"),
+        "{err}"
+    );
     assert!(err.to_string().contains("PRIVATE KEY"), "{err}");
 
     let err = PublicKey::from_pem(&key("merchant_key.pem")).expect_err("private as public");
-    assert!(matches!(&err, KeyError::WrongLabel { found, .. } if found == "PRIVATE KEY"), "{err}");
+    assert!(
+        matches!(&err, KeyError::WrongLabel { found, .. } if found == "PRIVATE KEY"),
+        "{err}"
+    );
 
     let err = Certificate::from_pem(&key("platform_pub.pem")).expect_err("key as cert");
-    assert!(matches!(&err, KeyError::WrongLabel { found, .. } if found == "PUBLIC KEY"), "{err}");
+    assert!(
+        matches!(&err, KeyError::WrongLabel { found, .. } if found == "PUBLIC KEY"),
+        "{err}"
+    );
 
-    let encrypted = b"-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----\n";
+    let encrypted =
+        b"-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----\n";
     let err = PrivateKey::from_pem(encrypted).expect_err("encrypted");
     assert!(
         matches!(&err, KeyError::WrongLabel { found, .. } if found == "ENCRYPTED PRIVATE KEY"),
@@ -49,7 +68,10 @@ fn wrong_label_names_what_was_found_and_expected() {
 #[test]
 fn non_rsa_keys_are_refused() {
     let err = PrivateKey::from_pem(&key("ec_key.pem")).expect_err("ec private");
-    assert!(matches!(&err, KeyError::NotRsa { algorithm } if algorithm.contains("EC")), "{err}");
+    assert!(
+        matches!(&err, KeyError::NotRsa { algorithm } if algorithm.contains("EC")),
+        "{err}"
+    );
     let err = PublicKey::from_pem(&key("ec_pub.pem")).expect_err("ec public");
     assert!(matches!(&err, KeyError::NotRsa { .. }), "{err}");
 }
@@ -80,7 +102,10 @@ fn garbage_is_not_pem() {
 #[test]
 fn missing_file_names_the_path() {
     let err = PrivateKey::from_pem_file("/nonexistent/apiclient_key.pem").expect_err("missing");
-    assert!(err.to_string().contains("/nonexistent/apiclient_key.pem"), "{err}");
+    assert!(
+        err.to_string().contains("/nonexistent/apiclient_key.pem"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -89,11 +114,18 @@ fn debug_output_never_shows_key_material() {
     let pem = String::from_utf8(key("merchant_key.pem")).expect("utf8");
     let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
     let signer = wxpay_signing::Signer::new("1900000001", "serial", private.clone());
-    for shown in [format!("{private:?}"), format!("{signer:?}"), format!("{:#?}", signer)] {
+    for shown in [
+        format!("{private:?}"),
+        format!("{signer:?}"),
+        format!("{:#?}", signer),
+    ] {
         assert!(shown.contains("bits: 2048"), "{shown}");
         for chunk in body.as_bytes().chunks(16) {
             let chunk = std::str::from_utf8(chunk).expect("ascii");
-            assert!(!shown.contains(chunk), "key material in Debug output: {shown}");
+            assert!(
+                !shown.contains(chunk),
+                "key material in Debug output: {shown}"
+            );
         }
     }
 }
@@ -109,6 +141,9 @@ fn key_store_holds_several_keys_for_rotation() {
         .with_certificate(cert);
     assert_eq!(store.get("PUB_KEY_ID_OLD"), Some(&old));
     assert_eq!(store.get("PUB_KEY_ID_NEW"), Some(&new));
-    assert_eq!(store.get("1DDE55AD98ED71D6EDD4A4A16996DE7B47773A8C"), Some(&old));
+    assert_eq!(
+        store.get("1DDE55AD98ED71D6EDD4A4A16996DE7B47773A8C"),
+        Some(&old)
+    );
     assert_eq!(store.get("PUB_KEY_ID_NONE"), None);
 }

@@ -22,8 +22,11 @@ fn keys() -> &'static Keys {
     static KEYS: OnceLock<Keys> = OnceLock::new();
     KEYS.get_or_init(|| {
         let load = |name: &str| {
-            PrivateKey::from_pem_file(format!("{}/tests/data/keys/{name}", env!("CARGO_MANIFEST_DIR")))
-                .expect("test key")
+            PrivateKey::from_pem_file(format!(
+                "{}/tests/data/keys/{name}",
+                env!("CARGO_MANIFEST_DIR")
+            ))
+            .expect("test key")
         };
         let merchant_key = load("merchant_key.pem");
         let platform_key = load("platform_key.pem");
@@ -31,14 +34,20 @@ fn keys() -> &'static Keys {
             merchant: Signer::new("1900000001", "5157F09E", merchant_key.clone()),
             merchant_key,
             platform: PlatformSigner::new("PUB_KEY_ID_01", platform_key.clone()),
-            verifier: Verifier::new(KeyStore::new().with_public_key("PUB_KEY_ID_01", platform_key.public_key()))
-                .with_clock(Arc::new(FixedClock(NOW))),
+            verifier: Verifier::new(
+                KeyStore::new().with_public_key("PUB_KEY_ID_01", platform_key.public_key()),
+            )
+            .with_clock(Arc::new(FixedClock(NOW))),
         }
     })
 }
 
 fn method() -> impl Strategy<Value = String> {
-    prop_oneof![Just("GET".to_owned()), Just("POST".to_owned()), "[A-Z]{1,10}"]
+    prop_oneof![
+        Just("GET".to_owned()),
+        Just("POST".to_owned()),
+        "[A-Z]{1,10}"
+    ]
 }
 
 fn url() -> impl Strategy<Value = String> {

@@ -70,13 +70,23 @@ fn request_vectors_match_byte_for_byte() {
     );
     assert_eq!(v.requests.len(), 5);
     for r in &v.requests {
-        let message = message::request(&r.method, &r.url, &r.timestamp, &r.nonce, r.body.as_bytes());
-        assert_eq!(String::from_utf8(message).expect("utf8"), r.message, "{}", r.url);
+        let message =
+            message::request(&r.method, &r.url, &r.timestamp, &r.nonce, r.body.as_bytes());
+        assert_eq!(
+            String::from_utf8(message).expect("utf8"),
+            r.message,
+            "{}",
+            r.url
+        );
         let ts = r.timestamp.parse().expect("timestamp");
         let auth = signer
             .authorization_at(&r.method, &r.url, r.body.as_bytes(), ts, &r.nonce)
             .expect("sign");
-        assert_eq!(auth.signature, r.signature, "signature of {} {}", r.method, r.url);
+        assert_eq!(
+            auth.signature, r.signature,
+            "signature of {} {}",
+            r.method, r.url
+        );
         assert_eq!(auth.to_string(), r.authorization);
         assert_eq!(Authorization::parse(&r.authorization).expect("parse"), auth);
     }
@@ -89,8 +99,16 @@ fn request_vectors_verify_with_the_merchant_public_key() {
     for r in &v.requests {
         let auth = Authorization::parse(&r.authorization).expect("parse");
         let now = auth.timestamp_secs().expect("ts");
-        wxpay_signing::verify_request(&auth, &public, &r.method, &r.url, r.body.as_bytes(), now, 300)
-            .unwrap_or_else(|e| panic!("{}: {e}", r.url));
+        wxpay_signing::verify_request(
+            &auth,
+            &public,
+            &r.method,
+            &r.url,
+            r.body.as_bytes(),
+            now,
+            300,
+        )
+        .unwrap_or_else(|e| panic!("{}: {e}", r.url));
     }
 }
 
@@ -110,7 +128,13 @@ fn response_vectors_give_the_expected_verdict() {
         let headers = ResponseHeaders::from_fn(|name| r.headers.get(name).map(String::as_str))
             .expect("headers present");
         let verdict = verifier.verify(&headers, r.body.as_bytes());
-        assert_eq!(verdict.is_ok(), r.valid, "{}: {verdict:?} ({})", r.name, r.why);
+        assert_eq!(
+            verdict.is_ok(),
+            r.valid,
+            "{}: {verdict:?} ({})",
+            r.name,
+            r.why
+        );
         let expected_kind = match r.name.as_str() {
             "ok" | "ok-empty-body" => None,
             "tampered-body" | "wrong-key" => Some("BadSignature"),

@@ -1,0 +1,207 @@
+//! Field-level validation errors: which field, which rule, what to do.
+
+use std::fmt;
+
+/// Where a field lives in the HTTP request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Location {
+    /// The JSON body.
+    Body,
+    /// The URL path (`openid`).
+    Path,
+}
+
+impl Location {
+    /// `body` or `path`, as in WeChat Pay's PARAM_ERROR detail.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Location::Body => "body",
+            Location::Path => "path",
+        }
+    }
+}
+
+/// The rule a field breaks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Rule {
+    /// Required and missing (or empty).
+    Required,
+    /// Length, in characters, outside `min..=max`.
+    Length {
+        /// Fewest characters allowed.
+        min: usize,
+        /// Most characters allowed.
+        max: usize,
+        /// Characters given.
+        actual: usize,
+    },
+    /// Characters outside the allowed set.
+    Charset(&'static str),
+    /// A JSON value of the wrong type.
+    Type(&'static str),
+    /// The body is not JSON (or not UTF-8).
+    Json(String),
+    /// Characters that cannot go into a URL path segment as an id.
+    PathUnsafe,
+    /// The MEMBER tag is listed without `member_tag_info`.
+    MemberTagInfo,
+    /// A field given where the stock's mode forbids it, or missing where it requires it.
+    Mode(String),
+}
+
+impl fmt::Display for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Rule::Required => f.write_str("is required and must not be empty"),
+            Rule::Length { min, max, actual } if min == max => {
+                write!(f, "must be exactly {min} characters, got {actual}")
+            }
+            Rule::Length { min: 0 | 1, max, actual } => {
+                write!(f, "must be at most {max} characters, got {actual}")
+            }
+            Rule::Length { min, max, actual } => {
+                write!(f, "must be {min} to {max} characters, got {actual}")
+            }
+            Rule::Charset(allowed) => write!(f, "may only contain {allowed}"),
+            Rule::Type(expected) => write!(f, "must be {expected}"),
+            Rule::Json(why) => write!(f, "is not valid JSON: {why}"),
+            Rule::PathUnsafe => f.write_str("must not contain spaces or control characters"),
+            Rule::MemberTagInfo => f.write_str(
+                "is required when coupon_tag_list contains MEMBER (give member_tag_info.member_card_id)",
+            ),
+            Rule::Mode(why) => f.write_str(why),
+        }
+    }
+}
+
+/// One broken rule on one field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    /// JSON path of the field, e.g. `coupon_tag_info.member_tag_info`; `openid` for the path.
+    pub field: String,
+    /// Body or path.
+    pub location: Location,
+    /// What is wrong.
+    pub rule: Rule,
+}
+
+impl FieldError {
+    /// A body field error.
+    pub fn body(field: impl Into<String>, rule: Rule) -> Self {
+        Self {
+            field: field.into(),
+            location: Location::Body,
+            rule,
+        }
+    }
+}
+
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.field, self.rule)
+    }
+}
+
+/// Every rule a request breaks, in field order: fix them all in one go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidationError {
+    errors: Vec<FieldError>,
+}
+
+impl ValidationError {
+    /// Wraps a non-empty list.
+    pub fn new(errors: Vec<FieldError>) -> Self {
+        Self { errors }
+    }
+
+    /// The broken rules.
+    pub fn errors(&self) -> &[FieldError] {
+        &self.errors
+    }
+
+    /// The first broken rule (what a server answering one error at a time reports).
+    pub fn first(&self) -> Option<&FieldError> {
+        self.errors.first()
+    }
+
+    /// Whether `field` breaks a rule.
+    pub fn has(&self, field: &str) -> bool {
+        self.errors.iter().any(|e| e.field == field)
+    }
+}
+
+impl fmt::Display for ValidationError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("invalid request: ")?;
+        for (i, e) in self.errors.iter().enumerate() {
+            if i > 0 {
+                f.write_str("; ")?;
+            }
+            write!(f, "{e}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ValidationError {}
+
+/// Collects field errors.
+#[derive(Debug, Default)]
+pub(crate) struct Checker {
+    errors: Vec<FieldError>,
+}
+
+/// The id charset WeChat Pay allows in request numbers and codes.
+pub(crate) const ID_CHARSET: &str = "digits, letters, '_' and '-'";
+
+pub(crate) fn is_id_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '_' || c == '-'
+}
+
+impl Checker {
+    pub(crate) fn push(&mut self, error: FieldError) {
+        self.errors.push(error);
+    }
+
+    pub(crate) fn body(&mut self, field: &str, rule: Rule) {
+        self.push(FieldError::body(field, rule));
+    }
+
+    /// Required, non-empty, at most `max` characters.
+    pub(crate) fn required(&mut self, field: &str, value: &str, max: usize) {
+        if value.is_empty() {
+            self.body(field, Rule::Required);
+        } else {
+            self.length(field, value, 1, max);
+        }
+    }
+
+    /// Length within `min..=max` characters.
+    pub(crate) fn length(&mut self, field: &str, value: &str, min: usize, max: usize) -> bool {
+        let actual = value.chars().count();
+        let ok = (min..=max).contains(&actual);
+        if !ok {
+            self.body(field, Rule::Length { min, max, actual });
+        }
+        ok
+    }
+
+    /// An id of `[0-9A-Za-z_-]`, `min..=max` long.
+    pub(crate) fn id(&mut self, field: &str, value: &str, min: usize, max: usize) {
+        if value.is_empty() {
+            self.body(field, Rule::Required);
+        } else if self.length(field, value, min, max) && !value.chars().all(is_id_char) {
+            self.body(field, Rule::Charset(ID_CHARSET));
+        }
+    }
+
+    pub(crate) fn finish(self) -> Result<(), ValidationError> {
+        if self.errors.is_empty() {
+            Ok(())
+        } else {
+            Err(ValidationError::new(self.errors))
+        }
+    }
+}

@@ -1,0 +1,232 @@
+//! Each documented rule, broken on purpose, names its field and rule.
+
+use wxpay_models::{
+    CouponTagInfo, Location, MemberTagInfo, Rule, SendUserProductCouponRequest,
+    UserProductCouponTag,
+};
+
+fn valid() -> SendUserProductCouponRequest {
+    SendUserProductCouponRequest {
+        openid: "oh-394z-6CGkNoJrsDLTTUKiAnp4".into(),
+        coupon_code: None,
+        product_coupon_id: "1000000013".into(),
+        appid: "wx233544546545989".into(),
+        attach: None,
+        coupon_tag_info: None,
+        stock_id: "1000000013001".into(),
+        send_request_no: "MCHSEND202003101234".into(),
+        brand_id: "120344".into(),
+    }
+}
+
+fn only_error(r: &SendUserProductCouponRequest) -> (String, Location, Rule) {
+    let err = r.validate().expect_err("must be invalid");
+    assert_eq!(err.errors().len(), 1, "{err}");
+    let e = err.first().expect("one").clone();
+    (e.field, e.location, e.rule)
+}
+
+#[test]
+fn valid_request_passes() {
+    assert!(valid().validate().is_ok());
+}
+
+#[test]
+fn required_fields_must_not_be_empty() {
+    for field in [
+        "product_coupon_id",
+        "appid",
+        "stock_id",
+        "brand_id",
+        "send_request_no",
+    ] {
+        let mut r = valid();
+        match field {
+            "product_coupon_id" => r.product_coupon_id.clear(),
+            "appid" => r.appid.clear(),
+            "stock_id" => r.stock_id.clear(),
+            "brand_id" => r.brand_id.clear(),
+            _ => r.send_request_no.clear(),
+        }
+        assert_eq!(
+            only_error(&r),
+            (field.to_owned(), Location::Body, Rule::Required)
+        );
+    }
+}
+
+#[test]
+fn send_request_no_is_6_to_128_of_the_id_charset() {
+    let mut r = valid();
+    for (value, ok) in [
+        ("abcde", false),
+        ("abcdef", true),
+        ("A_b-9z", true),
+        ("abc def", false),
+        ("单号123456", false),
+    ] {
+        r.send_request_no = value.into();
+        assert_eq!(r.validate().is_ok(), ok, "{value}");
+    }
+    r.send_request_no = "x".repeat(128);
+    assert!(r.validate().is_ok());
+    r.send_request_no = "x".repeat(129);
+    assert_eq!(
+        only_error(&r).2,
+        Rule::Length {
+            min: 6,
+            max: 128,
+            actual: 129
+        }
+    );
+    r.send_request_no = "abc.def".into();
+    let (field, _, rule) = only_error(&r);
+    assert_eq!(field, "send_request_no");
+    assert!(matches!(rule, Rule::Charset(_)));
+}
+
+#[test]
+fn coupon_code_is_at_most_40_of_the_id_charset() {
+    let mut r = valid();
+    r.coupon_code = Some("C".repeat(40));
+    assert!(r.validate().is_ok());
+    r.coupon_code = Some("C".repeat(41));
+    assert_eq!(only_error(&r).0, "coupon_code");
+    r.coupon_code = Some("Code#1".into());
+    assert!(matches!(only_error(&r).2, Rule::Charset(_)));
+    r.coupon_code = Some(String::new());
+    assert_eq!(only_error(&r).2, Rule::Required);
+}
+
+#[test]
+fn attach_counts_characters_not_bytes() {
+    let mut r = valid();
+    r.attach = Some("券".repeat(150)); // 450 bytes, 150 characters
+    assert!(r.validate().is_ok());
+    r.attach = Some("券".repeat(151));
+    assert_eq!(
+        only_error(&r),
+        (
+            "attach".into(),
+            Location::Body,
+            Rule::Length {
+                min: 0,
+                max: 150,
+                actual: 151
+            }
+        )
+    );
+}
+
+#[test]
+fn member_tag_requires_member_tag_info() {
+    let mut r = valid();
+    r.coupon_tag_info = Some(CouponTagInfo {
+        coupon_tag_list: Some(vec![UserProductCouponTag::Member]),
+        member_tag_info: None,
+    });
+    assert_eq!(
+        only_error(&r),
+        (
+            "coupon_tag_info.member_tag_info".into(),
+            Location::Body,
+            Rule::MemberTagInfo
+        )
+    );
+    r.coupon_tag_info = Some(CouponTagInfo {
+        coupon_tag_list: Some(vec![UserProductCouponTag::Member]),
+        member_tag_info: Some(MemberTagInfo {
+            member_card_id: String::new(),
+        }),
+    });
+    assert_eq!(
+        only_error(&r).0,
+        "coupon_tag_info.member_tag_info.member_card_id"
+    );
+    r.coupon_tag_info = Some(CouponTagInfo::member("card"));
+    assert!(r.validate().is_ok());
+}
+
+#[test]
+fn openid_must_be_safe_in_a_path() {
+    let mut r = valid();
+    r.openid = String::new();
+    assert_eq!(
+        only_error(&r),
+        ("openid".into(), Location::Path, Rule::Required)
+    );
+    r.openid = "o id".into();
+    assert_eq!(
+        only_error(&r),
+        ("openid".into(), Location::Path, Rule::PathUnsafe)
+    );
+    r.openid = "o\nid".into();
+    assert_eq!(only_error(&r).2, Rule::PathUnsafe);
+    // Reserved characters are fine: they are percent-encoded.
+    r.openid = "o/../x?y#z%".into();
+    assert!(r.validate().is_ok());
+    assert_eq!(
+        r.path(),
+        "/v3/marketing/partner/product-coupon/users/o%2F..%2Fx%3Fy%23z%25/coupons"
+    );
+}
+
+#[test]
+fn every_broken_rule_is_reported_at_once() {
+    let r = SendUserProductCouponRequest {
+        send_request_no: "bad".into(),
+        attach: Some("a".repeat(200)),
+        ..Default::default()
+    };
+    let err = r.validate().expect_err("invalid");
+    let fields: Vec<&str> = err.errors().iter().map(|e| e.field.as_str()).collect();
+    assert_eq!(
+        fields,
+        [
+            "openid",
+            "product_coupon_id",
+            "appid",
+            "attach",
+            "stock_id",
+            "send_request_no",
+            "brand_id"
+        ]
+    );
+}
+
+#[test]
+fn decoder_names_mistyped_and_missing_fields() {
+    let err = SendUserProductCouponRequest::from_body("o1", br#"{"product_coupon_id":1,"appid":"wx","stock_id":"s","send_request_no":"123456","brand_id":"b","coupon_tag_info":{"coupon_tag_list":"MEMBER"}}"#)
+        .expect_err("mistyped");
+    let fields: Vec<(&str, &Rule)> = err
+        .errors()
+        .iter()
+        .map(|e| (e.field.as_str(), &e.rule))
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            ("product_coupon_id", &Rule::Type("a string")),
+            (
+                "coupon_tag_info.coupon_tag_list",
+                &Rule::Type("an array of strings")
+            )
+        ]
+    );
+}
+
+#[test]
+fn decoder_reports_bad_json_and_utf8() {
+    for (body, needle) in [
+        (&b"{\"appid\":"[..], "truncated"),
+        (b"{]", "syntax error"),
+        (b"", "empty"),
+        (b"\"x\"", "a JSON object"),
+        (b"{\"appid\":\"\xff\"}", "UTF-8"),
+    ] {
+        let err = SendUserProductCouponRequest::from_body("o1", body).expect_err("invalid");
+        let first = err.first().expect("error");
+        assert_eq!(first.field, "(body)");
+        assert!(err.to_string().contains(needle), "{err}");
+    }
+}
