@@ -49,7 +49,7 @@ pub mod verifier;
 
 pub use authorization::{Authorization, AuthorizationError};
 pub use keys::{Certificate, KeyError, PrivateKey, PublicKey};
-pub use nonce::{NONCE_LEN, is_valid as nonce_is_valid};
+pub use nonce::{NONCE_LEN, is_valid as nonce_is_valid, new_nonce};
 pub use signer::{PlatformSigner, SignError, SignedHeaders, Signer};
 pub use verifier::{
     DEFAULT_MAX_SKEW_SECS, KeyStore, ResponseHeaders, SIGNTEST_PREFIX, Verifier, VerifyError,

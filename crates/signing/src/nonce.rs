@@ -8,7 +8,17 @@ const ALPHABET: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmn
 /// Length of the nonces this crate generates.
 pub const NONCE_LEN: usize = 32;
 
-/// 32 characters of `[0-9A-Za-z]` from the operating system's CSPRNG.
+/// A fresh nonce: 32 characters of `[0-9A-Za-z]` from the operating system's CSPRNG.
+///
+/// ```
+/// let nonce = wxpay_signing::new_nonce()?;
+/// assert_eq!(nonce.len(), 32);
+/// # Ok::<(), wxpay_signing::SignError>(())
+/// ```
+pub fn new_nonce() -> Result<String, SignError> {
+    generate(&SystemRandom::new())
+}
+
 pub(crate) fn generate(rng: &SystemRandom) -> Result<String, SignError> {
     let mut out = String::with_capacity(NONCE_LEN);
     let mut buf = [0u8; 48];

@@ -1,0 +1,71 @@
+//! `wxpay`: the command line of wxpay-coupons. It parses arguments and prints; the work is
+//! done by the library crates.
+
+#![warn(clippy::unwrap_used, clippy::expect_used)]
+
+mod sign;
+mod verify;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// WeChat Pay product coupons from the command line.
+#[derive(Debug, Parser)]
+#[command(name = "wxpay", version, about, max_term_width = 100)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Build the Authorization header for a request (the SIGN_ERROR debugging aid).
+    Sign(sign::Args),
+    /// Check a WeChat Pay response or callback signature.
+    Verify(verify::Args),
+}
+
+/// How a command ended: the exit code and what to print on stderr.
+#[derive(Debug)]
+pub(crate) struct Failure {
+    code: u8,
+    message: String,
+}
+
+impl Failure {
+    /// Bad usage or input (exit 2).
+    pub(crate) fn usage(message: impl std::fmt::Display) -> Self {
+        Self { code: 2, message: message.to_string() }
+    }
+
+    /// A specific exit code.
+    pub(crate) fn with_code(code: u8, message: impl std::fmt::Display) -> Self {
+        Self { code, message: message.to_string() }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Sign(args) => sign::run(args),
+        Command::Verify(args) => verify::run(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            eprintln!("{}", failure.message);
+            ExitCode::from(failure.code)
+        }
+    }
+}
+
+/// Reads `--body` or `--body-file` (exactly the bytes of the file).
+pub(crate) fn body_bytes(body: Option<String>, body_file: Option<std::path::PathBuf>) -> Result<Vec<u8>, Failure> {
+    match (body, body_file) {
+        (Some(text), None) => Ok(text.into_bytes()),
+        (None, Some(path)) => std::fs::read(&path).map_err(|e| Failure::usage(format!("cannot read --body-file {}: {e}", path.display()))),
+        (None, None) => Ok(Vec::new()),
+        (Some(_), Some(_)) => Err(Failure::usage("give --body or --body-file, not both")),
+    }
+}

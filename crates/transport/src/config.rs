@@ -1,0 +1,329 @@
+//! The client configuration file (TOML), shared by the facade, the `wxpay` CLI and the load
+//! test.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+use wxpay_signing::{Certificate, KeyError, KeyStore, PrivateKey, PublicKey, Signer};
+
+/// WeChat Pay's primary API domain.
+pub const DEFAULT_BASE_URL: &str = "https://api.mch.weixin.qq.com";
+/// WeChat Pay's backup domain (a remote access point), for failover.
+pub const DEFAULT_BACKUP_BASE_URL: &str = "https://api2.mch.weixin.qq.com";
+
+/// A client configuration, as in `client.toml`:
+///
+/// ```toml
+/// mchid = "1900000001"
+/// serial_no = "5157F09EFDC096DE15EBE81A47057A7232F1B8E1"
+/// private_key_file = "apiclient_key.pem"
+/// wechatpay_public_key_id = "PUB_KEY_ID_0119000000012025112900000000000001"
+/// wechatpay_public_key_file = "pub_key.pem"
+/// ```
+///
+/// Relative file paths are relative to the configuration file. Unknown keys are an error
+/// that names the key, so a typo never silently falls back to a default.
+///
+/// ```
+/// use wxpay_transport::ClientConfig;
+/// let config = ClientConfig::from_toml_str(r#"
+///     mchid = "1900000001"
+///     serial_no = "5157F09E"
+///     private_key_file = "key.pem"
+///     wechatpay_public_key_id = "PUB_KEY_ID_01"
+///     wechatpay_public_key_file = "pub.pem"
+/// "#, None)?;
+/// assert_eq!(config.base_url, "https://api.mch.weixin.qq.com");
+/// assert_eq!(config.rate_limit_per_sec, 1000);
+///
+/// let err = ClientConfig::from_toml_str("mchid = \"1\"\nmax_retires = 3\n", None).unwrap_err();
+/// assert!(err.to_string().contains("max_retires"));
+/// # Ok::<(), wxpay_transport::ConfigError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientConfig {
+    /// The merchant (service provider) id.
+    pub mchid: String,
+    /// Serial number of the merchant API certificate.
+    pub serial_no: String,
+    /// The merchant API private key (`apiclient_key.pem`).
+    pub private_key_file: PathBuf,
+    /// Id of the WeChat Pay public key (public-key mode).
+    pub wechatpay_public_key_id: Option<String>,
+    /// The WeChat Pay public key PEM (public-key mode).
+    pub wechatpay_public_key_file: Option<PathBuf>,
+    /// Platform certificates (certificate mode); several during a rotation.
+    #[serde(default)]
+    pub wechatpay_platform_cert_files: Vec<PathBuf>,
+    /// File holding the 32-byte APIv3 key (callbacks).
+    pub apiv3_key_file: Option<PathBuf>,
+    /// The APIv3 key inline (prefer `apiv3_key_file`).
+    pub apiv3_key: Option<String>,
+    /// Primary base URL.
+    #[serde(default = "default_base_url")]
+    pub base_url: String,
+    /// Backup base URL, used when the primary cannot be reached.
+    #[serde(default = "default_backup_base_url")]
+    pub backup_base_url: String,
+    /// Client-side rate limit, requests per second (0 = off).
+    #[serde(default = "default_rate")]
+    pub rate_limit_per_sec: u32,
+    /// Timeout of one attempt, in milliseconds.
+    #[serde(default = "default_timeout_ms")]
+    pub timeout_ms: u64,
+    /// Retries after the first attempt.
+    #[serde(default = "default_max_retries")]
+    pub max_retries: u32,
+    /// HTTP proxy URL; `HTTPS_PROXY` / `NO_PROXY` are honoured when absent.
+    pub proxy: Option<String>,
+    /// The directory relative paths are resolved against.
+    #[serde(skip)]
+    pub base_dir: Option<PathBuf>,
+}
+
+fn default_base_url() -> String {
+    DEFAULT_BASE_URL.into()
+}
+fn default_backup_base_url() -> String {
+    DEFAULT_BACKUP_BASE_URL.into()
+}
+fn default_rate() -> u32 {
+    1000
+}
+fn default_timeout_ms() -> u64 {
+    10_000
+}
+fn default_max_retries() -> u32 {
+    3
+}
+
+/// A configuration that cannot be used, with what to change.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read config {path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// Not valid TOML, a wrong type, or an unknown key.
+    #[error("config{}: {message}", path.as_deref().map(|p| format!(" {p}")).unwrap_or_default())]
+    Toml {
+        /// The file, when read from one.
+        path: Option<String>,
+        /// The parser's message (it names the key and line).
+        message: String,
+    },
+    /// A value breaks a rule.
+    #[error("config: {key}: {problem}")]
+    Invalid {
+        /// The key.
+        key: &'static str,
+        /// What is wrong and what to do.
+        problem: String,
+    },
+    /// A key file could not be loaded.
+    #[error("config: {key}: {source}")]
+    Key {
+        /// The config key naming the file.
+        key: &'static str,
+        /// Why.
+        source: KeyError,
+    },
+}
+
+impl ClientConfig {
+    /// Reads and checks a configuration file.
+    pub fn from_file(path: impl AsRef<Path>) -> Result<Self, ConfigError> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+        let dir = path.parent().map(Path::to_path_buf);
+        Self::from_toml_str(&text, dir).map_err(|e| match e {
+            ConfigError::Toml { message, .. } => ConfigError::Toml {
+                path: Some(path.display().to_string()),
+                message,
+            },
+            other => other,
+        })
+    }
+
+    /// Parses and checks TOML text; relative paths resolve against `base_dir`.
+    pub fn from_toml_str(text: &str, base_dir: Option<PathBuf>) -> Result<Self, ConfigError> {
+        let mut config: Self = toml::from_str(text).map_err(|e| ConfigError::Toml {
+            path: None,
+            message: e.to_string(),
+        })?;
+        config.base_dir = base_dir;
+        config.check()?;
+        Ok(config)
+    }
+
+    /// Checks the rules a file cannot express.
+    pub fn check(&self) -> Result<(), ConfigError> {
+        let invalid = |key, problem: &str| ConfigError::Invalid {
+            key,
+            problem: problem.to_owned(),
+        };
+        if self.mchid.is_empty() || !self.mchid.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(invalid("mchid", "must be the merchant id, digits only"));
+        }
+        if self.serial_no.trim().is_empty() {
+            return Err(invalid("serial_no", "must be the merchant API certificate serial number"));
+        }
+        match (&self.wechatpay_public_key_id, &self.wechatpay_public_key_file) {
+            (Some(_), None) => {
+                return Err(invalid("wechatpay_public_key_file", "is required with wechatpay_public_key_id"));
+            }
+            (None, Some(_)) => {
+                return Err(invalid("wechatpay_public_key_id", "is required with wechatpay_public_key_file"));
+            }
+            (None, None) if self.wechatpay_platform_cert_files.is_empty() => {
+                return Err(invalid(
+                    "wechatpay_public_key_file",
+                    "no verification key: set wechatpay_public_key_id + wechatpay_public_key_file (public-key mode) \
+                     or wechatpay_platform_cert_files (certificate mode)",
+                ));
+            }
+            _ => {}
+        }
+        check_base_url("base_url", &self.base_url)?;
+        check_base_url("backup_base_url", &self.backup_base_url)?;
+        if self.timeout_ms == 0 {
+            return Err(invalid("timeout_ms", "must be more than 0"));
+        }
+        if let Some(proxy) = &self.proxy {
+            url::Url::parse(proxy).map_err(|e| ConfigError::Invalid {
+                key: "proxy",
+                problem: format!("{proxy:?} is not a URL: {e}"),
+            })?;
+        }
+        if self.apiv3_key.is_some() && self.apiv3_key_file.is_some() {
+            return Err(invalid("apiv3_key", "set apiv3_key or apiv3_key_file, not both"));
+        }
+        Ok(())
+    }
+
+    /// A path from the file, resolved against the file's directory.
+    pub fn resolve(&self, path: &Path) -> PathBuf {
+        match &self.base_dir {
+            Some(dir) if path.is_relative() => dir.join(path),
+            _ => path.to_path_buf(),
+        }
+    }
+
+    /// The one-attempt timeout.
+    pub fn timeout(&self) -> Duration {
+        Duration::from_millis(self.timeout_ms)
+    }
+
+    /// Loads the private key and builds the request signer.
+    pub fn signer(&self) -> Result<Signer, ConfigError> {
+        let key = PrivateKey::from_pem_file(self.resolve(&self.private_key_file))
+            .map_err(|source| ConfigError::Key { key: "private_key_file", source })?;
+        Ok(Signer::new(self.mchid.clone(), self.serial_no.clone(), key))
+    }
+
+    /// Loads the WeChat Pay public key and/or platform certificates.
+    pub fn key_store(&self) -> Result<KeyStore, ConfigError> {
+        let mut store = KeyStore::new();
+        if let (Some(id), Some(file)) = (&self.wechatpay_public_key_id, &self.wechatpay_public_key_file) {
+            let key = PublicKey::from_pem_file(self.resolve(file))
+                .map_err(|source| ConfigError::Key { key: "wechatpay_public_key_file", source })?;
+            store.insert(id.clone(), key);
+        }
+        for file in &self.wechatpay_platform_cert_files {
+            let cert = Certificate::from_pem_file(self.resolve(file))
+                .map_err(|source| ConfigError::Key { key: "wechatpay_platform_cert_files", source })?;
+            store = store.with_certificate(cert);
+        }
+        Ok(store)
+    }
+
+    /// The `Wechatpay-Serial` request header: the key id the client verifies with.
+    pub fn wechatpay_serial(&self) -> Option<String> {
+        self.wechatpay_public_key_id.clone()
+    }
+}
+
+/// `https://` anywhere; `http://` only for a loopback host (the emulator).
+pub(crate) fn check_base_url(key: &'static str, value: &str) -> Result<url::Url, ConfigError> {
+    let url = url::Url::parse(value).map_err(|e| ConfigError::Invalid {
+        key,
+        problem: format!("{value:?} is not a URL: {e}"),
+    })?;
+    match url.scheme() {
+        "https" => Ok(url),
+        "http" if is_loopback(&url) => Ok(url),
+        "http" => Err(ConfigError::Invalid {
+            key,
+            problem: format!("plain http:// is only allowed for loopback hosts (an emulator); use https:// for {value}"),
+        }),
+        other => Err(ConfigError::Invalid {
+            key,
+            problem: format!("scheme {other}:// is not supported; use https://"),
+        }),
+    }
+}
+
+/// Whether a URL's host is loopback (`localhost`, 127.0.0.0/8, `::1`).
+pub fn is_loopback(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BASE: &str = "mchid = \"1900000001\"\nserial_no = \"S\"\nprivate_key_file = \"k.pem\"\n";
+
+    fn parse(extra: &str) -> Result<ClientConfig, ConfigError> {
+        ClientConfig::from_toml_str(&format!("{BASE}{extra}"), Some(PathBuf::from("/etc/wxpay")))
+    }
+
+    #[test]
+    fn needs_a_verification_key() {
+        let err = parse("").unwrap_err().to_string();
+        assert!(err.contains("no verification key"), "{err}");
+        assert!(parse("wechatpay_platform_cert_files = [\"c.pem\"]").is_ok());
+        let err = parse("wechatpay_public_key_id = \"P\"").unwrap_err().to_string();
+        assert!(err.contains("wechatpay_public_key_file"), "{err}");
+    }
+
+    #[test]
+    fn plain_http_only_for_loopback() {
+        let keys = "wechatpay_public_key_id = \"P\"\nwechatpay_public_key_file = \"p.pem\"\n";
+        assert!(parse(&format!("{keys}base_url = \"http://127.0.0.1:8080\"")).is_ok());
+        assert!(parse(&format!("{keys}base_url = \"http://localhost:8080\"")).is_ok());
+        assert!(parse(&format!("{keys}base_url = \"http://[::1]:8080\"")).is_ok());
+        let err = parse(&format!("{keys}base_url = \"http://api.mch.weixin.qq.com\"")).unwrap_err().to_string();
+        assert!(err.contains("base_url") && err.contains("loopback"), "{err}");
+        let err = parse(&format!("{keys}backup_base_url = \"ftp://x\"")).unwrap_err().to_string();
+        assert!(err.contains("backup_base_url"), "{err}");
+    }
+
+    #[test]
+    fn relative_paths_resolve_against_the_file() {
+        let c = parse("wechatpay_platform_cert_files = [\"c.pem\"]").unwrap();
+        assert_eq!(c.resolve(&c.private_key_file), PathBuf::from("/etc/wxpay/k.pem"));
+        assert_eq!(c.resolve(Path::new("/abs.pem")), PathBuf::from("/abs.pem"));
+    }
+
+    #[test]
+    fn wrong_types_name_the_key() {
+        let err = parse("wechatpay_platform_cert_files = []\nrate_limit_per_sec = \"fast\"").unwrap_err().to_string();
+        assert!(err.contains("rate_limit_per_sec"), "{err}");
+    }
+}
