@@ -22,43 +22,76 @@ fn hot_path(c: &mut Criterion) {
     let request = seed_request();
     let body = request.to_body().expect("body");
     let path = request.path();
-    let request_message = message::request("POST", &path, "1764381600", "593BEC0C930BF1AFEB40B4A08C8FB242", &body);
+    let request_message = message::request(
+        "POST",
+        &path,
+        "1764381600",
+        "593BEC0C930BF1AFEB40B4A08C8FB242",
+        &body,
+    );
     let h = &f.response_headers;
     let response_message = message::response(&h.timestamp, &h.nonce, RESPONSE_MEMBER);
-    let response_signature = base64::engine::general_purpose::STANDARD.decode(&h.signature).expect("b64");
+    let response_signature = base64::engine::general_purpose::STANDARD
+        .decode(&h.signature)
+        .expect("b64");
     let platform_public = f.platform_key.public_key();
 
     let mut g = c.benchmark_group("hot_path");
-    g.bench_function("rsa_sign_raw", |b| b.iter(|| f.merchant_key.sign(black_box(&request_message)).expect("sign")));
+    g.bench_function("rsa_sign_raw", |b| {
+        b.iter(|| {
+            f.merchant_key
+                .sign(black_box(&request_message))
+                .expect("sign")
+        })
+    });
     g.bench_function("request", |b| {
         b.iter(|| {
             let r = black_box(&request);
             r.validate().expect("valid");
             let body = r.to_body().expect("body");
-            let auth = f.signer.authorization("POST", &r.path(), &body).expect("sign");
+            let auth = f
+                .signer
+                .authorization("POST", &r.path(), &body)
+                .expect("sign");
             black_box((auth.to_string(), body))
         })
     });
-    g.bench_function("serialize_request", |b| b.iter(|| black_box(&request).to_body().expect("body")));
+    g.bench_function("serialize_request", |b| {
+        b.iter(|| black_box(&request).to_body().expect("body"))
+    });
     g.bench_function("rsa_verify_raw", |b| {
-        b.iter(|| assert!(platform_public.verify(black_box(&response_message), black_box(&response_signature))))
+        b.iter(|| {
+            assert!(
+                platform_public
+                    .verify(black_box(&response_message), black_box(&response_signature))
+            )
+        })
     });
     g.bench_function("response", |b| {
         b.iter(|| {
-            f.verifier.verify(&h.as_headers(), black_box(RESPONSE_MEMBER)).expect("verified");
+            f.verifier
+                .verify(&h.as_headers(), black_box(RESPONSE_MEMBER))
+                .expect("verified");
             serde_json::from_slice::<UserProductCouponEntity>(RESPONSE_MEMBER).expect("entity")
         })
     });
     g.bench_function("parse_response", |b| {
-        b.iter(|| serde_json::from_slice::<UserProductCouponEntity>(black_box(RESPONSE_MEMBER)).expect("entity"))
+        b.iter(|| {
+            serde_json::from_slice::<UserProductCouponEntity>(black_box(RESPONSE_MEMBER))
+                .expect("entity")
+        })
     });
     g.finish();
 
     let mut g = c.benchmark_group("baselines");
     let value: serde_json::Value = serde_json::from_slice(&body).expect("value");
-    g.bench_function("serialize_value", |b| b.iter(|| serde_json::to_vec(black_box(&value)).expect("json")));
+    g.bench_function("serialize_value", |b| {
+        b.iter(|| serde_json::to_vec(black_box(&value)).expect("json"))
+    });
     g.bench_function("parse_value", |b| {
-        b.iter(|| serde_json::from_slice::<serde_json::Value>(black_box(RESPONSE_MEMBER)).expect("value"))
+        b.iter(|| {
+            serde_json::from_slice::<serde_json::Value>(black_box(RESPONSE_MEMBER)).expect("value")
+        })
     });
     g.finish();
 }

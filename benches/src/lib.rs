@@ -4,10 +4,13 @@
 #![warn(clippy::unwrap_used, clippy::expect_used)]
 
 use wxpay_models::{CouponTagInfo, SendUserProductCouponRequest};
-use wxpay_signing::{KeyError, KeyStore, PlatformSigner, PrivateKey, SignedHeaders, Signer, Verifier};
+use wxpay_signing::{
+    KeyError, KeyStore, PlatformSigner, PrivateKey, SignedHeaders, Signer, Verifier,
+};
 
 /// The seed's member-coupon response sample (3.3 KB).
-pub const RESPONSE_MEMBER: &[u8] = include_bytes!("../../crates/models/tests/data/response-member.json");
+pub const RESPONSE_MEMBER: &[u8] =
+    include_bytes!("../../crates/models/tests/data/response-member.json");
 const MERCHANT_KEY: &[u8] = include_bytes!("../../crates/mock/dev-keys/merchant_key.pem");
 const PLATFORM_KEY: &[u8] = include_bytes!("../../crates/mock/dev-keys/platform_key.pem");
 /// The dev platform key id.
@@ -48,9 +51,16 @@ impl Fixture {
     pub fn new() -> Result<Self, Box<dyn std::error::Error>> {
         let merchant_key = PrivateKey::from_pem(MERCHANT_KEY)?;
         let platform_key = PrivateKey::from_pem(PLATFORM_KEY)?;
-        let signer = Signer::new("1900000001", "5157F09EFDC096DE15EBE81A47057A7232F1B8E1", merchant_key.clone());
-        let response_headers = PlatformSigner::new(PLATFORM_KEY_ID, platform_key.clone()).sign(RESPONSE_MEMBER)?;
-        let verifier = Verifier::new(KeyStore::new().with_public_key(PLATFORM_KEY_ID, platform_key.public_key()));
+        let signer = Signer::new(
+            "1900000001",
+            "5157F09EFDC096DE15EBE81A47057A7232F1B8E1",
+            merchant_key.clone(),
+        );
+        let response_headers =
+            PlatformSigner::new(PLATFORM_KEY_ID, platform_key.clone()).sign(RESPONSE_MEMBER)?;
+        let verifier = Verifier::new(
+            KeyStore::new().with_public_key(PLATFORM_KEY_ID, platform_key.public_key()),
+        );
         Ok(Self {
             merchant_key,
             signer,
@@ -73,8 +83,11 @@ mod tests {
     #[test]
     fn fixture_response_verifies_and_parses() {
         let f = Fixture::new().unwrap();
-        f.verifier.verify(&f.response_headers.as_headers(), RESPONSE_MEMBER).unwrap();
-        let entity: wxpay_models::UserProductCouponEntity = serde_json::from_slice(RESPONSE_MEMBER).unwrap();
+        f.verifier
+            .verify(&f.response_headers.as_headers(), RESPONSE_MEMBER)
+            .unwrap();
+        let entity: wxpay_models::UserProductCouponEntity =
+            serde_json::from_slice(RESPONSE_MEMBER).unwrap();
         assert_eq!(entity.coupon_code, "Code_123456");
         assert!(load_merchant_key().is_ok());
     }

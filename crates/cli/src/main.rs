@@ -36,12 +36,18 @@ pub(crate) struct Failure {
 impl Failure {
     /// Bad usage or input (exit 2).
     pub(crate) fn usage(message: impl std::fmt::Display) -> Self {
-        Self { code: 2, message: message.to_string() }
+        Self {
+            code: 2,
+            message: message.to_string(),
+        }
     }
 
     /// A specific exit code.
     pub(crate) fn with_code(code: u8, message: impl std::fmt::Display) -> Self {
-        Self { code, message: message.to_string() }
+        Self {
+            code,
+            message: message.to_string(),
+        }
     }
 }
 
@@ -61,10 +67,15 @@ fn main() -> ExitCode {
 }
 
 /// Reads `--body` or `--body-file` (exactly the bytes of the file).
-pub(crate) fn body_bytes(body: Option<String>, body_file: Option<std::path::PathBuf>) -> Result<Vec<u8>, Failure> {
+pub(crate) fn body_bytes(
+    body: Option<String>,
+    body_file: Option<std::path::PathBuf>,
+) -> Result<Vec<u8>, Failure> {
     match (body, body_file) {
         (Some(text), None) => Ok(text.into_bytes()),
-        (None, Some(path)) => std::fs::read(&path).map_err(|e| Failure::usage(format!("cannot read --body-file {}: {e}", path.display()))),
+        (None, Some(path)) => std::fs::read(&path).map_err(|e| {
+            Failure::usage(format!("cannot read --body-file {}: {e}", path.display()))
+        }),
         (None, None) => Ok(Vec::new()),
         (Some(_), Some(_)) => Err(Failure::usage("give --body or --body-file, not both")),
     }

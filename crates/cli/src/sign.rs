@@ -43,13 +43,25 @@ pub(crate) struct Args {
 }
 
 pub(crate) fn run(args: Args) -> Result<(), Failure> {
-    let signer = match (&args.config, &args.mchid, &args.serial_no, &args.private_key) {
-        (Some(config), ..) => ClientConfig::from_file(config).and_then(|c| c.signer()).map_err(Failure::usage)?,
+    let signer = match (
+        &args.config,
+        &args.mchid,
+        &args.serial_no,
+        &args.private_key,
+    ) {
+        (Some(config), ..) => ClientConfig::from_file(config)
+            .and_then(|c| c.signer())
+            .map_err(Failure::usage)?,
         (None, Some(mchid), Some(serial), Some(key)) => {
-            let key = PrivateKey::from_pem_file(key).map_err(|e| Failure::usage(format!("--private-key: {e}")))?;
+            let key = PrivateKey::from_pem_file(key)
+                .map_err(|e| Failure::usage(format!("--private-key: {e}")))?;
             Signer::new(mchid.clone(), serial.clone(), key)
         }
-        _ => return Err(Failure::usage("give --config, or --mchid with --serial-no and --private-key")),
+        _ => {
+            return Err(Failure::usage(
+                "give --config, or --mchid with --serial-no and --private-key",
+            ));
+        }
     };
     let url = path_and_query(&args.url)?;
     let body = body_bytes(args.body, args.body_file)?;
@@ -76,7 +88,11 @@ fn path_and_query(url: &str) -> Result<String, Failure> {
     if url.starts_with('/') {
         return Ok(url.to_owned());
     }
-    let parsed = url::Url::parse(url).map_err(|e| Failure::usage(format!("--url {url:?}: give a path like /v3/... or a full URL ({e})")))?;
+    let parsed = url::Url::parse(url).map_err(|e| {
+        Failure::usage(format!(
+            "--url {url:?}: give a path like /v3/... or a full URL ({e})"
+        ))
+    })?;
     Ok(match parsed.query() {
         Some(q) => format!("{}?{q}", parsed.path()),
         None => parsed.path().to_owned(),
@@ -89,8 +105,14 @@ mod tests {
 
     #[test]
     fn full_urls_reduce_to_path_and_query() {
-        assert_eq!(path_and_query("https://api.mch.weixin.qq.com/v3/a?b=1&c=2").unwrap(), "/v3/a?b=1&c=2");
-        assert_eq!(path_and_query("https://api.mch.weixin.qq.com/v3/users/o%2Bx/coupons").unwrap(), "/v3/users/o%2Bx/coupons");
+        assert_eq!(
+            path_and_query("https://api.mch.weixin.qq.com/v3/a?b=1&c=2").unwrap(),
+            "/v3/a?b=1&c=2"
+        );
+        assert_eq!(
+            path_and_query("https://api.mch.weixin.qq.com/v3/users/o%2Bx/coupons").unwrap(),
+            "/v3/users/o%2Bx/coupons"
+        );
         assert_eq!(path_and_query("/v3/a?b").unwrap(), "/v3/a?b");
         assert!(path_and_query("v3/a").is_err());
     }

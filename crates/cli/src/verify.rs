@@ -29,7 +29,11 @@ pub(crate) struct Args {
     #[arg(long)]
     serial: String,
     /// Response body (exact bytes received).
-    #[arg(long, required_unless_present = "body_file", conflicts_with = "body_file")]
+    #[arg(
+        long,
+        required_unless_present = "body_file",
+        conflicts_with = "body_file"
+    )]
     body: Option<String>,
     /// File holding the response body.
     #[arg(long)]
@@ -40,13 +44,23 @@ pub(crate) struct Args {
 }
 
 pub(crate) fn run(args: Args) -> Result<(), Failure> {
-    let pem = std::fs::read(&args.public_key)
-        .map_err(|e| Failure::usage(format!("cannot read --public-key {}: {e}", args.public_key.display())))?;
+    let pem = std::fs::read(&args.public_key).map_err(|e| {
+        Failure::usage(format!(
+            "cannot read --public-key {}: {e}",
+            args.public_key.display()
+        ))
+    })?;
     let (key, cert_serial) = match Certificate::from_pem(&pem) {
         Ok(cert) => (cert.public_key().clone(), Some(cert.serial_no().to_owned())),
-        Err(_) => (PublicKey::from_pem(&pem).map_err(|e| Failure::usage(format!("--public-key: {e}")))?, None),
+        Err(_) => (
+            PublicKey::from_pem(&pem).map_err(|e| Failure::usage(format!("--public-key: {e}")))?,
+            None,
+        ),
     };
-    let id = args.public_key_id.or(cert_serial).unwrap_or_else(|| args.serial.clone());
+    let id = args
+        .public_key_id
+        .or(cert_serial)
+        .unwrap_or_else(|| args.serial.clone());
     let mut verifier = Verifier::new(KeyStore::new().with_public_key(id, key));
     if let Some(now) = args.now {
         verifier = verifier.with_clock(Arc::new(FixedClock(now)));

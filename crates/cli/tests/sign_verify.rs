@@ -6,7 +6,10 @@ use serde_json::Value;
 use wxpay_testkit as kit;
 
 fn wxpay(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_wxpay")).args(args).output().expect("run wxpay")
+    Command::new(env!("CARGO_BIN_EXE_wxpay"))
+        .args(args)
+        .output()
+        .expect("run wxpay")
 }
 
 fn vectors() -> Value {
@@ -23,16 +26,36 @@ fn sign_reproduces_every_request_vector() {
     for r in vectors()["requests"].as_array().expect("requests") {
         let s = |k: &str| r[k].as_str().expect(k).to_owned();
         let out = wxpay(&[
-            "sign", "--mchid", kit::MCHID, "--serial-no", kit::MERCHANT_SERIAL,
-            "--private-key", key.to_str().expect("path"),
-            "--method", &s("method"), "--url", &s("url"), "--body", &s("body"),
-            "--timestamp", &s("timestamp"), "--nonce", &s("nonce"),
+            "sign",
+            "--mchid",
+            kit::MCHID,
+            "--serial-no",
+            kit::MERCHANT_SERIAL,
+            "--private-key",
+            key.to_str().expect("path"),
+            "--method",
+            &s("method"),
+            "--url",
+            &s("url"),
+            "--body",
+            &s("body"),
+            "--timestamp",
+            &s("timestamp"),
+            "--nonce",
+            &s("nonce"),
         ]);
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let text = stdout(&out);
         let mut lines = text.lines();
         assert_eq!(lines.next(), Some(s("authorization").as_str()));
-        assert_eq!(lines.next().map(str::to_owned), Some(s("message").replace('\n', "\\n")));
+        assert_eq!(
+            lines.next().map(str::to_owned),
+            Some(s("message").replace('\n', "\\n"))
+        );
     }
 }
 
@@ -44,32 +67,79 @@ fn sign_with_config_and_full_url_and_body_file() {
     let r = &v["requests"][0];
     let body_file = dir.path().join("body.json");
     std::fs::write(&body_file, r["body"].as_str().expect("body")).expect("write");
-    let url = format!("https://api.mch.weixin.qq.com{}", r["url"].as_str().expect("url"));
+    let url = format!(
+        "https://api.mch.weixin.qq.com{}",
+        r["url"].as_str().expect("url")
+    );
     let out = wxpay(&[
-        "sign", "--config", config.to_str().expect("path"), "--method", "post", "--url", &url,
-        "--body-file", body_file.to_str().expect("path"),
-        "--timestamp", r["timestamp"].as_str().expect("ts"), "--nonce", r["nonce"].as_str().expect("nonce"),
+        "sign",
+        "--config",
+        config.to_str().expect("path"),
+        "--method",
+        "post",
+        "--url",
+        &url,
+        "--body-file",
+        body_file.to_str().expect("path"),
+        "--timestamp",
+        r["timestamp"].as_str().expect("ts"),
+        "--nonce",
+        r["nonce"].as_str().expect("nonce"),
     ]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(stdout(&out).lines().next(), r["authorization"].as_str());
 }
 
 #[test]
 fn sign_without_timestamp_and_nonce_is_fresh() {
     let key = kit::key_path("merchant_key.pem");
-    let args = ["sign", "--mchid", "1", "--serial-no", "S", "--private-key", key.to_str().expect("p"), "--method", "GET", "--url", "/v3/x"];
+    let args = [
+        "sign",
+        "--mchid",
+        "1",
+        "--serial-no",
+        "S",
+        "--private-key",
+        key.to_str().expect("p"),
+        "--method",
+        "GET",
+        "--url",
+        "/v3/x",
+    ];
     let (a, b) = (stdout(&wxpay(&args)), stdout(&wxpay(&args)));
-    assert!(a.starts_with("WECHATPAY2-SHA256-RSA2048 mchid=\"1\""), "{a}");
+    assert!(
+        a.starts_with("WECHATPAY2-SHA256-RSA2048 mchid=\"1\""),
+        "{a}"
+    );
     assert_ne!(a, b, "nonce must differ between runs");
 }
 
 #[test]
 fn sign_reports_a_bad_key_clearly() {
     let pubkey = kit::key_path("merchant_pub.pem");
-    let out = wxpay(&["sign", "--mchid", "1", "--serial-no", "S", "--private-key", pubkey.to_str().expect("p"), "--method", "GET", "--url", "/v3/x"]);
+    let out = wxpay(&[
+        "sign",
+        "--mchid",
+        "1",
+        "--serial-no",
+        "S",
+        "--private-key",
+        pubkey.to_str().expect("p"),
+        "--method",
+        "GET",
+        "--url",
+        "/v3/x",
+    ]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("wrong PEM label") && err.contains("PUBLIC KEY"), "{err}");
+    assert!(
+        err.contains("wrong PEM label") && err.contains("PUBLIC KEY"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -80,14 +150,32 @@ fn verify_gives_each_response_vector_its_verdict() {
         let h = |k: &str| r["headers"][k].as_str().expect(k).to_owned();
         let now = r["now"].as_i64().expect("now").to_string();
         let out = wxpay(&[
-            "verify", "--public-key", key.to_str().expect("p"), "--public-key-id", kit::PLATFORM_KEY_ID,
-            "--timestamp", &h("Wechatpay-Timestamp"), "--nonce", &h("Wechatpay-Nonce"),
-            "--signature", &h("Wechatpay-Signature"), "--serial", &h("Wechatpay-Serial"),
-            "--body", r["body"].as_str().expect("body"), "--now", &now,
+            "verify",
+            "--public-key",
+            key.to_str().expect("p"),
+            "--public-key-id",
+            kit::PLATFORM_KEY_ID,
+            "--timestamp",
+            &h("Wechatpay-Timestamp"),
+            "--nonce",
+            &h("Wechatpay-Nonce"),
+            "--signature",
+            &h("Wechatpay-Signature"),
+            "--serial",
+            &h("Wechatpay-Serial"),
+            "--body",
+            r["body"].as_str().expect("body"),
+            "--now",
+            &now,
         ]);
         let name = r["name"].as_str().expect("name");
         if r["valid"].as_bool().expect("valid") {
-            assert_eq!(out.status.code(), Some(0), "{name}: {}", String::from_utf8_lossy(&out.stderr));
+            assert_eq!(
+                out.status.code(),
+                Some(0),
+                "{name}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
             assert_eq!(stdout(&out).trim(), "valid");
         } else {
             assert_eq!(out.status.code(), Some(1), "{name}");
@@ -105,10 +193,26 @@ fn verify_accepts_a_certificate_under_its_serial() {
     let cert = kit::key_path("platform_cert.pem");
     let now = r["now"].as_i64().expect("now").to_string();
     let out = wxpay(&[
-        "verify", "--public-key", cert.to_str().expect("p"),
-        "--timestamp", &h("Wechatpay-Timestamp"), "--nonce", &h("Wechatpay-Nonce"),
-        "--signature", &h("Wechatpay-Signature"), "--serial", kit::PLATFORM_CERT_SERIAL,
-        "--body", r["body"].as_str().expect("body"), "--now", &now,
+        "verify",
+        "--public-key",
+        cert.to_str().expect("p"),
+        "--timestamp",
+        &h("Wechatpay-Timestamp"),
+        "--nonce",
+        &h("Wechatpay-Nonce"),
+        "--signature",
+        &h("Wechatpay-Signature"),
+        "--serial",
+        kit::PLATFORM_CERT_SERIAL,
+        "--body",
+        r["body"].as_str().expect("body"),
+        "--now",
+        &now,
     ]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

@@ -1,1 +1,41 @@
-//! wxpay-mock
+//! wxpay-mock: a stateful emulator of WeChat Pay's product-coupon send endpoint,
+//! `POST /v3/marketing/partner/product-coupon/users/{openid}/coupons`.
+//!
+//! WeChat Pay has no APIv3 sandbox. This emulator behaves like the real service closely
+//! enough to test against: it verifies every request's signature (wxpay-signing), enforces
+//! every business rule and error row of the API document in the documented order, keeps a
+//! ledger of issued coupons with atomic limits and idempotent replays, signs every answer with
+//! a platform key, limits each merchant to `rate_per_sec`, and injects faults on demand.
+//! See `docs/emulator.md`.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! use std::sync::Arc;
+//! let server = wxpay_mock::Server::start(Arc::new(wxpay_mock::Emulator::dev()), "127.0.0.1:0".parse()?, None).await?;
+//! println!("listening on {}", server.base_url());
+//! # Ok(()) }
+//! ```
+
+#![warn(clippy::unwrap_used, clippy::expect_used)]
+
+mod admin;
+mod auth;
+pub mod config;
+mod error;
+pub mod faults;
+pub mod fixtures;
+mod handler;
+mod ledger;
+mod metrics;
+mod rules;
+mod server;
+mod state;
+
+pub use admin::MAX_PAGE;
+pub use auth::Merchant;
+pub use config::{ConfigError, MockConfig};
+pub use error::ApiError;
+pub use faults::Faults;
+pub use fixtures::Fixtures;
+pub use server::{HEADER_READ_TIMEOUT, MAX_CONNECTIONS, MAX_HEAD_BYTES, Server, tls_config};
+pub use state::{Emulator, LedgerStats};

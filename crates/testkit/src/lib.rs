@@ -107,3 +107,6 @@ impl Drop for TempDir {
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }
+
+pub mod http_client;
+pub mod mock;

@@ -176,14 +176,26 @@ impl ClientConfig {
             return Err(invalid("mchid", "must be the merchant id, digits only"));
         }
         if self.serial_no.trim().is_empty() {
-            return Err(invalid("serial_no", "must be the merchant API certificate serial number"));
+            return Err(invalid(
+                "serial_no",
+                "must be the merchant API certificate serial number",
+            ));
         }
-        match (&self.wechatpay_public_key_id, &self.wechatpay_public_key_file) {
+        match (
+            &self.wechatpay_public_key_id,
+            &self.wechatpay_public_key_file,
+        ) {
             (Some(_), None) => {
-                return Err(invalid("wechatpay_public_key_file", "is required with wechatpay_public_key_id"));
+                return Err(invalid(
+                    "wechatpay_public_key_file",
+                    "is required with wechatpay_public_key_id",
+                ));
             }
             (None, Some(_)) => {
-                return Err(invalid("wechatpay_public_key_id", "is required with wechatpay_public_key_file"));
+                return Err(invalid(
+                    "wechatpay_public_key_id",
+                    "is required with wechatpay_public_key_file",
+                ));
             }
             (None, None) if self.wechatpay_platform_cert_files.is_empty() => {
                 return Err(invalid(
@@ -206,7 +218,10 @@ impl ClientConfig {
             })?;
         }
         if self.apiv3_key.is_some() && self.apiv3_key_file.is_some() {
-            return Err(invalid("apiv3_key", "set apiv3_key or apiv3_key_file, not both"));
+            return Err(invalid(
+                "apiv3_key",
+                "set apiv3_key or apiv3_key_file, not both",
+            ));
         }
         Ok(())
     }
@@ -226,22 +241,38 @@ impl ClientConfig {
 
     /// Loads the private key and builds the request signer.
     pub fn signer(&self) -> Result<Signer, ConfigError> {
-        let key = PrivateKey::from_pem_file(self.resolve(&self.private_key_file))
-            .map_err(|source| ConfigError::Key { key: "private_key_file", source })?;
+        let key =
+            PrivateKey::from_pem_file(self.resolve(&self.private_key_file)).map_err(|source| {
+                ConfigError::Key {
+                    key: "private_key_file",
+                    source,
+                }
+            })?;
         Ok(Signer::new(self.mchid.clone(), self.serial_no.clone(), key))
     }
 
     /// Loads the WeChat Pay public key and/or platform certificates.
     pub fn key_store(&self) -> Result<KeyStore, ConfigError> {
         let mut store = KeyStore::new();
-        if let (Some(id), Some(file)) = (&self.wechatpay_public_key_id, &self.wechatpay_public_key_file) {
-            let key = PublicKey::from_pem_file(self.resolve(file))
-                .map_err(|source| ConfigError::Key { key: "wechatpay_public_key_file", source })?;
+        if let (Some(id), Some(file)) = (
+            &self.wechatpay_public_key_id,
+            &self.wechatpay_public_key_file,
+        ) {
+            let key = PublicKey::from_pem_file(self.resolve(file)).map_err(|source| {
+                ConfigError::Key {
+                    key: "wechatpay_public_key_file",
+                    source,
+                }
+            })?;
             store.insert(id.clone(), key);
         }
         for file in &self.wechatpay_platform_cert_files {
-            let cert = Certificate::from_pem_file(self.resolve(file))
-                .map_err(|source| ConfigError::Key { key: "wechatpay_platform_cert_files", source })?;
+            let cert = Certificate::from_pem_file(self.resolve(file)).map_err(|source| {
+                ConfigError::Key {
+                    key: "wechatpay_platform_cert_files",
+                    source,
+                }
+            })?;
             store = store.with_certificate(cert);
         }
         Ok(store)
@@ -264,7 +295,9 @@ pub(crate) fn check_base_url(key: &'static str, value: &str) -> Result<url::Url,
         "http" if is_loopback(&url) => Ok(url),
         "http" => Err(ConfigError::Invalid {
             key,
-            problem: format!("plain http:// is only allowed for loopback hosts (an emulator); use https:// for {value}"),
+            problem: format!(
+                "plain http:// is only allowed for loopback hosts (an emulator); use https:// for {value}"
+            ),
         }),
         other => Err(ConfigError::Invalid {
             key,
@@ -298,7 +331,9 @@ mod tests {
         let err = parse("").unwrap_err().to_string();
         assert!(err.contains("no verification key"), "{err}");
         assert!(parse("wechatpay_platform_cert_files = [\"c.pem\"]").is_ok());
-        let err = parse("wechatpay_public_key_id = \"P\"").unwrap_err().to_string();
+        let err = parse("wechatpay_public_key_id = \"P\"")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("wechatpay_public_key_file"), "{err}");
     }
 
@@ -308,22 +343,36 @@ mod tests {
         assert!(parse(&format!("{keys}base_url = \"http://127.0.0.1:8080\"")).is_ok());
         assert!(parse(&format!("{keys}base_url = \"http://localhost:8080\"")).is_ok());
         assert!(parse(&format!("{keys}base_url = \"http://[::1]:8080\"")).is_ok());
-        let err = parse(&format!("{keys}base_url = \"http://api.mch.weixin.qq.com\"")).unwrap_err().to_string();
-        assert!(err.contains("base_url") && err.contains("loopback"), "{err}");
-        let err = parse(&format!("{keys}backup_base_url = \"ftp://x\"")).unwrap_err().to_string();
+        let err = parse(&format!(
+            "{keys}base_url = \"http://api.mch.weixin.qq.com\""
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("base_url") && err.contains("loopback"),
+            "{err}"
+        );
+        let err = parse(&format!("{keys}backup_base_url = \"ftp://x\""))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("backup_base_url"), "{err}");
     }
 
     #[test]
     fn relative_paths_resolve_against_the_file() {
         let c = parse("wechatpay_platform_cert_files = [\"c.pem\"]").unwrap();
-        assert_eq!(c.resolve(&c.private_key_file), PathBuf::from("/etc/wxpay/k.pem"));
+        assert_eq!(
+            c.resolve(&c.private_key_file),
+            PathBuf::from("/etc/wxpay/k.pem")
+        );
         assert_eq!(c.resolve(Path::new("/abs.pem")), PathBuf::from("/abs.pem"));
     }
 
     #[test]
     fn wrong_types_name_the_key() {
-        let err = parse("wechatpay_platform_cert_files = []\nrate_limit_per_sec = \"fast\"").unwrap_err().to_string();
+        let err = parse("wechatpay_platform_cert_files = []\nrate_limit_per_sec = \"fast\"")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("rate_limit_per_sec"), "{err}");
     }
 }

@@ -1,0 +1,306 @@
+//! The admin and inspection API under `/mock/` (DESIGN.md §3.4): JSON, unsigned, a back
+//! door — loopback clients only, or anyone with the configured bearer token.
+
+use std::net::SocketAddr;
+
+use bytes::Bytes;
+use http::header::{AUTHORIZATION, CONTENT_TYPE};
+use http::{HeaderValue, Method, Request, Response, StatusCode};
+use http_body_util::Full;
+use hyper::body::Incoming;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use wxpay_models::{CouponCodeMode, ProductCouponEntity, StockEntity};
+
+use crate::faults::Faults;
+use crate::handler::{Body, read_body};
+use crate::state::Emulator;
+
+/// Largest admin body (code uploads can be big).
+const MAX_ADMIN_BODY: usize = 16 << 20;
+/// Largest page of `GET /mock/coupons`.
+pub const MAX_PAGE: usize = 1000;
+
+type Reply = (StatusCode, Value);
+
+fn error(status: StatusCode, message: impl std::fmt::Display) -> Reply {
+    (status, json!({ "error": message.to_string() }))
+}
+
+pub(crate) async fn handle(
+    emu: &Emulator,
+    remote: SocketAddr,
+    req: Request<Incoming>,
+) -> Response<Body> {
+    let authorized = authorize(emu, remote, &req);
+    if authorized.is_ok() && req.method() == Method::GET && req.uri().path() == "/mock/metrics" {
+        return reply(
+            StatusCode::OK,
+            "text/plain; version=0.0.4; charset=utf-8",
+            emu.metrics.encode().into_bytes(),
+        );
+    }
+    let (status, value) = match authorized {
+        Err(reply) => reply,
+        Ok(()) => route(emu, req).await,
+    };
+    reply(
+        status,
+        "application/json; charset=utf-8",
+        serde_json::to_vec(&value).unwrap_or_default(),
+    )
+}
+
+fn reply(status: StatusCode, content_type: &'static str, body: Vec<u8>) -> Response<Body> {
+    let mut response = Response::new(Full::new(Bytes::from(body)));
+    *response.status_mut() = status;
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    response
+}
+
+fn authorize(emu: &Emulator, remote: SocketAddr, req: &Request<Incoming>) -> Result<(), Reply> {
+    match &emu.admin_token {
+        Some(token) => {
+            let presented = req
+                .headers()
+                .get(AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.strip_prefix("Bearer "));
+            match presented {
+                Some(p) if constant_time_eq(p.as_bytes(), token.as_bytes()) => Ok(()),
+                _ => Err(error(
+                    StatusCode::UNAUTHORIZED,
+                    "admin API: send Authorization: Bearer <admin_token>",
+                )),
+            }
+        }
+        None if remote.ip().is_loopback() => Ok(()),
+        None => Err(error(
+            StatusCode::FORBIDDEN,
+            "admin API answers loopback clients only (set admin_token to allow others)",
+        )),
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+async fn route(emu: &Emulator, req: Request<Incoming>) -> Reply {
+    let method = req.method().clone();
+    let path = req.uri().path().trim_end_matches('/').to_owned();
+    let query = req.uri().query().unwrap_or("").to_owned();
+    let segments: Vec<&str> = path.split('/').skip(2).collect();
+    let body = if method == Method::POST || method == Method::PUT {
+        match read_body(req.into_body(), MAX_ADMIN_BODY).await {
+            Ok(Ok(body)) => body,
+            Ok(Err(e)) => return error(StatusCode::BAD_REQUEST, e.message),
+            Err(_) => return error(StatusCode::BAD_REQUEST, "body not received"),
+        }
+    } else {
+        Bytes::new()
+    };
+    match (&method, segments.as_slice()) {
+        (&Method::GET, ["health"]) => (StatusCode::OK, json!({ "status": "ok" })),
+        (&Method::POST, ["product-coupons"]) => add_product(emu, &body),
+        (&Method::POST, ["stocks"]) => add_stock(emu, &body),
+        (&Method::POST, ["stocks", id, "codes"]) => upload_codes(emu, id, &body),
+        (&Method::GET, ["stocks", id]) => get_stock(emu, id),
+        (&Method::GET, ["coupons"]) => list_coupons(emu, &query),
+        (&Method::PUT, ["faults"]) => set_faults(emu, &body),
+        (&Method::GET, ["faults"]) => (StatusCode::OK, json!(emu.faults())),
+        (&Method::PUT, ["clock"]) => set_clock(emu, &body),
+        (&Method::POST, ["reset"]) => {
+            emu.reset();
+            (StatusCode::OK, json!({ "reset": true }))
+        }
+        _ => error(
+            StatusCode::NOT_FOUND,
+            format!("no admin endpoint {method} {path}"),
+        ),
+    }
+}
+
+fn parse<T: for<'de> Deserialize<'de>>(body: &[u8], what: &str) -> Result<T, Reply> {
+    serde_json::from_slice(body)
+        .map_err(|e| error(StatusCode::BAD_REQUEST, format!("malformed {what}: {e}")))
+}
+
+fn add_product(emu: &Emulator, body: &[u8]) -> Reply {
+    let product: ProductCouponEntity = match parse(body, "ProductCouponEntity") {
+        Ok(p) => p,
+        Err(reply) => return reply,
+    };
+    let id = product.product_coupon_id.clone();
+    if emu.ledger.lock().add_product(product.clone()) {
+        (StatusCode::CREATED, json!(product))
+    } else {
+        error(StatusCode::CONFLICT, format!("product coupon {id} exists"))
+    }
+}
+
+fn add_stock(emu: &Emulator, body: &[u8]) -> Reply {
+    let stock: StockEntity = match parse(body, "StockEntity") {
+        Ok(s) => s,
+        Err(reply) => return reply,
+    };
+    let day = emu.business_day();
+    let mut ledger = emu.ledger.lock();
+    match ledger.add_stock(stock.clone()) {
+        Ok(index) => (StatusCode::CREATED, json!(ledger.stock_entity(index, day))),
+        Err(true) => error(
+            StatusCode::CONFLICT,
+            format!("stock {} exists", stock.stock_id),
+        ),
+        Err(false) => error(
+            StatusCode::NOT_FOUND,
+            format!(
+                "product coupon {} does not exist; create it first",
+                stock.product_coupon_id
+            ),
+        ),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Codes {
+    codes: Vec<String>,
+}
+
+fn upload_codes(emu: &Emulator, id: &str, body: &[u8]) -> Reply {
+    let Codes { codes } = match parse(body, "{\"codes\": [...]}") {
+        Ok(c) => c,
+        Err(reply) => return reply,
+    };
+    if let Some(bad) = codes.iter().find(|c| {
+        c.is_empty()
+            || c.len() > 40
+            || !c
+                .chars()
+                .all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '-')
+    }) {
+        return error(
+            StatusCode::BAD_REQUEST,
+            format!("code {bad:?}: codes are 1–40 of [0-9A-Za-z_-]"),
+        );
+    }
+    let day = emu.business_day();
+    let mut ledger = emu.ledger.lock();
+    let Some(stock) = ledger.stock(id) else {
+        return error(StatusCode::NOT_FOUND, format!("no stock {id}"));
+    };
+    if ledger.stocks[stock as usize].entity.coupon_code_mode != CouponCodeMode::Upload {
+        return error(
+            StatusCode::BAD_REQUEST,
+            format!("stock {id} is not in UPLOAD mode"),
+        );
+    }
+    let added = ledger.upload_codes(stock, codes);
+    (
+        StatusCode::OK,
+        json!({ "added": added, "stock": ledger.stock_entity(stock, day) }),
+    )
+}
+
+fn get_stock(emu: &Emulator, id: &str) -> Reply {
+    let day = emu.business_day();
+    let ledger = emu.ledger.lock();
+    match ledger.stock(id) {
+        Some(stock) => (StatusCode::OK, json!(ledger.stock_entity(stock, day))),
+        None => error(StatusCode::NOT_FOUND, format!("no stock {id}")),
+    }
+}
+
+fn list_coupons(emu: &Emulator, query: &str) -> Reply {
+    let mut openid = None;
+    let mut stock_id = None;
+    let mut offset = 0usize;
+    let mut limit = 100usize;
+    for (key, value) in form_urlencoded::parse(query.as_bytes()) {
+        match key.as_ref() {
+            "openid" if !value.is_empty() => openid = Some(value.into_owned()),
+            "stock_id" if !value.is_empty() => stock_id = Some(value.into_owned()),
+            "offset" | "limit" => match value.parse::<usize>() {
+                Ok(n) if key == "offset" => offset = n,
+                Ok(n) => limit = n.min(MAX_PAGE),
+                Err(_) => {
+                    return error(
+                        StatusCode::BAD_REQUEST,
+                        format!("{key} must be a non-negative integer"),
+                    );
+                }
+            },
+            _ => {}
+        }
+    }
+    let day = emu.business_day();
+    let ledger = emu.ledger.lock();
+    let stock = match stock_id.as_deref().map(|id| ledger.stock(id)) {
+        Some(None) => return (StatusCode::OK, json!({ "total_count": 0, "data": [] })),
+        Some(Some(s)) => Some(s),
+        None => None,
+    };
+    let matching = (0..ledger.coupons.len() as u32).filter(|&i| {
+        stock.is_none_or(|s| ledger.coupons[i as usize].stock == s)
+            && openid.as_deref().is_none_or(|o| ledger.text(i).openid == o)
+    });
+    let mut total = 0usize;
+    let mut data = Vec::new();
+    for i in matching {
+        if total >= offset && data.len() < limit {
+            let text_openid = ledger.text(i).openid.to_owned();
+            let mut item = json!(ledger.entity(i, day));
+            if let Value::Object(map) = &mut item {
+                let mut with_openid = serde_json::Map::new();
+                with_openid.insert("openid".into(), Value::String(text_openid));
+                with_openid.extend(std::mem::take(map));
+                *map = with_openid;
+            }
+            data.push(item);
+        }
+        total += 1;
+    }
+    (
+        StatusCode::OK,
+        json!({ "total_count": total, "data": data }),
+    )
+}
+
+fn set_faults(emu: &Emulator, body: &[u8]) -> Reply {
+    let faults: Faults = match parse(body, "faults") {
+        Ok(f) => f,
+        Err(reply) => return reply,
+    };
+    if let Err(problem) = faults.check() {
+        return error(StatusCode::BAD_REQUEST, problem);
+    }
+    emu.set_faults(faults);
+    (StatusCode::OK, json!(faults))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClockOffset {
+    offset_secs: i64,
+}
+
+fn set_clock(emu: &Emulator, body: &[u8]) -> Reply {
+    let ClockOffset { offset_secs } = match parse(body, "{\"offset_secs\": N}") {
+        Ok(c) => c,
+        Err(reply) => return reply,
+    };
+    if offset_secs.abs() > 100 * 365 * 86_400 {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "offset_secs must be within ±100 years",
+        );
+    }
+    emu.set_clock_offset(offset_secs);
+    (
+        StatusCode::OK,
+        json!({ "offset_secs": offset_secs, "business_now": emu.business_now() }),
+    )
+}

@@ -1,0 +1,109 @@
+//! `wxpay-mock [--config FILE] [--listen ADDR]`: run the emulator until SIGINT/SIGTERM.
+
+#![warn(clippy::unwrap_used, clippy::expect_used)]
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::Parser;
+use wxpay_mock::{Emulator, MockConfig, Server, tls_config};
+
+/// A stateful emulator of WeChat Pay's product-coupon send endpoint.
+#[derive(Debug, Parser)]
+#[command(name = "wxpay-mock", version, about)]
+struct Args {
+    /// Config TOML (DESIGN.md §3.1); without it, the built-in dev state.
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Listen address; 127.0.0.1:0 picks a free port.
+    #[arg(long)]
+    listen: Option<SocketAddr>,
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "wxpay_mock=info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let args = Args::parse();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("wxpay-mock: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(args)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("wxpay-mock: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
+    let (emulator, listen, tls, has_token) = match &args.config {
+        Some(path) => {
+            let config = MockConfig::from_file(path)?;
+            let tls = config
+                .tls
+                .as_ref()
+                .map(|t| tls_config(t, |p| config.resolve(p)))
+                .transpose()?;
+            let listen = args.listen.or(config.listen);
+            (
+                Emulator::from_config(&config)?,
+                listen,
+                tls,
+                config.admin_token.is_some(),
+            )
+        }
+        None => (Emulator::dev(), args.listen, None, false),
+    };
+    let listen = listen.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)));
+    if !listen.ip().is_loopback() && !has_token {
+        return Err(format!(
+            "refusing to listen on {listen} without admin_token: the admin API would be open to the network; \
+             set admin_token in the config or listen on 127.0.0.1"
+        )
+        .into());
+    }
+    let server = Server::start(Arc::new(emulator), listen, tls).await?;
+    println!("listening on {}", server.base_url());
+    tracing::info!(
+        "wxpay-mock ready; admin API at {}/mock/health",
+        server.base_url()
+    );
+    shutdown_signal().await;
+    tracing::info!("shutting down");
+    server.shutdown().await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

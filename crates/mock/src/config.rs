@@ -1,0 +1,294 @@
+//! The emulator's configuration file (TOML, DESIGN.md §3.1) and what it loads.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// `wxpay-mock --config FILE`.
+///
+/// ```
+/// let config = wxpay_mock::MockConfig::from_toml_str(r#"
+///     [platform]
+///     public_key_id = "PUB_KEY_ID_01"
+///     private_key_file = "keys/platform_key.pem"
+///     [[merchants]]
+///     mchid = "1900000001"
+///     serial_no = "5157F09E"
+///     public_key_file = "keys/merchant_pub.pem"
+///     brands = ["120344"]
+/// "#, None)?;
+/// assert_eq!(config.limits.rate_per_sec, 1000);
+/// assert_eq!(config.listen, None);
+/// # Ok::<(), wxpay_mock::ConfigError>(())
+/// ```
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MockConfig {
+    /// Listen address (`--listen` wins).
+    pub listen: Option<SocketAddr>,
+    /// Product coupons, stocks and uploaded codes to start with.
+    pub fixtures_file: Option<PathBuf>,
+    /// Required for the admin API when listening beyond loopback.
+    pub admin_token: Option<String>,
+    /// The key responses are signed with.
+    pub platform: PlatformConfig,
+    /// Service providers allowed to call.
+    #[serde(default)]
+    pub merchants: Vec<MerchantConfig>,
+    /// TLS; plain HTTP when absent.
+    pub tls: Option<TlsConfig>,
+    /// Limits.
+    #[serde(default)]
+    pub limits: Limits,
+    /// Callback delivery.
+    #[serde(default)]
+    pub callbacks: CallbackConfig,
+    /// Directory relative paths resolve against (the config file's).
+    #[serde(skip)]
+    pub base_dir: Option<PathBuf>,
+}
+
+/// `[platform]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlatformConfig {
+    /// The id written into `Wechatpay-Serial` (`PUB_KEY_ID_…` or a certificate serial).
+    pub public_key_id: String,
+    /// The platform private key PEM.
+    pub private_key_file: PathBuf,
+}
+
+/// `[[merchants]]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MerchantConfig {
+    /// Merchant id.
+    pub mchid: String,
+    /// Serial of its API certificate (the `serial_no` its requests must carry).
+    pub serial_no: String,
+    /// Its public key: SPKI PEM or an X.509 certificate PEM.
+    pub public_key_file: PathBuf,
+    /// Brands that authorised this provider.
+    #[serde(default)]
+    pub brands: Vec<String>,
+    /// AppIDs bound to it; empty = any.
+    #[serde(default)]
+    pub appids: Vec<String>,
+    /// 32-byte APIv3 key for callback encryption.
+    pub apiv3_key: Option<String>,
+    /// Where PRODUCT_COUPON.SEND callbacks go.
+    pub notify_url: Option<String>,
+}
+
+/// `[tls]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsConfig {
+    /// Certificate chain PEM.
+    pub cert_file: PathBuf,
+    /// Private key PEM.
+    pub key_file: PathBuf,
+}
+
+/// `[limits]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Limits {
+    /// Per mchid; 429 RATELIMIT_EXCEEDED beyond.
+    #[serde(default = "default_rate")]
+    pub rate_per_sec: u32,
+    /// Allowed clock difference of request timestamps.
+    #[serde(default = "default_skew")]
+    pub timestamp_skew_secs: i64,
+    /// Largest accepted body.
+    #[serde(default = "default_max_body")]
+    pub max_body_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            rate_per_sec: default_rate(),
+            timestamp_skew_secs: default_skew(),
+            max_body_bytes: default_max_body(),
+        }
+    }
+}
+
+fn default_rate() -> u32 {
+    1000
+}
+fn default_skew() -> i64 {
+    300
+}
+fn default_max_body() -> usize {
+    65_536
+}
+
+/// `[callbacks]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CallbackConfig {
+    /// Delays before each retry of an undelivered callback.
+    #[serde(default = "default_retry_schedule")]
+    pub retry_schedule_ms: Vec<u64>,
+    /// How long a receiver has to answer 2xx.
+    #[serde(default = "default_callback_timeout")]
+    pub timeout_ms: u64,
+}
+
+impl Default for CallbackConfig {
+    fn default() -> Self {
+        Self {
+            retry_schedule_ms: default_retry_schedule(),
+            timeout_ms: default_callback_timeout(),
+        }
+    }
+}
+
+fn default_retry_schedule() -> Vec<u64> {
+    // WeChat Pay's documented notification back-off: 15s/15s/30s/3m/10m/20m/30m/30m/30m/60m/3h/3h/3h/6h/6h.
+    [
+        15, 15, 30, 180, 600, 1200, 1800, 1800, 1800, 3600, 10800, 10800, 10800, 21600, 21600,
+    ]
+    .iter()
+    .map(|s| s * 1000)
+    .collect()
+}
+fn default_callback_timeout() -> u64 {
+    5000
+}
+
+/// A configuration that cannot be used.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// A file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// Not valid TOML/JSON, a wrong type, or an unknown key.
+    #[error("{path}: {message}")]
+    Parse {
+        /// The file (or `config`).
+        path: String,
+        /// The parser's message.
+        message: String,
+    },
+    /// A value breaks a rule.
+    #[error("config: {key}: {problem}")]
+    Invalid {
+        /// The key.
+        key: String,
+        /// What is wrong.
+        problem: String,
+    },
+    /// A key could not be loaded.
+    #[error("config: {key}: {source}")]
+    Key {
+        /// The config key naming the file.
+        key: String,
+        /// Why.
+        source: wxpay_signing::KeyError,
+    },
+}
+
+impl ConfigError {
+    pub(crate) fn invalid(key: impl Into<String>, problem: impl Into<String>) -> Self {
+        Self::Invalid {
+            key: key.into(),
+            problem: problem.into(),
+        }
+    }
+}
+
+impl MockConfig {
+    /// Reads a configuration file.
+    pub fn from_file(path: impl AsRef<Path>) -> Result<Self, ConfigError> {
+        let path = path.as_ref();
+        let text = read_to_string(path)?;
+        Self::from_toml_str(&text, path.parent().map(Path::to_path_buf)).map_err(|e| match e {
+            ConfigError::Parse { message, .. } => ConfigError::Parse {
+                path: path.display().to_string(),
+                message,
+            },
+            other => other,
+        })
+    }
+
+    /// Parses TOML text; relative paths resolve against `base_dir`.
+    pub fn from_toml_str(text: &str, base_dir: Option<PathBuf>) -> Result<Self, ConfigError> {
+        let mut config: Self = toml::from_str(text).map_err(|e| ConfigError::Parse {
+            path: "config".into(),
+            message: e.to_string(),
+        })?;
+        config.base_dir = base_dir;
+        config.check()?;
+        Ok(config)
+    }
+
+    fn check(&self) -> Result<(), ConfigError> {
+        if self.limits.rate_per_sec == 0 {
+            return Err(ConfigError::invalid(
+                "limits.rate_per_sec",
+                "must be at least 1",
+            ));
+        }
+        if self.limits.timestamp_skew_secs <= 0 {
+            return Err(ConfigError::invalid(
+                "limits.timestamp_skew_secs",
+                "must be positive",
+            ));
+        }
+        if self.limits.max_body_bytes < 1024 {
+            return Err(ConfigError::invalid(
+                "limits.max_body_bytes",
+                "must be at least 1024",
+            ));
+        }
+        if self.admin_token.as_deref().is_some_and(str::is_empty) {
+            return Err(ConfigError::invalid(
+                "admin_token",
+                "must not be empty (leave it out for loopback-only admin)",
+            ));
+        }
+        let mut seen = std::collections::HashSet::new();
+        for (i, m) in self.merchants.iter().enumerate() {
+            if m.mchid.is_empty() || !seen.insert(&m.mchid) {
+                return Err(ConfigError::invalid(
+                    format!("merchants[{i}].mchid"),
+                    "must be non-empty and unique",
+                ));
+            }
+            if let Some(key) = &m.apiv3_key
+                && key.len() != 32
+            {
+                return Err(ConfigError::invalid(
+                    format!("merchants[{i}].apiv3_key"),
+                    format!("must be exactly 32 bytes, got {}", key.len()),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// A path from the file, resolved against its directory.
+    pub fn resolve(&self, path: &Path) -> PathBuf {
+        match &self.base_dir {
+            Some(dir) if path.is_relative() => dir.join(path),
+            _ => path.to_path_buf(),
+        }
+    }
+}
+
+pub(crate) fn read_to_string(path: &Path) -> Result<String, ConfigError> {
+    std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
+        path: path.display().to_string(),
+        source,
+    })
+}

@@ -1,0 +1,378 @@
+//! The WeChat Pay API surface: routing, the send endpoint's HTTP checks (§3.2 steps 1–4),
+//! faults, and signed answers.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http::header::{ACCEPT, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE};
+use http::{HeaderMap, HeaderValue, Request, Response, StatusCode};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use wxpay_models::{ErrorRow, FieldError, Location, Rule, SendUserProductCouponRequest};
+use wxpay_signing::{SIGNTEST_PREFIX, header};
+
+use crate::auth::{Presented, authenticate};
+use crate::error::ApiError;
+use crate::faults::roll;
+use crate::state::Emulator;
+
+/// Response body type of every answer.
+pub(crate) type Body = Full<Bytes>;
+
+/// How long a client may take to send a body once its headers arrived.
+const BODY_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The service's error: the connection is closed without an answer (drop_rate, or a client
+/// that went away mid-body).
+#[derive(Debug)]
+pub(crate) struct Dropped;
+
+impl std::fmt::Display for Dropped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("response dropped")
+    }
+}
+
+impl std::error::Error for Dropped {}
+
+/// Where a request goes.
+enum Route<'a> {
+    Send { openid: &'a str },
+    Unknown,
+}
+
+const SEND_PREFIX: &str = "/v3/marketing/partner/product-coupon/users/";
+
+fn route<'a>(method: &http::Method, path: &'a str) -> Route<'a> {
+    if let Some(rest) = path.strip_prefix(SEND_PREFIX)
+        && let Some((openid, "coupons")) = rest.split_once('/')
+        && method == http::Method::POST
+    {
+        return Route::Send { openid };
+    }
+    Route::Unknown
+}
+
+/// Entry point of every request.
+pub(crate) async fn handle(
+    emu: Arc<Emulator>,
+    remote: SocketAddr,
+    req: Request<Incoming>,
+) -> Result<Response<Body>, Dropped> {
+    let path = req.uri().path();
+    if path == "/mock" || path.starts_with("/mock/") {
+        return Ok(crate::admin::handle(&emu, remote, req).await);
+    }
+    let started = Instant::now();
+    let faults = emu.faults();
+    let (endpoint, answer) = match route(req.method(), req.uri().path()) {
+        Route::Send { openid } => {
+            let openid = openid.to_owned();
+            ("send", send(&emu, req, &openid, faults.error_rate).await?)
+        }
+        Route::Unknown => {
+            let what = format!("no such API: {} {}", req.method(), req.uri().path());
+            (
+                "unknown",
+                Answer::Error(ApiError {
+                    row: ErrorRow::ProductCouponNotFound,
+                    message: what,
+                    detail: None,
+                }),
+            )
+        }
+    };
+    if faults.latency_ms > 0 {
+        tokio::time::sleep(Duration::from_millis(faults.latency_ms)).await;
+    }
+    let (status, code, body) = match answer {
+        Answer::Issued(_) if roll(faults.drop_rate) => {
+            emu.metrics.dropped();
+            emu.metrics
+                .answered(endpoint, 0, "DROPPED", started.elapsed().as_secs_f64());
+            return Err(Dropped);
+        }
+        Answer::Issued(body) | Answer::Ok(body) => (200, String::new(), body),
+        Answer::Error(e) => {
+            let body = serde_json::to_vec(&e.body()).unwrap_or_default();
+            (e.status(), e.row.code().as_str().to_owned(), body)
+        }
+    };
+    let response = signed(&emu, status, body, roll(faults.sign_probe_rate));
+    emu.metrics
+        .answered(endpoint, status, &code, started.elapsed().as_secs_f64());
+    Ok(response)
+}
+
+/// The outcome of an API call before it is signed.
+pub(crate) enum Answer {
+    /// A new coupon (drop_rate may lose this answer).
+    Issued(Vec<u8>),
+    /// Any other success.
+    Ok(Vec<u8>),
+    /// An error answer.
+    Error(ApiError),
+}
+
+impl From<ApiError> for Answer {
+    fn from(e: ApiError) -> Self {
+        Answer::Error(e)
+    }
+}
+
+async fn send(
+    emu: &Emulator,
+    req: Request<Incoming>,
+    raw_openid: &str,
+    error_rate: f64,
+) -> Result<Answer, Dropped> {
+    let (parts, body) = req.into_parts();
+    // 1. The HTTP request itself.
+    if let Err(e) = check_http(&parts.headers, emu.limits.max_body_bytes) {
+        return Ok(e.into());
+    }
+    let body = match read_body(body, emu.limits.max_body_bytes).await? {
+        Ok(body) => body,
+        Err(e) => return Ok(e.into()),
+    };
+    // 2. Who is calling.
+    let presented = Presented {
+        authorization: parts
+            .headers
+            .get(AUTHORIZATION)
+            .and_then(|v| v.to_str().ok()),
+        method: parts.method.as_str(),
+        path_and_query: parts.uri.path_and_query().map_or("/", |pq| pq.as_str()),
+        body: &body,
+    };
+    let merchant = match authenticate(
+        &emu.merchants,
+        &emu.nonces,
+        emu.limits.timestamp_skew_secs,
+        presented,
+        emu.real_now(),
+    ) {
+        Ok(m) => m,
+        Err(e) => return Ok(e.into()),
+    };
+    // 3. Rate limit.
+    if !emu.admit(&merchant.mchid) {
+        return Ok(ApiError::new(
+            ErrorRow::RateLimited,
+            format!(
+                "mchid {} is over {} requests/s; retry later with the same parameters",
+                merchant.mchid, emu.limits.rate_per_sec
+            ),
+        )
+        .into());
+    }
+    // 4. Parameters.
+    let request = match decode(raw_openid, &body) {
+        Ok(r) => r,
+        Err(e) => return Ok(e.into()),
+    };
+    // 5–11. Business rules, atomically.
+    Ok(
+        match emu.send_checked(merchant, &request, roll(error_rate)) {
+            Ok((entity, new)) => {
+                let body = serde_json::to_vec(&entity).unwrap_or_default();
+                if new {
+                    Answer::Issued(body)
+                } else {
+                    Answer::Ok(body)
+                }
+            }
+            Err(e) => e.into(),
+        },
+    )
+}
+
+/// Step 1: Content-Type, Accept and declared length.
+pub(crate) fn check_http(headers: &HeaderMap, max_body: usize) -> Result<(), ApiError> {
+    let bad = |what: String| Err(ApiError::new(ErrorRow::InvalidHttpRequest, what));
+    let content_type = headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if !media_type_is(content_type, "application/json") {
+        return bad(format!(
+            "Content-Type must be application/json, got {content_type:?}"
+        ));
+    }
+    if let Some(accept) = headers.get(ACCEPT) {
+        let accept = accept.to_str().unwrap_or("");
+        let ok = accept.trim().is_empty()
+            || accept.split(',').any(|t| {
+                ["application/json", "application/*", "*/*"]
+                    .iter()
+                    .any(|m| media_type_is(t, m))
+            });
+        if !ok {
+            return bad(format!(
+                "Accept must allow application/json, got {accept:?}"
+            ));
+        }
+    }
+    if let Some(len) = headers
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok())
+        && len > max_body as u64
+    {
+        return bad(format!(
+            "body of {len} bytes is over the {max_body}-byte limit"
+        ));
+    }
+    Ok(())
+}
+
+fn media_type_is(value: &str, wanted: &str) -> bool {
+    value
+        .split(';')
+        .next()
+        .is_some_and(|t| t.trim().eq_ignore_ascii_case(wanted))
+}
+
+/// Reads the whole body, at most `max` bytes, within [`BODY_READ_TIMEOUT`].
+pub(crate) async fn read_body(
+    body: Incoming,
+    max: usize,
+) -> Result<Result<Bytes, ApiError>, Dropped> {
+    match tokio::time::timeout(BODY_READ_TIMEOUT, Limited::new(body, max).collect()).await {
+        Err(_) => Ok(Err(ApiError::new(
+            ErrorRow::InvalidHttpRequest,
+            format!("body not received within {} s", BODY_READ_TIMEOUT.as_secs()),
+        ))),
+        Ok(Ok(collected)) => Ok(Ok(collected.to_bytes())),
+        Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => Ok(Err(ApiError::new(
+            ErrorRow::InvalidHttpRequest,
+            format!("body is over the {max}-byte limit"),
+        ))),
+        // The client went away mid-body: there is nobody to answer.
+        Ok(Err(_)) => Err(Dropped),
+    }
+}
+
+/// Step 4: openid from the path, the body as JSON.
+fn decode(raw_openid: &str, body: &[u8]) -> Result<SendUserProductCouponRequest, ApiError> {
+    let openid = percent_encoding::percent_decode_str(raw_openid)
+        .decode_utf8()
+        .map_err(|_| {
+            ApiError::param(&FieldError {
+                field: "openid".into(),
+                location: Location::Path,
+                rule: Rule::Charset("percent-encoded UTF-8"),
+            })
+        })?;
+    SendUserProductCouponRequest::from_body(&openid, body).map_err(|e| ApiError::validation(&e))
+}
+
+/// A signed answer: Request-ID and the Wechatpay-* headers on every one, errors included.
+pub(crate) fn signed(emu: &Emulator, status: u16, body: Vec<u8>, probe: bool) -> Response<Body> {
+    let mut response = Response::new(Full::new(Bytes::new()));
+    *response.status_mut() =
+        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let h = response.headers_mut();
+    h.insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=utf-8"),
+    );
+    put(h, header::REQUEST_ID, &emu.request_id());
+    match emu.platform.sign(&body) {
+        Ok(s) => {
+            put(h, header::TIMESTAMP, &s.timestamp);
+            put(h, header::NONCE, &s.nonce);
+            let signature = if probe {
+                format!("{SIGNTEST_PREFIX}{}", s.signature)
+            } else {
+                s.signature
+            };
+            put(h, header::SIGNATURE, &signature);
+            put(h, header::SERIAL, &s.serial);
+            put(
+                h,
+                header::SIGNATURE_TYPE,
+                wxpay_signing::authorization::SCHEME,
+            );
+        }
+        Err(e) => tracing::error!("cannot sign a response: {e}"),
+    }
+    *response.body_mut() = Full::new(Bytes::from(body));
+    response
+}
+
+fn put(headers: &mut HeaderMap, name: &'static str, value: &str) {
+    if let Ok(value) = HeaderValue::from_str(value) {
+        headers.insert(name, value);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(*k, HeaderValue::from_str(v).unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn content_type_and_accept_rules() {
+        let ok = |pairs: &[(&'static str, &str)]| check_http(&headers(pairs), 100).is_ok();
+        assert!(ok(&[("content-type", "application/json")]));
+        assert!(ok(&[
+            ("content-type", "Application/JSON; charset=utf-8"),
+            ("accept", "*/*")
+        ]));
+        assert!(ok(&[
+            ("content-type", "application/json"),
+            ("accept", "text/html, application/json;q=0.9")
+        ]));
+        assert!(ok(&[
+            ("content-type", "application/json"),
+            ("accept", "application/*")
+        ]));
+        assert!(!ok(&[]));
+        assert!(!ok(&[("content-type", "text/plain")]));
+        assert!(!ok(&[("content-type", "application/jsonx")]));
+        assert!(!ok(&[
+            ("content-type", "application/json"),
+            ("accept", "text/html")
+        ]));
+        assert!(!ok(&[
+            ("content-type", "application/json"),
+            ("content-length", "101")
+        ]));
+    }
+
+    #[test]
+    fn routes() {
+        let post = http::Method::POST;
+        assert!(matches!(
+            route(
+                &post,
+                "/v3/marketing/partner/product-coupon/users/o1/coupons"
+            ),
+            Route::Send { openid: "o1" }
+        ));
+        assert!(matches!(
+            route(
+                &http::Method::GET,
+                "/v3/marketing/partner/product-coupon/users/o1/coupons"
+            ),
+            Route::Unknown
+        ));
+        assert!(matches!(
+            route(
+                &post,
+                "/v3/marketing/partner/product-coupon/users/o1/coupons/x"
+            ),
+            Route::Unknown
+        ));
+        assert!(matches!(route(&post, "/v3/other"), Route::Unknown));
+    }
+}

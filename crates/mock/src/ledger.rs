@@ -1,0 +1,535 @@
+//! The emulator's state: product coupons, stocks and every issued coupon, kept compact.
+//!
+//! A coupon is a 44-byte [`Coupon`] plus its strings in one shared arena (openid,
+//! send_request_no, and only when present: an assigned code, attach, tags). Three
+//! `hashbrown::HashTable`s index coupons by position (4 bytes a slot): by (brand_id,
+//! send_request_no) for idempotency, by (stock, code) for code uniqueness and lookups, and
+//! by (stock, openid) for the per-user limit. The idempotency record is a 16-byte digest of
+//! the parsed request, not the body. See `docs/emulator.md` for the measured size.
+
+use std::collections::{HashMap, VecDeque};
+use std::hash::BuildHasher;
+
+use hashbrown::HashTable;
+use hashbrown::hash_table::Entry;
+use time::Date;
+use wxpay_models::{
+    CouponCodeCountInfo, CouponTagInfo, CouponUsageDetail, ProductCouponEntity, StockEntity,
+    UsageMode, UserProductCouponEntity, UserProductCouponSendChannel, UserProductCouponState,
+    WxTime,
+};
+
+/// One issued coupon. Times are Unix seconds (u32 holds them until 2106).
+#[derive(Debug, Clone)]
+pub(crate) struct Coupon {
+    /// Offset of its strings in the arena.
+    text: u32,
+    pub(crate) stock: u32,
+    /// Number of a WeChat Pay–generated code (`8` + 12 digits); 0 when the code is text.
+    seq: u32,
+    pub(crate) receive: u32,
+    pub(crate) valid_begin: u32,
+    pub(crate) valid_end: u32,
+    /// Digest of the parsed request (idempotency: "same parameters").
+    pub(crate) params: [u8; 16],
+    pub(crate) state: CouponState,
+    flags: u8,
+}
+
+const HAS_CODE_TEXT: u8 = 1;
+const HAS_ATTACH: u8 = 2;
+const HAS_MEMBER_CARD: u8 = 4;
+const HAS_TAG_JSON: u8 = 8;
+
+/// The coupon states the emulator moves through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub(crate) enum CouponState {
+    Confirming,
+}
+
+impl CouponState {
+    fn wire(self) -> UserProductCouponState {
+        match self {
+            CouponState::Confirming => UserProductCouponState::Confirming,
+        }
+    }
+}
+
+/// The strings of one coupon, borrowed from the arena.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct CouponText<'a> {
+    pub(crate) openid: &'a str,
+    pub(crate) send_request_no: &'a str,
+    pub(crate) code: Option<&'a str>,
+    pub(crate) attach: Option<&'a str>,
+    pub(crate) member_card: Option<&'a str>,
+    pub(crate) tag_json: Option<&'a str>,
+}
+
+/// A stock and its live counters.
+#[derive(Debug, Clone)]
+pub(crate) struct StockSlot {
+    pub(crate) entity: StockEntity,
+    pub(crate) product: u32,
+    pub(crate) sent_total: i64,
+    pub(crate) sent_by_day: HashMap<Date, i64>,
+    /// Uploaded codes not handed out yet (UPLOAD stocks), oldest first.
+    pub(crate) codes: VecDeque<String>,
+    pub(crate) codes_total: i64,
+    next_seq: u32,
+}
+
+/// (first coupon of this user in this stock, coupons the user holds there).
+#[derive(Debug, Clone, Copy)]
+struct UserSlot {
+    first: u32,
+    count: u32,
+}
+
+/// Product coupons, stocks and coupons, with their indexes.
+#[derive(Debug, Default)]
+pub(crate) struct Ledger {
+    pub(crate) products: Vec<ProductCouponEntity>,
+    product_ids: HashMap<String, u32>,
+    pub(crate) stocks: Vec<StockSlot>,
+    stock_ids: HashMap<String, u32>,
+    pub(crate) coupons: Vec<Coupon>,
+    arena: Vec<u8>,
+    by_request: HashTable<u32>,
+    by_code: HashTable<u32>,
+    by_user: HashTable<UserSlot>,
+    hasher: hashbrown::DefaultHashBuilder,
+}
+
+/// What to record for a new coupon.
+#[derive(Debug)]
+pub(crate) struct NewCoupon<'a> {
+    pub(crate) stock: u32,
+    pub(crate) openid: &'a str,
+    pub(crate) send_request_no: &'a str,
+    /// The code for API_ASSIGN stocks; UPLOAD and WECHATPAY stocks assign their own.
+    pub(crate) code: Option<&'a str>,
+    pub(crate) attach: Option<&'a str>,
+    pub(crate) tags: Option<&'a CouponTagInfo>,
+    pub(crate) params: [u8; 16],
+    pub(crate) receive: i64,
+    pub(crate) valid_begin: i64,
+    pub(crate) valid_end: i64,
+    pub(crate) day: Date,
+}
+
+/// The ledger cannot hold more (the emulator's own limit, not WeChat Pay's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct LedgerFull;
+
+impl Ledger {
+    /// Adds a product coupon; `false` if its id exists.
+    pub(crate) fn add_product(&mut self, product: ProductCouponEntity) -> bool {
+        if self.product_ids.contains_key(&product.product_coupon_id) {
+            return false;
+        }
+        let index = to_u32(self.products.len());
+        self.product_ids
+            .insert(product.product_coupon_id.clone(), index);
+        self.products.push(product);
+        true
+    }
+
+    /// Adds a stock of a known product coupon; `Err(true)` if its id exists, `Err(false)` if
+    /// the product coupon is unknown. Live counters start at zero.
+    pub(crate) fn add_stock(&mut self, mut stock: StockEntity) -> Result<u32, bool> {
+        if self.stock_ids.contains_key(&stock.stock_id) {
+            return Err(true);
+        }
+        let product = self.product(&stock.product_coupon_id).ok_or(false)?;
+        stock.sent_count_info = Default::default();
+        let index = to_u32(self.stocks.len());
+        self.stock_ids.insert(stock.stock_id.clone(), index);
+        self.stocks.push(StockSlot {
+            entity: stock,
+            product,
+            sent_total: 0,
+            sent_by_day: HashMap::new(),
+            codes: VecDeque::new(),
+            codes_total: 0,
+            next_seq: 0,
+        });
+        Ok(index)
+    }
+
+    pub(crate) fn product(&self, id: &str) -> Option<u32> {
+        self.product_ids.get(id).copied()
+    }
+
+    pub(crate) fn stock(&self, id: &str) -> Option<u32> {
+        self.stock_ids.get(id).copied()
+    }
+
+    /// Adds uploaded codes to a stock; returns how many were new (duplicates of codes already
+    /// uploaded or issued are skipped).
+    pub(crate) fn upload_codes(&mut self, stock: u32, codes: Vec<String>) -> usize {
+        let mut added = 0;
+        for code in codes {
+            let issued = self.find_code(stock, &code).is_some();
+            let slot = &mut self.stocks[stock as usize];
+            if issued || slot.codes.contains(&code) {
+                continue;
+            }
+            slot.codes.push_back(code);
+            slot.codes_total += 1;
+            added += 1;
+        }
+        added
+    }
+
+    /// The coupon sent under (brand_id, send_request_no), if any.
+    pub(crate) fn find_request(&self, brand_id: &str, send_request_no: &str) -> Option<u32> {
+        let hash = self.hasher.hash_one((brand_id, send_request_no));
+        self.by_request
+            .find(hash, |&i| {
+                self.text(i).send_request_no == send_request_no && self.brand_of(i) == brand_id
+            })
+            .copied()
+    }
+
+    /// The coupon with `code` in `stock`, if issued.
+    pub(crate) fn find_code(&self, stock: u32, code: &str) -> Option<u32> {
+        let hash = self.hasher.hash_one((stock, code));
+        self.by_code
+            .find(hash, |&i| {
+                self.coupons[i as usize].stock == stock && self.code(i) == code
+            })
+            .copied()
+    }
+
+    /// How many coupons `openid` holds from `stock`.
+    pub(crate) fn user_count(&self, stock: u32, openid: &str) -> u32 {
+        let hash = self.hasher.hash_one((stock, openid));
+        self.by_user
+            .find(hash, |slot| self.user_matches(slot, stock, openid))
+            .map_or(0, |slot| slot.count)
+    }
+
+    fn user_matches(&self, slot: &UserSlot, stock: u32, openid: &str) -> bool {
+        self.coupons[slot.first as usize].stock == stock && self.text(slot.first).openid == openid
+    }
+
+    /// Sent today (Beijing day `day`) from `stock`.
+    pub(crate) fn sent_on(&self, stock: u32, day: Date) -> i64 {
+        self.stocks[stock as usize]
+            .sent_by_day
+            .get(&day)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// Records a new coupon. The caller has checked every rule; this assigns the code (the
+    /// next uploaded one, or the next generated number) and updates every counter and index.
+    pub(crate) fn issue(&mut self, new: NewCoupon<'_>) -> Result<u32, LedgerFull> {
+        let index = u32::try_from(self.coupons.len()).map_err(|_| LedgerFull)?;
+        let text = u32::try_from(self.arena.len()).map_err(|_| LedgerFull)?;
+        let slot = &mut self.stocks[new.stock as usize];
+        let uploaded = if new.code.is_none() {
+            slot.codes.pop_front()
+        } else {
+            None
+        };
+        let seq = if new.code.is_none() && uploaded.is_none() {
+            slot.next_seq += 1;
+            slot.next_seq
+        } else {
+            0
+        };
+        slot.sent_total += 1;
+        *slot.sent_by_day.entry(new.day).or_insert(0) += 1;
+
+        let code = new.code.or(uploaded.as_deref());
+        let mut flags = 0;
+        put_str(&mut self.arena, new.openid);
+        put_str(&mut self.arena, new.send_request_no);
+        if let Some(code) = code {
+            flags |= HAS_CODE_TEXT;
+            put_str(&mut self.arena, code);
+        }
+        if let Some(attach) = new.attach {
+            flags |= HAS_ATTACH;
+            put_str(&mut self.arena, attach);
+        }
+        match new.tags {
+            Some(tags) if is_plain_member(tags) => {
+                flags |= HAS_MEMBER_CARD;
+                let card = tags
+                    .member_tag_info
+                    .as_ref()
+                    .map_or("", |m| m.member_card_id.as_str());
+                put_str(&mut self.arena, card);
+            }
+            Some(tags) => {
+                flags |= HAS_TAG_JSON;
+                put_str(
+                    &mut self.arena,
+                    &serde_json::to_string(tags).unwrap_or_default(),
+                );
+            }
+            None => {}
+        }
+        self.coupons.push(Coupon {
+            text,
+            stock: new.stock,
+            seq,
+            receive: clamp_u32(new.receive),
+            valid_begin: clamp_u32(new.valid_begin),
+            valid_end: clamp_u32(new.valid_end),
+            params: new.params,
+            state: CouponState::Confirming,
+            flags,
+        });
+
+        let brand = self.brand_of(index).to_owned();
+        let hash = self.hasher.hash_one((brand.as_str(), new.send_request_no));
+        let hasher = &self.hasher;
+        let (coupons, arena, products, stocks) =
+            (&self.coupons, &self.arena, &self.products, &self.stocks);
+        let brand_of = |i: u32| {
+            products[stocks[coupons[i as usize].stock as usize].product as usize]
+                .brand_id
+                .as_str()
+        };
+        let srn_of = |i: u32| read_text(arena, &coupons[i as usize]).send_request_no;
+        self.by_request
+            .insert_unique(hash, index, |&i| hasher.hash_one((brand_of(i), srn_of(i))));
+
+        let code = self.code(index);
+        let hash = self.hasher.hash_one((new.stock, code.as_str()));
+        let code_of = |i: u32| render_code(arena, &coupons[i as usize]);
+        self.by_code.insert_unique(hash, index, |&i| {
+            hasher.hash_one((coupons[i as usize].stock, code_of(i).as_str()))
+        });
+
+        let hash = self.hasher.hash_one((new.stock, new.openid));
+        let openid_of = |i: u32| read_text(arena, &coupons[i as usize]).openid;
+        let entry = self.by_user.entry(
+            hash,
+            |slot| {
+                coupons[slot.first as usize].stock == new.stock
+                    && openid_of(slot.first) == new.openid
+            },
+            |slot| hasher.hash_one((coupons[slot.first as usize].stock, openid_of(slot.first))),
+        );
+        match entry {
+            Entry::Occupied(mut e) => e.get_mut().count += 1,
+            Entry::Vacant(e) => {
+                e.insert(UserSlot {
+                    first: index,
+                    count: 1,
+                });
+            }
+        }
+        Ok(index)
+    }
+
+    /// The strings of coupon `i`.
+    pub(crate) fn text(&self, i: u32) -> CouponText<'_> {
+        read_text(&self.arena, &self.coupons[i as usize])
+    }
+
+    /// The code of coupon `i`.
+    pub(crate) fn code(&self, i: u32) -> String {
+        render_code(&self.arena, &self.coupons[i as usize])
+    }
+
+    fn brand_of(&self, i: u32) -> &str {
+        let stock = &self.stocks[self.coupons[i as usize].stock as usize];
+        &self.products[stock.product as usize].brand_id
+    }
+
+    /// The stock entity with live `sent_count_info` (and `coupon_code_count_info` for UPLOAD).
+    pub(crate) fn stock_entity(&self, stock: u32, today: Date) -> StockEntity {
+        let slot = &self.stocks[stock as usize];
+        let mut entity = slot.entity.clone();
+        entity.sent_count_info.total_count = Some(slot.sent_total);
+        entity.sent_count_info.today_count = Some(self.sent_on(stock, today));
+        if entity.coupon_code_mode == wxpay_models::CouponCodeMode::Upload {
+            entity.coupon_code_count_info = Some(CouponCodeCountInfo {
+                total_count: Some(slot.codes_total),
+                available_count: Some(i64::try_from(slot.codes.len()).unwrap_or(i64::MAX)),
+            });
+        }
+        entity
+    }
+
+    /// Coupon `i` as the API returns it.
+    pub(crate) fn entity(&self, i: u32, today: Date) -> UserProductCouponEntity {
+        let c = &self.coupons[i as usize];
+        let text = self.text(i);
+        let stock = self.stock_entity(c.stock, today);
+        let product = &self.products[self.stocks[c.stock as usize].product as usize];
+        let coupon_tag_info = match (text.member_card, text.tag_json) {
+            (Some(card), _) => Some(CouponTagInfo::member(card)),
+            (None, Some(json)) => serde_json::from_str(json).ok(),
+            (None, None) => None,
+        };
+        UserProductCouponEntity {
+            coupon_code: self.code(i),
+            coupon_state: c.state.wire(),
+            valid_begin_time: time_of(c.valid_begin),
+            valid_end_time: time_of(c.valid_end),
+            receive_time: time_of(c.receive),
+            send_request_no: text.send_request_no.to_owned(),
+            send_channel: UserProductCouponSendChannel::Api,
+            confirm_request_no: None,
+            confirm_time: None,
+            deactivate_request_no: None,
+            deactivate_time: None,
+            deactivate_reason: None,
+            single_usage_detail: (product.usage_mode == UsageMode::Single)
+                .then(CouponUsageDetail::default),
+            user_product_coupon_bundle_info: None,
+            product_coupon: product.clone(),
+            brand_id: product.brand_id.clone(),
+            stock,
+            attach: text.attach.map(str::to_owned),
+            channel_custom_info: None,
+            coupon_tag_info,
+        }
+    }
+
+    /// Bytes held by the coupon ledger (coupons, arena, indexes), by capacity.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.coupons.capacity() * std::mem::size_of::<Coupon>()
+            + self.arena.capacity()
+            + table_bytes(&self.by_request)
+            + table_bytes(&self.by_code)
+            + table_bytes(&self.by_user)
+    }
+}
+
+/// The first 16 bytes of SHA-256: the idempotency record of a request's parameters.
+pub(crate) fn digest16(bytes: &[u8]) -> [u8; 16] {
+    let digest = ring::digest::digest(&ring::digest::SHA256, bytes);
+    let mut out = [0; 16];
+    out.copy_from_slice(&digest.as_ref()[..16]);
+    out
+}
+
+fn table_bytes<T>(table: &HashTable<T>) -> usize {
+    // hashbrown keeps one control byte per bucket plus a group of trailing ones; buckets are
+    // the capacity rounded up to a power of two over the 7/8 load factor.
+    let buckets = if table.capacity() == 0 {
+        0
+    } else {
+        (table.capacity() * 8 / 7).next_power_of_two()
+    };
+    buckets * (std::mem::size_of::<T>() + 1) + 16
+}
+
+fn is_plain_member(tags: &CouponTagInfo) -> bool {
+    tags.member_tag_info.is_some()
+        && tags.coupon_tag_list.as_deref()
+            == Some(&[wxpay_models::UserProductCouponTag::Member][..])
+}
+
+fn to_u32(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+fn clamp_u32(secs: i64) -> u32 {
+    u32::try_from(secs.max(0)).unwrap_or(u32::MAX)
+}
+
+fn time_of(secs: u32) -> WxTime {
+    WxTime::from_unix(i64::from(secs)).unwrap_or_else(|_| WxTime::now())
+}
+
+fn render_code(arena: &[u8], c: &Coupon) -> String {
+    match read_text(arena, c).code {
+        Some(code) => code.to_owned(),
+        None => generated_code(c.seq),
+    }
+}
+
+/// A WeChat Pay–assigned code: `8` and 12 digits, unique within its stock.
+pub(crate) fn generated_code(seq: u32) -> String {
+    format!("8{seq:012}")
+}
+
+/// Appends a string with a LEB128 length prefix.
+fn put_str(arena: &mut Vec<u8>, s: &str) {
+    let mut len = s.len();
+    loop {
+        let byte = (len & 0x7f) as u8;
+        len >>= 7;
+        if len == 0 {
+            arena.push(byte);
+            break;
+        }
+        arena.push(byte | 0x80);
+    }
+    arena.extend_from_slice(s.as_bytes());
+}
+
+/// Reads a string written by [`put_str`] at `*pos`, advancing it.
+fn get_str<'a>(arena: &'a [u8], pos: &mut usize) -> &'a str {
+    let mut len = 0usize;
+    let mut shift = 0;
+    while let Some(&byte) = arena.get(*pos) {
+        *pos += 1;
+        len |= usize::from(byte & 0x7f) << shift;
+        shift += 7;
+        if byte & 0x80 == 0 {
+            break;
+        }
+    }
+    let end = (*pos + len).min(arena.len());
+    let s = std::str::from_utf8(&arena[*pos..end]).unwrap_or("");
+    *pos = end;
+    s
+}
+
+fn read_text<'a>(arena: &'a [u8], c: &Coupon) -> CouponText<'a> {
+    let mut pos = c.text as usize;
+    let openid = get_str(arena, &mut pos);
+    let send_request_no = get_str(arena, &mut pos);
+    let mut optional = |flag: u8| (c.flags & flag != 0).then(|| get_str(arena, &mut pos));
+    let code = optional(HAS_CODE_TEXT);
+    let attach = optional(HAS_ATTACH);
+    let member_card = optional(HAS_MEMBER_CARD);
+    let tag_json = optional(HAS_TAG_JSON);
+    CouponText {
+        openid,
+        send_request_no,
+        code,
+        attach,
+        member_card,
+        tag_json,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arena_strings_round_trip_with_long_lengths() {
+        let mut arena = Vec::new();
+        let long = "券".repeat(150);
+        for s in ["", "a", long.as_str(), "o-1"] {
+            put_str(&mut arena, s);
+        }
+        let mut pos = 0;
+        for s in ["", "a", long.as_str(), "o-1"] {
+            assert_eq!(get_str(&arena, &mut pos), s);
+        }
+        assert_eq!(pos, arena.len());
+    }
+
+    #[test]
+    fn coupon_record_is_small() {
+        assert!(
+            std::mem::size_of::<Coupon>() <= 44,
+            "{}",
+            std::mem::size_of::<Coupon>()
+        );
+    }
+}

@@ -1,0 +1,121 @@
+//! A plain HTTP client for tests: signed API calls and admin calls against the emulator.
+
+use bytes::Bytes;
+use http::{HeaderMap, Method, Request, StatusCode};
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use serde_json::Value;
+use wxpay_signing::{ResponseHeaders, Signer, Verifier, VerifyError};
+
+/// An answer.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+impl Answer {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
+    }
+
+    /// The error code of an error answer.
+    pub fn code(&self) -> String {
+        self.json()["code"].as_str().unwrap_or_default().to_owned()
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Checks the Wechatpay-* signature.
+    pub fn verify(&self, verifier: &Verifier) -> Result<(), VerifyError> {
+        let headers = ResponseHeaders::from_fn(|name| self.header(name))?;
+        verifier.verify(&headers, &self.body)
+    }
+}
+
+/// A pooled HTTP/1.1 client.
+#[derive(Debug, Clone)]
+pub struct TestClient {
+    client: Client<HttpConnector, Full<Bytes>>,
+    pub base_url: String,
+}
+
+impl TestClient {
+    pub fn new(base_url: &str) -> Self {
+        Self {
+            client: Client::builder(TokioExecutor::new()).build_http(),
+            base_url: base_url.trim_end_matches('/').to_owned(),
+        }
+    }
+
+    /// Sends a request with exactly these headers and body.
+    pub async fn raw(
+        &self,
+        method: Method,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: impl Into<Bytes>,
+    ) -> Answer {
+        let mut builder = Request::builder()
+            .method(method)
+            .uri(format!("{}{path}", self.base_url));
+        for (k, v) in headers {
+            builder = builder.header(*k, *v);
+        }
+        let req = builder.body(Full::new(body.into())).expect("request");
+        let res = self.client.request(req).await.expect("HTTP request");
+        let (parts, body) = res.into_parts();
+        let body = body.collect().await.expect("body").to_bytes();
+        Answer {
+            status: parts.status,
+            headers: parts.headers,
+            body,
+        }
+    }
+
+    /// A signed POST of `body` to `path`, as a correct client sends it.
+    pub async fn signed_post(&self, signer: &Signer, path: &str, body: &[u8]) -> Answer {
+        let auth = signer
+            .authorization("POST", path, body)
+            .expect("sign")
+            .to_string();
+        self.raw(
+            Method::POST,
+            path,
+            &[
+                ("Authorization", &auth),
+                ("Content-Type", "application/json"),
+                ("Accept", "application/json"),
+            ],
+            Bytes::copy_from_slice(body),
+        )
+        .await
+    }
+
+    /// A signed send of a request as JSON.
+    pub async fn send(&self, signer: &Signer, openid: &str, body: &Value) -> Answer {
+        let path = format!("/v3/marketing/partner/product-coupon/users/{openid}/coupons");
+        self.signed_post(signer, &path, &serde_json::to_vec(body).unwrap())
+            .await
+    }
+
+    pub async fn admin_get(&self, path: &str) -> Answer {
+        self.raw(Method::GET, path, &[], Bytes::new()).await
+    }
+
+    pub async fn admin(&self, method: Method, path: &str, body: &Value) -> Answer {
+        self.raw(
+            method,
+            path,
+            &[("Content-Type", "application/json")],
+            serde_json::to_vec(body).unwrap(),
+        )
+        .await
+    }
+}
