@@ -32,7 +32,7 @@ pub(crate) async fn handle(
     remote: SocketAddr,
     req: Request<Incoming>,
 ) -> Response<Body> {
-    let authorized = authorize(emu, remote, &req);
+    let authorized = authorize(emu, remote, req.headers());
     if authorized.is_ok() && req.method() == Method::GET && req.uri().path() == "/mock/metrics" {
         return reply(
             StatusCode::OK,
@@ -60,11 +60,10 @@ fn reply(status: StatusCode, content_type: &'static str, body: Vec<u8>) -> Respo
     response
 }
 
-fn authorize(emu: &Emulator, remote: SocketAddr, req: &Request<Incoming>) -> Result<(), Reply> {
+fn authorize(emu: &Emulator, remote: SocketAddr, headers: &http::HeaderMap) -> Result<(), Reply> {
     match &emu.admin_token {
         Some(token) => {
-            let presented = req
-                .headers()
+            let presented = headers
                 .get(AUTHORIZATION)
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| v.strip_prefix("Bearer "));
@@ -303,4 +302,53 @@ fn set_clock(emu: &Emulator, body: &[u8]) -> Reply {
         StatusCode::OK,
         json!({ "offset_secs": offset_secs, "business_now": emu.business_now() }),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_token(token: Option<&str>) -> Emulator {
+        let mut emu = Emulator::dev();
+        emu.admin_token = token.map(str::to_owned);
+        emu
+    }
+
+    fn bearer(token: &str) -> http::HeaderMap {
+        let mut h = http::HeaderMap::new();
+        h.insert(
+            AUTHORIZATION,
+            HeaderValue::from_str(&format!("Bearer {token}")).unwrap(),
+        );
+        h
+    }
+
+    #[test]
+    fn loopback_only_without_a_token() {
+        let emu = with_token(None);
+        let none = http::HeaderMap::new();
+        assert!(authorize(&emu, "127.0.0.1:5000".parse().unwrap(), &none).is_ok());
+        assert!(authorize(&emu, "[::1]:5000".parse().unwrap(), &none).is_ok());
+        let (status, _) = authorize(&emu, "10.0.0.7:5000".parse().unwrap(), &none).unwrap_err();
+        assert_eq!(status, StatusCode::FORBIDDEN);
+    }
+
+    #[test]
+    fn a_token_is_required_from_everyone_when_set() {
+        let emu = with_token(Some("s3cret"));
+        for remote in ["127.0.0.1:1", "10.0.0.7:1"] {
+            let remote = remote.parse().unwrap();
+            assert_eq!(
+                authorize(&emu, remote, &http::HeaderMap::new())
+                    .unwrap_err()
+                    .0,
+                StatusCode::UNAUTHORIZED
+            );
+            assert_eq!(
+                authorize(&emu, remote, &bearer("wrong")).unwrap_err().0,
+                StatusCode::UNAUTHORIZED
+            );
+            assert!(authorize(&emu, remote, &bearer("s3cret")).is_ok());
+        }
+    }
 }

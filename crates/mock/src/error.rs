@@ -10,7 +10,7 @@ pub struct ApiError {
     /// The message: the row's description, then what exactly is wrong and what to do.
     pub message: String,
     /// PARAM_ERROR details.
-    pub detail: Option<ErrorDetail>,
+    pub detail: Option<Box<ErrorDetail>>,
 }
 
 impl ApiError {
@@ -33,12 +33,12 @@ impl ApiError {
                 e.field,
                 e.rule
             ),
-            detail: Some(ErrorDetail {
+            detail: Some(Box::new(ErrorDetail {
                 field: Some(e.field.clone()),
                 location: Some(e.location.as_str().to_owned()),
                 issue: Some(e.rule.to_string()),
                 ..ErrorDetail::default()
-            }),
+            })),
         }
     }
 
@@ -67,7 +67,7 @@ impl ApiError {
         ApiErrorBody {
             code: self.row.code(),
             message: self.message.clone(),
-            detail: self.detail.clone(),
+            detail: self.detail.as_deref().cloned(),
         }
     }
 }

@@ -71,8 +71,8 @@ impl Fixtures {
         let begin = WxTime::start_of_beijing_day(today - Duration::days(1));
         let end = WxTime::end_of_beijing_day(today + Duration::days(365));
         let base = {
+            // Keeps the sample's `coupon_code_count_info` so that answers have its shape.
             let mut stock = seed.stock.clone();
-            stock.coupon_code_count_info = None;
             if let Some(period) = stock
                 .single_usage_rule
                 .as_mut()

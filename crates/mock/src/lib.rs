@@ -11,7 +11,7 @@
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! use std::sync::Arc;
-//! let server = wxpay_mock::Server::start(Arc::new(wxpay_mock::Emulator::dev()), "127.0.0.1:0".parse()?, None).await?;
+//! let server = wxpay_mock::Server::start(Arc::new(wxpay_mock::Emulator::dev()), "127.0.0.1:0".parse()?, Default::default()).await?;
 //! println!("listening on {}", server.base_url());
 //! # Ok(()) }
 //! ```
@@ -33,9 +33,11 @@ mod state;
 
 pub use admin::MAX_PAGE;
 pub use auth::Merchant;
-pub use config::{ConfigError, MockConfig};
+pub use config::{ConfigError, Limits, MockConfig};
 pub use error::ApiError;
 pub use faults::Faults;
 pub use fixtures::Fixtures;
-pub use server::{HEADER_READ_TIMEOUT, MAX_CONNECTIONS, MAX_HEAD_BYTES, Server, tls_config};
+pub use server::{
+    HEADER_READ_TIMEOUT, MAX_CONNECTIONS, MAX_HEAD_BYTES, Server, ServerOptions, tls_config,
+};
 pub use state::{Emulator, LedgerStats};

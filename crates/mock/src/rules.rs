@@ -213,13 +213,13 @@ fn check_business(
 ) -> Result<(), ApiError> {
     let r = input.request;
     let fail = |what: String| Err(ApiError::new(ErrorRow::BusinessRule, what));
-    if !input.caller.brands.iter().any(|b| *b == r.brand_id) {
+    if !input.caller.brands.contains(&r.brand_id) {
         return fail(format!(
             "brand {} has not authorised service provider {}",
             r.brand_id, input.caller.mchid
         ));
     }
-    if !input.caller.appids.is_empty() && !input.caller.appids.iter().any(|a| *a == r.appid) {
+    if !input.caller.appids.is_empty() && !input.caller.appids.contains(&r.appid) {
         return fail(format!(
             "appid {} is not bound to service provider {}",
             r.appid, input.caller.mchid

@@ -29,12 +29,33 @@ pub const MAX_CONNECTIONS: usize = 16_384;
 const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
+/// How the server treats connections.
+#[derive(Debug, Clone)]
+pub struct ServerOptions {
+    /// TLS (ALPN h2 + http/1.1); plain HTTP (HTTP/1.1 and h2c) when `None`.
+    pub tls: Option<Arc<ServerConfig>>,
+    /// Time a client has to send a request head; also closes HTTP/1 connections idle longer.
+    pub header_read_timeout: Duration,
+    /// Open connections at most.
+    pub max_connections: usize,
+}
+
+impl Default for ServerOptions {
+    fn default() -> Self {
+        Self {
+            tls: None,
+            header_read_timeout: HEADER_READ_TIMEOUT,
+            max_connections: MAX_CONNECTIONS,
+        }
+    }
+}
+
 /// A running emulator.
 ///
 /// ```
 /// # tokio::runtime::Runtime::new()?.block_on(async {
 /// use std::sync::Arc;
-/// let server = wxpay_mock::Server::start(Arc::new(wxpay_mock::Emulator::dev()), "127.0.0.1:0".parse()?, None).await?;
+/// let server = wxpay_mock::Server::start(Arc::new(wxpay_mock::Emulator::dev()), "127.0.0.1:0".parse()?, Default::default()).await?;
 /// assert!(server.base_url().starts_with("http://127.0.0.1:"));
 /// server.shutdown().await;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -55,18 +76,13 @@ impl Server {
     pub async fn start(
         emulator: Arc<Emulator>,
         addr: SocketAddr,
-        tls: Option<Arc<ServerConfig>>,
+        options: ServerOptions,
     ) -> io::Result<Self> {
         let listener = TcpListener::bind(addr).await?;
         let local_addr = listener.local_addr()?;
         let (stop, stopped) = oneshot::channel();
-        let tls_enabled = tls.is_some();
-        let task = tokio::spawn(accept_loop(
-            listener,
-            emulator.clone(),
-            tls.map(TlsAcceptor::from),
-            stopped,
-        ));
+        let tls_enabled = options.tls.is_some();
+        let task = tokio::spawn(accept_loop(listener, emulator.clone(), options, stopped));
         Ok(Self {
             local_addr,
             tls: tls_enabled,
@@ -115,12 +131,13 @@ impl Drop for Server {
 async fn accept_loop(
     listener: TcpListener,
     emu: Arc<Emulator>,
-    tls: Option<TlsAcceptor>,
+    options: ServerOptions,
     mut stopped: oneshot::Receiver<()>,
 ) {
     let graceful = GracefulShutdown::new();
-    let permits = Arc::new(Semaphore::new(MAX_CONNECTIONS));
-    let builder = Arc::new(http_builder());
+    let permits = Arc::new(Semaphore::new(options.max_connections));
+    let builder = Arc::new(http_builder(options.header_read_timeout));
+    let tls = options.tls.map(TlsAcceptor::from);
     loop {
         let (stream, remote) = tokio::select! {
             _ = &mut stopped => break,
@@ -135,7 +152,10 @@ async fn accept_loop(
             },
         };
         let Ok(permit) = permits.clone().try_acquire_owned() else {
-            tracing::warn!("refusing {remote}: {MAX_CONNECTIONS} connections open");
+            tracing::warn!(
+                "refusing {remote}: {} connections open",
+                options.max_connections
+            );
             continue;
         };
         let _ = stream.set_nodelay(true);
@@ -162,12 +182,12 @@ async fn accept_loop(
     }
 }
 
-fn http_builder() -> Builder<TokioExecutor> {
+fn http_builder(header_read_timeout: Duration) -> Builder<TokioExecutor> {
     let mut builder = Builder::new(TokioExecutor::new());
     builder
         .http1()
         .timer(TokioTimer::new())
-        .header_read_timeout(HEADER_READ_TIMEOUT)
+        .header_read_timeout(header_read_timeout)
         .max_buf_size(MAX_HEAD_BYTES)
         .keep_alive(true);
     builder

@@ -97,6 +97,14 @@ impl Emulator {
         )
     }
 
+    /// The same state with other limits (rate, timestamp window, body size).
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.nonces = NonceCache::new(limits.timestamp_skew_secs);
+        *self.limiter.get_mut() = Arc::new(limiter(limits.rate_per_sec));
+        self.limits = limits;
+        self
+    }
+
     /// The state a configuration describes (keys and fixtures are loaded here).
     pub fn from_config(config: &MockConfig) -> Result<Self, ConfigError> {
         let platform_key = PrivateKey::from_pem_file(
@@ -323,6 +331,21 @@ impl Emulator {
             Sent::Replay(_) => self.metrics.replayed(),
         }
         Ok((entity, matches!(sent, Sent::New(_))))
+    }
+
+    /// A product coupon as stored.
+    pub fn product_coupon(&self, id: &str) -> Option<wxpay_models::ProductCouponEntity> {
+        let ledger = self.ledger.lock();
+        ledger
+            .product(id)
+            .map(|p| ledger.products[p as usize].clone())
+    }
+
+    /// A stock with its live counters.
+    pub fn stock(&self, id: &str) -> Option<wxpay_models::StockEntity> {
+        let day = self.business_day();
+        let ledger = self.ledger.lock();
+        ledger.stock(id).map(|s| ledger.stock_entity(s, day))
     }
 
     /// Coupons issued and the bytes the ledger holds for them.

@@ -108,5 +108,6 @@ impl Drop for TempDir {
     }
 }
 
+pub mod fixtures;
 pub mod http_client;
 pub mod mock;

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 
-use wxpay_mock::{Emulator, Server};
+use wxpay_mock::{Emulator, Server, ServerOptions};
 
 /// The dev-state emulator on 127.0.0.1:0, in this process.
 pub async fn start() -> Server {
@@ -14,7 +14,12 @@ pub async fn start() -> Server {
 
 /// An emulator on 127.0.0.1:0, in this process.
 pub async fn start_with(emulator: Emulator) -> Server {
-    Server::start(Arc::new(emulator), "127.0.0.1:0".parse().unwrap(), None)
+    start_with_options(emulator, ServerOptions::default()).await
+}
+
+/// An emulator on 127.0.0.1:0 with server options, in this process.
+pub async fn start_with_options(emulator: Emulator, options: ServerOptions) -> Server {
+    Server::start(Arc::new(emulator), "127.0.0.1:0".parse().unwrap(), options)
         .await
         .expect("start emulator")
 }

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::Parser;
-use wxpay_mock::{Emulator, MockConfig, Server, tls_config};
+use wxpay_mock::{Emulator, MockConfig, Server, ServerOptions, tls_config};
 
 /// A stateful emulator of WeChat Pay's product-coupon send endpoint.
 #[derive(Debug, Parser)]
@@ -74,7 +74,15 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         )
         .into());
     }
-    let server = Server::start(Arc::new(emulator), listen, tls).await?;
+    let server = Server::start(
+        Arc::new(emulator),
+        listen,
+        ServerOptions {
+            tls,
+            ..ServerOptions::default()
+        },
+    )
+    .await?;
     println!("listening on {}", server.base_url());
     tracing::info!(
         "wxpay-mock ready; admin API at {}/mock/health",

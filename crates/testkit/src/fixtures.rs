@@ -1,0 +1,90 @@
+//! Request bodies and stocks for tests, built on the emulator's dev state.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use serde_json::{Value, json};
+use wxpay_mock::fixtures::dev;
+
+use crate::http_client::{Answer, TestClient};
+
+/// A string unique within this test process: `prefix` + pid + counter (valid as an openid,
+/// send_request_no or coupon_code).
+pub fn unique(prefix: &str) -> String {
+    static N: AtomicU64 = AtomicU64::new(0);
+    format!(
+        "{prefix}{}x{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// A send body for the dev brand, appid and product coupon.
+pub fn send_body(stock_id: &str, send_request_no: &str, coupon_code: Option<&str>) -> Value {
+    let mut body = json!({
+        "product_coupon_id": dev::PRODUCT_COUPON_ID,
+        "appid": dev::APPID,
+        "stock_id": stock_id,
+        "send_request_no": send_request_no,
+        "brand_id": dev::BRAND_ID,
+    });
+    if let Some(code) = coupon_code {
+        body["coupon_code"] = json!(code);
+    }
+    body
+}
+
+/// The seed's member request body with a fresh send_request_no and coupon_code.
+pub fn seed_member_body() -> Value {
+    let mut body: Value =
+        serde_json::from_str(include_str!("../../models/tests/data/request-member.json")).unwrap();
+    body["send_request_no"] = json!(unique("MCHSEND"));
+    body["coupon_code"] = json!(unique("Code_"));
+    body
+}
+
+/// Creates (through the admin API) a stock of the dev product coupon, a copy of the dev
+/// WECHATPAY stock changed by `edit`. Panics unless the emulator answers 201.
+pub async fn create_stock(
+    client: &TestClient,
+    stock_id: &str,
+    edit: impl FnOnce(&mut Value),
+) -> Value {
+    let mut stock = client
+        .admin_get(&format!("/mock/stocks/{}", dev::STOCK_WECHATPAY))
+        .await
+        .json();
+    stock["stock_id"] = json!(stock_id);
+    edit(&mut stock);
+    let answer = client
+        .admin(http::Method::POST, "/mock/stocks", &stock)
+        .await;
+    assert_eq!(
+        answer.status,
+        201,
+        "create stock: {}",
+        String::from_utf8_lossy(&answer.body)
+    );
+    answer.json()
+}
+
+/// The stock's live issued count.
+pub async fn issued(client: &TestClient, stock_id: &str) -> i64 {
+    let stock = client
+        .admin_get(&format!("/mock/stocks/{stock_id}"))
+        .await
+        .json();
+    stock["sent_count_info"]["total_count"]
+        .as_i64()
+        .unwrap_or(-1)
+}
+
+/// Asserts Request-ID and the Wechatpay-* headers are present, and the signature verifies.
+pub fn assert_signed(answer: &Answer) {
+    assert!(
+        answer.header("Request-ID").is_some_and(|id| id.len() == 28),
+        "Request-ID on {answer:?}"
+    );
+    answer
+        .verify(&crate::platform_verifier())
+        .unwrap_or_else(|e| panic!("answer {} not verified: {e}", answer.status));
+}
