@@ -31,6 +31,23 @@ pub fn seed_request() -> SendUserProductCouponRequest {
     }
 }
 
+/// Request `i` of the load test's mix: WeChat Pay–assigned codes from the dev load-test
+/// stock, every other one a member coupon, no attach.
+pub fn load_test_request(i: usize) -> SendUserProductCouponRequest {
+    SendUserProductCouponRequest {
+        openid: format!("oLT{i:025}"),
+        product_coupon_id: "1000000013".into(),
+        appid: "wx233544546545989".into(),
+        coupon_tag_info: i
+            .is_multiple_of(2)
+            .then(|| CouponTagInfo::member(format!("MemberCard_{i:010}"))),
+        stock_id: "1000000013005".into(),
+        send_request_no: format!("LT20261129{i:014}"),
+        brand_id: "120344".into(),
+        ..Default::default()
+    }
+}
+
 /// Everything a bench needs, built once.
 #[derive(Debug)]
 pub struct Fixture {

@@ -21,6 +21,7 @@
 mod admin;
 mod auth;
 pub mod config;
+pub mod cpu;
 mod error;
 pub mod faults;
 pub mod fixtures;

@@ -376,8 +376,13 @@ async fn row_business_rule() {
     let server = mock::start().await;
     let client = TestClient::new(&server.base_url());
     // A brand that has not authorised the merchant.
-    let mut product =
-        serde_json::to_value(server.emulator().product_coupon(dev::PRODUCT_COUPON_ID).unwrap()).unwrap();
+    let mut product = serde_json::to_value(
+        server
+            .emulator()
+            .product_coupon(dev::PRODUCT_COUPON_ID)
+            .unwrap(),
+    )
+    .unwrap();
     product["product_coupon_id"] = json!("2000000001");
     product["brand_id"] = json!("999999");
     assert_eq!(
