@@ -78,6 +78,10 @@ pub struct ClientConfig {
     pub max_retries: u32,
     /// HTTP proxy URL; `HTTPS_PROXY` / `NO_PROXY` are honoured when absent.
     pub proxy: Option<String>,
+    /// PEM CA certificates to trust instead of the web PKI roots (a private gateway, or an
+    /// emulator serving TLS).
+    #[serde(default)]
+    pub root_cert_files: Vec<PathBuf>,
     /// The directory relative paths are resolved against.
     #[serde(skip)]
     pub base_dir: Option<PathBuf>,
@@ -276,6 +280,31 @@ impl ClientConfig {
             store = store.with_certificate(cert);
         }
         Ok(store)
+    }
+
+    /// The certificates of `root_cert_files`.
+    pub fn root_certificates(
+        &self,
+    ) -> Result<Vec<rustls_pki_types::CertificateDer<'static>>, ConfigError> {
+        use rustls_pki_types::pem::PemObject;
+        let mut roots = Vec::new();
+        for file in &self.root_cert_files {
+            let path = self.resolve(file);
+            let certs = rustls_pki_types::CertificateDer::pem_file_iter(&path)
+                .and_then(|it| it.collect::<Result<Vec<_>, _>>())
+                .map_err(|e| ConfigError::Invalid {
+                    key: "root_cert_files",
+                    problem: format!("{}: {e}", path.display()),
+                })?;
+            if certs.is_empty() {
+                return Err(ConfigError::Invalid {
+                    key: "root_cert_files",
+                    problem: format!("{}: no CERTIFICATE in it", path.display()),
+                });
+            }
+            roots.extend(certs);
+        }
+        Ok(roots)
     }
 
     /// The `Wechatpay-Serial` request header: the key id the client verifies with.

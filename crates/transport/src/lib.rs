@@ -1,7 +1,40 @@
-//! HTTP transport for WeChat Pay APIv3: signed requests, verified responses.
+//! HTTP transport for WeChat Pay APIv3, usable for any endpoint: hyper 1 + rustls (ring).
+//!
+//! [`Transport::execute`] signs every attempt (fresh timestamp and nonce over the same body
+//! bytes), verifies every 2xx answer and any other that carries a signature, retries what is
+//! safe to retry — 429, 5xx, timeouts, connection errors, lost answers, answers that fail
+//! verification — with exponential backoff and full jitter, fails over from
+//! `api.mch.weixin.qq.com` to `api2.mch.weixin.qq.com` when the primary cannot be reached, and
+//! paces itself under a rate limit shared by all clones. Business errors (4xx) are never
+//! retried: they come back as the final answer.
+//!
+//! Retrying a POST is safe here because WeChat Pay deduplicates by the request number inside
+//! the body (`send_request_no`, `out_request_no`): a replay returns what the lost or
+//! unverifiable answer was about.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! use wxpay_transport::{ClientConfig, Transport};
+//! let transport = Transport::from_config(&ClientConfig::from_file("client.toml")?)?;
+//! let answer = transport
+//!     .execute(http::Method::GET, "/v3/certificates", bytes::Bytes::new())
+//!     .await?;
+//! println!("{} {:?}", answer.status, answer.request_id);
+//! # Ok(()) }
+//! ```
 
 #![warn(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod config;
+mod connector;
+mod endpoints;
+mod error;
+mod retry;
+mod transport;
 
-pub use config::{ClientConfig, ConfigError, DEFAULT_BACKUP_BASE_URL, DEFAULT_BASE_URL};
+pub use config::{
+    ClientConfig, ConfigError, DEFAULT_BACKUP_BASE_URL, DEFAULT_BASE_URL, is_loopback,
+};
+pub use error::TransportError;
+pub use retry::RetryPolicy;
+pub use transport::{ApiResponse, MAX_RESPONSE_BYTES, Transport, TransportBuilder};
