@@ -3,6 +3,7 @@
 
 #![warn(clippy::unwrap_used, clippy::expect_used)]
 
+mod send;
 mod sign;
 mod verify;
 
@@ -24,6 +25,8 @@ enum Command {
     Sign(sign::Args),
     /// Check a WeChat Pay response or callback signature.
     Verify(verify::Args),
+    /// Send one product coupon to one user.
+    Send(send::Args),
 }
 
 /// How a command ended: the exit code and what to print on stderr.
@@ -52,10 +55,17 @@ impl Failure {
 }
 
 fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Sign(args) => sign::run(args),
         Command::Verify(args) => verify::run(args),
+        Command::Send(args) => send::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -79,4 +89,10 @@ pub(crate) fn body_bytes(
         (None, None) => Ok(Vec::new()),
         (Some(_), Some(_)) => Err(Failure::usage("give --body or --body-file, not both")),
     }
+}
+
+/// A multi-threaded runtime for the commands that talk to the network.
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    tokio::runtime::Runtime::new()
+        .map_err(|e| Failure::with_code(5, format!("cannot start the async runtime: {e}")))
 }

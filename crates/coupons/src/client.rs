@@ -120,12 +120,12 @@ fn decode<T: DeserializeOwned>(
             None,
         ),
     };
-    Err(CouponError::Api(ApiError {
+    Err(CouponError::Api(Box::new(ApiError {
         status: response.status.as_u16(),
         code,
         message,
         detail,
         request_id: response.request_id,
         attempts: response.attempts,
-    }))
+    })))
 }

@@ -44,7 +44,7 @@ pub enum CouponError {
     Invalid(#[from] ValidationError),
     /// WeChat Pay answered with an error.
     #[error("{0}")]
-    Api(ApiError),
+    Api(Box<ApiError>),
     /// Every attempt's answer failed signature verification: a `WECHATPAY/SIGNTEST/` probe
     /// ([`VerifyError::SignTestProbe`]) or a bad signature. Never treated as success: the
     /// coupon may exist; resending the same request returns it once answers verify again.
@@ -100,7 +100,7 @@ impl CouponError {
     /// ```
     /// use wxpay_coupons::{ApiError, CouponError};
     /// use wxpay_models::ErrorCode;
-    /// let e = CouponError::Api(ApiError { status: 403, code: ErrorCode::NotEnough, message: "budget".into(), detail: None, request_id: None, attempts: 1 });
+    /// let e = CouponError::Api(Box::new(ApiError { status: 403, code: ErrorCode::NotEnough, message: "budget".into(), detail: None, request_id: None, attempts: 1 }));
     /// assert!(!e.is_retryable());
     /// ```
     pub fn is_retryable(&self) -> bool {

@@ -343,10 +343,8 @@ impl Transport {
                 }
                 Attempt::Fatal(e) => return Err(e),
             };
-            if exhausted {
-                if let Some(e) = last {
-                    return Err(e);
-                }
+            if exhausted && let Some(e) = last {
+                return Err(e);
             }
             // Failing over to the other domain needs no pause; retrying the same one does.
             if !switched || attempt > 1 {

@@ -1,0 +1,101 @@
+//! `wxpay send`: one coupon to one user, the response JSON on stdout.
+
+use std::path::PathBuf;
+
+use wxpay_coupons::{CouponClient, CouponError, CouponTagInfo, SendUserProductCouponRequest};
+
+use crate::Failure;
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// Client config TOML (DESIGN.md §4).
+    #[arg(long)]
+    config: PathBuf,
+    /// The user's OpenID under --appid.
+    #[arg(long)]
+    openid: String,
+    /// The stock to send from.
+    #[arg(long)]
+    stock_id: String,
+    /// The product coupon the stock belongs to.
+    #[arg(long)]
+    product_coupon_id: String,
+    /// AppID the openid belongs to.
+    #[arg(long)]
+    appid: String,
+    /// The brand.
+    #[arg(long)]
+    brand_id: String,
+    /// The coupon's code (API_ASSIGN stocks only).
+    #[arg(long)]
+    coupon_code: Option<String>,
+    /// Request number; reuse it to retry safely. Default: a fresh one, printed on stderr.
+    #[arg(long)]
+    send_request_no: Option<String>,
+    /// Free text echoed with the coupon (≤ 150 characters).
+    #[arg(long)]
+    attach: Option<String>,
+    /// Tag the coupon MEMBER with this member card.
+    #[arg(long)]
+    member_card_id: Option<String>,
+}
+
+pub(crate) fn run(args: Args) -> Result<(), Failure> {
+    let send_request_no = match args.send_request_no {
+        Some(no) => no,
+        None => {
+            let no = fresh_request_no().map_err(Failure::usage)?;
+            eprintln!("send_request_no: {no} (resend with --send-request-no {no} to retry safely)");
+            no
+        }
+    };
+    let request = SendUserProductCouponRequest {
+        openid: args.openid,
+        coupon_code: args.coupon_code,
+        product_coupon_id: args.product_coupon_id,
+        appid: args.appid,
+        attach: args.attach,
+        coupon_tag_info: args.member_card_id.map(CouponTagInfo::member),
+        stock_id: args.stock_id,
+        send_request_no,
+        brand_id: args.brand_id,
+    };
+    request.validate().map_err(Failure::usage)?;
+    let client = CouponClient::from_config_file(&args.config).map_err(Failure::usage)?;
+    let coupon = crate::runtime()?
+        .block_on(client.send_user_product_coupon(&request))
+        .map_err(failure)?;
+    let json = serde_json::to_string_pretty(&coupon).map_err(|e| Failure::with_code(4, e))?;
+    println!("{json}");
+    Ok(())
+}
+
+/// `WXPAYCLI` + Unix seconds + 12 random characters: unique, and valid (6–128 of [0-9A-Za-z_-]).
+fn fresh_request_no() -> Result<String, wxpay_signing::SignError> {
+    use wxpay_signing::clock::Clock;
+    let nonce = wxpay_signing::new_nonce()?;
+    Ok(format!(
+        "WXPAYCLI{}{}",
+        wxpay_signing::clock::SystemClock.now_unix(),
+        &nonce[..12]
+    ))
+}
+
+/// Exit codes of DESIGN.md §5: 2 usage/validation, 3 API error, 4 not verified, 5 transport.
+pub(crate) fn failure(e: CouponError) -> Failure {
+    match &e {
+        CouponError::Invalid(_) | CouponError::Config(_) => Failure::usage(e),
+        CouponError::Api(api) => Failure::with_code(
+            3,
+            format!(
+                "API error: HTTP {} {}\nmessage: {}\nRequest-ID: {}",
+                api.status,
+                api.code,
+                api.message,
+                api.request_id.as_deref().unwrap_or("none")
+            ),
+        ),
+        CouponError::Unverified { .. } | CouponError::Decode { .. } => Failure::with_code(4, e),
+        _ => Failure::with_code(5, e),
+    }
+}

@@ -1,0 +1,45 @@
+//! Shared by this crate's tests: a client for an emulator, requests of the dev state.
+
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+use wxpay_coupons::{
+    CouponClient, RetryPolicy, SendUserProductCouponRequest, Transport, TransportBuilder,
+};
+use wxpay_mock::fixtures::dev;
+use wxpay_signing::KeyStore;
+use wxpay_testkit::fixtures::unique;
+
+/// A builder for the dev merchant against `base` (both domains), fast retries.
+pub(crate) fn builder(base: &str) -> TransportBuilder {
+    let keys =
+        KeyStore::new().with_public_key(dev::PLATFORM_KEY_ID, wxpay_testkit::platform_public_key());
+    Transport::builder(wxpay_testkit::merchant_signer(), keys)
+        .base_url(base)
+        .backup_base_url(base)
+        .timeout(Duration::from_secs(5))
+        .retry(RetryPolicy {
+            max_retries: 3,
+            base_delay: Duration::from_millis(10),
+            max_delay: Duration::from_millis(50),
+            ..RetryPolicy::default()
+        })
+}
+
+pub(crate) fn client(base: &str) -> CouponClient {
+    CouponClient::new(builder(base).build().unwrap())
+}
+
+/// A send of the dev product coupon from `stock_id`, with fresh openid and request number.
+pub(crate) fn request(stock_id: &str) -> SendUserProductCouponRequest {
+    SendUserProductCouponRequest {
+        openid: unique("o"),
+        product_coupon_id: dev::PRODUCT_COUPON_ID.into(),
+        appid: dev::APPID.into(),
+        stock_id: stock_id.into(),
+        send_request_no: unique("REQ"),
+        brand_id: dev::BRAND_ID.into(),
+        ..Default::default()
+    }
+}
