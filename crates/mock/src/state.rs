@@ -105,6 +105,13 @@ impl Emulator {
         self
     }
 
+    /// The same state with an admin token (every admin call then needs `Authorization:
+    /// Bearer <token>`).
+    pub fn with_admin_token(mut self, token: Option<String>) -> Self {
+        self.admin_token = token;
+        self
+    }
+
     /// The state a configuration describes (keys and fixtures are loaded here).
     pub fn from_config(config: &MockConfig) -> Result<Self, ConfigError> {
         let platform_key = PrivateKey::from_pem_file(

@@ -36,5 +36,5 @@ pub use config::{
     ClientConfig, ConfigError, DEFAULT_BACKUP_BASE_URL, DEFAULT_BASE_URL, is_loopback,
 };
 pub use error::TransportError;
-pub use retry::RetryPolicy;
+pub use retry::{RetryPolicy, retryable_status};
 pub use transport::{ApiResponse, MAX_RESPONSE_BYTES, Transport, TransportBuilder};

@@ -59,6 +59,18 @@ impl RetryPolicy {
     }
 }
 
+/// Whether an answer with this status should be retried with the same body: 429 and 5xx,
+/// as WeChat Pay asks ("请稍后使用原参数重试"). 4xx business errors are final.
+///
+/// ```
+/// use http::StatusCode;
+/// assert!(wxpay_transport::retryable_status(StatusCode::TOO_MANY_REQUESTS));
+/// assert!(!wxpay_transport::retryable_status(StatusCode::FORBIDDEN));
+/// ```
+pub fn retryable_status(status: http::StatusCode) -> bool {
+    status == http::StatusCode::TOO_MANY_REQUESTS || status.is_server_error()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

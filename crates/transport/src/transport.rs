@@ -19,7 +19,7 @@ use crate::config::{
 use crate::connector::{HttpClient, http_client, proxies};
 use crate::endpoints::Endpoints;
 use crate::error::TransportError;
-use crate::retry::RetryPolicy;
+use crate::retry::{RetryPolicy, retryable_status};
 
 /// Largest answer accepted (the send endpoint's are ≈ 3.3 KB).
 pub const MAX_RESPONSE_BYTES: usize = 4 << 20;
@@ -313,7 +313,7 @@ impl Transport {
                 Attempt::Answer(response) => {
                     inner.endpoints.succeeded(which);
                     match self.check(&response) {
-                        Ok(()) if !is_retryable_status(response.status) => return Ok(response),
+                        Ok(()) if !retryable_status(response.status) => return Ok(response),
                         Ok(()) if exhausted => return Ok(response),
                         Ok(()) => {
                             tracing::debug!(parent: &span, "retryable answer {}", response.status);
@@ -455,11 +455,6 @@ impl Transport {
         })?;
         self.inner.verifier.verify(&headers, &response.body)
     }
-}
-
-/// 429 and 5xx: WeChat Pay asks to retry these with the same parameters.
-fn is_retryable_status(status: StatusCode) -> bool {
-    status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error()
 }
 
 fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {

@@ -1,0 +1,178 @@
+//! The goose side: one transaction that waits for its slot and sends one request, paced by
+//! our own slot schedule (goose's `throttle_requests` runs ≈ 10 % low, see NOTES).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use goose::prelude::*;
+use wxpay_signing::{ResponseHeaders, Signer, Verifier};
+use wxpay_transport::{RetryPolicy, retryable_status};
+
+use crate::options::Scenario;
+use crate::plan::Prepared;
+use crate::stats::{Recorder, TRANSPORT_ERROR, UNVERIFIED};
+
+/// Users have this long to start before slot 0.
+pub const LEAD: Duration = Duration::from_millis(1500);
+
+/// Everything the goose users share.
+pub struct Shared {
+    /// The requests, in slot order.
+    pub plan: Vec<Prepared>,
+    /// Slot `i` is due at start + i / rate.
+    pub rate: f64,
+    /// Next unclaimed slot.
+    pub next: AtomicUsize,
+    /// Records.
+    pub recorder: Recorder,
+    /// For inline signing (and every retry).
+    pub signer: Signer,
+    /// Verifies answers.
+    pub verifier: Verifier,
+    /// The `Wechatpay-Serial` request header.
+    pub wechatpay_serial: Option<String>,
+    /// What each request does.
+    pub scenario: Scenario,
+    /// Retry policy of the retry-faults scenario.
+    pub retry: RetryPolicy,
+    /// Called once, when the run starts (to snapshot CPU counters).
+    pub on_start: Box<dyn Fn() + Send + Sync>,
+}
+
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Shared")
+            .field("requests", &self.plan.len())
+            .field("rate", &self.rate)
+            .field("scenario", &self.scenario)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The transaction every goose user runs.
+pub fn transaction(shared: Arc<Shared>) -> Transaction {
+    let step: TransactionFunction = Arc::new(move |user| {
+        let shared = shared.clone();
+        Box::pin(async move { shared.step(user).await })
+    });
+    Transaction::new(step).set_name("send")
+}
+
+/// What one HTTP attempt came to.
+enum Outcome {
+    /// A verified (or unsigned non-2xx) answer with this status.
+    Status(u16),
+    /// An answer whose signature did not verify.
+    Unverified,
+    /// No answer.
+    NoAnswer,
+}
+
+impl Shared {
+    async fn step(&self, user: &mut GooseUser) -> TransactionResult {
+        let slot = self.next.fetch_add(1, Ordering::Relaxed);
+        if slot >= self.plan.len() {
+            return Ok(());
+        }
+        let start = self.recorder.start(|| {
+            (self.on_start)();
+            Instant::now() + LEAD
+        });
+        let due = start + Duration::from_secs_f64(slot as f64 / self.rate);
+        tokio::time::sleep_until(due.into()).await;
+        let sent = Instant::now();
+        let outcome = match self.scenario {
+            Scenario::Issue => self.attempt(user, slot, true).await,
+            Scenario::RetryFaults => self.with_retries(user, slot).await,
+        };
+        let code = match outcome {
+            Outcome::Status(status) => status,
+            Outcome::Unverified => UNVERIFIED,
+            Outcome::NoAnswer => TRANSPORT_ERROR,
+        };
+        self.recorder.record(slot, code, sent.elapsed());
+        Ok(())
+    }
+
+    /// Sends until an answer that is final under wxpay-transport's rules: not 429/5xx, not
+    /// unverified, not missing. The body is the same every time; the signature is fresh.
+    async fn with_retries(&self, user: &mut GooseUser, slot: usize) -> Outcome {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let outcome = self.attempt(user, slot, false).await;
+            let retry = match outcome {
+                Outcome::Status(status) => retryable_status(
+                    http::StatusCode::from_u16(status)
+                        .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR),
+                ),
+                Outcome::Unverified | Outcome::NoAnswer => true,
+            };
+            if !retry || attempt > self.retry.max_retries {
+                return outcome;
+            }
+            tokio::time::sleep(self.retry.backoff(attempt)).await;
+        }
+    }
+
+    /// One HTTP attempt through goose's client, its answer verified.
+    async fn attempt(&self, user: &mut GooseUser, slot: usize, use_presigned: bool) -> Outcome {
+        let prepared = &self.plan[slot];
+        self.recorder.attempt();
+        let authorization = match (&prepared.authorization, use_presigned) {
+            (Some(auth), true) => auth.clone(),
+            _ => match self
+                .signer
+                .authorization("POST", &prepared.path, &prepared.body)
+            {
+                Ok(auth) => auth.to_string(),
+                Err(_) => return Outcome::NoAnswer,
+            },
+        };
+        let Ok(mut builder) = user.get_request_builder(&GooseMethod::Post, &prepared.path) else {
+            return Outcome::NoAnswer;
+        };
+        builder = builder
+            .header("Authorization", authorization)
+            .header("Content-Type", "application/json")
+            .header("Accept", "application/json")
+            .body(prepared.body.clone());
+        if let Some(serial) = &self.wechatpay_serial {
+            builder = builder.header("Wechatpay-Serial", serial);
+        }
+        let request = GooseRequest::builder()
+            .method(GooseMethod::Post)
+            .name("send")
+            .set_request_builder(builder)
+            .build();
+        let Ok(mut goose) = user.request(request).await else {
+            return Outcome::NoAnswer;
+        };
+        let response = match goose.response {
+            Ok(response) => response,
+            Err(_) => return Outcome::NoAnswer,
+        };
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let Ok(body) = response.bytes().await else {
+            return Outcome::NoAnswer;
+        };
+        let signed = headers.contains_key(wxpay_signing::header::SIGNATURE);
+        if status == 200 || signed {
+            let verified =
+                ResponseHeaders::from_fn(|name| headers.get(name).and_then(|v| v.to_str().ok()))
+                    .and_then(|h| self.verifier.verify(&h, &body));
+            if let Err(e) = verified {
+                let _ = user.set_failure(
+                    &format!("answer not verified: {e}"),
+                    &mut goose.request,
+                    Some(&headers),
+                    None,
+                );
+                return Outcome::Unverified;
+            }
+        }
+        Outcome::Status(status)
+    }
+}
