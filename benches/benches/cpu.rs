@@ -8,6 +8,9 @@
 //!   verify, decode) on one worker (threads `wx-client`, core 1) against the emulator on
 //!   core 0; the CPU of the `wx-client` threads per request.
 //!
+//! - `campaign`: the same, through wxpay-campaign's engine with its SQLite journal (claim,
+//!   send, record), concurrency 4, no rate limit; compare with `client` for the journal's share.
+//!
 //! Rounds alternate the baseline and the measured work, so both see the same machine (it is
 //! shared, and its speed drifts). The baseline runs on the measured party's core while the
 //! other core is busy, as it is during the measurement. Pass `emulator` or `client` to run one.
@@ -278,6 +281,82 @@ fn client_cpu(f: &Fixture, server_core: Option<CoreId>, client_core: Option<Core
     drop(server);
 }
 
+fn campaign_cpu(f: &Fixture, server_core: Option<CoreId>, client_core: Option<CoreId>) {
+    let server_rt = runtime("mock-srv", server_core);
+    let server = start_emulator(&server_rt);
+    let client_rt = runtime("wx-client", client_core);
+    let keys = KeyStore::new().with_public_key(PLATFORM_KEY_ID, f.platform_key.public_key());
+    let transport = client_rt
+        .block_on(async {
+            Transport::builder(f.signer.clone(), keys)
+                .base_url(&server.base_url())
+                .backup_base_url(&server.base_url())
+                .rate_limit_per_sec(0)
+                .build()
+        })
+        .expect("transport");
+    let client = CouponClient::new(transport);
+    let dir = std::env::temp_dir().join(format!("wxpay-bench-campaign-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let defaults = wxpay_campaign::Defaults {
+        stock_id: Some("1000000013005".into()),
+        product_coupon_id: Some("1000000013".into()),
+        appid: Some("wx233544546545989".into()),
+        brand_id: Some("120344".into()),
+        attach: None,
+    };
+    let mut journals = 0;
+    measure(
+        "campaign",
+        "wx-client",
+        f,
+        (client_core, server_core),
+        |range| {
+            // One journal per round, created before the clock starts counting.
+            journals += 1;
+            let id = format!("CBENCH{journals:02}{}", std::process::id());
+            let mut csv = String::from("openid,member_card_id\n");
+            for i in range.clone() {
+                csv.push_str(&format!(
+                    "oCB{id}{i:08},{}\n",
+                    if i % 2 == 0 {
+                        format!("m{i}")
+                    } else {
+                        String::new()
+                    }
+                ));
+            }
+            let rows =
+                wxpay_campaign::input::parse(csv.as_bytes(), &defaults, None, &id).expect("rows");
+            let meta = wxpay_campaign::CampaignMeta {
+                campaign_id: id.clone(),
+                created_at: 0,
+                input_file: "bench".into(),
+                input_sha256: String::new(),
+                config_file: None,
+                generate_codes: None,
+                defaults: defaults.clone(),
+                confirm: false,
+            };
+            let journal = Arc::new(
+                wxpay_campaign::Journal::create(&dir.join(format!("{id}.db")), &meta, &rows)
+                    .expect("journal"),
+            );
+            let options = wxpay_campaign::RunOptions {
+                concurrency: 4,
+                stop: Arc::default(),
+                progress: Arc::new(wxpay_campaign::Silent),
+            };
+            let report = client_rt
+                .block_on(wxpay_campaign::run(journal, client.clone(), options))
+                .expect("run");
+            assert!(report.complete());
+        },
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    drop(server);
+}
+
 fn main() {
     let args: Vec<String> = std::env::args()
         .skip(1)
@@ -295,5 +374,8 @@ fn main() {
     }
     if want("client") {
         client_cpu(&f, core0, core1);
+    }
+    if want("campaign") {
+        campaign_cpu(&f, core0, core1);
     }
 }

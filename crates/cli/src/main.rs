@@ -3,6 +3,7 @@
 
 #![warn(clippy::unwrap_used, clippy::expect_used)]
 
+mod campaign;
 mod send;
 mod sign;
 mod verify;
@@ -27,6 +28,9 @@ enum Command {
     Verify(verify::Args),
     /// Send one product coupon to one user.
     Send(send::Args),
+    /// Bulk issuance from a CSV: exactly once, resumable, at the rate limit.
+    #[command(subcommand)]
+    Campaign(campaign::Command),
 }
 
 /// How a command ended: the exit code and what to print on stderr.
@@ -66,6 +70,7 @@ fn main() -> ExitCode {
         Command::Sign(args) => sign::run(args),
         Command::Verify(args) => verify::run(args),
         Command::Send(args) => send::run(args),
+        Command::Campaign(command) => campaign::run(command),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -70,6 +70,17 @@ impl CouponClient {
         &self,
         request: &SendUserProductCouponRequest,
     ) -> Result<UserProductCouponEntity, CouponError> {
+        self.send_user_product_coupon_answered(request)
+            .await
+            .map(|a| a.entity)
+    }
+
+    /// [`send_user_product_coupon`](Self::send_user_product_coupon), with the answer's
+    /// Request-ID and the number of attempts it took (for records and audits).
+    pub async fn send_user_product_coupon_answered(
+        &self,
+        request: &SendUserProductCouponRequest,
+    ) -> Result<Answered<UserProductCouponEntity>, CouponError> {
         request.validate()?;
         let body = request.to_body().map_err(|e| CouponError::Decode {
             what: "request",
@@ -92,22 +103,40 @@ impl CouponClient {
         path: &str,
         body: Bytes,
         what: &'static str,
-    ) -> Result<T, CouponError> {
+    ) -> Result<Answered<T>, CouponError> {
         let response = self.transport.execute(method, path, body).await?;
         decode(response, what)
     }
 }
 
+/// A decoded answer with what records need besides the entity.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Answered<T> {
+    /// The entity.
+    pub entity: T,
+    /// The answer's Request-ID.
+    pub request_id: Option<String>,
+    /// Attempts made (1 when the first answered).
+    pub attempts: u32,
+}
+
 fn decode<T: DeserializeOwned>(
     response: ApiResponse,
     what: &'static str,
-) -> Result<T, CouponError> {
+) -> Result<Answered<T>, CouponError> {
     if response.status.is_success() {
-        return serde_json::from_slice(&response.body).map_err(|e| CouponError::Decode {
-            what,
-            message: e.to_string(),
-            request_id: response.request_id.clone(),
-        });
+        return match serde_json::from_slice(&response.body) {
+            Ok(entity) => Ok(Answered {
+                entity,
+                request_id: response.request_id,
+                attempts: response.attempts,
+            }),
+            Err(e) => Err(CouponError::Decode {
+                what,
+                message: e.to_string(),
+                request_id: response.request_id,
+            }),
+        };
     }
     let (code, message, detail) = match response.error_body() {
         Some(body) => (body.code, body.message, body.detail),

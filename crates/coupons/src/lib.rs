@@ -36,7 +36,7 @@
 mod client;
 mod error;
 
-pub use client::CouponClient;
+pub use client::{Answered, CouponClient};
 pub use error::{ApiError, CouponError};
 pub use wxpay_models::{
     CouponTagInfo, ErrorCode, SendUserProductCouponRequest, UserProductCouponEntity,

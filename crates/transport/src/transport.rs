@@ -213,6 +213,7 @@ impl TransportBuilder {
                     self.failover_cooldown,
                 ),
                 limiter,
+                pacer: tokio::sync::Mutex::new(()),
                 timeout: self.timeout,
                 retry: self.retry,
                 user_agent: format!("wxpay-coupons/{} (Rust; hyper)", env!("CARGO_PKG_VERSION")),
@@ -238,6 +239,7 @@ struct Inner {
     wechatpay_serial: Option<String>,
     endpoints: Endpoints,
     limiter: Option<DefaultDirectRateLimiter>,
+    pacer: tokio::sync::Mutex<()>,
     timeout: Duration,
     retry: RetryPolicy,
     user_agent: String,
@@ -288,7 +290,10 @@ impl Transport {
         loop {
             attempt += 1;
             if let Some(limiter) = &inner.limiter {
-                limiter.until_ready().await;
+                // One waiter at a time, in arrival order: the others wait on the lock
+                // instead of all waking at each permit and going back to sleep.
+                let _turn = inner.pacer.lock().await;
+                pace(limiter).await;
             }
             let base = inner.endpoints.url(which).to_owned();
             let span = tracing::info_span!(
@@ -454,6 +459,23 @@ impl Transport {
             response.headers.get(name).and_then(|v| v.to_str().ok())
         })?;
         self.inner.verifier.verify(&headers, &response.body)
+    }
+}
+
+/// Waits for the rate limiter on tokio's timer. (governor's `until_ready` sleeps on
+/// futures-timer's own thread: a cross-thread wake-up per request, which cost the campaign
+/// ≈ 10 % of its CPU in context switches.)
+async fn pace(limiter: &DefaultDirectRateLimiter) {
+    use governor::clock::Clock as _;
+    loop {
+        match limiter.check() {
+            Ok(()) => return,
+            Err(not_until) => {
+                let wait = not_until.wait_time_from(limiter.clock().now());
+                // At least a millisecond: tokio's timer granularity, and no busy loop.
+                tokio::time::sleep(wait.max(Duration::from_millis(1))).await;
+            }
+        }
     }
 }
 

@@ -1,0 +1,535 @@
+//! The journal: one SQLite file per campaign holding the campaign and every row with its
+//! state. Exactly-once comes from the deterministic request numbers; the journal is what lets
+//! a resumed run skip what is done and find what may have been sent.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+
+use crate::input::{Defaults, Row};
+
+/// Schema version written into new journals.
+pub const SCHEMA_VERSION: i64 = 1;
+
+/// Why the journal could not be used.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum JournalError {
+    /// SQLite failed.
+    #[error("journal {path}: {source}")]
+    Sqlite {
+        /// The journal file.
+        path: String,
+        /// What SQLite said.
+        source: rusqlite::Error,
+    },
+    /// The file is not a journal of this tool (or creating it was interrupted).
+    #[error("journal {path}: {problem}")]
+    Invalid {
+        /// The journal file.
+        path: String,
+        /// What is wrong.
+        problem: String,
+    },
+    /// A file operation failed.
+    #[error("journal {path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+/// What a campaign is: written once, when the journal is created.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CampaignMeta {
+    /// Makes the request numbers: `{campaign_id}-{row:08}`.
+    pub campaign_id: String,
+    /// Unix seconds.
+    pub created_at: i64,
+    /// The CSV it was made from.
+    pub input_file: String,
+    /// SHA-256 of the CSV (hex), to recognise it again.
+    pub input_sha256: String,
+    /// The client config to resume with.
+    pub config_file: Option<String>,
+    /// `--generate-codes` prefix.
+    pub generate_codes: Option<String>,
+    /// Campaign-wide defaults.
+    pub defaults: Defaults,
+    /// Whether each issued coupon is also confirmed.
+    pub confirm: bool,
+}
+
+/// A row's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum State {
+    /// Not sent yet (or put back: a stopped stock, an interrupted run).
+    Pending,
+    /// Claimed by a run; may have been sent.
+    InFlight,
+    /// Issued; the coupon code is recorded.
+    Issued,
+    /// Failed; retryable failures are sent again on resume.
+    Failed,
+}
+
+impl State {
+    /// The name stored in the journal and shown in exports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Pending => "pending",
+            State::InFlight => "in_flight",
+            State::Issued => "issued",
+            State::Failed => "failed",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "pending" => State::Pending,
+            "in_flight" => State::InFlight,
+            "issued" => State::Issued,
+            "failed" => State::Failed,
+            _ => return None,
+        })
+    }
+}
+
+/// How one send ended, as recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Issued with this code.
+    Issued {
+        /// The coupon's code.
+        coupon_code: String,
+        /// Request-ID of the answer.
+        request_id: Option<String>,
+    },
+    /// Failed.
+    Failed {
+        /// Error code (API code, or `TRANSPORT`, `UNVERIFIED`…).
+        code: String,
+        /// Message.
+        message: String,
+        /// Whether a resume sends it again.
+        retryable: bool,
+        /// Request-ID of the answer, if any.
+        request_id: Option<String>,
+    },
+    /// Put back to pending (its stock stopped, or the run stopped first).
+    Pending {
+        /// Why, kept for `status` and `export`.
+        reason: Option<(String, String)>,
+    },
+}
+
+/// Rows by state.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    /// All rows.
+    pub total: u64,
+    /// Issued.
+    pub issued: u64,
+    /// Failed for good.
+    pub failed: u64,
+    /// Failed, sent again on resume.
+    pub retryable: u64,
+    /// Not sent yet.
+    pub pending: u64,
+    /// Claimed by a run that has not recorded them.
+    pub in_flight: u64,
+}
+
+impl Counts {
+    /// Moves one pending row to where `outcome` puts it.
+    pub fn apply(&mut self, outcome: &Outcome) {
+        let target = match outcome {
+            Outcome::Issued { .. } => &mut self.issued,
+            Outcome::Failed {
+                retryable: true, ..
+            } => &mut self.retryable,
+            Outcome::Failed {
+                retryable: false, ..
+            } => &mut self.failed,
+            Outcome::Pending { .. } => return,
+        };
+        *target += 1;
+        self.pending = self.pending.saturating_sub(1);
+    }
+}
+
+/// One row as exported.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ExportRow {
+    /// Position among the data rows.
+    pub row: u64,
+    /// Line of the input.
+    pub line: u64,
+    /// The user.
+    pub openid: String,
+    /// Stock.
+    pub stock_id: String,
+    /// The request number.
+    pub send_request_no: String,
+    /// State.
+    pub state: State,
+    /// The issued coupon's code.
+    pub coupon_code: Option<String>,
+    /// Error code of the last failure.
+    pub error_code: Option<String>,
+    /// Its message.
+    pub error_message: Option<String>,
+    /// Whether a resume will send it again.
+    pub retryable: bool,
+    /// Request-ID of the last answer.
+    pub request_id: Option<String>,
+    /// Claims so far.
+    pub attempts: u64,
+}
+
+/// A campaign journal.
+#[derive(Debug)]
+pub struct Journal {
+    path: PathBuf,
+    conn: Mutex<Connection>,
+    meta: CampaignMeta,
+}
+
+const SCHEMA: &str = "
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE rows (
+    row INTEGER PRIMARY KEY,
+    line INTEGER NOT NULL,
+    openid TEXT NOT NULL,
+    stock_id TEXT NOT NULL,
+    product_coupon_id TEXT NOT NULL,
+    appid TEXT NOT NULL,
+    brand_id TEXT NOT NULL,
+    attach TEXT,
+    member_card_id TEXT,
+    coupon_code TEXT,
+    send_request_no TEXT NOT NULL UNIQUE,
+    state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'in_flight', 'issued', 'failed')),
+    retryable INTEGER NOT NULL DEFAULT 0,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    issued_code TEXT,
+    error_code TEXT,
+    error_message TEXT,
+    request_id TEXT,
+    updated_at INTEGER
+);
+CREATE INDEX rows_by_state ON rows (state, row);
+";
+
+const ROW_COLUMNS: &str = "row, line, openid, stock_id, product_coupon_id, appid, brand_id, attach, member_card_id, coupon_code, send_request_no";
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+fn row_from(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
+    Ok(Row {
+        row: r.get::<_, i64>(0)? as u64,
+        line: r.get::<_, i64>(1)? as u64,
+        openid: r.get(2)?,
+        stock_id: r.get(3)?,
+        product_coupon_id: r.get(4)?,
+        appid: r.get(5)?,
+        brand_id: r.get(6)?,
+        attach: r.get(7)?,
+        member_card_id: r.get(8)?,
+        coupon_code: r.get(9)?,
+        send_request_no: r.get(10)?,
+    })
+}
+
+impl Journal {
+    /// Creates a journal holding `meta` and every row, all or nothing: it is written to a
+    /// temporary file that is renamed into place once complete.
+    pub fn create(path: &Path, meta: &CampaignMeta, rows: &[Row]) -> Result<Self, JournalError> {
+        if path.exists() {
+            return Err(JournalError::Invalid {
+                path: path.display().to_string(),
+                problem: "already exists".into(),
+            });
+        }
+        let tmp = path.with_extension("creating");
+        let _ = std::fs::remove_file(&tmp);
+        let err = |source| JournalError::Sqlite {
+            path: tmp.display().to_string(),
+            source,
+        };
+        {
+            let mut conn = Connection::open(&tmp).map_err(err)?;
+            let tx = conn.transaction().map_err(err)?;
+            tx.execute_batch(SCHEMA).map_err(err)?;
+            let meta_json = serde_json::to_string(meta).map_err(|e| JournalError::Invalid {
+                path: tmp.display().to_string(),
+                problem: e.to_string(),
+            })?;
+            tx.execute(
+                "INSERT INTO meta (key, value) VALUES ('campaign', ?1), ('schema_version', ?2)",
+                params![meta_json, SCHEMA_VERSION.to_string()],
+            )
+            .map_err(err)?;
+            {
+                let mut insert = tx
+                    .prepare(&format!("INSERT INTO rows ({ROW_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"))
+                    .map_err(err)?;
+                for r in rows {
+                    insert
+                        .execute(params![
+                            r.row as i64,
+                            r.line as i64,
+                            r.openid,
+                            r.stock_id,
+                            r.product_coupon_id,
+                            r.appid,
+                            r.brand_id,
+                            r.attach,
+                            r.member_card_id,
+                            r.coupon_code,
+                            r.send_request_no
+                        ])
+                        .map_err(err)?;
+                }
+            }
+            tx.commit().map_err(err)?;
+        }
+        std::fs::rename(&tmp, path).map_err(|source| JournalError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Self::open(path)
+    }
+
+    /// Opens an existing journal.
+    pub fn open(path: &Path) -> Result<Self, JournalError> {
+        let shown = path.display().to_string();
+        if !path.is_file() {
+            return Err(JournalError::Invalid {
+                path: shown,
+                problem: "no such journal; start a campaign with --input".into(),
+            });
+        }
+        let err = |source| JournalError::Sqlite {
+            path: shown.clone(),
+            source,
+        };
+        let conn = Connection::open(path).map_err(err)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(err)?;
+        // A lost last transaction is harmless: a row recorded as issued but lost is sent again
+        // with the same request number, and WeChat Pay answers with the same coupon.
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(err)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(err)?;
+        let meta: Option<String> = conn
+            .query_row("SELECT value FROM meta WHERE key = 'campaign'", [], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(|e| JournalError::Invalid {
+                path: shown.clone(),
+                problem: format!("not a campaign journal ({e})"),
+            })?;
+        let meta = meta.ok_or_else(|| JournalError::Invalid {
+            path: shown.clone(),
+            problem: "holds no campaign".into(),
+        })?;
+        let meta: CampaignMeta =
+            serde_json::from_str(&meta).map_err(|e| JournalError::Invalid {
+                path: shown.clone(),
+                problem: e.to_string(),
+            })?;
+        Ok(Self {
+            path: path.to_path_buf(),
+            conn: Mutex::new(conn),
+            meta,
+        })
+    }
+
+    /// The campaign.
+    pub fn meta(&self) -> &CampaignMeta {
+        &self.meta
+    }
+
+    /// The file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn with<T>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> rusqlite::Result<T>,
+    ) -> Result<T, JournalError> {
+        let mut conn = self.conn.lock().map_err(|_| JournalError::Invalid {
+            path: self.path.display().to_string(),
+            problem: "lock poisoned".into(),
+        })?;
+        f(&mut conn).map_err(|source| JournalError::Sqlite {
+            path: self.path.display().to_string(),
+            source,
+        })
+    }
+
+    /// Rows by state.
+    pub fn counts(&self) -> Result<Counts, JournalError> {
+        self.with(|c| {
+            let mut counts = Counts::default();
+            let mut stmt =
+                c.prepare("SELECT state, retryable, COUNT(*) FROM rows GROUP BY state, retryable")?;
+            let mut q = stmt.query([])?;
+            while let Some(r) = q.next()? {
+                let (state, retryable, n): (String, bool, i64) = (r.get(0)?, r.get(1)?, r.get(2)?);
+                let n = n as u64;
+                counts.total += n;
+                match (State::parse(&state), retryable) {
+                    (Some(State::Issued), _) => counts.issued += n,
+                    (Some(State::Failed), true) => counts.retryable += n,
+                    (Some(State::Failed), false) => counts.failed += n,
+                    (Some(State::InFlight), _) => counts.in_flight += n,
+                    _ => counts.pending += n,
+                }
+            }
+            Ok(counts)
+        })
+    }
+
+    /// Before a run: rows a previous run left in flight, and retryable failures, become
+    /// pending again (they are sent again with the same request number).
+    pub fn prepare_resume(&self) -> Result<u64, JournalError> {
+        self.with(|c| {
+            let n = c.execute("UPDATE rows SET state = 'pending' WHERE state = 'in_flight' OR (state = 'failed' AND retryable = 1)", [])?;
+            Ok(n as u64)
+        })
+    }
+
+    /// Claims up to `n` pending rows in order (marking them in flight), skipping `stopped`
+    /// stocks.
+    pub fn claim(&self, n: usize, stopped: &HashSet<String>) -> Result<Vec<Row>, JournalError> {
+        self.with(|c| {
+            let tx = c.transaction()?;
+            let mut rows = Vec::with_capacity(n);
+            {
+                let mut stmt = tx.prepare_cached(&format!("SELECT {ROW_COLUMNS} FROM rows WHERE state = 'pending' AND row > ?1 ORDER BY row LIMIT ?2"))?;
+                let mut after = 0i64;
+                // Skipping stopped stocks in Rust keeps the statement cacheable; a page that is
+                // all stopped rows moves the cursor on.
+                while rows.len() < n {
+                    // Fetch exactly what is missing unless stopped stocks may filter some out.
+                    let want = if stopped.is_empty() { n - rows.len() } else { n * 4 };
+                    let page: Vec<Row> = stmt.query_map(params![after, want as i64], row_from)?.collect::<rusqlite::Result<_>>()?;
+                    let Some(last) = page.last() else { break };
+                    after = last.row as i64;
+                    rows.extend(page.into_iter().filter(|r| !stopped.contains(&r.stock_id)).take(n - rows.len()));
+                }
+                let mut mark = tx.prepare_cached("UPDATE rows SET state = 'in_flight', attempts = attempts + 1, updated_at = ?2 WHERE row = ?1")?;
+                let t = now();
+                for r in &rows {
+                    mark.execute(params![r.row as i64, t])?;
+                }
+            }
+            tx.commit()?;
+            Ok(rows)
+        })
+    }
+
+    /// Records outcomes, all in one transaction.
+    pub fn record(&self, outcomes: &[(u64, Outcome)]) -> Result<(), JournalError> {
+        if outcomes.is_empty() {
+            return Ok(());
+        }
+        self.with(|c| {
+            let tx = c.transaction()?;
+            {
+                let t = now();
+                let mut issued = tx.prepare_cached(
+                    "UPDATE rows SET state = 'issued', issued_code = ?2, request_id = ?3, error_code = NULL, error_message = NULL, retryable = 0, updated_at = ?4 WHERE row = ?1",
+                )?;
+                let mut failed = tx.prepare_cached(
+                    "UPDATE rows SET state = 'failed', error_code = ?2, error_message = ?3, retryable = ?4, request_id = ?5, updated_at = ?6 WHERE row = ?1",
+                )?;
+                let mut pending = tx.prepare_cached(
+                    "UPDATE rows SET state = 'pending', error_code = COALESCE(?2, error_code), error_message = COALESCE(?3, error_message), updated_at = ?4 WHERE row = ?1",
+                )?;
+                for (row, outcome) in outcomes {
+                    let row = *row as i64;
+                    match outcome {
+                        Outcome::Issued { coupon_code, request_id } => issued.execute(params![row, coupon_code, request_id, t])?,
+                        Outcome::Failed { code, message, retryable, request_id } => failed.execute(params![row, code, message, retryable, request_id, t])?,
+                        Outcome::Pending { reason } => {
+                            let (code, message) = reason.clone().unzip();
+                            pending.execute(params![row, code, message, t])?
+                        }
+                    };
+                }
+            }
+            tx.commit()
+        })
+    }
+
+    /// Every row with its result, in order.
+    pub fn export(&self) -> Result<Vec<ExportRow>, JournalError> {
+        self.with(|c| {
+            let mut stmt = c.prepare(
+                "SELECT row, line, openid, stock_id, send_request_no, state, issued_code, error_code, error_message, retryable, request_id, attempts FROM rows ORDER BY row",
+            )?;
+            let rows = stmt
+                .query_map([], |r| {
+                    let state: String = r.get(5)?;
+                    Ok(ExportRow {
+                        row: r.get::<_, i64>(0)? as u64,
+                        line: r.get::<_, i64>(1)? as u64,
+                        openid: r.get(2)?,
+                        stock_id: r.get(3)?,
+                        send_request_no: r.get(4)?,
+                        state: State::parse(&state).unwrap_or(State::Pending),
+                        coupon_code: r.get(6)?,
+                        error_code: r.get(7)?,
+                        error_message: r.get(8)?,
+                        retryable: r.get(9)?,
+                        request_id: r.get(10)?,
+                        attempts: r.get::<_, i64>(11)? as u64,
+                    })
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows)
+        })
+    }
+
+    /// Failures and put-back rows by error code: (code, state, count, an example message).
+    pub fn problems(&self) -> Result<Vec<(String, State, u64, String)>, JournalError> {
+        self.with(|c| {
+            let mut stmt = c.prepare(
+                "SELECT error_code, state, COUNT(*), MAX(error_message) FROM rows WHERE error_code IS NOT NULL AND state != 'issued' GROUP BY error_code, state ORDER BY COUNT(*) DESC",
+            )?;
+            let rows = stmt
+                .query_map([], |r| {
+                    let state: String = r.get(1)?;
+                    Ok((r.get(0)?, State::parse(&state).unwrap_or(State::Pending), r.get::<_, i64>(2)? as u64, r.get::<_, Option<String>>(3)?.unwrap_or_default()))
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows)
+        })
+    }
+}
+
+/// SHA-256 of a file, hex.
+pub fn sha256_file(path: &Path) -> Result<String, std::io::Error> {
+    let bytes = std::fs::read(path)?;
+    Ok(ring::digest::digest(&ring::digest::SHA256, &bytes)
+        .as_ref()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
+}
