@@ -17,6 +17,7 @@
 
 pub mod input;
 pub mod journal;
+pub mod receiver;
 pub mod runner;
 
 pub use input::{Defaults, InputError, Row};

@@ -4,6 +4,7 @@
 #![warn(clippy::unwrap_used, clippy::expect_used)]
 
 mod campaign;
+mod notify;
 mod send;
 mod sign;
 mod verify;
@@ -31,6 +32,11 @@ enum Command {
     /// Bulk issuance from a CSV: exactly once, resumable, at the rate limit.
     #[command(subcommand)]
     Campaign(campaign::Command),
+    /// Confirm a sent coupon (CONFIRMING → EFFECTIVE / PENDING).
+    Confirm(notify::ConfirmArgs),
+    /// Callback receiving.
+    #[command(subcommand)]
+    Notify(notify::NotifyCommand),
 }
 
 /// How a command ended: the exit code and what to print on stderr.
@@ -71,6 +77,8 @@ fn main() -> ExitCode {
         Command::Verify(args) => verify::run(args),
         Command::Send(args) => send::run(args),
         Command::Campaign(command) => campaign::run(command),
+        Command::Confirm(args) => notify::confirm(args),
+        Command::Notify(command) => notify::run(command),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -5,7 +5,9 @@ use std::path::Path;
 use bytes::Bytes;
 use http::Method;
 use serde::de::DeserializeOwned;
-use wxpay_models::{SendUserProductCouponRequest, UserProductCouponEntity};
+use wxpay_models::{
+    ConfirmSendUserProductCouponRequest, SendUserProductCouponRequest, UserProductCouponEntity,
+};
 use wxpay_transport::{ApiResponse, ClientConfig, Transport};
 
 use crate::error::{ApiError, CouponError};
@@ -94,6 +96,46 @@ impl CouponClient {
             "UserProductCouponEntity",
         )
         .await
+    }
+
+    /// 确认发放用户商品券: confirms a sent coupon (CONFIRMING → EFFECTIVE, or PENDING until
+    /// its validity begins). Retried like sends, with the same body: the same
+    /// `out_request_no` makes a replay answer with the confirmed coupon.
+    ///
+    /// ```no_run
+    /// # async fn run(client: wxpay_coupons::CouponClient) -> Result<(), wxpay_coupons::CouponError> {
+    /// let coupon = client
+    ///     .confirm_send_user_product_coupon(&wxpay_coupons::ConfirmSendUserProductCouponRequest {
+    ///         openid: "oh-394z-6CGkNoJrsDLTTUKiAnp4".into(),
+    ///         coupon_code: "Code_123456".into(),
+    ///         product_coupon_id: "1000000013".into(),
+    ///         stock_id: "1000000013001".into(),
+    ///         appid: "wx233544546545989".into(),
+    ///         out_request_no: "CONFIRM_Code_123456".into(),
+    ///         brand_id: "120344".into(),
+    ///     })
+    ///     .await?;
+    /// assert_ne!(coupon.coupon_state, wxpay_coupons::UserProductCouponState::Confirming);
+    /// # Ok(()) }
+    /// ```
+    pub async fn confirm_send_user_product_coupon(
+        &self,
+        request: &ConfirmSendUserProductCouponRequest,
+    ) -> Result<UserProductCouponEntity, CouponError> {
+        request.validate()?;
+        let body = request.to_body().map_err(|e| CouponError::Decode {
+            what: "request",
+            message: e.to_string(),
+            request_id: None,
+        })?;
+        self.call(
+            Method::POST,
+            &request.path(),
+            Bytes::from(body),
+            "UserProductCouponEntity",
+        )
+        .await
+        .map(|a| a.entity)
     }
 
     /// Sends a JSON body and decodes a 2xx answer as `T`; any other answer is an error.

@@ -35,14 +35,16 @@
 
 mod client;
 mod error;
+pub mod notify;
 
 pub use client::{Answered, CouponClient};
 pub use error::{ApiError, CouponError};
+pub use notify::{Callback, CallbackError, CallbackHandler};
 pub use wxpay_models::{
-    CouponTagInfo, ErrorCode, SendUserProductCouponRequest, UserProductCouponEntity,
-    UserProductCouponState, ValidationError,
+    ConfirmSendUserProductCouponRequest, CouponEvent, CouponTagInfo, ErrorCode,
+    SendUserProductCouponRequest, UserProductCouponEntity, UserProductCouponState, ValidationError,
 };
-pub use wxpay_signing::VerifyError;
+pub use wxpay_signing::{ApiV3Key, VerifyError};
 pub use wxpay_transport::{ClientConfig, RetryPolicy, Transport, TransportBuilder, TransportError};
 
 pub use wxpay_models as models;

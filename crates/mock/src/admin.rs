@@ -110,6 +110,13 @@ async fn route(emu: &Emulator, req: Request<Incoming>) -> Reply {
         (&Method::GET, ["coupons"]) => list_coupons(emu, &query),
         (&Method::PUT, ["faults"]) => set_faults(emu, &body),
         (&Method::GET, ["faults"]) => (StatusCode::OK, json!(emu.faults())),
+        (&Method::GET, ["callbacks"]) => {
+            let data = emu.callbacks();
+            (
+                StatusCode::OK,
+                json!({ "total_count": data.len(), "data": data }),
+            )
+        }
         (&Method::PUT, ["clock"]) => set_clock(emu, &body),
         (&Method::POST, ["reset"]) => {
             emu.reset();
@@ -235,7 +242,7 @@ fn list_coupons(emu: &Emulator, query: &str) -> Reply {
             _ => {}
         }
     }
-    let day = emu.business_day();
+    let now = emu.business_now();
     let ledger = emu.ledger.lock();
     let stock = match stock_id.as_deref().map(|id| ledger.stock(id)) {
         Some(None) => return (StatusCode::OK, json!({ "total_count": 0, "data": [] })),
@@ -251,7 +258,7 @@ fn list_coupons(emu: &Emulator, query: &str) -> Reply {
     for i in matching {
         if total >= offset && data.len() < limit {
             let text_openid = ledger.text(i).openid.to_owned();
-            let mut item = json!(ledger.entity(i, day));
+            let mut item = json!(ledger.entity(i, now));
             if let Value::Object(map) = &mut item {
                 let mut with_openid = serde_json::Map::new();
                 with_openid.insert("openid".into(), Value::String(text_openid));

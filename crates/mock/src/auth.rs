@@ -24,7 +24,7 @@ pub struct Merchant {
     /// AppIDs bound to it (empty = any).
     pub appids: Vec<String>,
     /// APIv3 key for callbacks.
-    pub apiv3_key: Option<[u8; 32]>,
+    pub apiv3_key: Option<wxpay_signing::ApiV3Key>,
     /// Callback URL (also set through the notify-config API).
     pub notify_url: parking_lot::RwLock<Option<String>>,
 }

@@ -6,14 +6,14 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use http::header::{ACCEPT, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE};
+use http::header::{ACCEPT, CONTENT_LENGTH, CONTENT_TYPE};
 use http::{HeaderMap, HeaderValue, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
-use wxpay_models::{ErrorRow, FieldError, Location, Rule, SendUserProductCouponRequest};
+use wxpay_models::ErrorRow;
 use wxpay_signing::{SIGNTEST_PREFIX, header};
 
-use crate::auth::{Presented, authenticate};
+use crate::api::{Route, route};
 use crate::error::ApiError;
 use crate::faults::roll;
 use crate::state::Emulator;
@@ -37,24 +37,6 @@ impl std::fmt::Display for Dropped {
 
 impl std::error::Error for Dropped {}
 
-/// Where a request goes.
-enum Route<'a> {
-    Send { openid: &'a str },
-    Unknown,
-}
-
-const SEND_PREFIX: &str = "/v3/marketing/partner/product-coupon/users/";
-
-fn route<'a>(method: &http::Method, path: &'a str) -> Route<'a> {
-    if let Some(rest) = path.strip_prefix(SEND_PREFIX)
-        && let Some((openid, "coupons")) = rest.split_once('/')
-        && method == http::Method::POST
-    {
-        return Route::Send { openid };
-    }
-    Route::Unknown
-}
-
 /// Entry point of every request.
 pub(crate) async fn handle(
     emu: Arc<Emulator>,
@@ -70,15 +52,15 @@ pub(crate) async fn handle(
     let (parts, body) = req.into_parts();
     let (endpoint, answer) = match route(&parts.method, parts.uri.path()) {
         Route::Unknown => ("unknown", unknown(&parts).into()),
-        Route::Send { .. } => {
+        known => {
             // Step 1 on the head first, so that an oversize body is refused unread.
-            let body = match check_http(&parts.headers, emu.limits.max_body_bytes) {
+            let body = match check_http(&parts.method, &parts.headers, emu.limits.max_body_bytes) {
                 Ok(()) => read_body(body, emu.limits.max_body_bytes).await?,
                 Err(e) => Err(e),
             };
             match body {
-                Ok(body) => emu.answer(&parts, &body, roll(faults.error_rate)),
-                Err(e) => ("send", e.into()),
+                Ok(body) => emu.answer(&parts, known, &body, roll(faults.error_rate)),
+                Err(e) => (known.endpoint(), e.into()),
             }
         }
     };
@@ -127,7 +109,7 @@ impl Answer {
     }
 }
 
-fn unknown(parts: &http::request::Parts) -> ApiError {
+pub(crate) fn unknown(parts: &http::request::Parts) -> ApiError {
     ApiError {
         row: ErrorRow::ProductCouponNotFound,
         message: format!("no such API: {} {}", parts.method, parts.uri.path()),
@@ -155,91 +137,16 @@ impl Emulator {
         let (parts, body) = req.into_parts();
         let answer = match route(&parts.method, parts.uri.path()) {
             Route::Unknown => unknown(&parts).into(),
-            Route::Send { .. } => match check_http(&parts.headers, self.limits.max_body_bytes) {
+            known => match check_http(&parts.method, &parts.headers, self.limits.max_body_bytes) {
                 Err(e) => e.into(),
                 Ok(()) if body.len() > self.limits.max_body_bytes => {
                     too_big(self.limits.max_body_bytes).into()
                 }
-                Ok(()) => self.answer(&parts, &body, roll(faults.error_rate)).1,
+                Ok(()) => self.answer(&parts, known, &body, roll(faults.error_rate)).1,
             },
         };
         let (status, _, body) = answer.into_parts();
         signed(self, status, body, roll(faults.sign_probe_rate))
-    }
-
-    /// Steps 2–11 for a request whose head passed step 1 and whose body was read.
-    pub(crate) fn answer(
-        &self,
-        parts: &http::request::Parts,
-        body: &[u8],
-        fail: bool,
-    ) -> (&'static str, Answer) {
-        let Route::Send { openid } = route(&parts.method, parts.uri.path()) else {
-            return ("unknown", unknown(parts).into());
-        };
-        ("send", self.answer_send(parts, openid, body, fail))
-    }
-
-    fn answer_send(
-        &self,
-        parts: &http::request::Parts,
-        raw_openid: &str,
-        body: &[u8],
-        fail: bool,
-    ) -> Answer {
-        // 2. Who is calling.
-        let presented = Presented {
-            authorization: parts
-                .headers
-                .get(AUTHORIZATION)
-                .and_then(|v| v.to_str().ok()),
-            method: parts.method.as_str(),
-            path_and_query: parts.uri.path_and_query().map_or("/", |pq| pq.as_str()),
-            body,
-        };
-        let now = self.real_now();
-        let merchant = match authenticate(
-            &self.merchants,
-            &self.nonces,
-            self.limits.timestamp_skew_secs,
-            presented,
-            now,
-        ) {
-            Ok(m) => m,
-            Err(e) => return e.into(),
-        };
-        // 3. Rate limit.
-        if !self.admit(&merchant.mchid) {
-            return ApiError::new(
-                ErrorRow::RateLimited,
-                format!(
-                    "mchid {} is over {} requests/s; retry later with the same parameters",
-                    merchant.mchid, self.limits.rate_per_sec
-                ),
-            )
-            .into();
-        }
-        // 4. Parameters.
-        let request = match decode(raw_openid, body) {
-            Ok(r) => r,
-            Err(e) => return e.into(),
-        };
-        // 5–11. Business rules, atomically.
-        match self.send_checked(merchant, &request, fail) {
-            Ok((entity, new)) => {
-                // Sized for the seed-shaped entity (3.3 KB) so that it is written without regrowing.
-                let mut body = Vec::with_capacity(4096);
-                if serde_json::to_writer(&mut body, &entity).is_err() {
-                    body.clear();
-                }
-                if new {
-                    Answer::Issued(body)
-                } else {
-                    Answer::Ok(body)
-                }
-            }
-            Err(e) => e.into(),
-        }
     }
 }
 
@@ -251,13 +158,17 @@ fn too_big(max: usize) -> ApiError {
 }
 
 /// Step 1: Content-Type, Accept and declared length.
-pub(crate) fn check_http(headers: &HeaderMap, max_body: usize) -> Result<(), ApiError> {
+pub(crate) fn check_http(
+    method: &http::Method,
+    headers: &HeaderMap,
+    max_body: usize,
+) -> Result<(), ApiError> {
     let bad = |what: String| Err(ApiError::new(ErrorRow::InvalidHttpRequest, what));
     let content_type = headers
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    if !media_type_is(content_type, "application/json") {
+    if method != http::Method::GET && !media_type_is(content_type, "application/json") {
         return bad(format!(
             "Content-Type must be application/json, got {content_type:?}"
         ));
@@ -310,20 +221,6 @@ pub(crate) async fn read_body(
         // The client went away mid-body: there is nobody to answer.
         Ok(Err(_)) => Err(Dropped),
     }
-}
-
-/// Step 4: openid from the path, the body as JSON.
-fn decode(raw_openid: &str, body: &[u8]) -> Result<SendUserProductCouponRequest, ApiError> {
-    let openid = percent_encoding::percent_decode_str(raw_openid)
-        .decode_utf8()
-        .map_err(|_| {
-            ApiError::param(&FieldError {
-                field: "openid".into(),
-                location: Location::Path,
-                rule: Rule::Charset("percent-encoded UTF-8"),
-            })
-        })?;
-    SendUserProductCouponRequest::from_body(&openid, body).map_err(|e| ApiError::validation(&e))
 }
 
 /// A signed answer: Request-ID and the Wechatpay-* headers on every one, errors included.
@@ -380,7 +277,9 @@ mod tests {
 
     #[test]
     fn content_type_and_accept_rules() {
-        let ok = |pairs: &[(&'static str, &str)]| check_http(&headers(pairs), 100).is_ok();
+        let ok = |pairs: &[(&'static str, &str)]| {
+            check_http(&http::Method::POST, &headers(pairs), 100).is_ok()
+        };
         assert!(ok(&[("content-type", "application/json")]));
         assert!(ok(&[
             ("content-type", "Application/JSON; charset=utf-8"),
@@ -405,32 +304,5 @@ mod tests {
             ("content-type", "application/json"),
             ("content-length", "101")
         ]));
-    }
-
-    #[test]
-    fn routes() {
-        let post = http::Method::POST;
-        assert!(matches!(
-            route(
-                &post,
-                "/v3/marketing/partner/product-coupon/users/o1/coupons"
-            ),
-            Route::Send { openid: "o1" }
-        ));
-        assert!(matches!(
-            route(
-                &http::Method::GET,
-                "/v3/marketing/partner/product-coupon/users/o1/coupons"
-            ),
-            Route::Unknown
-        ));
-        assert!(matches!(
-            route(
-                &post,
-                "/v3/marketing/partner/product-coupon/users/o1/coupons/x"
-            ),
-            Route::Unknown
-        ));
-        assert!(matches!(route(&post, "/v3/other"), Route::Unknown));
     }
 }

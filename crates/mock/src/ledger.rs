@@ -34,6 +34,8 @@ pub(crate) struct Coupon {
     pub(crate) params: [u8; 16],
     pub(crate) state: CouponState,
     flags: u8,
+    /// Interned AppID the coupon was sent under.
+    appid: u16,
 }
 
 const HAS_CODE_TEXT: u8 = 1;
@@ -45,15 +47,17 @@ const HAS_TAG_JSON: u8 = 8;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(u8)]
 pub(crate) enum CouponState {
+    /// Sent, waiting for the brand's confirm.
     Confirming,
+    /// Confirmed: PENDING until valid_begin_time, then EFFECTIVE.
+    Confirmed,
 }
 
-impl CouponState {
-    fn wire(self) -> UserProductCouponState {
-        match self {
-            CouponState::Confirming => UserProductCouponState::Confirming,
-        }
-    }
+/// A recorded confirm.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Confirm {
+    pub(crate) out_request_no: Box<str>,
+    pub(crate) time: u32,
 }
 
 /// The strings of one coupon, borrowed from the arena.
@@ -100,6 +104,12 @@ pub(crate) struct Ledger {
     by_code: HashTable<u32>,
     by_user: HashTable<UserSlot>,
     hasher: hashbrown::DefaultHashBuilder,
+    appids: Vec<String>,
+    appid_ids: HashMap<String, u16>,
+    /// Confirms, by coupon (only confirmed coupons have one).
+    pub(crate) confirms: HashMap<u32, Confirm>,
+    /// Confirm request numbers, by brand and number.
+    pub(crate) confirm_requests: HashMap<(String, String), u32>,
 }
 
 /// What to record for a new coupon.
@@ -112,6 +122,7 @@ pub(crate) struct NewCoupon<'a> {
     pub(crate) code: Option<&'a str>,
     pub(crate) attach: Option<&'a str>,
     pub(crate) tags: Option<&'a CouponTagInfo>,
+    pub(crate) appid: &'a str,
     pub(crate) params: [u8; 16],
     pub(crate) receive: i64,
     pub(crate) valid_begin: i64,
@@ -228,6 +239,7 @@ impl Ledger {
     /// next uploaded one, or the next generated number) and updates every counter and index.
     pub(crate) fn issue(&mut self, new: NewCoupon<'_>) -> Result<u32, LedgerFull> {
         let index = u32::try_from(self.coupons.len()).map_err(|_| LedgerFull)?;
+        let appid = self.intern_appid(new.appid).ok_or(LedgerFull)?;
         let text = u32::try_from(self.arena.len()).map_err(|_| LedgerFull)?;
         let slot = &mut self.stocks[new.stock as usize];
         let uploaded = if new.code.is_none() {
@@ -284,6 +296,7 @@ impl Ledger {
             params: new.params,
             state: CouponState::Confirming,
             flags,
+            appid,
         });
 
         let brand = self.brand_of(index).to_owned();
@@ -359,10 +372,11 @@ impl Ledger {
         entity
     }
 
-    /// Coupon `i` as the API returns it.
-    pub(crate) fn entity(&self, i: u32, today: Date) -> UserProductCouponEntity {
+    /// Coupon `i` as the API returns it, its state as of business time `now`.
+    pub(crate) fn entity(&self, i: u32, now: i64) -> UserProductCouponEntity {
         let c = &self.coupons[i as usize];
         let text = self.text(i);
+        let today = time_of(clamp_u32(now)).beijing_date();
         let stock = self.stock_entity(c.stock, today);
         let product = &self.products[self.stocks[c.stock as usize].product as usize];
         let coupon_tag_info = match (text.member_card, text.tag_json) {
@@ -370,16 +384,24 @@ impl Ledger {
             (None, Some(json)) => serde_json::from_str(json).ok(),
             (None, None) => None,
         };
+        let confirm = self.confirms.get(&i);
+        let coupon_state = match c.state {
+            CouponState::Confirming => UserProductCouponState::Confirming,
+            CouponState::Confirmed if now < i64::from(c.valid_begin) => {
+                UserProductCouponState::Pending
+            }
+            CouponState::Confirmed => UserProductCouponState::Effective,
+        };
         UserProductCouponEntity {
             coupon_code: self.code(i),
-            coupon_state: c.state.wire(),
+            coupon_state,
             valid_begin_time: time_of(c.valid_begin),
             valid_end_time: time_of(c.valid_end),
             receive_time: time_of(c.receive),
             send_request_no: text.send_request_no.to_owned(),
             send_channel: UserProductCouponSendChannel::Api,
-            confirm_request_no: None,
-            confirm_time: None,
+            confirm_request_no: confirm.map(|c| c.out_request_no.to_string()),
+            confirm_time: confirm.map(|c| time_of(c.time)),
             deactivate_request_no: None,
             deactivate_time: None,
             deactivate_reason: None,
@@ -393,6 +415,28 @@ impl Ledger {
             channel_custom_info: None,
             coupon_tag_info,
         }
+    }
+
+    /// The AppID coupon `i` was sent under.
+    pub(crate) fn appid_of(&self, i: u32) -> &str {
+        self.appids
+            .get(usize::from(self.coupons[i as usize].appid))
+            .map_or("", String::as_str)
+    }
+
+    /// The brand of coupon `i`'s product coupon.
+    pub(crate) fn brand(&self, i: u32) -> &str {
+        self.brand_of(i)
+    }
+
+    fn intern_appid(&mut self, appid: &str) -> Option<u16> {
+        if let Some(&id) = self.appid_ids.get(appid) {
+            return Some(id);
+        }
+        let id = u16::try_from(self.appids.len()).ok()?;
+        self.appids.push(appid.to_owned());
+        self.appid_ids.insert(appid.to_owned(), id);
+        Some(id)
     }
 
     /// Bytes held by the coupon ledger (coupons, arena, indexes), by capacity.

@@ -19,8 +19,11 @@
 #![warn(clippy::unwrap_used, clippy::expect_used)]
 
 mod admin;
+mod api;
 mod auth;
+pub mod callbacks;
 pub mod config;
+mod confirm;
 pub mod cpu;
 mod error;
 pub mod faults;
@@ -33,8 +36,10 @@ mod server;
 mod state;
 
 pub use admin::MAX_PAGE;
+pub use api::NOTIFY_CONFIG_PATH;
 pub use auth::Merchant;
-pub use config::{ConfigError, Limits, MockConfig};
+pub use callbacks::DeliveryView;
+pub use config::{CallbackConfig, ConfigError, Limits, MockConfig};
 pub use error::ApiError;
 pub use faults::Faults;
 pub use fixtures::Fixtures;

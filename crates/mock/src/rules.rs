@@ -118,6 +118,7 @@ impl Ledger {
                 code: r.coupon_code.as_deref(),
                 attach: r.attach.as_deref(),
                 tags: r.coupon_tag_info.as_ref(),
+                appid: &r.appid,
                 params: input.params,
                 receive: input.now,
                 valid_begin,

@@ -69,6 +69,7 @@ pub struct Server {
     emulator: Arc<Emulator>,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<()>,
+    callbacks: JoinHandle<()>,
 }
 
 impl Server {
@@ -83,12 +84,14 @@ impl Server {
         let (stop, stopped) = oneshot::channel();
         let tls_enabled = options.tls.is_some();
         let task = tokio::spawn(accept_loop(listener, emulator.clone(), options, stopped));
+        let callbacks = tokio::spawn(crate::callbacks::deliver(emulator.clone()));
         Ok(Self {
             local_addr,
             tls: tls_enabled,
             emulator,
             stop: Some(stop),
             task,
+            callbacks,
         })
     }
 
@@ -117,11 +120,13 @@ impl Server {
             let _ = stop.send(());
         }
         let _ = (&mut self.task).await;
+        self.callbacks.abort();
     }
 }
 
 impl Drop for Server {
     fn drop(&mut self) {
+        self.callbacks.abort();
         if self.stop.is_some() {
             self.task.abort();
         }

@@ -13,7 +13,8 @@ use wxpay_signing::clock::{Clock, SystemClock};
 use wxpay_signing::{PlatformSigner, PrivateKey, PublicKey};
 
 use crate::auth::{Merchant, NonceCache};
-use crate::config::{ConfigError, Limits, MockConfig, read_to_string};
+use crate::callbacks::Callbacks;
+use crate::config::{CallbackConfig, ConfigError, Limits, MockConfig, read_to_string};
 use crate::error::ApiError;
 use crate::faults::Faults;
 use crate::fixtures::{Fixtures, dev};
@@ -58,6 +59,7 @@ pub struct Emulator {
     faults: RwLock<Faults>,
     clock_offset: AtomicI64,
     pub(crate) metrics: Metrics,
+    pub(crate) callbacks: Callbacks,
     request_prefix: u32,
     request_counter: AtomicU64,
 }
@@ -112,6 +114,22 @@ impl Emulator {
         self
     }
 
+    /// The same state with callbacks: every merchant gets this APIv3 key and notify URL, and
+    /// deliveries follow `config` (a compressed retry schedule, in tests).
+    pub fn with_callbacks(
+        mut self,
+        apiv3_key: &wxpay_signing::ApiV3Key,
+        notify_url: Option<&str>,
+        config: CallbackConfig,
+    ) -> Self {
+        for m in self.merchants.values_mut() {
+            m.apiv3_key = Some(apiv3_key.clone());
+            *m.notify_url.get_mut() = notify_url.map(str::to_owned);
+        }
+        self.callbacks = Callbacks::new(config);
+        self
+    }
+
     /// The state a configuration describes (keys and fixtures are loaded here).
     pub fn from_config(config: &MockConfig) -> Result<Self, ConfigError> {
         let platform_key = PrivateKey::from_pem_file(
@@ -131,11 +149,14 @@ impl Emulator {
                         source,
                     }
                 })?;
-            let apiv3_key = m.apiv3_key.as_ref().map(|k| {
-                let mut out = [0u8; 32];
-                out.copy_from_slice(&k.as_bytes()[..32]);
-                out
-            });
+            let apiv3_key = m
+                .apiv3_key
+                .as_deref()
+                .map(wxpay_signing::ApiV3Key::new)
+                .transpose()
+                .map_err(|e| {
+                    ConfigError::invalid(format!("merchants[{i}].apiv3_key"), e.to_string())
+                })?;
             merchants.push(Merchant {
                 mchid: m.mchid.clone(),
                 serial_no: m.serial_no.clone(),
@@ -156,13 +177,14 @@ impl Emulator {
             }
             None => Fixtures::default(),
         };
-        let emulator = Self::new(
+        let mut emulator = Self::new(
             merchants,
             platform,
             config.limits.clone(),
             config.admin_token.clone(),
             fixtures,
         );
+        emulator.callbacks = Callbacks::new(config.callbacks.clone());
         emulator.check_fixtures()?;
         Ok(emulator)
     }
@@ -189,6 +211,7 @@ impl Emulator {
             faults: RwLock::new(Faults::default()),
             clock_offset: AtomicI64::new(0),
             metrics: Metrics::new(),
+            callbacks: Callbacks::new(CallbackConfig::default()),
             request_prefix: fastrand::u32(..),
             request_counter: AtomicU64::new(0),
         };
@@ -247,6 +270,7 @@ impl Emulator {
         *self.limiter.write() = Arc::new(limiter(self.limits.rate_per_sec));
         *self.faults.write() = Faults::default();
         self.clock_offset.store(0, Ordering::Relaxed);
+        self.callbacks.clear();
     }
 
     /// Real time, Unix seconds (the signature window).
@@ -328,13 +352,15 @@ impl Emulator {
             now,
             fail,
         };
-        let today = self.business_day();
         let mut ledger = self.ledger.lock();
         let sent = ledger.send(&input)?;
-        let entity = ledger.entity(sent.coupon(), today);
+        let entity = ledger.entity(sent.coupon(), now);
         drop(ledger);
         match sent {
-            Sent::New(_) => self.metrics.issued(),
+            Sent::New(_) => {
+                self.metrics.issued();
+                self.queue_callback(merchant, &request.openid, &entity);
+            }
             Sent::Replay(_) => self.metrics.replayed(),
         }
         Ok((entity, matches!(sent, Sent::New(_))))

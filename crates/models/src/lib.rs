@@ -32,14 +32,17 @@
 
 #[macro_use]
 mod enums;
+mod confirm;
 mod coupon;
 mod error;
+mod notify;
 mod product;
 mod request;
 mod stock;
 mod time;
 mod validate;
 
+pub use confirm::ConfirmSendUserProductCouponRequest;
 pub use coupon::{
     AssociatedOrderInfo, AssociatedPayScoreOrderInfo, CouponTagInfo, CouponUsageDetail,
     MemberTagInfo, UserProductCouponBundleInfo, UserProductCouponEntity,
@@ -50,6 +53,10 @@ pub use enums::{
     UserProductCouponSendChannel, UserProductCouponState, UserProductCouponTag, Weekday,
 };
 pub use error::{ApiErrorBody, ErrorCode, ErrorDetail, ErrorRow};
+pub use notify::{
+    CouponEvent, CouponReturnedEvent, CouponSentEvent, CouponUsedEvent, EncryptedResource,
+    Notification, NotifyConfigBody, event_type,
+};
 pub use product::{
     ComboPackage, ComboPackageChoice, DiscountCouponUsageRule, ExchangeCouponUsageRule,
     NormalCouponUsageRule, ProductCouponDisplayInfo, ProductCouponEntity,

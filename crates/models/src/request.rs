@@ -11,7 +11,7 @@ use crate::enums::UserProductCouponTag;
 use crate::validate::{Checker, FieldError, Location, Rule, ValidationError};
 
 /// Everything but RFC 3986 unreserved characters is percent-encoded in a path segment.
-const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+pub(crate) const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'-')
     .remove(b'.')
     .remove(b'_')
@@ -179,7 +179,7 @@ impl SendUserProductCouponRequest {
     }
 }
 
-fn check_openid(c: &mut Checker, openid: &str) {
+pub(crate) fn check_openid(c: &mut Checker, openid: &str) {
     let rule = if openid.is_empty() {
         Some(Rule::Required)
     } else if openid.chars().count() > MAX_OPENID_CHARS {

@@ -12,6 +12,7 @@
 //! | signing | [`signer`] | [`Signer`] (requests), [`PlatformSigner`] (responses, for emulators) |
 //! | the `Authorization` header | [`authorization`] | [`Authorization`] |
 //! | verification | [`verifier`] | [`Verifier`], [`KeyStore`], [`verify_request`] |
+//! | callback resources (AEAD_AES_256_GCM) | [`aead`] | [`ApiV3Key`] |
 //! | "now" | [`clock`] | [`clock::SystemClock`], [`clock::FixedClock`] |
 //!
 //! Crypto is [ring](https://docs.rs/ring): its RSA is constant-time and fast (one 2048-bit
@@ -39,6 +40,7 @@
 
 #![warn(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod aead;
 pub mod authorization;
 pub mod clock;
 pub mod keys;
@@ -47,6 +49,7 @@ mod nonce;
 pub mod signer;
 pub mod verifier;
 
+pub use aead::{AeadError, ApiV3Key};
 pub use authorization::{Authorization, AuthorizationError};
 pub use keys::{Certificate, KeyError, PrivateKey, PublicKey};
 pub use nonce::{NONCE_LEN, is_valid as nonce_is_valid, new_nonce};

@@ -127,6 +127,17 @@ impl<'a> ResponseHeaders<'a> {
 }
 
 impl SignedHeaders {
+    /// The headers by name, as a receiver would look them up.
+    pub fn as_headers_map(&self) -> HashMap<&'static str, &str> {
+        HashMap::from([
+            (header::TIMESTAMP, self.timestamp.as_str()),
+            (header::NONCE, self.nonce.as_str()),
+            (header::SIGNATURE, self.signature.as_str()),
+            (header::SERIAL, self.serial.as_str()),
+            (header::SIGNATURE_TYPE, SCHEME),
+        ])
+    }
+
     /// Borrows these headers for verification.
     pub fn as_headers(&self) -> ResponseHeaders<'_> {
         ResponseHeaders {

@@ -111,3 +111,4 @@ impl Drop for TempDir {
 pub mod fixtures;
 pub mod http_client;
 pub mod mock;
+pub mod receiver;

@@ -307,6 +307,23 @@ impl ClientConfig {
         Ok(roots)
     }
 
+    /// The APIv3 key (for callbacks), from `apiv3_key_file` or `apiv3_key`, if configured.
+    pub fn apiv3_key(&self) -> Result<Option<wxpay_signing::ApiV3Key>, ConfigError> {
+        let invalid = |key: &'static str, e: wxpay_signing::AeadError| ConfigError::Invalid {
+            key,
+            problem: e.to_string(),
+        };
+        match (&self.apiv3_key_file, &self.apiv3_key) {
+            (Some(file), _) => wxpay_signing::ApiV3Key::from_file(self.resolve(file))
+                .map(Some)
+                .map_err(|e| invalid("apiv3_key_file", e)),
+            (None, Some(key)) => wxpay_signing::ApiV3Key::new(key)
+                .map(Some)
+                .map_err(|e| invalid("apiv3_key", e)),
+            (None, None) => Ok(None),
+        }
+    }
+
     /// The `Wechatpay-Serial` request header: the key id the client verifies with.
     pub fn wechatpay_serial(&self) -> Option<String> {
         self.wechatpay_public_key_id.clone()

@@ -1,0 +1,388 @@
+//! A reference callback receiver (`wxpay notify serve`): verifies and decrypts each callback,
+//! de-duplicates by callback id and by (stock_id, coupon_code, event_type), answers at once,
+//! appends events as JSON lines, and — with auto-confirm — confirms every sent coupon exactly
+//! once, retrying on its own while WeChat Pay is slow.
+
+use std::collections::HashSet;
+use std::io::{BufRead, Write};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{Request, Response, StatusCode};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use serde::Serialize;
+use tokio::net::TcpListener;
+use tokio::sync::mpsc;
+use wxpay_coupons::notify::{Callback, CallbackError, CallbackHandler};
+use wxpay_coupons::{ConfirmSendUserProductCouponRequest, CouponClient, CouponEvent};
+use wxpay_models::CouponSentEvent;
+
+/// The out_request_no a receiver confirms a coupon with: derived from (stock, code), so that
+/// every receiver, restart or redelivery confirms it with the same number.
+pub fn auto_confirm_request_no(stock_id: &str, coupon_code: &str) -> String {
+    let digest = ring::digest::digest(
+        &ring::digest::SHA256,
+        format!("{stock_id}/{coupon_code}").as_bytes(),
+    );
+    let hex: String = digest
+        .as_ref()
+        .iter()
+        .take(15)
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("AC{hex}")
+}
+
+/// One line of the events file.
+#[derive(Debug, Serialize)]
+struct EventLine<'a> {
+    kind: &'static str,
+    id: &'a str,
+    event_type: &'a str,
+    create_time: String,
+    stock_id: Option<&'a str>,
+    coupon_code: Option<&'a str>,
+    event: serde_json::Value,
+}
+
+/// A confirm's outcome, also written to the events file.
+#[derive(Debug, Serialize)]
+struct ConfirmLine<'a> {
+    kind: &'static str,
+    stock_id: &'a str,
+    coupon_code: &'a str,
+    out_request_no: &'a str,
+    result: String,
+}
+
+/// Counts, for tests and the exit line.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ReceiverStats {
+    /// Callbacks accepted (new).
+    pub accepted: u64,
+    /// Duplicates answered 200 without acting.
+    pub duplicates: u64,
+    /// Callbacks refused (signature, decryption, shape).
+    pub refused: u64,
+    /// Coupons confirmed.
+    pub confirmed: u64,
+}
+
+/// What auto-confirm needs: a client, and the AppID to confirm under.
+#[derive(Debug, Clone)]
+pub struct AutoConfirm {
+    /// Confirms with this client (its retries apply, then the receiver's own).
+    pub client: CouponClient,
+    /// The AppID the coupons were sent under.
+    pub appid: String,
+}
+
+/// The receiver's state.
+pub struct Receiver {
+    handler: CallbackHandler,
+    seen_ids: Mutex<HashSet<String>>,
+    seen_events: Mutex<HashSet<(String, String, String)>>,
+    events: Mutex<Option<std::fs::File>>,
+    confirm: Option<mpsc::UnboundedSender<(CouponSentEvent, u32)>>,
+    stats: Mutex<ReceiverStats>,
+}
+
+impl std::fmt::Debug for Receiver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Receiver")
+            .field("auto_confirm", &self.confirm.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Receiver {
+    /// A receiver; `events` is appended to (and read back first, so that a restarted receiver
+    /// still knows what it has seen); with `auto_confirm`, sent coupons are confirmed through
+    /// the client, under the AppID given (callbacks do not carry it). Call within a tokio
+    /// runtime (the confirm worker is spawned).
+    pub fn new(
+        handler: CallbackHandler,
+        events: Option<&Path>,
+        auto_confirm: Option<AutoConfirm>,
+    ) -> std::io::Result<Arc<Self>> {
+        let (mut ids, mut seen) = (HashSet::new(), HashSet::new());
+        let file = match events {
+            Some(path) => {
+                if path.exists() {
+                    load(path, &mut ids, &mut seen)?;
+                }
+                Some(
+                    std::fs::OpenOptions::new()
+                        .create(true)
+                        .append(true)
+                        .open(path)?,
+                )
+            }
+            None => None,
+        };
+        let (tx, rx) = mpsc::unbounded_channel();
+        let receiver = Arc::new(Self {
+            handler,
+            seen_ids: Mutex::new(ids),
+            seen_events: Mutex::new(seen),
+            events: Mutex::new(file),
+            confirm: auto_confirm.is_some().then_some(tx),
+            stats: Mutex::new(ReceiverStats::default()),
+        });
+        if let Some(auto) = auto_confirm {
+            tokio::spawn(confirm_worker(receiver.clone(), auto, rx));
+        }
+        Ok(receiver)
+    }
+
+    /// Counts so far.
+    pub fn stats(&self) -> ReceiverStats {
+        self.stats.lock().map(|s| *s).unwrap_or_default()
+    }
+
+    fn count(&self, f: impl FnOnce(&mut ReceiverStats)) {
+        if let Ok(mut s) = self.stats.lock() {
+            f(&mut s);
+        }
+    }
+
+    fn append(&self, line: &impl Serialize) {
+        if let Ok(mut file) = self.events.lock()
+            && let Some(file) = file.as_mut()
+        {
+            let mut text = serde_json::to_vec(line).unwrap_or_default();
+            text.push(b'\n');
+            if let Err(e) = file.write_all(&text).and_then(|()| file.flush()) {
+                tracing::error!("cannot append to the events file: {e}");
+            }
+        }
+    }
+
+    /// Handles one callback: `Ok(true)` when new, `Ok(false)` for a duplicate.
+    pub fn accept(&self, headers: &http::HeaderMap, body: &[u8]) -> Result<bool, CallbackError> {
+        let callback = self
+            .handler
+            .handle(|name| headers.get(name).and_then(|v| v.to_str().ok()), body)?;
+        Ok(self.record(callback))
+    }
+
+    fn record(&self, callback: Callback) -> bool {
+        let n = &callback.notification;
+        let coupon = callback
+            .event
+            .coupon()
+            .map(|(s, c)| (s.to_owned(), c.to_owned()));
+        let new_id = self
+            .seen_ids
+            .lock()
+            .map(|mut ids| ids.insert(n.id.clone()))
+            .unwrap_or(false);
+        let new_event = match &coupon {
+            Some((stock, code)) => self
+                .seen_events
+                .lock()
+                .map(|mut seen| seen.insert((stock.clone(), code.clone(), n.event_type.clone())))
+                .unwrap_or(false),
+            None => true,
+        };
+        if !(new_id && new_event) {
+            self.count(|s| s.duplicates += 1);
+            return false;
+        }
+        let event = match &callback.event {
+            CouponEvent::Sent(e) => serde_json::to_value(e),
+            CouponEvent::Used(e) => serde_json::to_value(e),
+            CouponEvent::Returned(e) => serde_json::to_value(e),
+            CouponEvent::Unknown { plaintext, .. } => Ok(plaintext.clone()),
+            _ => Ok(serde_json::Value::Null),
+        }
+        .unwrap_or_default();
+        self.append(&EventLine {
+            kind: "event",
+            id: &n.id,
+            event_type: &n.event_type,
+            create_time: n.create_time.to_string(),
+            stock_id: coupon.as_ref().map(|(s, _)| s.as_str()),
+            coupon_code: coupon.as_ref().map(|(_, c)| c.as_str()),
+            event,
+        });
+        self.count(|s| s.accepted += 1);
+        if let (Some(tx), CouponEvent::Sent(sent)) = (&self.confirm, callback.event) {
+            let _ = tx.send((sent, 0));
+        }
+        true
+    }
+}
+
+/// Reads what an earlier run saw.
+fn load(
+    path: &Path,
+    ids: &mut HashSet<String>,
+    seen: &mut HashSet<(String, String, String)>,
+) -> std::io::Result<()> {
+    let file = std::fs::File::open(path)?;
+    for line in std::io::BufReader::new(file).lines() {
+        let Ok(v) = serde_json::from_str::<serde_json::Value>(&line?) else {
+            continue;
+        };
+        if v["kind"] != "event" {
+            continue;
+        }
+        if let Some(id) = v["id"].as_str() {
+            ids.insert(id.to_owned());
+        }
+        if let (Some(s), Some(c), Some(t)) = (
+            v["stock_id"].as_str(),
+            v["coupon_code"].as_str(),
+            v["event_type"].as_str(),
+        ) {
+            seen.insert((s.to_owned(), c.to_owned(), t.to_owned()));
+        }
+    }
+    Ok(())
+}
+
+/// Confirms sent coupons one by one; what fails retryably is tried again with backoff (up
+/// to a minute apart), forever: a confirm must not be lost.
+async fn confirm_worker(
+    receiver: Arc<Receiver>,
+    auto: AutoConfirm,
+    mut rx: mpsc::UnboundedReceiver<(CouponSentEvent, u32)>,
+) {
+    let AutoConfirm { client, appid } = auto;
+    let (retry_tx, mut retry_rx) = mpsc::unbounded_channel::<(CouponSentEvent, u32)>();
+    loop {
+        let (event, tries) = tokio::select! {
+            Some(item) = rx.recv() => item,
+            Some(item) = retry_rx.recv() => item,
+            else => return,
+        };
+        let out_request_no = auto_confirm_request_no(&event.stock_id, &event.coupon_code);
+        let request = ConfirmSendUserProductCouponRequest {
+            openid: event.openid.clone(),
+            coupon_code: event.coupon_code.clone(),
+            product_coupon_id: event.product_coupon_id.clone(),
+            stock_id: event.stock_id.clone(),
+            appid: appid.clone(),
+            out_request_no: out_request_no.clone(),
+            brand_id: event.brand_id.clone(),
+        };
+        let result = client.confirm_send_user_product_coupon(&request).await;
+        let text = match &result {
+            Ok(coupon) => {
+                receiver.count(|s| s.confirmed += 1);
+                coupon.coupon_state.to_string()
+            }
+            Err(e) if e.is_retryable() => {
+                let delay = Duration::from_millis((500u64 << tries.min(7)).min(60_000));
+                tracing::warn!("confirm of {} retried in {delay:?}: {e}", event.coupon_code);
+                let retry_tx = retry_tx.clone();
+                tokio::spawn(async move {
+                    tokio::time::sleep(delay).await;
+                    let _ = retry_tx.send((event, tries + 1));
+                });
+                continue;
+            }
+            Err(e) => {
+                tracing::error!("confirm of {} failed: {e}", event.coupon_code);
+                format!("failed: {e}")
+            }
+        };
+        receiver.append(&ConfirmLine {
+            kind: "confirm",
+            stock_id: &event.stock_id,
+            coupon_code: &event.coupon_code,
+            out_request_no: &out_request_no,
+            result: text,
+        });
+    }
+}
+
+/// Serves callbacks on `listener` until `shutdown` completes. Any POST path is a notify URL.
+pub async fn serve(
+    listener: TcpListener,
+    receiver: Arc<Receiver>,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> std::io::Result<()> {
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, remote) = tokio::select! {
+            accepted = listener.accept() => accepted?,
+            _ = &mut shutdown => break,
+        };
+        let receiver = receiver.clone();
+        let service = service_fn(move |req| answer(receiver.clone(), remote, req));
+        let conn = builder
+            .serve_connection(TokioIo::new(stream), service)
+            .into_owned();
+        let watched = graceful.watch(conn);
+        tokio::spawn(async move {
+            let _ = watched.await;
+        });
+    }
+    let _ = tokio::time::timeout(Duration::from_secs(5), graceful.shutdown()).await;
+    Ok(())
+}
+
+/// Answers a callback within WeChat Pay's 5 s: recording is quick; confirms happen later.
+async fn answer(
+    receiver: Arc<Receiver>,
+    remote: SocketAddr,
+    req: Request<Incoming>,
+) -> Result<Response<Full<Bytes>>, std::convert::Infallible> {
+    let reply = |status: StatusCode, code: &str, message: &str| {
+        let body = serde_json::json!({ "code": code, "message": message }).to_string();
+        let mut res = Response::new(Full::new(Bytes::from(body)));
+        *res.status_mut() = status;
+        res.headers_mut().insert(
+            http::header::CONTENT_TYPE,
+            http::HeaderValue::from_static("application/json"),
+        );
+        Ok(res)
+    };
+    if req.method() != http::Method::POST {
+        return reply(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "FAIL",
+            "callbacks are POSTed",
+        );
+    }
+    let (parts, body) = req.into_parts();
+    let body = match tokio::time::timeout(
+        Duration::from_secs(4),
+        Limited::new(body, 1 << 20).collect(),
+    )
+    .await
+    {
+        Ok(Ok(b)) => b.to_bytes(),
+        _ => {
+            return reply(
+                StatusCode::BAD_REQUEST,
+                "FAIL",
+                "body not received (or over 1 MiB)",
+            );
+        }
+    };
+    match receiver.accept(&parts.headers, &body) {
+        Ok(true) => reply(StatusCode::OK, "SUCCESS", "成功"),
+        Ok(false) => reply(StatusCode::OK, "SUCCESS", "duplicate"),
+        Err(e) => {
+            receiver.count(|s| s.refused += 1);
+            tracing::warn!("callback from {remote} refused: {e}");
+            let status = if matches!(e, CallbackError::Unverified(_)) {
+                StatusCode::UNAUTHORIZED
+            } else {
+                StatusCode::BAD_REQUEST
+            };
+            reply(status, "FAIL", &e.to_string())
+        }
+    }
+}

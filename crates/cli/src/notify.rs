@@ -1,0 +1,139 @@
+//! `wxpay confirm` and `wxpay notify serve`: the confirm handshake that makes sent coupons
+//! usable (DESIGN.md §8).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use wxpay_campaign::receiver::{AutoConfirm, Receiver, auto_confirm_request_no, serve};
+use wxpay_coupons::{
+    CallbackHandler, ClientConfig, ConfirmSendUserProductCouponRequest, CouponClient,
+};
+
+use crate::Failure;
+use crate::send::failure;
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct ConfirmArgs {
+    /// Client config TOML.
+    #[arg(long)]
+    config: PathBuf,
+    /// The user.
+    #[arg(long)]
+    openid: String,
+    /// The coupon's code.
+    #[arg(long)]
+    coupon_code: String,
+    /// Its stock.
+    #[arg(long)]
+    stock_id: String,
+    /// Its product coupon.
+    #[arg(long)]
+    product_coupon_id: String,
+    /// The AppID it was sent under.
+    #[arg(long)]
+    appid: String,
+    /// The brand.
+    #[arg(long)]
+    brand_id: String,
+    /// Confirm request number (default: derived from stock and code, as the receiver's).
+    #[arg(long)]
+    out_request_no: Option<String>,
+}
+
+pub(crate) fn confirm(args: ConfirmArgs) -> Result<(), Failure> {
+    let request = ConfirmSendUserProductCouponRequest {
+        out_request_no: args
+            .out_request_no
+            .unwrap_or_else(|| auto_confirm_request_no(&args.stock_id, &args.coupon_code)),
+        openid: args.openid,
+        coupon_code: args.coupon_code,
+        product_coupon_id: args.product_coupon_id,
+        stock_id: args.stock_id,
+        appid: args.appid,
+        brand_id: args.brand_id,
+    };
+    request.validate().map_err(Failure::usage)?;
+    let client = CouponClient::from_config_file(&args.config).map_err(Failure::usage)?;
+    let coupon = crate::runtime()?
+        .block_on(client.confirm_send_user_product_coupon(&request))
+        .map_err(failure)?;
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&coupon).map_err(|e| Failure::with_code(4, e))?
+    );
+    Ok(())
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub(crate) enum NotifyCommand {
+    /// Receive callbacks: verify, decrypt, de-duplicate, record, optionally confirm.
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct ServeArgs {
+    /// Client config TOML (WeChat Pay keys, apiv3_key_file; the API for --auto-confirm).
+    #[arg(long)]
+    config: PathBuf,
+    /// Address to listen on, e.g. 127.0.0.1:9000 (port 0 picks one).
+    #[arg(long)]
+    listen: SocketAddr,
+    /// Confirm every sent coupon exactly once.
+    #[arg(long, requires = "appid")]
+    auto_confirm: bool,
+    /// AppID the coupons were sent under (callbacks do not carry it; --auto-confirm needs it).
+    #[arg(long)]
+    appid: Option<String>,
+    /// Append events (and confirm results) as JSON lines; read back on start to skip what was
+    /// already seen.
+    #[arg(long)]
+    events: Option<PathBuf>,
+}
+
+pub(crate) fn run(command: NotifyCommand) -> Result<(), Failure> {
+    let NotifyCommand::Serve(args) = command;
+    let config = ClientConfig::from_file(&args.config).map_err(Failure::usage)?;
+    let handler = CallbackHandler::from_config(&config).map_err(Failure::usage)?;
+    let runtime = crate::runtime()?;
+    runtime.block_on(async {
+        let auto = match (args.auto_confirm, args.appid) {
+            (true, Some(appid)) => Some(AutoConfirm {
+                client: CouponClient::from_config(&config).map_err(Failure::usage)?,
+                appid,
+            }),
+            _ => None,
+        };
+        let receiver = Receiver::new(handler, args.events.as_deref(), auto)
+            .map_err(|e| Failure::usage(format!("--events: {e}")))?;
+        let listener = tokio::net::TcpListener::bind(args.listen)
+            .await
+            .map_err(|e| Failure::usage(format!("cannot listen on {}: {e}", args.listen)))?;
+        let addr = listener
+            .local_addr()
+            .map_err(|e| Failure::usage(e.to_string()))?;
+        println!("listening on http://{addr}");
+        serve(listener, receiver.clone(), shutdown_signal())
+            .await
+            .map_err(|e| Failure::with_code(5, e))?;
+        let s = receiver.stats();
+        eprintln!(
+            "stopped: {} callbacks accepted, {} duplicates, {} refused, {} coupons confirmed",
+            s.accepted, s.duplicates, s.refused, s.confirmed
+        );
+        Ok(())
+    })
+}
+
+async fn shutdown_signal() {
+    let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(term) => term,
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+            return;
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+}

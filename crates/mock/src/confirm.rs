@@ -1,0 +1,102 @@
+//! 确认发放用户商品券 (DESIGN.md §8): CONFIRMING → EFFECTIVE, or PENDING until the coupon's
+//! validity begins; idempotent on out_request_no.
+
+use wxpay_models::{ConfirmSendUserProductCouponRequest, ErrorRow, FieldError, Rule};
+
+use crate::error::ApiError;
+use crate::ledger::{Confirm, CouponState, Ledger};
+use crate::rules::Caller;
+
+/// One confirm, decoded and authenticated.
+#[derive(Debug)]
+pub(crate) struct ConfirmInput<'a> {
+    pub(crate) caller: Caller<'a>,
+    pub(crate) request: &'a ConfirmSendUserProductCouponRequest,
+    /// Business time, Unix seconds.
+    pub(crate) now: i64,
+}
+
+fn mismatch(field: &str, given: &str, actual: &str) -> ApiError {
+    ApiError::param(&FieldError::body(
+        field,
+        Rule::Mode(format!("is {given:?} but the coupon's is {actual:?}")),
+    ))
+}
+
+impl Ledger {
+    /// Confirms a coupon; returns its index (for a new confirm and for an identical replay).
+    pub(crate) fn confirm(&mut self, input: &ConfirmInput<'_>) -> Result<u32, ApiError> {
+        let r = input.request;
+        if !input.caller.brands.contains(&r.brand_id) {
+            return Err(ApiError::new(
+                ErrorRow::BusinessRule,
+                format!(
+                    "brand {} has not authorised service provider {}",
+                    r.brand_id, input.caller.mchid
+                ),
+            ));
+        }
+        let coupon = self
+            .stock(&r.stock_id)
+            .and_then(|s| self.find_code(s, &r.coupon_code))
+            .filter(|&i| self.text(i).openid == r.openid)
+            .ok_or_else(|| ApiError {
+                row: ErrorRow::StockNotFound,
+                message: format!(
+                    "未找到用户商品券: no coupon {} in stock {} for openid {}",
+                    r.coupon_code, r.stock_id, r.openid
+                ),
+                detail: None,
+            })?;
+        let c = &self.coupons[coupon as usize];
+        let product = &self.products[self.stocks[c.stock as usize].product as usize];
+        if product.product_coupon_id != r.product_coupon_id {
+            return Err(mismatch(
+                "product_coupon_id",
+                &r.product_coupon_id,
+                &product.product_coupon_id,
+            ));
+        }
+        if self.brand(coupon) != r.brand_id {
+            return Err(mismatch("brand_id", &r.brand_id, self.brand(coupon)));
+        }
+        if self.appid_of(coupon) != r.appid {
+            return Err(mismatch("appid", &r.appid, self.appid_of(coupon)));
+        }
+        let key = (r.brand_id.clone(), r.out_request_no.clone());
+        if let Some(&done) = self.confirm_requests.get(&key) {
+            if done == coupon {
+                return Ok(coupon); // an identical replay
+            }
+            return Err(ApiError::new(
+                ErrorRow::RequestNoConflict,
+                format!(
+                    "out_request_no {} already confirmed another coupon ({}); use a new number for each coupon",
+                    r.out_request_no,
+                    self.code(done)
+                ),
+            ));
+        }
+        if c.state != CouponState::Confirming {
+            let previous = self.confirms.get(&coupon).map_or("", |c| &c.out_request_no);
+            return Err(ApiError::new(
+                ErrorRow::BusinessRule,
+                format!(
+                    "coupon {} is not CONFIRMING: it was confirmed with out_request_no {previous}",
+                    r.coupon_code
+                ),
+            ));
+        }
+        self.coupons[coupon as usize].state = CouponState::Confirmed;
+        let time = u32::try_from(input.now.max(0)).unwrap_or(u32::MAX);
+        self.confirms.insert(
+            coupon,
+            Confirm {
+                out_request_no: r.out_request_no.as_str().into(),
+                time,
+            },
+        );
+        self.confirm_requests.insert(key, coupon);
+        Ok(coupon)
+    }
+}

@@ -1,0 +1,291 @@
+//! PRODUCT_COUPON.SEND callbacks (DESIGN.md §8): signed with the platform key, encrypted with
+//! the merchant's APIv3 key, retried on a schedule, never on the send path, visible in
+//! `GET /mock/callbacks`; the notify-config API sets the URL.
+
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use wxpay_mock::fixtures::dev;
+use wxpay_mock::{CallbackConfig, Emulator};
+use wxpay_models::{CouponSentEvent, Notification};
+use wxpay_signing::{ApiV3Key, ResponseHeaders};
+use wxpay_testkit::fixtures::{send_body, unique};
+use wxpay_testkit::http_client::TestClient;
+use wxpay_testkit::receiver::Recorder;
+use wxpay_testkit::{merchant_signer, mock, platform_verifier};
+
+const KEY: &str = "0123456789abcdef0123456789ABCDEF";
+
+fn fast() -> CallbackConfig {
+    CallbackConfig {
+        retry_schedule_ms: vec![50, 100, 200, 400],
+        timeout_ms: 500,
+    }
+}
+
+async fn callbacks(client: &TestClient) -> Vec<Value> {
+    client.admin_get("/mock/callbacks").await.json()["data"]
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+async fn wait_until(client: &TestClient, secs: u64, done: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        let list = callbacks(client).await;
+        if done(&list) || Instant::now() > deadline {
+            return list;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_new_coupon_is_notified_signed_and_encrypted() {
+    let receiver = Recorder::start().await;
+    let key = ApiV3Key::new(KEY).unwrap();
+    let server =
+        mock::start_with(Emulator::dev().with_callbacks(&key, Some(&receiver.url()), fast())).await;
+    let client = TestClient::new(&server.base_url());
+    let openid = unique("o");
+    let body = send_body(dev::STOCK_WECHATPAY, &unique("R"), None);
+    let sent = client.send(&merchant_signer(), &openid, &body).await.json();
+    // A replay sends no second callback.
+    client.send(&merchant_signer(), &openid, &body).await;
+    let got = receiver.wait_for(1, 5).await;
+    assert_eq!(got.len(), 1);
+    let r = &got[0];
+    let headers =
+        ResponseHeaders::from_fn(|name| r.headers.get(name).and_then(|v| v.to_str().ok())).unwrap();
+    platform_verifier()
+        .verify(&headers, &r.body)
+        .expect("signed with the platform key");
+    let n: Notification = serde_json::from_slice(&r.body).unwrap();
+    assert_eq!(
+        (n.event_type.as_str(), n.resource_type.as_str()),
+        ("PRODUCT_COUPON.SEND", "encrypt-resource")
+    );
+    assert_eq!(
+        (
+            n.resource.algorithm.as_str(),
+            n.resource.associated_data.as_str(),
+            n.resource.nonce.len()
+        ),
+        ("AEAD_AES_256_GCM", "product_coupon", 12)
+    );
+    let plain = key
+        .decrypt(
+            &n.resource.ciphertext,
+            &n.resource.nonce,
+            &n.resource.associated_data,
+        )
+        .unwrap();
+    let event: CouponSentEvent = serde_json::from_slice(&plain).unwrap();
+    assert_eq!(event.coupon_code, sent["coupon_code"].as_str().unwrap());
+    assert_eq!(
+        (event.openid.as_str(), event.send_request_no.as_str()),
+        (openid.as_str(), body["send_request_no"].as_str().unwrap())
+    );
+    let list = wait_until(&client, 2, |l| l[0]["delivered"] == true).await;
+    assert_eq!(list.len(), 1);
+    assert_eq!(
+        (
+            list[0]["attempts"].as_u64(),
+            list[0]["last_status"].as_str()
+        ),
+        (Some(1), Some("200"))
+    );
+}
+
+#[tokio::test]
+async fn a_down_receiver_gets_it_later_and_the_send_path_never_waits() {
+    let receiver = Recorder::start().await;
+    receiver.answer_with(503);
+    let key = ApiV3Key::new(KEY).unwrap();
+    let server =
+        mock::start_with(Emulator::dev().with_callbacks(&key, Some(&receiver.url()), fast())).await;
+    let client = TestClient::new(&server.base_url());
+    let started = Instant::now();
+    for _ in 0..5 {
+        assert_eq!(
+            client
+                .send(
+                    &merchant_signer(),
+                    &unique("o"),
+                    &send_body(dev::STOCK_WECHATPAY, &unique("R"), None)
+                )
+                .await
+                .status,
+            200
+        );
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "sends never wait for callbacks"
+    );
+    let failing = wait_until(&client, 3, |l| {
+        l.len() == 5 && l.iter().all(|c| c["attempts"].as_u64() >= Some(2))
+    })
+    .await;
+    assert!(
+        failing
+            .iter()
+            .all(|c| c["delivered"] == false && c["last_status"] == "503"),
+        "{failing:?}"
+    );
+    receiver.answer_with(200);
+    let delivered = wait_until(&client, 5, |l| l.iter().all(|c| c["delivered"] == true)).await;
+    assert!(
+        delivered.iter().all(|c| c["delivered"] == true),
+        "{delivered:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_receiver_that_never_answers_2xx_is_given_up_after_the_schedule() {
+    let receiver = Recorder::start().await;
+    receiver.answer_with(500);
+    let key = ApiV3Key::new(KEY).unwrap();
+    let server =
+        mock::start_with(Emulator::dev().with_callbacks(&key, Some(&receiver.url()), fast())).await;
+    let client = TestClient::new(&server.base_url());
+    client
+        .send(
+            &merchant_signer(),
+            &unique("o"),
+            &send_body(dev::STOCK_WECHATPAY, &unique("R"), None),
+        )
+        .await;
+    let list = wait_until(&client, 5, |l| {
+        l.first().is_some_and(|c| c["given_up"] == true)
+    })
+    .await;
+    assert_eq!(
+        list[0]["attempts"], 5,
+        "first attempt + 4 retries: {list:?}"
+    );
+    assert_eq!(receiver.count().await, 5);
+}
+
+#[tokio::test]
+async fn faults_fail_or_duplicate_callbacks() {
+    let receiver = Recorder::start().await;
+    let key = ApiV3Key::new(KEY).unwrap();
+    let server =
+        mock::start_with(Emulator::dev().with_callbacks(&key, Some(&receiver.url()), fast())).await;
+    let client = TestClient::new(&server.base_url());
+    client
+        .admin(
+            http::Method::PUT,
+            "/mock/faults",
+            &json!({"callback_duplicate_rate": 1.0}),
+        )
+        .await;
+    client
+        .send(
+            &merchant_signer(),
+            &unique("o"),
+            &send_body(dev::STOCK_WECHATPAY, &unique("R"), None),
+        )
+        .await;
+    let got = receiver.wait_for(2, 5).await;
+    assert_eq!(got.len(), 2);
+    let ids: Vec<String> = got
+        .iter()
+        .map(|r| {
+            serde_json::from_slice::<Value>(&r.body).unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(ids[0], ids[1], "a duplicate carries the same callback id");
+
+    client
+        .admin(
+            http::Method::PUT,
+            "/mock/faults",
+            &json!({"callback_fail_rate": 1.0}),
+        )
+        .await;
+    client
+        .send(
+            &merchant_signer(),
+            &unique("o"),
+            &send_body(dev::STOCK_WECHATPAY, &unique("R"), None),
+        )
+        .await;
+    let list = wait_until(&client, 5, |l| l.len() == 2 && l[1]["given_up"] == true).await;
+    assert!(
+        list[1]["last_status"]
+            .as_str()
+            .unwrap()
+            .contains("injected"),
+        "{list:?}"
+    );
+    assert_eq!(
+        receiver.count().await,
+        2,
+        "failed deliveries never reached the receiver"
+    );
+}
+
+#[tokio::test]
+async fn the_notify_config_api_sets_and_reads_the_url() {
+    let receiver = Recorder::start().await;
+    let key = ApiV3Key::new(KEY).unwrap();
+    let server = mock::start_with(Emulator::dev().with_callbacks(&key, None, fast())).await;
+    let client = TestClient::new(&server.base_url());
+    let path = wxpay_mock::NOTIFY_CONFIG_PATH;
+    let get = |c: TestClient| async move {
+        let auth = merchant_signer()
+            .authorization("GET", path, b"")
+            .unwrap()
+            .to_string();
+        c.raw(
+            http::Method::GET,
+            path,
+            &[("Authorization", &auth), ("Accept", "application/json")],
+            "",
+        )
+        .await
+    };
+    assert_eq!(get(client.clone()).await.status, 404);
+    // Without a URL, nothing is delivered.
+    client
+        .send(
+            &merchant_signer(),
+            &unique("o"),
+            &send_body(dev::STOCK_WECHATPAY, &unique("R"), None),
+        )
+        .await;
+    assert!(callbacks(&client).await.is_empty());
+    let set = client
+        .signed_post(
+            &merchant_signer(),
+            path,
+            &serde_json::to_vec(&json!({"notify_url": receiver.url()})).unwrap(),
+        )
+        .await;
+    assert_eq!(set.status, 200);
+    assert_eq!(
+        get(client.clone()).await.json()["notify_url"],
+        receiver.url()
+    );
+    let bad = client
+        .signed_post(&merchant_signer(), path, br#"{"notify_url":"ftp://x"}"#)
+        .await;
+    assert_eq!(
+        (bad.status.as_u16(), bad.code()),
+        (400, "PARAM_ERROR".to_owned())
+    );
+    client
+        .send(
+            &merchant_signer(),
+            &unique("o"),
+            &send_body(dev::STOCK_WECHATPAY, &unique("R"), None),
+        )
+        .await;
+    assert_eq!(receiver.wait_for(1, 5).await.len(), 1);
+}

@@ -1,0 +1,99 @@
+//! A callback receiver for tests: records every POST it gets and answers with the status
+//! the test sets.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU16, Ordering};
+
+use bytes::Bytes;
+use http::{HeaderMap, Response};
+use http_body_util::{BodyExt, Full};
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use tokio::sync::Mutex;
+
+/// One received request.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub path: String,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+/// A running recorder.
+#[derive(Debug, Clone)]
+pub struct Recorder {
+    pub addr: SocketAddr,
+    pub received: Arc<Mutex<Vec<Received>>>,
+    status: Arc<AtomicU16>,
+}
+
+impl Recorder {
+    /// Starts on 127.0.0.1:0, answering 200.
+    pub async fn start() -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let recorder = Self {
+            addr: listener.local_addr().unwrap(),
+            received: Arc::default(),
+            status: Arc::new(AtomicU16::new(200)),
+        };
+        let r = recorder.clone();
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let r = r.clone();
+                tokio::spawn(async move {
+                    let service = service_fn(move |req: http::Request<hyper::body::Incoming>| {
+                        let r = r.clone();
+                        async move {
+                            let (parts, body) = req.into_parts();
+                            let body = body
+                                .collect()
+                                .await
+                                .map(|b| b.to_bytes())
+                                .unwrap_or_default();
+                            r.received.lock().await.push(Received {
+                                path: parts.uri.path().to_owned(),
+                                headers: parts.headers,
+                                body,
+                            });
+                            let mut res = Response::new(Full::new(Bytes::new()));
+                            *res.status_mut() =
+                                http::StatusCode::from_u16(r.status.load(Ordering::SeqCst))
+                                    .unwrap();
+                            Ok::<_, std::convert::Infallible>(res)
+                        }
+                    });
+                    let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+        });
+        recorder
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}/notify", self.addr)
+    }
+
+    /// The status later requests get.
+    pub fn answer_with(&self, status: u16) {
+        self.status.store(status, Ordering::SeqCst);
+    }
+
+    pub async fn count(&self) -> usize {
+        self.received.lock().await.len()
+    }
+
+    /// Waits (up to `secs`) until `n` requests arrived.
+    pub async fn wait_for(&self, n: usize, secs: u64) -> Vec<Received> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+        loop {
+            let got = self.received.lock().await.clone();
+            if got.len() >= n || std::time::Instant::now() > deadline {
+                return got;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+}
