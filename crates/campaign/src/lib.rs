@@ -21,7 +21,10 @@ pub mod receiver;
 pub mod runner;
 
 pub use input::{Defaults, InputError, Row};
-pub use journal::{CampaignMeta, Counts, ExportRow, Journal, JournalError, Outcome, State};
+pub use journal::{
+    CampaignMeta, Confirmation, Counts, ExportRow, Journal, JournalError, Outcome, State,
+    confirm_request_no,
+};
 pub use runner::{Progress, Report, RunError, RunOptions, Silent, run};
 
 /// A fresh campaign id: `C` and 11 random characters of `[0-9A-Za-z]`.

@@ -7,10 +7,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use tokio::sync::{Mutex, mpsc};
-use wxpay_coupons::{CouponClient, CouponError, ErrorCode};
+use wxpay_coupons::{ConfirmSendUserProductCouponRequest, CouponClient, CouponError, ErrorCode};
 
 use crate::input::Row;
-use crate::journal::{Counts, Journal, JournalError, Outcome};
+use crate::journal::{Confirmation, Counts, Journal, JournalError, Outcome, confirm_request_no};
 
 /// What the engine tells whoever shows progress.
 pub trait Progress: Send + Sync {
@@ -38,6 +38,8 @@ pub struct RunOptions {
     pub stop: Arc<AtomicBool>,
     /// Progress output.
     pub progress: Arc<dyn Progress>,
+    /// Confirm every issued coupon (also those issued by earlier runs), exactly once.
+    pub confirm: bool,
 }
 
 impl std::fmt::Debug for RunOptions {
@@ -61,12 +63,15 @@ pub struct Report {
     pub stopped: Vec<(String, String)>,
     /// Whether the run was asked to stop before it finished.
     pub interrupted: bool,
+    /// Whether coupons are confirmed too.
+    pub confirm: bool,
 }
 
 impl Report {
-    /// Every row issued.
+    /// Every row issued (and confirmed, in a confirming campaign).
     pub fn complete(&self) -> bool {
         self.counts.issued == self.counts.total
+            && (!self.confirm || self.counts.confirmed == self.counts.total)
     }
 }
 
@@ -79,10 +84,28 @@ pub enum RunError {
     Journal(#[from] JournalError),
 }
 
+/// One piece of work.
+enum Work {
+    /// Send (and, when confirming, confirm).
+    Send(Row),
+    /// Confirm a row issued earlier, whose coupon has this code.
+    Confirm(Row, String),
+}
+
+impl Work {
+    fn row(&self) -> &Row {
+        match self {
+            Work::Send(row) | Work::Confirm(row, _) => row,
+        }
+    }
+}
+
 struct Engine {
     journal: Arc<Journal>,
     client: CouponClient,
-    queue: Mutex<VecDeque<Row>>,
+    queue: Mutex<VecDeque<Work>>,
+    confirm: bool,
+    confirm_cursor: Mutex<u64>,
     stopped: std::sync::Mutex<Vec<(String, String)>>,
     stop: Arc<AtomicBool>,
     batch: usize,
@@ -104,23 +127,85 @@ impl Engine {
             .unwrap_or(false)
     }
 
-    /// The next row to send, claiming a batch from the journal when the queue is empty.
-    async fn next(&self) -> Result<Option<Row>, JournalError> {
+    /// The next piece of work: rows to send first, then (confirming campaigns) issued rows
+    /// still to confirm; claims a batch from the journal when the queue is empty.
+    async fn next(&self) -> Result<Option<Work>, JournalError> {
         let mut queue = self.queue.lock().await;
         loop {
             if self.stop.load(Ordering::Relaxed) {
                 return Ok(None);
             }
-            match queue.pop_front() {
-                Some(row) => return Ok(Some(row)),
-                None => {
-                    let claimed = self.journal.claim(self.batch, &self.stopped_stocks())?;
-                    if claimed.is_empty() {
-                        return Ok(None);
+            if let Some(work) = queue.pop_front() {
+                return Ok(Some(work));
+            }
+            let claimed = self.journal.claim(self.batch, &self.stopped_stocks())?;
+            if !claimed.is_empty() {
+                queue.extend(claimed.into_iter().map(Work::Send));
+                continue;
+            }
+            if !self.confirm {
+                return Ok(None);
+            }
+            // A cursor, so that rows claimed for a confirm are not claimed again before
+            // their outcome is recorded.
+            let mut cursor = self.confirm_cursor.lock().await;
+            let unconfirmed = self.journal.claim_unconfirmed(*cursor, self.batch)?;
+            match unconfirmed.last() {
+                Some((row, _)) => *cursor = row.row,
+                None => return Ok(None),
+            }
+            queue.extend(
+                unconfirmed
+                    .into_iter()
+                    .map(|(row, code)| Work::Confirm(row, code)),
+            );
+        }
+    }
+
+    /// Does one piece of work.
+    async fn work(&self, work: &Work) -> Outcome {
+        match work {
+            Work::Send(row) => {
+                let outcome = self.send(row).await;
+                match outcome {
+                    Outcome::Issued {
+                        coupon_code,
+                        request_id,
+                        ..
+                    } if self.confirm => {
+                        let confirmation = Some(self.confirm(row, &coupon_code).await);
+                        Outcome::Issued {
+                            coupon_code,
+                            request_id,
+                            confirmation,
+                        }
                     }
-                    queue.extend(claimed);
+                    other => other,
                 }
             }
+            Work::Confirm(row, code) => Outcome::Confirmed(self.confirm(row, code).await),
+        }
+    }
+
+    /// Confirms an issued coupon with the row's deterministic confirm number.
+    async fn confirm(&self, row: &Row, coupon_code: &str) -> Confirmation {
+        let request = ConfirmSendUserProductCouponRequest {
+            openid: row.openid.clone(),
+            coupon_code: coupon_code.to_owned(),
+            product_coupon_id: row.product_coupon_id.clone(),
+            stock_id: row.stock_id.clone(),
+            appid: row.appid.clone(),
+            out_request_no: confirm_request_no(&self.journal.meta().campaign_id, row.row),
+            brand_id: row.brand_id.clone(),
+        };
+        match self.client.confirm_send_user_product_coupon(&request).await {
+            Ok(coupon) => Confirmation::Confirmed {
+                coupon_state: coupon.coupon_state.to_string(),
+            },
+            Err(e) => Confirmation::Failed {
+                message: e.to_string(),
+                retryable: e.is_retryable(),
+            },
         }
     }
 
@@ -137,6 +222,7 @@ impl Engine {
             Ok(answered) => Outcome::Issued {
                 coupon_code: answered.entity.coupon_code,
                 request_id: answered.request_id,
+                confirmation: None,
             },
             Err(CouponError::Api(e)) if e.code == ErrorCode::NotEnough => {
                 let reason = format!(
@@ -203,6 +289,8 @@ pub async fn run(
         journal: journal.clone(),
         client,
         queue: Mutex::new(VecDeque::new()),
+        confirm: options.confirm || journal.meta().confirm,
+        confirm_cursor: Mutex::new(0),
         stopped: std::sync::Mutex::new(Vec::new()),
         stop: options.stop.clone(),
         batch: (concurrency * 2).clamp(16, 512),
@@ -221,13 +309,13 @@ pub async fn run(
         let (engine, tx) = (engine.clone(), tx.clone());
         workers.push(tokio::spawn(async move {
             loop {
-                let row = match engine.next().await {
-                    Ok(Some(row)) => row,
+                let work = match engine.next().await {
+                    Ok(Some(work)) => work,
                     Ok(None) => return Ok(()),
                     Err(e) => return Err(e),
                 };
-                let outcome = engine.send(&row).await;
-                if tx.send((row.row, outcome)).await.is_err() {
+                let outcome = engine.work(&work).await;
+                if tx.send((work.row().row, outcome)).await.is_err() {
                     return Ok(());
                 }
             }
@@ -252,7 +340,11 @@ pub async fn run(
         .lock()
         .await
         .drain(..)
-        .map(|r| (r.row, Outcome::Pending { reason: None }))
+        .filter_map(|w| match w {
+            Work::Send(row) => Some((row.row, Outcome::Pending { reason: None })),
+            // An issued row waiting for its confirm stays issued; the next run confirms it.
+            Work::Confirm(..) => None,
+        })
         .collect();
     journal.record(&unsent)?;
     if let Some(e) = first_error {
@@ -266,6 +358,7 @@ pub async fn run(
         elapsed: started.elapsed(),
         stopped,
         interrupted: options.stop.load(Ordering::Relaxed),
+        confirm: engine.confirm,
     })
 }
 

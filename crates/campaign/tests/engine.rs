@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use http::Method;
-use serde_json::json;
+use serde_json::{Value, json};
 use wxpay_campaign::{CampaignMeta, Defaults, Journal, RunOptions, Silent, State};
 use wxpay_coupons::{CouponClient, RetryPolicy, Transport};
 use wxpay_mock::fixtures::dev;
@@ -51,6 +51,11 @@ fn defaults(stock: &str) -> Defaults {
 
 /// A journal for `csv` in a temp dir.
 fn journal(dir: &std::path::Path, csv: &str, stock: &str) -> Arc<Journal> {
+    journal_with(dir, csv, stock, false)
+}
+
+/// A journal for `csv`; `confirm` makes it a confirming campaign.
+fn journal_with(dir: &std::path::Path, csv: &str, stock: &str, confirm: bool) -> Arc<Journal> {
     let id = wxpay_campaign::new_campaign_id().unwrap();
     let rows = wxpay_campaign::input::parse(csv.as_bytes(), &defaults(stock), None, &id).unwrap();
     let meta = CampaignMeta {
@@ -61,7 +66,7 @@ fn journal(dir: &std::path::Path, csv: &str, stock: &str) -> Arc<Journal> {
         config_file: None,
         generate_codes: None,
         defaults: defaults(stock),
-        confirm: false,
+        confirm,
     };
     Arc::new(Journal::create(&dir.join("campaign.db"), &meta, &rows).unwrap())
 }
@@ -86,11 +91,21 @@ fn options(stop: Arc<AtomicBool>) -> RunOptions {
         concurrency: 16,
         stop,
         progress: Arc::new(Silent),
+        confirm: false,
     }
 }
 
 /// send_request_no → coupon_code, from the emulator's ledger for `stock`.
 async fn ledger(admin: &TestClient, stock: &str) -> HashMap<String, String> {
+    ledger_coupons(admin, stock)
+        .await
+        .into_iter()
+        .map(|(no, c)| (no, c["coupon_code"].as_str().unwrap().to_owned()))
+        .collect()
+}
+
+/// send_request_no → coupon, from the emulator's ledger for `stock`.
+async fn ledger_coupons(admin: &TestClient, stock: &str) -> HashMap<String, Value> {
     let mut out = HashMap::new();
     let mut offset = 0;
     loop {
@@ -104,8 +119,7 @@ async fn ledger(admin: &TestClient, stock: &str) -> HashMap<String, String> {
         for c in &data {
             let no = c["send_request_no"].as_str().unwrap().to_owned();
             assert!(
-                out.insert(no.clone(), c["coupon_code"].as_str().unwrap().to_owned())
-                    .is_none(),
+                out.insert(no.clone(), c.clone()).is_none(),
                 "{no} issued twice"
             );
         }
@@ -324,6 +338,7 @@ async fn a_graceful_stop_leaves_the_rest_pending() {
             concurrency: 4,
             stop,
             progress: Arc::new(Silent),
+            confirm: false,
         },
     )
     .await
@@ -347,4 +362,88 @@ async fn a_graceful_stop_leaves_the_rest_pending() {
     .unwrap();
     assert!(rest.complete());
     assert_journal_matches_ledger(&journal, &admin, dev::STOCK_LOAD_TEST).await;
+}
+
+fn confirming(stop: Arc<AtomicBool>) -> RunOptions {
+    RunOptions {
+        confirm: true,
+        ..options(stop)
+    }
+}
+
+/// Every coupon of `stock` is EFFECTIVE, confirmed with its row's number, as the journal says.
+async fn assert_all_confirmed(journal: &Journal, admin: &TestClient, stock: &str) {
+    let ledger = ledger_coupons(admin, stock).await;
+    let rows = journal.export().unwrap();
+    assert_eq!(ledger.len(), rows.len());
+    for r in rows {
+        let coupon = &ledger[&r.send_request_no];
+        let number = wxpay_campaign::confirm_request_no(&journal.meta().campaign_id, r.row);
+        assert_eq!(coupon["coupon_state"], "EFFECTIVE", "{coupon}");
+        assert_eq!(coupon["confirm_request_no"], number.as_str());
+        assert_eq!(r.confirm_request_no.as_deref(), Some(number.as_str()));
+        assert_eq!(
+            r.coupon_state.as_deref(),
+            Some("EFFECTIVE"),
+            "row {}",
+            r.row
+        );
+        assert_eq!(r.confirm_error, None);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_confirming_campaign_sends_and_confirms_each_row_once() {
+    let server = mock::start().await;
+    let admin = TestClient::new(&server.base_url());
+    let stock = unique("8");
+    create_stock(&admin, &stock, |_| {}).await;
+    let dir = wxpay_testkit::temp_dir();
+    let journal = journal_with(dir.path(), &users(80, &unique("oK")), &stock, true);
+    // The campaign confirms even when the run does not ask to.
+    let c = client(&server.base_url(), fast_retries());
+    let report = wxpay_campaign::run(journal.clone(), c.clone(), options(Arc::default()))
+        .await
+        .unwrap();
+    assert!(report.complete(), "{report:?}");
+    assert!(report.confirm);
+    assert_eq!((report.counts.issued, report.counts.confirmed), (80, 80));
+    assert_all_confirmed(&journal, &admin, &stock).await;
+    let again = wxpay_campaign::run(journal.clone(), c, confirming(Arc::default()))
+        .await
+        .unwrap();
+    assert_eq!((again.issued_now, again.counts.confirmed), (0, 80));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_confirming_run_confirms_rows_an_earlier_run_only_issued() {
+    let server = mock::start().await;
+    let admin = TestClient::new(&server.base_url());
+    let stock = unique("7");
+    create_stock(&admin, &stock, |_| {}).await;
+    let dir = wxpay_testkit::temp_dir();
+    let journal = journal(dir.path(), &users(60, &unique("oL")), &stock);
+    let c = client(&server.base_url(), fast_retries());
+    let first = wxpay_campaign::run(journal.clone(), c.clone(), options(Arc::default()))
+        .await
+        .unwrap();
+    assert_eq!((first.counts.issued, first.counts.confirmed), (60, 0));
+    let waiting = ledger_coupons(&admin, &stock).await;
+    assert!(waiting.values().all(|c| c["coupon_state"] == "CONFIRMING"));
+    assert!(
+        journal
+            .export()
+            .unwrap()
+            .iter()
+            .all(|r| r.confirm_request_no.is_none())
+    );
+
+    let second = wxpay_campaign::run(journal.clone(), c, confirming(Arc::default()))
+        .await
+        .unwrap();
+    assert!(second.complete(), "{second:?}");
+    assert_eq!((second.issued_now, second.counts.confirmed), (0, 60));
+    assert_all_confirmed(&journal, &admin, &stock).await;
+    // No row was sent twice: the ledger still holds one coupon per row.
+    assert_journal_matches_ledger(&journal, &admin, &stock).await;
 }

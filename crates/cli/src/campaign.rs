@@ -69,6 +69,10 @@ pub(crate) struct RunArgs {
     /// Check the input and stop: nothing is written, nothing sent.
     #[arg(long)]
     dry_run: bool,
+    /// Also confirm every issued coupon (CONFIRMING → EFFECTIVE/PENDING), exactly once;
+    /// remembered by the journal.
+    #[arg(long)]
+    confirm: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -198,6 +202,7 @@ fn run_campaign(args: RunArgs) -> Result<(), Failure> {
                 concurrency: args.concurrency,
                 stop: stop.clone(),
                 progress: progress.clone(),
+                confirm: args.confirm,
             },
         )
         .await
@@ -217,6 +222,12 @@ fn run_campaign(args: RunArgs) -> Result<(), Failure> {
         c.retryable,
         c.pending + c.in_flight
     );
+    if report.confirm {
+        eprintln!(
+            "confirmed {} of {} ({} confirm failures for good)",
+            c.confirmed, c.total, c.confirm_failed
+        );
+    }
     for (stock, reason) in &report.stopped {
         eprintln!("stock {stock} stopped: {reason}");
     }
@@ -289,7 +300,7 @@ fn create(args: &RunArgs, input: &Path, defaults: Defaults) -> Result<Option<Jou
         config_file,
         generate_codes: args.generate_codes.clone(),
         defaults,
-        confirm: false,
+        confirm: args.confirm,
     };
     let journal = Journal::create(&args.journal, &meta, &rows).map_err(Failure::usage)?;
     eprintln!(
@@ -328,6 +339,12 @@ fn status(path: &Path) -> Result<(), Failure> {
         "pending    {} (+{} in flight when a run stopped)",
         c.pending, c.in_flight
     );
+    if m.confirm || c.confirmed > 0 {
+        println!(
+            "confirmed  {} ({} failed for good)",
+            c.confirmed, c.confirm_failed
+        );
+    }
     for (code, state, n, example) in journal.problems().map_err(journal_failure)? {
         println!("  {code} ({}): {n} row(s), e.g. {example}", state.as_str());
     }
@@ -380,6 +397,9 @@ struct ExportCsv<'a> {
     retryable: bool,
     request_id: &'a str,
     attempts: u64,
+    coupon_state: &'a str,
+    confirm_request_no: &'a str,
+    confirm_error: &'a str,
 }
 
 impl<'a> From<&'a wxpay_campaign::ExportRow> for ExportCsv<'a> {
@@ -397,6 +417,9 @@ impl<'a> From<&'a wxpay_campaign::ExportRow> for ExportCsv<'a> {
             retryable: r.retryable,
             request_id: r.request_id.as_deref().unwrap_or(""),
             attempts: r.attempts,
+            coupon_state: r.coupon_state.as_deref().unwrap_or(""),
+            confirm_request_no: r.confirm_request_no.as_deref().unwrap_or(""),
+            confirm_error: r.confirm_error.as_deref().unwrap_or(""),
         }
     }
 }

@@ -1,7 +1,7 @@
 //! `wxpay campaign` as a real process against the emulator: input checks before anything is
 //! written, status and export, and exactly-once across SIGKILLs at random points.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
@@ -177,6 +177,17 @@ async fn runs_reports_and_exports() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_at_random_points_then_resume_issues_each_row_exactly_once() {
+    sigkill_then_resume(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkill_at_random_points_then_resume_confirms_each_row_exactly_once() {
+    sigkill_then_resume(true).await;
+}
+
+/// Kills `campaign run` (with `--confirm` when `confirm`) at random points, resumes, then
+/// checks the emulator's ledger against the journal.
+async fn sigkill_then_resume(confirm: bool) {
     let server = mock::start().await;
     let admin = TestClient::new(&server.base_url());
     // Some answers are lost after issuing, as in real life: replays must return them.
@@ -203,7 +214,11 @@ async fn sigkill_at_random_points_then_resume_issues_each_row_exactly_once() {
         let mut args = if journal.exists() {
             owned(&["campaign", "run", "--journal", j])
         } else {
-            owned(&run_args(c, i, j))
+            let mut args = owned(&run_args(c, i, j));
+            if confirm {
+                args.push("--confirm".into());
+            }
+            args
         };
         args.extend(owned(&["--rate", "200", "--concurrency", "16"]));
         let mut child = Command::new(BIN)
@@ -239,7 +254,7 @@ async fn sigkill_at_random_points_then_resume_issues_each_row_exactly_once() {
     );
 
     // The emulator's ledger: each row's request number exactly once.
-    let mut seen = HashSet::new();
+    let mut seen = HashMap::new();
     let mut offset = 0;
     loop {
         let page = admin
@@ -254,8 +269,9 @@ async fn sigkill_at_random_points_then_resume_issues_each_row_exactly_once() {
             break;
         }
         for coupon in data {
+            let no = coupon["send_request_no"].as_str().unwrap().to_owned();
             assert!(
-                seen.insert(coupon["send_request_no"].as_str().unwrap().to_owned()),
+                seen.insert(no, coupon.clone()).is_none(),
                 "issued twice: {coupon}"
             );
         }
@@ -274,6 +290,16 @@ async fn sigkill_at_random_points_then_resume_issues_each_row_exactly_once() {
     let exported: Value = serde_json::from_slice(&exported.stdout).unwrap();
     for row in exported.as_array().unwrap() {
         assert_eq!(row["state"], "issued");
-        assert!(seen.contains(row["send_request_no"].as_str().unwrap()));
+        let coupon = &seen[row["send_request_no"].as_str().unwrap()];
+        assert_eq!(coupon["coupon_code"], row["coupon_code"]);
+        if confirm {
+            assert_eq!(coupon["coupon_state"], "EFFECTIVE", "{coupon}");
+            assert_eq!(row["coupon_state"], "EFFECTIVE", "{row}");
+            let number = row["confirm_request_no"].as_str().unwrap();
+            assert!(number.contains("-K"), "{number}");
+            assert_eq!(coupon["confirm_request_no"], number);
+        } else {
+            assert_eq!(coupon["coupon_state"], "CONFIRMING", "{coupon}");
+        }
     }
 }

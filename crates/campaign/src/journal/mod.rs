@@ -7,9 +7,12 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use rusqlite::{Connection, OptionalExtension, params};
-use serde::{Deserialize, Serialize};
 
-use crate::input::{Defaults, Row};
+use crate::input::Row;
+
+mod model;
+
+pub use model::{CampaignMeta, Confirmation, Counts, ExportRow, Outcome, State};
 
 /// Schema version written into new journals.
 pub const SCHEMA_VERSION: i64 = 1;
@@ -44,155 +47,6 @@ pub enum JournalError {
     },
 }
 
-/// What a campaign is: written once, when the journal is created.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CampaignMeta {
-    /// Makes the request numbers: `{campaign_id}-{row:08}`.
-    pub campaign_id: String,
-    /// Unix seconds.
-    pub created_at: i64,
-    /// The CSV it was made from.
-    pub input_file: String,
-    /// SHA-256 of the CSV (hex), to recognise it again.
-    pub input_sha256: String,
-    /// The client config to resume with.
-    pub config_file: Option<String>,
-    /// `--generate-codes` prefix.
-    pub generate_codes: Option<String>,
-    /// Campaign-wide defaults.
-    pub defaults: Defaults,
-    /// Whether each issued coupon is also confirmed.
-    pub confirm: bool,
-}
-
-/// A row's state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum State {
-    /// Not sent yet (or put back: a stopped stock, an interrupted run).
-    Pending,
-    /// Claimed by a run; may have been sent.
-    InFlight,
-    /// Issued; the coupon code is recorded.
-    Issued,
-    /// Failed; retryable failures are sent again on resume.
-    Failed,
-}
-
-impl State {
-    /// The name stored in the journal and shown in exports.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            State::Pending => "pending",
-            State::InFlight => "in_flight",
-            State::Issued => "issued",
-            State::Failed => "failed",
-        }
-    }
-
-    fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "pending" => State::Pending,
-            "in_flight" => State::InFlight,
-            "issued" => State::Issued,
-            "failed" => State::Failed,
-            _ => return None,
-        })
-    }
-}
-
-/// How one send ended, as recorded.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
-    /// Issued with this code.
-    Issued {
-        /// The coupon's code.
-        coupon_code: String,
-        /// Request-ID of the answer.
-        request_id: Option<String>,
-    },
-    /// Failed.
-    Failed {
-        /// Error code (API code, or `TRANSPORT`, `UNVERIFIED`…).
-        code: String,
-        /// Message.
-        message: String,
-        /// Whether a resume sends it again.
-        retryable: bool,
-        /// Request-ID of the answer, if any.
-        request_id: Option<String>,
-    },
-    /// Put back to pending (its stock stopped, or the run stopped first).
-    Pending {
-        /// Why, kept for `status` and `export`.
-        reason: Option<(String, String)>,
-    },
-}
-
-/// Rows by state.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct Counts {
-    /// All rows.
-    pub total: u64,
-    /// Issued.
-    pub issued: u64,
-    /// Failed for good.
-    pub failed: u64,
-    /// Failed, sent again on resume.
-    pub retryable: u64,
-    /// Not sent yet.
-    pub pending: u64,
-    /// Claimed by a run that has not recorded them.
-    pub in_flight: u64,
-}
-
-impl Counts {
-    /// Moves one pending row to where `outcome` puts it.
-    pub fn apply(&mut self, outcome: &Outcome) {
-        let target = match outcome {
-            Outcome::Issued { .. } => &mut self.issued,
-            Outcome::Failed {
-                retryable: true, ..
-            } => &mut self.retryable,
-            Outcome::Failed {
-                retryable: false, ..
-            } => &mut self.failed,
-            Outcome::Pending { .. } => return,
-        };
-        *target += 1;
-        self.pending = self.pending.saturating_sub(1);
-    }
-}
-
-/// One row as exported.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ExportRow {
-    /// Position among the data rows.
-    pub row: u64,
-    /// Line of the input.
-    pub line: u64,
-    /// The user.
-    pub openid: String,
-    /// Stock.
-    pub stock_id: String,
-    /// The request number.
-    pub send_request_no: String,
-    /// State.
-    pub state: State,
-    /// The issued coupon's code.
-    pub coupon_code: Option<String>,
-    /// Error code of the last failure.
-    pub error_code: Option<String>,
-    /// Its message.
-    pub error_message: Option<String>,
-    /// Whether a resume will send it again.
-    pub retryable: bool,
-    /// Request-ID of the last answer.
-    pub request_id: Option<String>,
-    /// Claims so far.
-    pub attempts: u64,
-}
-
 /// A campaign journal.
 #[derive(Debug)]
 pub struct Journal {
@@ -219,6 +73,10 @@ CREATE TABLE rows (
     retryable INTEGER NOT NULL DEFAULT 0,
     attempts INTEGER NOT NULL DEFAULT 0,
     issued_code TEXT,
+    confirm_state TEXT CHECK (confirm_state IN ('confirmed', 'failed')),
+    confirm_retryable INTEGER NOT NULL DEFAULT 0,
+    coupon_state TEXT,
+    confirm_error TEXT,
     error_code TEXT,
     error_message TEXT,
     request_id TEXT,
@@ -386,11 +244,13 @@ impl Journal {
     pub fn counts(&self) -> Result<Counts, JournalError> {
         self.with(|c| {
             let mut counts = Counts::default();
-            let mut stmt =
-                c.prepare("SELECT state, retryable, COUNT(*) FROM rows GROUP BY state, retryable")?;
+            let mut stmt = c.prepare(
+                "SELECT state, retryable, confirm_state, confirm_retryable, COUNT(*) FROM rows GROUP BY state, retryable, confirm_state, confirm_retryable",
+            )?;
             let mut q = stmt.query([])?;
             while let Some(r) = q.next()? {
-                let (state, retryable, n): (String, bool, i64) = (r.get(0)?, r.get(1)?, r.get(2)?);
+                let (state, retryable, confirm, confirm_retryable, n): (String, bool, Option<String>, bool, i64) =
+                    (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?);
                 let n = n as u64;
                 counts.total += n;
                 match (State::parse(&state), retryable) {
@@ -400,8 +260,30 @@ impl Journal {
                     (Some(State::InFlight), _) => counts.in_flight += n,
                     _ => counts.pending += n,
                 }
+                match (confirm.as_deref(), confirm_retryable) {
+                    (Some("confirmed"), _) => counts.confirmed += n,
+                    (Some("failed"), false) => counts.confirm_failed += n,
+                    _ => {}
+                }
             }
             Ok(counts)
+        })
+    }
+
+    /// Up to `n` issued rows after `after` whose confirm is still to do (never tried, or
+    /// failed retryably), with their codes. Confirms are idempotent, so nothing is marked.
+    pub fn claim_unconfirmed(
+        &self,
+        after: u64,
+        n: usize,
+    ) -> Result<Vec<(Row, String)>, JournalError> {
+        self.with(|c| {
+            let mut stmt = c.prepare_cached(&format!(
+                "SELECT {ROW_COLUMNS}, issued_code FROM rows WHERE state = 'issued' AND issued_code IS NOT NULL \
+                 AND (confirm_state IS NULL OR (confirm_state = 'failed' AND confirm_retryable = 1)) AND row > ?1 ORDER BY row LIMIT ?2"
+            ))?;
+            let rows = stmt.query_map(params![after as i64, n as i64], |r| Ok((row_from(r)?, r.get::<_, String>(11)?)))?;
+            rows.collect()
         })
     }
 
@@ -459,18 +341,38 @@ impl Journal {
                 let mut failed = tx.prepare_cached(
                     "UPDATE rows SET state = 'failed', error_code = ?2, error_message = ?3, retryable = ?4, request_id = ?5, updated_at = ?6 WHERE row = ?1",
                 )?;
+                let mut confirmed = tx.prepare_cached(
+                    "UPDATE rows SET confirm_state = ?2, confirm_retryable = ?3, coupon_state = COALESCE(?4, coupon_state), confirm_error = ?5, updated_at = ?6 WHERE row = ?1",
+                )?;
                 let mut pending = tx.prepare_cached(
                     "UPDATE rows SET state = 'pending', error_code = COALESCE(?2, error_code), error_message = COALESCE(?3, error_message), updated_at = ?4 WHERE row = ?1",
                 )?;
                 for (row, outcome) in outcomes {
                     let row = *row as i64;
-                    match outcome {
-                        Outcome::Issued { coupon_code, request_id } => issued.execute(params![row, coupon_code, request_id, t])?,
-                        Outcome::Failed { code, message, retryable, request_id } => failed.execute(params![row, code, message, retryable, request_id, t])?,
+                    let confirmation = match outcome {
+                        Outcome::Issued { coupon_code, request_id, confirmation } => {
+                            issued.execute(params![row, coupon_code, request_id, t])?;
+                            confirmation.as_ref()
+                        }
+                        Outcome::Confirmed(c) => Some(c),
+                        Outcome::Failed { code, message, retryable, request_id } => {
+                            failed.execute(params![row, code, message, retryable, request_id, t])?;
+                            None
+                        }
                         Outcome::Pending { reason } => {
                             let (code, message) = reason.clone().unzip();
-                            pending.execute(params![row, code, message, t])?
+                            pending.execute(params![row, code, message, t])?;
+                            None
                         }
+                    };
+                    match confirmation {
+                        Some(Confirmation::Confirmed { coupon_state }) => {
+                            confirmed.execute(params![row, "confirmed", false, coupon_state, None::<String>, t])?
+                        }
+                        Some(Confirmation::Failed { message, retryable }) => {
+                            confirmed.execute(params![row, "failed", retryable, None::<String>, message, t])?
+                        }
+                        None => 0,
                     };
                 }
             }
@@ -482,7 +384,7 @@ impl Journal {
     pub fn export(&self) -> Result<Vec<ExportRow>, JournalError> {
         self.with(|c| {
             let mut stmt = c.prepare(
-                "SELECT row, line, openid, stock_id, send_request_no, state, issued_code, error_code, error_message, retryable, request_id, attempts FROM rows ORDER BY row",
+                "SELECT row, line, openid, stock_id, send_request_no, state, issued_code, error_code, error_message, retryable, request_id, attempts, coupon_state, confirm_state, confirm_error FROM rows ORDER BY row",
             )?;
             let rows = stmt
                 .query_map([], |r| {
@@ -500,6 +402,10 @@ impl Journal {
                         retryable: r.get(9)?,
                         request_id: r.get(10)?,
                         attempts: r.get::<_, i64>(11)? as u64,
+                        coupon_state: r.get(12)?,
+                        confirm_request_no: (r.get::<_, Option<String>>(13)?.as_deref() == Some("confirmed"))
+                            .then(|| confirm_request_no(&self.meta.campaign_id, r.get::<_, i64>(0).unwrap_or(0) as u64)),
+                        confirm_error: r.get(14)?,
                     })
                 })?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -522,6 +428,12 @@ impl Journal {
             Ok(rows)
         })
     }
+}
+
+/// The confirm request number of row `row`: deterministic like the send's, so that a resumed
+/// confirm is an idempotent replay.
+pub fn confirm_request_no(campaign_id: &str, row: u64) -> String {
+    format!("{campaign_id}-K{row:08}")
 }
 
 /// SHA-256 of a file, hex.
