@@ -21,7 +21,7 @@ use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 use wxpay_coupons::notify::{Callback, CallbackError, CallbackHandler};
 use wxpay_coupons::{ConfirmSendUserProductCouponRequest, CouponClient, CouponEvent};
-use wxpay_models::CouponSentEvent;
+use wxpay_models::{CouponSentEvent, event_type};
 
 /// The out_request_no a receiver confirms a coupon with: derived from (stock, code), so that
 /// every receiver, restart or redelivery confirms it with the same number.
@@ -103,19 +103,20 @@ impl std::fmt::Debug for Receiver {
 
 impl Receiver {
     /// A receiver; `events` is appended to (and read back first, so that a restarted receiver
-    /// still knows what it has seen); with `auto_confirm`, sent coupons are confirmed through
-    /// the client, under the AppID given (callbacks do not carry it). Call within a tokio
-    /// runtime (the confirm worker is spawned).
+    /// still knows what it has seen, and confirms what it accepted but had not confirmed yet);
+    /// with `auto_confirm`, sent coupons are confirmed through the client, under the AppID
+    /// given (callbacks do not carry it). Call within a tokio runtime (the confirm worker is
+    /// spawned).
     pub fn new(
         handler: CallbackHandler,
         events: Option<&Path>,
         auto_confirm: Option<AutoConfirm>,
     ) -> std::io::Result<Arc<Self>> {
-        let (mut ids, mut seen) = (HashSet::new(), HashSet::new());
+        let mut seen = Seen::default();
         let file = match events {
             Some(path) => {
                 if path.exists() {
-                    load(path, &mut ids, &mut seen)?;
+                    seen = load(path)?;
                 }
                 Some(
                     std::fs::OpenOptions::new()
@@ -127,10 +128,15 @@ impl Receiver {
             None => None,
         };
         let (tx, rx) = mpsc::unbounded_channel();
+        if auto_confirm.is_some() {
+            for event in seen.unconfirmed {
+                let _ = tx.send((event, 0));
+            }
+        }
         let receiver = Arc::new(Self {
             handler,
-            seen_ids: Mutex::new(ids),
-            seen_events: Mutex::new(seen),
+            seen_ids: Mutex::new(seen.ids),
+            seen_events: Mutex::new(seen.events),
             events: Mutex::new(file),
             confirm: auto_confirm.is_some().then_some(tx),
             stats: Mutex::new(ReceiverStats::default()),
@@ -220,32 +226,53 @@ impl Receiver {
     }
 }
 
-/// Reads what an earlier run saw.
-fn load(
-    path: &Path,
-    ids: &mut HashSet<String>,
-    seen: &mut HashSet<(String, String, String)>,
-) -> std::io::Result<()> {
+/// What an earlier run of the receiver saw, read back from its events file.
+#[derive(Default)]
+struct Seen {
+    ids: HashSet<String>,
+    events: HashSet<(String, String, String)>,
+    /// Sent coupons accepted with no confirm line: the run stopped before confirming them.
+    unconfirmed: Vec<CouponSentEvent>,
+}
+
+/// Reads an events file; lines it cannot parse (a torn last line) are skipped.
+fn load(path: &Path) -> std::io::Result<Seen> {
+    let mut seen = Seen::default();
+    let mut sent = Vec::new();
+    let mut confirmed = HashSet::new();
     let file = std::fs::File::open(path)?;
     for line in std::io::BufReader::new(file).lines() {
         let Ok(v) = serde_json::from_str::<serde_json::Value>(&line?) else {
             continue;
         };
+        let (stock, code) = (v["stock_id"].as_str(), v["coupon_code"].as_str());
+        if v["kind"] == "confirm" {
+            if let (Some(s), Some(c)) = (stock, code) {
+                confirmed.insert((s.to_owned(), c.to_owned()));
+            }
+            continue;
+        }
         if v["kind"] != "event" {
             continue;
         }
         if let Some(id) = v["id"].as_str() {
-            ids.insert(id.to_owned());
+            seen.ids.insert(id.to_owned());
         }
-        if let (Some(s), Some(c), Some(t)) = (
-            v["stock_id"].as_str(),
-            v["coupon_code"].as_str(),
-            v["event_type"].as_str(),
-        ) {
-            seen.insert((s.to_owned(), c.to_owned(), t.to_owned()));
+        if let (Some(s), Some(c), Some(t)) = (stock, code, v["event_type"].as_str()) {
+            seen.events
+                .insert((s.to_owned(), c.to_owned(), t.to_owned()));
+        }
+        if v["event_type"] == event_type::SEND
+            && let Ok(event) = serde_json::from_value::<CouponSentEvent>(v["event"].clone())
+        {
+            sent.push(event);
         }
     }
-    Ok(())
+    seen.unconfirmed = sent
+        .into_iter()
+        .filter(|e| !confirmed.contains(&(e.stock_id.clone(), e.coupon_code.clone())))
+        .collect();
+    Ok(seen)
 }
 
 /// Confirms sent coupons one by one; what fails retryably is tried again with backoff (up

@@ -391,3 +391,61 @@ async fn wxpay_confirm_refuses_a_coupon_that_is_not_confirming() {
         "{err}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restarted_receiver_confirms_what_it_accepted_but_had_not_confirmed() {
+    let key = ApiV3Key::new(KEY).unwrap();
+    let server = mock::start_with(Emulator::dev().with_callbacks(&key, None, fast())).await;
+    let admin = TestClient::new(&server.base_url());
+    let dir = temp_dir();
+    let config = write_client_config(
+        dir.path(),
+        &server.base_url(),
+        &format!("apiv3_key = \"{KEY}\""),
+    );
+    let events = dir.path().join("events.jsonl");
+    // A receiver that records but does not confirm, as one killed before its confirms would.
+    let (c, e) = (config.to_str().unwrap(), events.to_str().unwrap());
+    let recorder = spawn_binary(
+        BIN.as_ref(),
+        &[
+            "notify",
+            "serve",
+            "--config",
+            c,
+            "--listen",
+            "127.0.0.1:0",
+            "--events",
+            e,
+        ],
+    );
+    set_notify_url(&admin, &format!("{}/wxpay/notify", recorder.base_url)).await;
+    let openid = unique("o");
+    let sent = admin
+        .send(
+            &merchant_signer(),
+            &openid,
+            &send_body(dev::STOCK_WECHATPAY, &unique("R"), None),
+        )
+        .await;
+    assert_eq!(sent.status, 200);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while lines(&events, "event").is_empty() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(lines(&events, "event").len(), 1);
+    drop(recorder);
+    assert_eq!(
+        coupon_state(&admin, &openid).await["coupon_state"],
+        "CONFIRMING"
+    );
+
+    // Restarted with auto-confirm: no callback arrives again, the events file is enough.
+    let _rx = receiver(&config, "127.0.0.1:0", &events);
+    let coupon = wait_state(&admin, &openid, "EFFECTIVE", 10).await;
+    assert_eq!(coupon["coupon_state"], "EFFECTIVE", "{coupon}");
+    assert_eq!(
+        admin.admin_get("/mock/callbacks").await.json()["data"][0]["attempts"],
+        1
+    );
+}
