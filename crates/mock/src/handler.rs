@@ -1,5 +1,5 @@
-//! The WeChat Pay API surface: routing, the send endpoint's HTTP checks (§3.2 steps 1–4),
-//! faults, and signed answers.
+//! The HTTP side of the WeChat Pay API: the head and body checks (step 1), faults, and
+//! signed answers; `api.rs` does the rest.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
