@@ -7,6 +7,7 @@ use wxpay_models::{
 };
 
 use crate::auth::{Merchant, Presented, authenticate};
+use crate::callbacks::check_notify_url;
 use crate::confirm::ConfirmInput;
 use crate::error::ApiError;
 use crate::handler::{Answer, unknown};
@@ -208,11 +209,17 @@ impl Emulator {
             Err(e) => return e.into(),
         };
         let url = config.notify_url.trim();
-        if !(url.starts_with("http://") || url.starts_with("https://")) || url.len() > 256 {
-            return ApiError::param(&FieldError::body(
-                "notify_url",
-                Rule::Mode("must be an http:// or https:// URL of at most 256 characters".into()),
-            ))
+        if let Err(problem) = check_notify_url(url) {
+            return ApiError::param(&FieldError::body("notify_url", Rule::Mode(problem))).into();
+        }
+        if merchant.apiv3_key.is_none() {
+            return ApiError::new(
+                ErrorRow::BusinessRule,
+                format!(
+                    "mchid {} has no apiv3_key in the emulator's config, so its callbacks could not be encrypted; add apiv3_key under its [[merchants]]",
+                    merchant.mchid
+                ),
+            )
             .into();
         }
         *merchant.notify_url.write() = Some(url.to_owned());

@@ -97,6 +97,30 @@ impl Callbacks {
 }
 
 /// The callback body for a newly issued coupon, its resource encrypted with `key`.
+/// Checks a notify URL the emulator can deliver to: `http://host…`, at most 256 characters.
+/// WeChat Pay requires https in production; the emulator delivers over plain HTTP only, so an
+/// https URL is refused here rather than failing every delivery later.
+pub(crate) fn check_notify_url(url: &str) -> Result<(), String> {
+    if url.len() > 256 {
+        return Err(format!("is {} characters; at most 256", url.len()));
+    }
+    if url.starts_with("https://") {
+        return Err(
+            "is https: the emulator delivers callbacks over http:// only; point it at \
+                    your receiver's plain-HTTP address (behind its TLS terminator)"
+                .into(),
+        );
+    }
+    match url.parse::<http::Uri>() {
+        Ok(uri)
+            if uri.scheme_str() == Some("http") && uri.host().is_some_and(|h| !h.is_empty()) =>
+        {
+            Ok(())
+        }
+        _ => Err(format!("{url:?} is not an http:// URL with a host")),
+    }
+}
+
 pub(crate) fn notification(
     entity: &UserProductCouponEntity,
     openid: &str,

@@ -273,6 +273,17 @@ impl MockConfig {
                     format!("must be exactly 32 bytes, got {}", key.len()),
                 ));
             }
+            if let Some(url) = &m.notify_url {
+                let field = format!("merchants[{i}].notify_url");
+                crate::callbacks::check_notify_url(url)
+                    .map_err(|problem| ConfigError::invalid(field.clone(), problem))?;
+                if m.apiv3_key.is_none() {
+                    return Err(ConfigError::invalid(
+                        field,
+                        "needs apiv3_key (callbacks are encrypted with it)",
+                    ));
+                }
+            }
         }
         Ok(())
     }
@@ -291,4 +302,52 @@ pub(crate) fn read_to_string(path: &Path) -> Result<String, ConfigError> {
         path: path.display().to_string(),
         source,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_merchant_keys(keys: &str) -> Result<MockConfig, ConfigError> {
+        MockConfig::from_toml_str(
+            &format!(
+                "[platform]\npublic_key_id = \"P\"\nprivate_key_file = \"k.pem\"\n\
+                 [[merchants]]\nmchid = \"1900000001\"\nserial_no = \"S\"\n\
+                 public_key_file = \"m.pem\"\nbrands = [\"120344\"]\n{keys}"
+            ),
+            None,
+        )
+    }
+
+    #[test]
+    fn callback_keys_are_checked_and_named() {
+        let key = "apiv3_key = \"0123456789abcdef0123456789abcdef\"\n";
+        let ok = with_merchant_keys(&format!("{key}notify_url = \"http://127.0.0.1:9000/n\"\n"));
+        assert!(ok.is_ok(), "{ok:?}");
+        for (keys, field, needle) in [
+            ("apiv3_key = \"short\"\n", "apiv3_key", "32 bytes"),
+            (
+                "notify_url = \"http://127.0.0.1/n\"\n",
+                "notify_url",
+                "needs apiv3_key",
+            ),
+            (
+                &format!("{key}notify_url = \"https://example.com/n\"\n"),
+                "notify_url",
+                "http:// only",
+            ),
+            (
+                &format!("{key}notify_url = \"ftp://x\"\n"),
+                "notify_url",
+                "not an http:// URL",
+            ),
+        ] {
+            let err = with_merchant_keys(keys).unwrap_err().to_string();
+            assert!(
+                err.contains(&format!("merchants[0].{field}")),
+                "{keys}: {err}"
+            );
+            assert!(err.contains(needle), "{keys}: {err}");
+        }
+    }
 }

@@ -38,6 +38,9 @@ pub mod dev {
     pub const BRAND_ID: &str = "120344";
     /// The bound appid.
     pub const APPID: &str = "wx233544546545989";
+    /// The dev merchant's APIv3 key (test-only): callbacks are encrypted with it once a
+    /// notify URL is set through the notify-config API.
+    pub const APIV3_KEY: &str = "DevOnly-wxpay-mock-APIv3-key-001";
     /// The seed's product coupon (SINGLE, DISCOUNT).
     pub const PRODUCT_COUPON_ID: &str = "1000000013";
     /// The seed's stock, in API_ASSIGN mode (pass `coupon_code`), 100 per user.

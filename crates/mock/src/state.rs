@@ -74,8 +74,9 @@ pub struct LedgerStats {
 }
 
 impl Emulator {
-    /// The built-in dev state (DESIGN.md §3.3): dev keys, merchant 1900000001, brand 120344,
-    /// appid wx233544546545989, the dev product coupons and stocks.
+    /// The built-in dev state (DESIGN.md §3.3): dev keys, merchant 1900000001 (APIv3 key
+    /// [`dev::APIV3_KEY`], no notify URL), brand 120344, appid wx233544546545989, the dev
+    /// product coupons and stocks.
     pub fn dev() -> Self {
         let merchant = Merchant {
             mchid: dev::MCHID.into(),
@@ -83,7 +84,10 @@ impl Emulator {
             key: dev_key(PublicKey::from_pem(DEV_MERCHANT_PUB)),
             brands: vec![dev::BRAND_ID.into()],
             appids: vec![dev::APPID.into()],
-            apiv3_key: None,
+            apiv3_key: Some(match wxpay_signing::ApiV3Key::new(dev::APIV3_KEY) {
+                Ok(key) => key,
+                Err(e) => panic!("built-in dev APIv3 key is invalid: {e}"),
+            }),
             notify_url: RwLock::new(None),
         };
         let platform = PlatformSigner::new(

@@ -122,6 +122,24 @@ async fn config_with_fixtures_and_admin_token() {
         )
         .await;
     assert_eq!(answer.status, 200);
+    // A merchant without an APIv3 key cannot get callbacks: setting a notify URL says why.
+    let notify = client
+        .signed_post(
+            &merchant_signer(),
+            wxpay_mock::NOTIFY_CONFIG_PATH,
+            br#"{"notify_url":"http://127.0.0.1:9/notify"}"#,
+        )
+        .await;
+    assert_eq!(notify.status, 400);
+    assert_eq!(notify.code(), "INVALID_REQUEST");
+    assert!(
+        notify.json()["message"]
+            .as_str()
+            .unwrap()
+            .contains("apiv3_key"),
+        "{}",
+        notify.json()
+    );
 }
 
 #[test]

@@ -273,13 +273,16 @@ async fn the_notify_config_api_sets_and_reads_the_url() {
         get(client.clone()).await.json()["notify_url"],
         receiver.url()
     );
-    let bad = client
-        .signed_post(&merchant_signer(), path, br#"{"notify_url":"ftp://x"}"#)
-        .await;
-    assert_eq!(
-        (bad.status.as_u16(), bad.code()),
-        (400, "PARAM_ERROR".to_owned())
-    );
+    for url in ["ftp://x", "https://example.com/notify", "http://"] {
+        let body = serde_json::to_vec(&json!({ "notify_url": url })).unwrap();
+        let bad = client.signed_post(&merchant_signer(), path, &body).await;
+        assert_eq!(
+            (bad.status.as_u16(), bad.code()),
+            (400, "PARAM_ERROR".to_owned()),
+            "{url}"
+        );
+        assert_eq!(bad.json()["detail"]["field"], "notify_url", "{url}");
+    }
     client
         .send(
             &merchant_signer(),
