@@ -288,9 +288,7 @@ async fn retryable_failures_are_sent_again_on_resume() {
     let admin = TestClient::new(&server.base_url());
     let dir = wxpay_testkit::temp_dir();
     let journal = journal(dir.path(), &users(40, &unique("oR")), dev::STOCK_LOAD_TEST);
-    admin
-        .admin(Method::PUT, "/mock/faults", &json!({"error_rate": 1.0}))
-        .await;
+    admin.set_faults(json!({"error_rate": 1.0})).await;
     let report = wxpay_campaign::run(
         journal.clone(),
         client(&server.base_url(), RetryPolicy::none()),
@@ -300,9 +298,7 @@ async fn retryable_failures_are_sent_again_on_resume() {
     .unwrap();
     assert_eq!((report.counts.issued, report.counts.retryable), (0, 40));
     assert_eq!(journal.problems().unwrap()[0].0, "SYSTEM_ERROR");
-    admin
-        .admin(Method::PUT, "/mock/faults", &json!({"drop_rate": 0.3}))
-        .await;
+    admin.set_faults(json!({"drop_rate": 0.3})).await;
     let report = wxpay_campaign::run(
         journal.clone(),
         client(&server.base_url(), fast_retries()),

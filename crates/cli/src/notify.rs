@@ -10,58 +10,39 @@ use wxpay_coupons::{
 };
 
 use crate::Failure;
-use crate::send::failure;
+use crate::send::{CouponIds, failure, print_coupon};
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct ConfirmArgs {
-    /// Client config TOML.
-    #[arg(long)]
-    config: PathBuf,
-    /// The user.
-    #[arg(long)]
-    openid: String,
+    #[command(flatten)]
+    ids: CouponIds,
     /// The coupon's code.
     #[arg(long)]
     coupon_code: String,
-    /// Its stock.
-    #[arg(long)]
-    stock_id: String,
-    /// Its product coupon.
-    #[arg(long)]
-    product_coupon_id: String,
-    /// The AppID it was sent under.
-    #[arg(long)]
-    appid: String,
-    /// The brand.
-    #[arg(long)]
-    brand_id: String,
     /// Confirm request number (default: derived from stock and code, as the receiver's).
     #[arg(long)]
     out_request_no: Option<String>,
 }
 
 pub(crate) fn confirm(args: ConfirmArgs) -> Result<(), Failure> {
+    let ids = args.ids;
     let request = ConfirmSendUserProductCouponRequest {
         out_request_no: args
             .out_request_no
-            .unwrap_or_else(|| auto_confirm_request_no(&args.stock_id, &args.coupon_code)),
-        openid: args.openid,
+            .unwrap_or_else(|| auto_confirm_request_no(&ids.stock_id, &args.coupon_code)),
+        openid: ids.openid,
         coupon_code: args.coupon_code,
-        product_coupon_id: args.product_coupon_id,
-        stock_id: args.stock_id,
-        appid: args.appid,
-        brand_id: args.brand_id,
+        product_coupon_id: ids.product_coupon_id,
+        stock_id: ids.stock_id,
+        appid: ids.appid,
+        brand_id: ids.brand_id,
     };
     request.validate().map_err(Failure::usage)?;
-    let client = CouponClient::from_config_file(&args.config).map_err(Failure::usage)?;
+    let client = CouponClient::from_config_file(&ids.config).map_err(Failure::usage)?;
     let coupon = crate::runtime()?
         .block_on(client.confirm_send_user_product_coupon(&request))
         .map_err(failure)?;
-    println!(
-        "{}",
-        serde_json::to_string_pretty(&coupon).map_err(|e| Failure::with_code(4, e))?
-    );
-    Ok(())
+    print_coupon(&coupon)
 }
 
 #[derive(Debug, clap::Subcommand)]

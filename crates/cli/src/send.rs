@@ -2,30 +2,39 @@
 
 use std::path::PathBuf;
 
-use wxpay_coupons::{CouponClient, CouponError, CouponTagInfo, SendUserProductCouponRequest};
+use wxpay_coupons::{
+    CouponClient, CouponError, CouponTagInfo, SendUserProductCouponRequest, UserProductCouponEntity,
+};
 
 use crate::Failure;
 
+/// What names a coupon's user, stock and brand: shared by `send` and `confirm`.
 #[derive(Debug, clap::Args)]
-pub(crate) struct Args {
+pub(crate) struct CouponIds {
     /// Client config TOML (DESIGN.md §4).
     #[arg(long)]
-    config: PathBuf,
+    pub(crate) config: PathBuf,
     /// The user's OpenID under --appid.
     #[arg(long)]
-    openid: String,
-    /// The stock to send from.
+    pub(crate) openid: String,
+    /// The stock.
     #[arg(long)]
-    stock_id: String,
+    pub(crate) stock_id: String,
     /// The product coupon the stock belongs to.
     #[arg(long)]
-    product_coupon_id: String,
+    pub(crate) product_coupon_id: String,
     /// AppID the openid belongs to.
     #[arg(long)]
-    appid: String,
+    pub(crate) appid: String,
     /// The brand.
     #[arg(long)]
-    brand_id: String,
+    pub(crate) brand_id: String,
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    #[command(flatten)]
+    ids: CouponIds,
     /// The coupon's code (API_ASSIGN stocks only).
     #[arg(long)]
     coupon_code: Option<String>,
@@ -49,23 +58,29 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
             no
         }
     };
+    let ids = args.ids;
     let request = SendUserProductCouponRequest {
-        openid: args.openid,
+        openid: ids.openid,
         coupon_code: args.coupon_code,
-        product_coupon_id: args.product_coupon_id,
-        appid: args.appid,
+        product_coupon_id: ids.product_coupon_id,
+        appid: ids.appid,
         attach: args.attach,
         coupon_tag_info: args.member_card_id.map(CouponTagInfo::member),
-        stock_id: args.stock_id,
+        stock_id: ids.stock_id,
         send_request_no,
-        brand_id: args.brand_id,
+        brand_id: ids.brand_id,
     };
     request.validate().map_err(Failure::usage)?;
-    let client = CouponClient::from_config_file(&args.config).map_err(Failure::usage)?;
+    let client = CouponClient::from_config_file(&ids.config).map_err(Failure::usage)?;
     let coupon = crate::runtime()?
         .block_on(client.send_user_product_coupon(&request))
         .map_err(failure)?;
-    let json = serde_json::to_string_pretty(&coupon).map_err(|e| Failure::with_code(4, e))?;
+    print_coupon(&coupon)
+}
+
+/// The coupon's JSON on stdout.
+pub(crate) fn print_coupon(coupon: &UserProductCouponEntity) -> Result<(), Failure> {
+    let json = serde_json::to_string_pretty(coupon).map_err(|e| Failure::with_code(4, e))?;
     println!("{json}");
     Ok(())
 }

@@ -192,11 +192,7 @@ async fn sigkill_then_resume(confirm: bool) {
     let admin = TestClient::new(&server.base_url());
     // Some answers are lost after issuing, as in real life: replays must return them.
     admin
-        .admin(
-            http::Method::PUT,
-            "/mock/faults",
-            &serde_json::json!({"drop_rate": 0.05}),
-        )
+        .set_faults(serde_json::json!({"drop_rate": 0.05}))
         .await;
     let dir = temp_dir();
     let config = write_client_config(dir.path(), &server.base_url(), "");
@@ -242,9 +238,7 @@ async fn sigkill_then_resume(confirm: bool) {
         kills >= 3,
         "the test must really kill the process ({kills} kills)"
     );
-    admin
-        .admin(http::Method::PUT, "/mock/faults", &serde_json::json!({}))
-        .await;
+    admin.set_faults(serde_json::json!({})).await;
     let out = wxpay(owned(&["campaign", "run", "--journal", j])).await;
     assert_eq!(
         out.status.code(),

@@ -44,6 +44,33 @@ fn receiver(config: &std::path::Path, listen: &str, events: &std::path::Path) ->
     )
 }
 
+/// An emulator with callbacks (to `notify_url` when given) and a client config for it that
+/// holds the APIv3 key.
+struct World {
+    server: wxpay_mock::Server,
+    admin: TestClient,
+    dir: wxpay_testkit::TempDir,
+    config: std::path::PathBuf,
+}
+
+async fn world(notify_url: Option<&str>) -> World {
+    let key = ApiV3Key::new(KEY).unwrap();
+    let server = mock::start_with(Emulator::dev().with_callbacks(&key, notify_url, fast())).await;
+    let admin = TestClient::new(&server.base_url());
+    let dir = temp_dir();
+    let config = write_client_config(
+        dir.path(),
+        &server.base_url(),
+        &format!("apiv3_key = \"{KEY}\""),
+    );
+    World {
+        server,
+        admin,
+        dir,
+        config,
+    }
+}
+
 async fn coupon_state(admin: &TestClient, openid: &str) -> Value {
     admin
         .admin_get(&format!("/mock/coupons?openid={openid}"))
@@ -82,25 +109,18 @@ async fn set_notify_url(admin: &TestClient, url: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn callbacks_are_confirmed_exactly_once_even_when_duplicated() {
-    let key = ApiV3Key::new(KEY).unwrap();
-    let server = mock::start_with(Emulator::dev().with_callbacks(&key, None, fast())).await;
-    let admin = TestClient::new(&server.base_url());
-    let dir = temp_dir();
-    let config = write_client_config(
-        dir.path(),
-        &server.base_url(),
-        &format!("apiv3_key = \"{KEY}\""),
-    );
+    let World {
+        server: _server, // kept alive until the end of the test
+        admin,
+        dir,
+        config,
+    } = world(None).await;
     let events = dir.path().join("events.jsonl");
     let rx = receiver(&config, "127.0.0.1:0", &events);
     set_notify_url(&admin, &format!("{}/wxpay/notify", rx.base_url)).await;
     // Every callback arrives twice.
     admin
-        .admin(
-            http::Method::PUT,
-            "/mock/faults",
-            &json!({"callback_duplicate_rate": 1.0}),
-        )
+        .set_faults(json!({"callback_duplicate_rate": 1.0}))
         .await;
     let mut openids = Vec::new();
     for _ in 0..3 {
@@ -155,7 +175,6 @@ async fn callbacks_are_confirmed_exactly_once_even_when_duplicated() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_receiver_that_was_down_still_gets_the_callback() {
-    let key = ApiV3Key::new(KEY).unwrap();
     // A port nobody listens on yet.
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -163,8 +182,12 @@ async fn a_receiver_that_was_down_still_gets_the_callback() {
         .unwrap()
         .port();
     let url = format!("http://127.0.0.1:{port}/notify");
-    let server = mock::start_with(Emulator::dev().with_callbacks(&key, Some(&url), fast())).await;
-    let admin = TestClient::new(&server.base_url());
+    let World {
+        server: _server, // kept alive until the end of the test
+        admin,
+        dir,
+        config,
+    } = world(Some(&url)).await;
     let openid = unique("o");
     admin
         .send(
@@ -188,12 +211,6 @@ async fn a_receiver_that_was_down_still_gets_the_callback() {
         "{pending}"
     );
     // Now the receiver comes up on that port.
-    let dir = temp_dir();
-    let config = write_client_config(
-        dir.path(),
-        &server.base_url(),
-        &format!("apiv3_key = \"{KEY}\""),
-    );
     let _rx = receiver(
         &config,
         &format!("127.0.0.1:{port}"),
@@ -394,15 +411,12 @@ async fn wxpay_confirm_refuses_a_coupon_that_is_not_confirming() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_restarted_receiver_confirms_what_it_accepted_but_had_not_confirmed() {
-    let key = ApiV3Key::new(KEY).unwrap();
-    let server = mock::start_with(Emulator::dev().with_callbacks(&key, None, fast())).await;
-    let admin = TestClient::new(&server.base_url());
-    let dir = temp_dir();
-    let config = write_client_config(
-        dir.path(),
-        &server.base_url(),
-        &format!("apiv3_key = \"{KEY}\""),
-    );
+    let World {
+        server: _server, // kept alive until the end of the test
+        admin,
+        dir,
+        config,
+    } = world(None).await;
     let events = dir.path().join("events.jsonl");
     // A receiver that records but does not confirm, as one killed before its confirms would.
     let (c, e) = (config.to_str().unwrap(), events.to_str().unwrap());

@@ -138,13 +138,7 @@ async fn exit_codes() {
     );
 
     // 4: answers that do not verify.
-    admin
-        .admin(
-            http::Method::PUT,
-            "/mock/faults",
-            &json!({"sign_probe_rate": 1.0}),
-        )
-        .await;
+    admin.set_faults(json!({"sign_probe_rate": 1.0})).await;
     let c = config.clone();
     let out = tokio::task::spawn_blocking(move || send(&c, dev::STOCK_WECHATPAY, &[]))
         .await
@@ -155,9 +149,7 @@ async fn exit_codes() {
         "{}",
         stderr(&out)
     );
-    admin
-        .admin(http::Method::PUT, "/mock/faults", &json!({}))
-        .await;
+    admin.set_faults(json!({})).await;
 
     // 5: nobody listening.
     server.shutdown().await;

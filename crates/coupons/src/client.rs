@@ -84,15 +84,11 @@ impl CouponClient {
         request: &SendUserProductCouponRequest,
     ) -> Result<Answered<UserProductCouponEntity>, CouponError> {
         request.validate()?;
-        let body = request.to_body().map_err(|e| CouponError::Decode {
-            what: "request",
-            message: e.to_string(),
-            request_id: None,
-        })?;
+        let body = request_body(request.to_body())?;
         self.call(
             Method::POST,
             &request.path(),
-            Bytes::from(body),
+            body,
             "UserProductCouponEntity",
         )
         .await
@@ -123,15 +119,11 @@ impl CouponClient {
         request: &ConfirmSendUserProductCouponRequest,
     ) -> Result<UserProductCouponEntity, CouponError> {
         request.validate()?;
-        let body = request.to_body().map_err(|e| CouponError::Decode {
-            what: "request",
-            message: e.to_string(),
-            request_id: None,
-        })?;
+        let body = request_body(request.to_body())?;
         self.call(
             Method::POST,
             &request.path(),
-            Bytes::from(body),
+            body,
             "UserProductCouponEntity",
         )
         .await
@@ -199,4 +191,14 @@ fn decode<T: DeserializeOwned>(
         request_id: response.request_id,
         attempts: response.attempts,
     })))
+}
+
+/// A serialized request body; serializing our own request types cannot fail in practice, but
+/// if it ever does the error says so instead of panicking.
+fn request_body(body: Result<Vec<u8>, serde_json::Error>) -> Result<Bytes, CouponError> {
+    body.map(Bytes::from).map_err(|e| CouponError::Decode {
+        what: "request",
+        message: e.to_string(),
+        request_id: None,
+    })
 }

@@ -7,7 +7,6 @@ mod common;
 use std::time::Duration;
 
 use common::{builder, client, request};
-use http::Method;
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -51,11 +50,7 @@ async fn injected_500s_and_dropped_answers_still_issue_exactly_once() {
     let server = mock::start().await;
     let admin = TestClient::new(&server.base_url());
     admin
-        .admin(
-            Method::PUT,
-            "/mock/faults",
-            &json!({"error_rate": 0.3, "drop_rate": 0.3}),
-        )
+        .set_faults(json!({"error_rate": 0.3, "drop_rate": 0.3}))
         .await;
     let client = CouponClient::new(
         builder(&server.base_url())
@@ -97,9 +92,7 @@ async fn injected_500s_and_dropped_answers_still_issue_exactly_once() {
 async fn timeouts_are_retried_and_the_replay_returns_the_first_coupon() {
     let server = mock::start().await;
     let admin = TestClient::new(&server.base_url());
-    admin
-        .admin(Method::PUT, "/mock/faults", &json!({"latency_ms": 400}))
-        .await;
+    admin.set_faults(json!({"latency_ms": 400})).await;
     let client = CouponClient::new(
         builder(&server.base_url())
             .timeout(Duration::from_millis(150))
@@ -120,7 +113,7 @@ async fn timeouts_are_retried_and_the_replay_returns_the_first_coupon() {
     // Three attempts reached the emulator; the first issued, the others were replays.
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(coupons_of(&admin, dev::STOCK_WECHATPAY).await.len(), 1);
-    admin.admin(Method::PUT, "/mock/faults", &json!({})).await;
+    admin.set_faults(json!({})).await;
     let coupon = client.send_user_product_coupon(&r).await.unwrap();
     assert_eq!(
         coupon.coupon_code, "8000000000001",
@@ -232,20 +225,14 @@ async fn the_client_limiter_keeps_a_burst_under_the_servers_limit() {
 async fn probes_are_never_taken_for_answers() {
     let server = mock::start().await;
     let admin = TestClient::new(&server.base_url());
-    admin
-        .admin(
-            Method::PUT,
-            "/mock/faults",
-            &json!({"sign_probe_rate": 1.0}),
-        )
-        .await;
+    admin.set_faults(json!({"sign_probe_rate": 1.0})).await;
     let client = client(&server.base_url());
     let r = request(dev::STOCK_WECHATPAY);
     let err = client.send_user_product_coupon(&r).await.unwrap_err();
     assert!(err.is_sign_probe(), "{err}");
     assert!(err.request_id().is_some());
     // The coupon exists (the first attempt issued it); once answers verify, a resend gets it.
-    admin.admin(Method::PUT, "/mock/faults", &json!({})).await;
+    admin.set_faults(json!({})).await;
     assert_eq!(
         client
             .send_user_product_coupon(&r)

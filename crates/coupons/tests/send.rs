@@ -4,7 +4,6 @@
 mod common;
 
 use common::{builder, client, request};
-use http::Method;
 use serde_json::json;
 use wxpay_coupons::{CouponError, CouponTagInfo, ErrorCode, UserProductCouponState};
 use wxpay_mock::fixtures::dev;
@@ -192,9 +191,7 @@ async fn sign_error_from_a_wrong_serial() {
 async fn system_error_and_rate_limit_are_retried_then_reported() {
     let server = mock::start().await;
     let admin = TestClient::new(&server.base_url());
-    admin
-        .admin(Method::PUT, "/mock/faults", &json!({"error_rate": 1.0}))
-        .await;
+    admin.set_faults(json!({"error_rate": 1.0})).await;
     let client = client(&server.base_url());
     let err = client
         .send_user_product_coupon(&request(dev::STOCK_WECHATPAY))

@@ -205,9 +205,7 @@ async fn reset_returns_to_the_fixtures() {
         200
     );
     create_stock(&client, "4000000000001", |_| {}).await;
-    client
-        .admin(Method::PUT, "/mock/faults", &json!({"latency_ms": 1}))
-        .await;
+    client.set_faults(json!({"latency_ms": 1})).await;
     client
         .admin(Method::PUT, "/mock/clock", &json!({"offset_secs": 5}))
         .await;
@@ -240,20 +238,8 @@ async fn reset_returns_to_the_fixtures() {
 async fn metrics_count_answers_by_status_and_code() {
     let server = mock::start().await;
     let client = TestClient::new(&server.base_url());
-    client
-        .send(
-            &merchant_signer(),
-            &unique("o"),
-            &send_body(dev::STOCK_WECHATPAY, &unique("R"), None),
-        )
-        .await;
-    client
-        .send(
-            &merchant_signer(),
-            &unique("o"),
-            &send_body("0", &unique("R"), None),
-        )
-        .await;
+    client.send_new(dev::STOCK_WECHATPAY).await;
+    client.send_new("0").await;
     let answer = client.admin_get("/mock/metrics").await;
     assert!(
         answer

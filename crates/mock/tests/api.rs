@@ -353,9 +353,7 @@ async fn row_sign_error_says_which_check_failed() {
 async fn row_system_error_consumes_nothing() {
     let server = mock::start().await;
     let client = TestClient::new(&server.base_url());
-    client
-        .admin(Method::PUT, "/mock/faults", &json!({"error_rate": 1.0}))
-        .await;
+    client.set_faults(json!({"error_rate": 1.0})).await;
     let body = send_body(dev::STOCK_WECHATPAY, &unique("R"), None);
     let openid = unique("o");
     expect_error(
@@ -365,7 +363,7 @@ async fn row_system_error_consumes_nothing() {
         "retry",
     );
     assert_eq!(issued(&client, dev::STOCK_WECHATPAY).await, 0);
-    client.admin(Method::PUT, "/mock/faults", &json!({})).await;
+    client.set_faults(json!({})).await;
     // The same send_request_no is still free: the retry issues.
     assert_eq!(send(&client, &openid, &body).await.status, 200);
     assert_eq!(issued(&client, dev::STOCK_WECHATPAY).await, 1);

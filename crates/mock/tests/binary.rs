@@ -3,7 +3,6 @@
 
 use std::time::{Duration, Instant};
 
-use wxpay_testkit::fixtures::{send_body, unique};
 use wxpay_testkit::http_client::TestClient;
 use wxpay_testkit::{key_path, merchant_signer, mock, temp_dir};
 
@@ -53,13 +52,7 @@ async fn dev_state_binary_serves_and_shuts_down_on_sigterm() {
         process.first_line
     );
     let client = TestClient::new(&process.base_url);
-    let answer = client
-        .send(
-            &merchant_signer(),
-            &unique("o"),
-            &send_body("1000000013002", &unique("R"), None),
-        )
-        .await;
+    let (_, answer) = client.send_new("1000000013002").await;
     assert_eq!(answer.status, 200);
     let pid = process.child.id().to_string();
     assert!(
@@ -114,13 +107,7 @@ async fn config_with_fixtures_and_admin_token() {
         )
         .await;
     assert_eq!(gone.status, 404, "only the fixtures' stocks exist");
-    let answer = client
-        .send(
-            &merchant_signer(),
-            &unique("o"),
-            &send_body("1000000013002", &unique("R"), None),
-        )
-        .await;
+    let (_, answer) = client.send_new("1000000013002").await;
     assert_eq!(answer.status, 200);
     // A merchant without an APIv3 key cannot get callbacks: setting a notify URL says why.
     let notify = client

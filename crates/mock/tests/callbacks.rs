@@ -108,17 +108,7 @@ async fn a_down_receiver_gets_it_later_and_the_send_path_never_waits() {
     let client = TestClient::new(&server.base_url());
     let started = Instant::now();
     for _ in 0..5 {
-        assert_eq!(
-            client
-                .send(
-                    &merchant_signer(),
-                    &unique("o"),
-                    &send_body(dev::STOCK_WECHATPAY, &unique("R"), None)
-                )
-                .await
-                .status,
-            200
-        );
+        assert_eq!(client.send_new(dev::STOCK_WECHATPAY).await.1.status, 200);
     }
     assert!(
         started.elapsed() < Duration::from_secs(2),
@@ -150,13 +140,7 @@ async fn a_receiver_that_never_answers_2xx_is_given_up_after_the_schedule() {
     let server =
         mock::start_with(Emulator::dev().with_callbacks(&key, Some(&receiver.url()), fast())).await;
     let client = TestClient::new(&server.base_url());
-    client
-        .send(
-            &merchant_signer(),
-            &unique("o"),
-            &send_body(dev::STOCK_WECHATPAY, &unique("R"), None),
-        )
-        .await;
+    client.send_new(dev::STOCK_WECHATPAY).await;
     let list = wait_until(&client, 5, |l| {
         l.first().is_some_and(|c| c["given_up"] == true)
     })
@@ -176,19 +160,9 @@ async fn faults_fail_or_duplicate_callbacks() {
         mock::start_with(Emulator::dev().with_callbacks(&key, Some(&receiver.url()), fast())).await;
     let client = TestClient::new(&server.base_url());
     client
-        .admin(
-            http::Method::PUT,
-            "/mock/faults",
-            &json!({"callback_duplicate_rate": 1.0}),
-        )
+        .set_faults(json!({"callback_duplicate_rate": 1.0}))
         .await;
-    client
-        .send(
-            &merchant_signer(),
-            &unique("o"),
-            &send_body(dev::STOCK_WECHATPAY, &unique("R"), None),
-        )
-        .await;
+    client.send_new(dev::STOCK_WECHATPAY).await;
     let got = receiver.wait_for(2, 5).await;
     assert_eq!(got.len(), 2);
     let ids: Vec<String> = got
@@ -202,20 +176,8 @@ async fn faults_fail_or_duplicate_callbacks() {
         .collect();
     assert_eq!(ids[0], ids[1], "a duplicate carries the same callback id");
 
-    client
-        .admin(
-            http::Method::PUT,
-            "/mock/faults",
-            &json!({"callback_fail_rate": 1.0}),
-        )
-        .await;
-    client
-        .send(
-            &merchant_signer(),
-            &unique("o"),
-            &send_body(dev::STOCK_WECHATPAY, &unique("R"), None),
-        )
-        .await;
+    client.set_faults(json!({"callback_fail_rate": 1.0})).await;
+    client.send_new(dev::STOCK_WECHATPAY).await;
     let list = wait_until(&client, 5, |l| l.len() == 2 && l[1]["given_up"] == true).await;
     assert!(
         list[1]["last_status"]
@@ -253,13 +215,7 @@ async fn the_notify_config_api_sets_and_reads_the_url() {
     };
     assert_eq!(get(client.clone()).await.status, 404);
     // Without a URL, nothing is delivered.
-    client
-        .send(
-            &merchant_signer(),
-            &unique("o"),
-            &send_body(dev::STOCK_WECHATPAY, &unique("R"), None),
-        )
-        .await;
+    client.send_new(dev::STOCK_WECHATPAY).await;
     assert!(callbacks(&client).await.is_empty());
     let set = client
         .signed_post(
@@ -283,12 +239,6 @@ async fn the_notify_config_api_sets_and_reads_the_url() {
         );
         assert_eq!(bad.json()["detail"]["field"], "notify_url", "{url}");
     }
-    client
-        .send(
-            &merchant_signer(),
-            &unique("o"),
-            &send_body(dev::STOCK_WECHATPAY, &unique("R"), None),
-        )
-        .await;
+    client.send_new(dev::STOCK_WECHATPAY).await;
     assert_eq!(receiver.wait_for(1, 5).await.len(), 1);
 }

@@ -13,9 +13,7 @@ use wxpay_testkit::{merchant_signer, mock, platform_verifier};
 async fn dropped_response_still_issues_and_a_replay_returns_the_coupon() {
     let server = mock::start().await;
     let client = TestClient::new(&server.base_url());
-    client
-        .admin(Method::PUT, "/mock/faults", &json!({"drop_rate": 1.0}))
-        .await;
+    client.set_faults(json!({"drop_rate": 1.0})).await;
     let openid = unique("o");
     let body = send_body(dev::STOCK_WECHATPAY, &unique("R"), None);
     let path = format!("/v3/marketing/partner/product-coupon/users/{openid}/coupons");
@@ -55,17 +53,9 @@ async fn dropped_response_still_issues_and_a_replay_returns_the_coupon() {
 async fn latency_delays_answers() {
     let server = mock::start().await;
     let client = TestClient::new(&server.base_url());
-    client
-        .admin(Method::PUT, "/mock/faults", &json!({"latency_ms": 300}))
-        .await;
+    client.set_faults(json!({"latency_ms": 300})).await;
     let started = Instant::now();
-    let answer = client
-        .send(
-            &merchant_signer(),
-            &unique("o"),
-            &send_body(dev::STOCK_WECHATPAY, &unique("R"), None),
-        )
-        .await;
+    let (_, answer) = client.send_new(dev::STOCK_WECHATPAY).await;
     assert_eq!(answer.status, 200);
     assert!(started.elapsed() >= Duration::from_millis(300));
 }
@@ -74,20 +64,8 @@ async fn latency_delays_answers() {
 async fn sign_probes_fail_verification_on_successes_and_errors() {
     let server = mock::start().await;
     let client = TestClient::new(&server.base_url());
-    client
-        .admin(
-            Method::PUT,
-            "/mock/faults",
-            &json!({"sign_probe_rate": 1.0}),
-        )
-        .await;
-    let ok = client
-        .send(
-            &merchant_signer(),
-            &unique("o"),
-            &send_body(dev::STOCK_WECHATPAY, &unique("R"), None),
-        )
-        .await;
+    client.set_faults(json!({"sign_probe_rate": 1.0})).await;
+    let (_, ok) = client.send_new(dev::STOCK_WECHATPAY).await;
     assert_eq!(ok.status, 200);
     assert!(
         ok.header("Wechatpay-Signature")
@@ -98,13 +76,7 @@ async fn sign_probes_fail_verification_on_successes_and_errors() {
         ok.verify(&platform_verifier()),
         Err(wxpay_signing::VerifyError::SignTestProbe)
     );
-    let err = client
-        .send(
-            &merchant_signer(),
-            &unique("o"),
-            &send_body("0", &unique("R"), None),
-        )
-        .await;
+    let (_, err) = client.send_new("0").await;
     assert_eq!(err.status, 404);
     assert_eq!(
         err.verify(&platform_verifier()),
@@ -117,16 +89,9 @@ async fn faults_replace_the_whole_set_and_are_validated() {
     let server = mock::start().await;
     let client = TestClient::new(&server.base_url());
     client
-        .admin(
-            Method::PUT,
-            "/mock/faults",
-            &json!({"error_rate": 0.5, "latency_ms": 5}),
-        )
+        .set_faults(json!({"error_rate": 0.5, "latency_ms": 5}))
         .await;
-    let set = client
-        .admin(Method::PUT, "/mock/faults", &json!({"latency_ms": 7}))
-        .await
-        .json();
+    let set = client.set_faults(json!({"latency_ms": 7})).await.json();
     assert_eq!(
         (set["error_rate"].as_f64(), set["latency_ms"].as_u64()),
         (Some(0.0), Some(7))
@@ -153,13 +118,7 @@ async fn business_clock_moves_receive_time_but_not_the_signature_window() {
             &json!({"offset_secs": 10 * 86_400}),
         )
         .await;
-    let answer = client
-        .send(
-            &merchant_signer(),
-            &unique("o"),
-            &send_body(dev::STOCK_WECHATPAY, &unique("R"), None),
-        )
-        .await;
+    let (_, answer) = client.send_new(dev::STOCK_WECHATPAY).await;
     assert_eq!(
         answer.status, 200,
         "requests signed with real time still pass"
@@ -182,12 +141,6 @@ async fn business_clock_moves_receive_time_but_not_the_signature_window() {
             &json!({"offset_secs": 400 * 86_400}),
         )
         .await;
-    let answer = client
-        .send(
-            &merchant_signer(),
-            &unique("o"),
-            &send_body(dev::STOCK_WECHATPAY, &unique("R"), None),
-        )
-        .await;
+    let (_, answer) = client.send_new(dev::STOCK_WECHATPAY).await;
     assert_eq!(answer.status, 400);
 }

@@ -8,20 +8,14 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use wxpay_mock::fixtures::dev;
 use wxpay_mock::{Emulator, ServerOptions};
-use wxpay_testkit::fixtures::{assert_signed, send_body, unique};
+use wxpay_testkit::fixtures::assert_signed;
 use wxpay_testkit::http_client::TestClient;
 use wxpay_testkit::{merchant_signer, mock};
 
 /// The emulator still answers a correct request, promptly.
 async fn still_serves(client: &TestClient) {
     let started = Instant::now();
-    let answer = client
-        .send(
-            &merchant_signer(),
-            &unique("o"),
-            &send_body(dev::STOCK_WECHATPAY, &unique("R"), None),
-        )
-        .await;
+    let (_, answer) = client.send_new(dev::STOCK_WECHATPAY).await;
     assert_eq!(answer.status, 200);
     assert!(
         started.elapsed() < Duration::from_secs(5),
