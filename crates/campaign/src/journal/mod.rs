@@ -85,7 +85,8 @@ CREATE TABLE rows (
 CREATE INDEX rows_by_state ON rows (state, row);
 ";
 
-const ROW_COLUMNS: &str = "row, line, openid, stock_id, product_coupon_id, appid, brand_id, attach, member_card_id, coupon_code, send_request_no";
+const ROW_COLUMNS: &str = "row, line, openid, stock_id, product_coupon_id, appid, brand_id, \
+                           attach, member_card_id, coupon_code, send_request_no";
 
 fn now() -> i64 {
     std::time::SystemTime::now()
@@ -140,7 +141,10 @@ impl Journal {
             .map_err(err)?;
             {
                 let mut insert = tx
-                    .prepare(&format!("INSERT INTO rows ({ROW_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"))
+                    .prepare(&format!(
+                        "INSERT INTO rows ({ROW_COLUMNS}) \
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+                    ))
                     .map_err(err)?;
                 for r in rows {
                     insert
@@ -245,12 +249,18 @@ impl Journal {
         self.with(|c| {
             let mut counts = Counts::default();
             let mut stmt = c.prepare(
-                "SELECT state, retryable, confirm_state, confirm_retryable, COUNT(*) FROM rows GROUP BY state, retryable, confirm_state, confirm_retryable",
+                "SELECT state, retryable, confirm_state, confirm_retryable, COUNT(*) FROM rows \
+                 GROUP BY state, retryable, confirm_state, confirm_retryable",
             )?;
             let mut q = stmt.query([])?;
             while let Some(r) = q.next()? {
-                let (state, retryable, confirm, confirm_retryable, n): (String, bool, Option<String>, bool, i64) =
-                    (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?);
+                let (state, retryable, confirm, confirm_retryable, n): (
+                    String,
+                    bool,
+                    Option<String>,
+                    bool,
+                    i64,
+                ) = (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?);
                 let n = n as u64;
                 counts.total += n;
                 match (State::parse(&state), retryable) {
@@ -279,10 +289,15 @@ impl Journal {
     ) -> Result<Vec<(Row, String)>, JournalError> {
         self.with(|c| {
             let mut stmt = c.prepare_cached(&format!(
-                "SELECT {ROW_COLUMNS}, issued_code FROM rows WHERE state = 'issued' AND issued_code IS NOT NULL \
-                 AND (confirm_state IS NULL OR (confirm_state = 'failed' AND confirm_retryable = 1)) AND row > ?1 ORDER BY row LIMIT ?2"
+                "SELECT {ROW_COLUMNS}, issued_code FROM rows \
+                 WHERE state = 'issued' AND issued_code IS NOT NULL AND row > ?1 \
+                 AND (confirm_state IS NULL \
+                      OR (confirm_state = 'failed' AND confirm_retryable = 1)) \
+                 ORDER BY row LIMIT ?2"
             ))?;
-            let rows = stmt.query_map(params![after as i64, n as i64], |r| Ok((row_from(r)?, r.get::<_, String>(11)?)))?;
+            let rows = stmt.query_map(params![after as i64, n as i64], |r| {
+                Ok((row_from(r)?, r.get::<_, String>(11)?))
+            })?;
             rows.collect()
         })
     }
@@ -291,7 +306,11 @@ impl Journal {
     /// pending again (they are sent again with the same request number).
     pub fn prepare_resume(&self) -> Result<u64, JournalError> {
         self.with(|c| {
-            let n = c.execute("UPDATE rows SET state = 'pending' WHERE state = 'in_flight' OR (state = 'failed' AND retryable = 1)", [])?;
+            let n = c.execute(
+                "UPDATE rows SET state = 'pending' \
+                 WHERE state = 'in_flight' OR (state = 'failed' AND retryable = 1)",
+                [],
+            )?;
             Ok(n as u64)
         })
     }
@@ -303,19 +322,35 @@ impl Journal {
             let tx = c.transaction()?;
             let mut rows = Vec::with_capacity(n);
             {
-                let mut stmt = tx.prepare_cached(&format!("SELECT {ROW_COLUMNS} FROM rows WHERE state = 'pending' AND row > ?1 ORDER BY row LIMIT ?2"))?;
+                let mut stmt = tx.prepare_cached(&format!(
+                    "SELECT {ROW_COLUMNS} FROM rows \
+                     WHERE state = 'pending' AND row > ?1 ORDER BY row LIMIT ?2"
+                ))?;
                 let mut after = 0i64;
                 // Skipping stopped stocks in Rust keeps the statement cacheable; a page that is
                 // all stopped rows moves the cursor on.
                 while rows.len() < n {
                     // Fetch exactly what is missing unless stopped stocks may filter some out.
-                    let want = if stopped.is_empty() { n - rows.len() } else { n * 4 };
-                    let page: Vec<Row> = stmt.query_map(params![after, want as i64], row_from)?.collect::<rusqlite::Result<_>>()?;
+                    let want = if stopped.is_empty() {
+                        n - rows.len()
+                    } else {
+                        n * 4
+                    };
+                    let page: Vec<Row> = stmt
+                        .query_map(params![after, want as i64], row_from)?
+                        .collect::<rusqlite::Result<_>>()?;
                     let Some(last) = page.last() else { break };
                     after = last.row as i64;
-                    rows.extend(page.into_iter().filter(|r| !stopped.contains(&r.stock_id)).take(n - rows.len()));
+                    rows.extend(
+                        page.into_iter()
+                            .filter(|r| !stopped.contains(&r.stock_id))
+                            .take(n - rows.len()),
+                    );
                 }
-                let mut mark = tx.prepare_cached("UPDATE rows SET state = 'in_flight', attempts = attempts + 1, updated_at = ?2 WHERE row = ?1")?;
+                let mut mark = tx.prepare_cached(
+                    "UPDATE rows SET state = 'in_flight', attempts = attempts + 1, updated_at = ?2 \
+                     WHERE row = ?1",
+                )?;
                 let t = now();
                 for r in &rows {
                     mark.execute(params![r.row as i64, t])?;
@@ -336,27 +371,43 @@ impl Journal {
             {
                 let t = now();
                 let mut issued = tx.prepare_cached(
-                    "UPDATE rows SET state = 'issued', issued_code = ?2, request_id = ?3, error_code = NULL, error_message = NULL, retryable = 0, updated_at = ?4 WHERE row = ?1",
+                    "UPDATE rows SET state = 'issued', issued_code = ?2, request_id = ?3, \
+                     error_code = NULL, error_message = NULL, retryable = 0, updated_at = ?4 \
+                     WHERE row = ?1",
                 )?;
                 let mut failed = tx.prepare_cached(
-                    "UPDATE rows SET state = 'failed', error_code = ?2, error_message = ?3, retryable = ?4, request_id = ?5, updated_at = ?6 WHERE row = ?1",
+                    "UPDATE rows SET state = 'failed', error_code = ?2, error_message = ?3, \
+                     retryable = ?4, request_id = ?5, updated_at = ?6 WHERE row = ?1",
                 )?;
                 let mut confirmed = tx.prepare_cached(
-                    "UPDATE rows SET confirm_state = ?2, confirm_retryable = ?3, coupon_state = COALESCE(?4, coupon_state), confirm_error = ?5, updated_at = ?6 WHERE row = ?1",
+                    "UPDATE rows SET confirm_state = ?2, confirm_retryable = ?3, \
+                     coupon_state = COALESCE(?4, coupon_state), confirm_error = ?5, \
+                     updated_at = ?6 WHERE row = ?1",
                 )?;
                 let mut pending = tx.prepare_cached(
-                    "UPDATE rows SET state = 'pending', error_code = COALESCE(?2, error_code), error_message = COALESCE(?3, error_message), updated_at = ?4 WHERE row = ?1",
+                    "UPDATE rows SET state = 'pending', error_code = COALESCE(?2, error_code), \
+                     error_message = COALESCE(?3, error_message), updated_at = ?4 WHERE row = ?1",
                 )?;
                 for (row, outcome) in outcomes {
                     let row = *row as i64;
                     let confirmation = match outcome {
-                        Outcome::Issued { coupon_code, request_id, confirmation } => {
+                        Outcome::Issued {
+                            coupon_code,
+                            request_id,
+                            confirmation,
+                        } => {
                             issued.execute(params![row, coupon_code, request_id, t])?;
                             confirmation.as_ref()
                         }
                         Outcome::Confirmed(c) => Some(c),
-                        Outcome::Failed { code, message, retryable, request_id } => {
-                            failed.execute(params![row, code, message, retryable, request_id, t])?;
+                        Outcome::Failed {
+                            code,
+                            message,
+                            retryable,
+                            request_id,
+                        } => {
+                            failed
+                                .execute(params![row, code, message, retryable, request_id, t])?;
                             None
                         }
                         Outcome::Pending { reason } => {
@@ -367,10 +418,24 @@ impl Journal {
                     };
                     match confirmation {
                         Some(Confirmation::Confirmed { coupon_state }) => {
-                            confirmed.execute(params![row, "confirmed", false, coupon_state, None::<String>, t])?
+                            confirmed.execute(params![
+                                row,
+                                "confirmed",
+                                false,
+                                coupon_state,
+                                None::<String>,
+                                t
+                            ])?
                         }
                         Some(Confirmation::Failed { message, retryable }) => {
-                            confirmed.execute(params![row, "failed", retryable, None::<String>, message, t])?
+                            confirmed.execute(params![
+                                row,
+                                "failed",
+                                retryable,
+                                None::<String>,
+                                message,
+                                t
+                            ])?
                         }
                         None => 0,
                     };
@@ -384,13 +449,17 @@ impl Journal {
     pub fn export(&self) -> Result<Vec<ExportRow>, JournalError> {
         self.with(|c| {
             let mut stmt = c.prepare(
-                "SELECT row, line, openid, stock_id, send_request_no, state, issued_code, error_code, error_message, retryable, request_id, attempts, coupon_state, confirm_state, confirm_error FROM rows ORDER BY row",
+                "SELECT row, line, openid, stock_id, send_request_no, state, issued_code, \
+                 error_code, error_message, retryable, request_id, attempts, coupon_state, \
+                 confirm_state, confirm_error FROM rows ORDER BY row",
             )?;
             let rows = stmt
                 .query_map([], |r| {
                     let state: String = r.get(5)?;
+                    let row = r.get::<_, i64>(0)? as u64;
+                    let confirmed = r.get::<_, Option<String>>(13)?.as_deref() == Some("confirmed");
                     Ok(ExportRow {
-                        row: r.get::<_, i64>(0)? as u64,
+                        row,
                         line: r.get::<_, i64>(1)? as u64,
                         openid: r.get(2)?,
                         stock_id: r.get(3)?,
@@ -403,8 +472,8 @@ impl Journal {
                         request_id: r.get(10)?,
                         attempts: r.get::<_, i64>(11)? as u64,
                         coupon_state: r.get(12)?,
-                        confirm_request_no: (r.get::<_, Option<String>>(13)?.as_deref() == Some("confirmed"))
-                            .then(|| confirm_request_no(&self.meta.campaign_id, r.get::<_, i64>(0).unwrap_or(0) as u64)),
+                        confirm_request_no: confirmed
+                            .then(|| confirm_request_no(&self.meta.campaign_id, row)),
                         confirm_error: r.get(14)?,
                     })
                 })?
@@ -417,12 +486,19 @@ impl Journal {
     pub fn problems(&self) -> Result<Vec<(String, State, u64, String)>, JournalError> {
         self.with(|c| {
             let mut stmt = c.prepare(
-                "SELECT error_code, state, COUNT(*), MAX(error_message) FROM rows WHERE error_code IS NOT NULL AND state != 'issued' GROUP BY error_code, state ORDER BY COUNT(*) DESC",
+                "SELECT error_code, state, COUNT(*), MAX(error_message) FROM rows \
+                 WHERE error_code IS NOT NULL AND state != 'issued' \
+                 GROUP BY error_code, state ORDER BY COUNT(*) DESC",
             )?;
             let rows = stmt
                 .query_map([], |r| {
                     let state: String = r.get(1)?;
-                    Ok((r.get(0)?, State::parse(&state).unwrap_or(State::Pending), r.get::<_, i64>(2)? as u64, r.get::<_, Option<String>>(3)?.unwrap_or_default()))
+                    Ok((
+                        r.get(0)?,
+                        State::parse(&state).unwrap_or(State::Pending),
+                        r.get::<_, i64>(2)? as u64,
+                        r.get::<_, Option<String>>(3)?.unwrap_or_default(),
+                    ))
                 })?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             Ok(rows)
