@@ -191,41 +191,21 @@ fn emulator_cpu(f: &Fixture, server_core: Option<CoreId>, driver_core: Option<Co
         (server_core, driver_core),
         |range| {
             let (client, base, signed) = (client.clone(), base.clone(), signed.clone());
-            driver.block_on(async move {
-                let next = Arc::new(std::sync::atomic::AtomicUsize::new(range.start));
-                let workers: Vec<_> = (0..8)
-                    .map(|_| {
-                        let (client, base, signed, next, end) = (
-                            client.clone(),
-                            base.clone(),
-                            signed.clone(),
-                            next.clone(),
-                            range.end,
-                        );
-                        tokio::spawn(async move {
-                            loop {
-                                let i = next.fetch_add(1, Ordering::Relaxed);
-                                if i >= end {
-                                    break;
-                                }
-                                let (path, auth, body) = &signed[i];
-                                let req = http::Request::post(format!("{base}{path}"))
-                                    .header("Authorization", auth)
-                                    .header("Content-Type", "application/json")
-                                    .header("Accept", "application/json")
-                                    .body(Full::new(body.clone()))
-                                    .expect("request");
-                                let res = client.request(req).await.expect("answer");
-                                assert_eq!(res.status(), 200);
-                                res.into_body().collect().await.expect("body");
-                            }
-                        })
-                    })
-                    .collect();
-                for w in workers {
-                    w.await.expect("worker");
+            driver.block_on(each_index(range, 8, move |i| {
+                let (client, base, signed) = (client.clone(), base.clone(), signed.clone());
+                async move {
+                    let (path, auth, body) = &signed[i];
+                    let req = http::Request::post(format!("{base}{path}"))
+                        .header("Authorization", auth)
+                        .header("Content-Type", "application/json")
+                        .header("Accept", "application/json")
+                        .body(Full::new(body.clone()))
+                        .expect("request");
+                    let res = client.request(req).await.expect("answer");
+                    assert_eq!(res.status(), 200);
+                    res.into_body().collect().await.expect("body");
                 }
-            });
+            }));
         },
     );
     drop(server);
@@ -235,17 +215,7 @@ fn client_cpu(f: &Fixture, server_core: Option<CoreId>, client_core: Option<Core
     let server_rt = runtime("mock-srv", server_core);
     let server = start_emulator(&server_rt);
     let client_rt = runtime("wx-client", client_core);
-    let keys = KeyStore::new().with_public_key(PLATFORM_KEY_ID, f.platform_key.public_key());
-    let transport = client_rt
-        .block_on(async {
-            Transport::builder(f.signer.clone(), keys)
-                .base_url(&server.base_url())
-                .backup_base_url(&server.base_url())
-                .rate_limit_per_sec(0)
-                .build()
-        })
-        .expect("transport");
-    let client = CouponClient::new(transport);
+    let client = unlimited_client(f, &client_rt, &server.base_url());
     measure(
         "client",
         "wx-client",
@@ -253,29 +223,15 @@ fn client_cpu(f: &Fixture, server_core: Option<CoreId>, client_core: Option<Core
         (client_core, server_core),
         |range| {
             let client = client.clone();
-            client_rt.block_on(async move {
-                let next = Arc::new(std::sync::atomic::AtomicUsize::new(range.start));
-                let workers: Vec<_> = (0..4)
-                    .map(|_| {
-                        let (client, next, end) = (client.clone(), next.clone(), range.end);
-                        tokio::spawn(async move {
-                            loop {
-                                let i = next.fetch_add(1, Ordering::Relaxed);
-                                if i >= end {
-                                    break;
-                                }
-                                client
-                                    .send_user_product_coupon(&request(1_000_000 + i))
-                                    .await
-                                    .expect("issued");
-                            }
-                        })
-                    })
-                    .collect();
-                for w in workers {
-                    w.await.expect("worker");
+            client_rt.block_on(each_index(range, 4, move |i| {
+                let client = client.clone();
+                async move {
+                    client
+                        .send_user_product_coupon(&request(1_000_000 + i))
+                        .await
+                        .expect("issued");
                 }
-            });
+            }));
         },
     );
     drop(server);
@@ -285,17 +241,7 @@ fn campaign_cpu(f: &Fixture, server_core: Option<CoreId>, client_core: Option<Co
     let server_rt = runtime("mock-srv", server_core);
     let server = start_emulator(&server_rt);
     let client_rt = runtime("wx-client", client_core);
-    let keys = KeyStore::new().with_public_key(PLATFORM_KEY_ID, f.platform_key.public_key());
-    let transport = client_rt
-        .block_on(async {
-            Transport::builder(f.signer.clone(), keys)
-                .base_url(&server.base_url())
-                .backup_base_url(&server.base_url())
-                .rate_limit_per_sec(0)
-                .build()
-        })
-        .expect("transport");
-    let client = CouponClient::new(transport);
+    let client = unlimited_client(f, &client_rt, &server.base_url());
     let dir = std::env::temp_dir().join(format!("wxpay-bench-campaign-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let defaults = wxpay_campaign::Defaults {
@@ -378,5 +324,46 @@ fn main() {
     }
     if want("campaign") {
         campaign_cpu(&f, core0, core1);
+    }
+}
+
+/// A client of the emulator at `base_url` without its own rate limit (the bench paces nothing).
+fn unlimited_client(f: &Fixture, rt: &tokio::runtime::Runtime, base_url: &str) -> CouponClient {
+    let keys = KeyStore::new().with_public_key(PLATFORM_KEY_ID, f.platform_key.public_key());
+    let transport = rt
+        .block_on(async {
+            Transport::builder(f.signer.clone(), keys)
+                .base_url(base_url)
+                .backup_base_url(base_url)
+                .rate_limit_per_sec(0)
+                .build()
+        })
+        .expect("transport");
+    CouponClient::new(transport)
+}
+
+/// Runs `job(i)` for every index of `range`, `workers` at a time.
+async fn each_index<F, Fut>(range: std::ops::Range<usize>, workers: usize, job: F)
+where
+    F: Fn(usize) -> Fut + Clone + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send,
+{
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(range.start));
+    let handles: Vec<_> = (0..workers)
+        .map(|_| {
+            let (job, next, end) = (job.clone(), next.clone(), range.end);
+            tokio::spawn(async move {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= end {
+                        break;
+                    }
+                    job(i).await;
+                }
+            })
+        })
+        .collect();
+    for h in handles {
+        h.await.expect("worker");
     }
 }
