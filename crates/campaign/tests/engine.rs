@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use http::Method;
 use serde_json::{Value, json};
-use wxpay_campaign::{CampaignMeta, Defaults, Journal, RunOptions, Silent, State};
+use wxpay_campaign::{CampaignMeta, Defaults, Journal, Report, RunOptions, Silent, State};
 use wxpay_coupons::{CouponClient, RetryPolicy, Transport};
 use wxpay_mock::fixtures::dev;
 use wxpay_signing::KeyStore;
@@ -69,6 +69,13 @@ fn journal_with(dir: &std::path::Path, csv: &str, stock: &str, confirm: bool) ->
         confirm,
     };
     Arc::new(Journal::create(&dir.join("campaign.db"), &meta, &rows).unwrap())
+}
+
+/// Runs the campaign to its end (or its stop).
+async fn run(journal: &Arc<Journal>, client: CouponClient, options: RunOptions) -> Report {
+    wxpay_campaign::run(journal.clone(), client, options)
+        .await
+        .unwrap()
 }
 
 fn users(n: usize, prefix: &str) -> String {
@@ -160,13 +167,12 @@ async fn a_full_run_issues_every_row_once() {
     let admin = TestClient::new(&server.base_url());
     let dir = wxpay_testkit::temp_dir();
     let journal = journal(dir.path(), &users(200, &unique("oF")), dev::STOCK_LOAD_TEST);
-    let report = wxpay_campaign::run(
-        journal.clone(),
+    let report = run(
+        &journal,
         client(&server.base_url(), fast_retries()),
         options(Arc::default()),
     )
-    .await
-    .unwrap();
+    .await;
     assert!(report.complete(), "{report:?}");
     assert_eq!((report.counts.issued, report.issued_now), (200, 200));
     assert!(
@@ -178,13 +184,12 @@ async fn a_full_run_issues_every_row_once() {
     );
     assert_journal_matches_ledger(&journal, &admin, dev::STOCK_LOAD_TEST).await;
     // Running again sends nothing.
-    let again = wxpay_campaign::run(
-        journal.clone(),
+    let again = run(
+        &journal,
         client(&server.base_url(), fast_retries()),
         options(Arc::default()),
     )
-    .await
-    .unwrap();
+    .await;
     assert_eq!(again.issued_now, 0);
     assert_eq!(
         server
@@ -209,9 +214,7 @@ async fn a_spent_daily_budget_stops_the_stock_and_tomorrow_resumes() {
     let dir = wxpay_testkit::temp_dir();
     let journal = journal(dir.path(), &users(120, &unique("oB")), &stock);
     let c = client(&server.base_url(), fast_retries());
-    let report = wxpay_campaign::run(journal.clone(), c.clone(), options(Arc::default()))
-        .await
-        .unwrap();
+    let report = run(&journal, c.clone(), options(Arc::default())).await;
     assert_eq!(report.counts.issued, 50);
     assert_eq!(
         report.counts.pending, 70,
@@ -231,9 +234,7 @@ async fn a_spent_daily_budget_stops_the_stock_and_tomorrow_resumes() {
                 &json!({"offset_secs": day * 86_400}),
             )
             .await;
-        let report = wxpay_campaign::run(journal.clone(), c.clone(), options(Arc::default()))
-            .await
-            .unwrap();
+        let report = run(&journal, c.clone(), options(Arc::default())).await;
         assert_eq!(report.counts.issued, expected);
     }
     assert_journal_matches_ledger(&journal, &admin, &stock).await;
@@ -250,13 +251,12 @@ async fn business_errors_are_recorded_per_row_and_not_retried() {
         dev::STOCK_PAUSED
     );
     let journal = journal(dir.path(), &csv, dev::STOCK_WECHATPAY);
-    let report = wxpay_campaign::run(
-        journal.clone(),
+    let report = run(
+        &journal,
         client(&server.base_url(), fast_retries()),
         options(Arc::default()),
     )
-    .await
-    .unwrap();
+    .await;
     assert_eq!(
         (
             report.counts.issued,
@@ -271,13 +271,12 @@ async fn business_errors_are_recorded_per_row_and_not_retried() {
     assert!(rows[2].error_message.as_deref().unwrap().contains("PAUSED"));
     assert!(!rows[1].retryable && rows[1].request_id.is_some());
     // A resume does not send them again.
-    wxpay_campaign::run(
-        journal.clone(),
+    run(
+        &journal,
         client(&server.base_url(), fast_retries()),
         options(Arc::default()),
     )
-    .await
-    .unwrap();
+    .await;
     assert!(journal.export().unwrap().iter().all(|r| r.attempts == 1));
     assert_journal_matches_ledger(&journal, &admin, dev::STOCK_WECHATPAY).await;
 }
@@ -289,23 +288,21 @@ async fn retryable_failures_are_sent_again_on_resume() {
     let dir = wxpay_testkit::temp_dir();
     let journal = journal(dir.path(), &users(40, &unique("oR")), dev::STOCK_LOAD_TEST);
     admin.set_faults(json!({"error_rate": 1.0})).await;
-    let report = wxpay_campaign::run(
-        journal.clone(),
+    let report = run(
+        &journal,
         client(&server.base_url(), RetryPolicy::none()),
         options(Arc::default()),
     )
-    .await
-    .unwrap();
+    .await;
     assert_eq!((report.counts.issued, report.counts.retryable), (0, 40));
     assert_eq!(journal.problems().unwrap()[0].0, "SYSTEM_ERROR");
     admin.set_faults(json!({"drop_rate": 0.3})).await;
-    let report = wxpay_campaign::run(
-        journal.clone(),
+    let report = run(
+        &journal,
         client(&server.base_url(), fast_retries()),
         options(Arc::default()),
     )
-    .await
-    .unwrap();
+    .await;
     assert!(report.complete(), "{report:?}");
     assert!(journal.export().unwrap().iter().all(|r| r.attempts == 2));
     assert_journal_matches_ledger(&journal, &admin, dev::STOCK_LOAD_TEST).await;
@@ -327,8 +324,8 @@ async fn a_graceful_stop_leaves_the_rest_pending() {
         .transport()
         .clone();
     let slow = CouponClient::new(c);
-    let report = wxpay_campaign::run(
-        journal.clone(),
+    let report = run(
+        &journal,
         slow,
         RunOptions {
             concurrency: 4,
@@ -337,8 +334,7 @@ async fn a_graceful_stop_leaves_the_rest_pending() {
             confirm: false,
         },
     )
-    .await
-    .unwrap();
+    .await;
     assert!(report.interrupted);
     assert!(
         report.counts.issued > 0 && report.counts.issued < 300,
@@ -349,13 +345,12 @@ async fn a_graceful_stop_leaves_the_rest_pending() {
         "nothing is left in flight after a graceful stop"
     );
     assert_eq!(report.counts.issued + report.counts.pending, 300);
-    let rest = wxpay_campaign::run(
-        journal.clone(),
+    let rest = run(
+        &journal,
         client(&server.base_url(), fast_retries()),
         options(Arc::default()),
     )
-    .await
-    .unwrap();
+    .await;
     assert!(rest.complete());
     assert_journal_matches_ledger(&journal, &admin, dev::STOCK_LOAD_TEST).await;
 }
@@ -398,16 +393,12 @@ async fn a_confirming_campaign_sends_and_confirms_each_row_once() {
     let journal = journal_with(dir.path(), &users(80, &unique("oK")), &stock, true);
     // The campaign confirms even when the run does not ask to.
     let c = client(&server.base_url(), fast_retries());
-    let report = wxpay_campaign::run(journal.clone(), c.clone(), options(Arc::default()))
-        .await
-        .unwrap();
+    let report = run(&journal, c.clone(), options(Arc::default())).await;
     assert!(report.complete(), "{report:?}");
     assert!(report.confirm);
     assert_eq!((report.counts.issued, report.counts.confirmed), (80, 80));
     assert_all_confirmed(&journal, &admin, &stock).await;
-    let again = wxpay_campaign::run(journal.clone(), c, confirming(Arc::default()))
-        .await
-        .unwrap();
+    let again = run(&journal, c, confirming(Arc::default())).await;
     assert_eq!((again.issued_now, again.counts.confirmed), (0, 80));
 }
 
@@ -420,9 +411,7 @@ async fn a_confirming_run_confirms_rows_an_earlier_run_only_issued() {
     let dir = wxpay_testkit::temp_dir();
     let journal = journal(dir.path(), &users(60, &unique("oL")), &stock);
     let c = client(&server.base_url(), fast_retries());
-    let first = wxpay_campaign::run(journal.clone(), c.clone(), options(Arc::default()))
-        .await
-        .unwrap();
+    let first = run(&journal, c.clone(), options(Arc::default())).await;
     assert_eq!((first.counts.issued, first.counts.confirmed), (60, 0));
     let waiting = ledger_coupons(&admin, &stock).await;
     assert!(waiting.values().all(|c| c["coupon_state"] == "CONFIRMING"));
@@ -434,9 +423,7 @@ async fn a_confirming_run_confirms_rows_an_earlier_run_only_issued() {
             .all(|r| r.confirm_request_no.is_none())
     );
 
-    let second = wxpay_campaign::run(journal.clone(), c, confirming(Arc::default()))
-        .await
-        .unwrap();
+    let second = run(&journal, c, confirming(Arc::default())).await;
     assert!(second.complete(), "{second:?}");
     assert_eq!((second.issued_now, second.counts.confirmed), (0, 60));
     assert_all_confirmed(&journal, &admin, &stock).await;

@@ -164,6 +164,23 @@ async fn fails_over_to_the_backup_when_the_primary_port_is_closed() {
     }
 }
 
+/// `n` concurrent sends from the load-test stock through clones of `client`; all must succeed.
+async fn send_all_at_once(client: &CouponClient, n: usize) {
+    let tasks: Vec<_> = (0..n)
+        .map(|_| {
+            let client = client.clone();
+            tokio::spawn(async move {
+                client
+                    .send_user_product_coupon(&request(dev::STOCK_LOAD_TEST))
+                    .await
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap().unwrap();
+    }
+}
+
 /// 200 concurrent sends against an emulator limited to 50/s; returns the 429s it answered.
 async fn burst(client_rate: u32) -> u64 {
     let server = mock::start_with(Emulator::dev().with_limits(Limits {
@@ -183,19 +200,7 @@ async fn burst(client_rate: u32) -> u64 {
             .build()
             .unwrap(),
     );
-    let tasks: Vec<_> = (0..200)
-        .map(|_| {
-            let client = client.clone();
-            tokio::spawn(async move {
-                client
-                    .send_user_product_coupon(&request(dev::STOCK_LOAD_TEST))
-                    .await
-            })
-        })
-        .collect();
-    for task in tasks {
-        task.await.unwrap().unwrap();
-    }
+    send_all_at_once(&client, 200).await;
     assert_eq!(
         server
             .emulator()
@@ -312,19 +317,7 @@ async fn clones_share_one_rate_limiter() {
             .unwrap(),
     );
     let started = std::time::Instant::now();
-    let tasks: Vec<_> = (0..24)
-        .map(|_| {
-            let client = client.clone();
-            tokio::spawn(async move {
-                client
-                    .send_user_product_coupon(&request(dev::STOCK_LOAD_TEST))
-                    .await
-            })
-        })
-        .collect();
-    for t in tasks {
-        t.await.unwrap().unwrap();
-    }
+    send_all_at_once(&client, 24).await;
     // Burst 2, then 20/s: 24 sends need at least 1.1 s whichever clone sends them.
     assert!(
         started.elapsed() >= Duration::from_millis(1000),

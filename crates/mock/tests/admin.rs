@@ -4,7 +4,7 @@ use http::Method;
 use serde_json::{Value, json};
 use wxpay_mock::fixtures::dev;
 use wxpay_models::SendUserProductCouponRequest;
-use wxpay_testkit::fixtures::{create_stock, send_body, unique};
+use wxpay_testkit::fixtures::{create_stock, product_coupon_like, send_body, unique};
 use wxpay_testkit::http_client::TestClient;
 use wxpay_testkit::{merchant_signer, mock};
 
@@ -16,14 +16,7 @@ async fn entities_are_created_once_and_validated() {
         client.admin_get("/mock/health").await.json(),
         json!({"status": "ok"})
     );
-    let mut product = serde_json::to_value(
-        server
-            .emulator()
-            .product_coupon(dev::PRODUCT_COUPON_ID)
-            .unwrap(),
-    )
-    .unwrap();
-    product["product_coupon_id"] = json!("3000000001");
+    let product = product_coupon_like(server.emulator(), "3000000001");
     assert_eq!(
         client
             .admin(Method::POST, "/mock/product-coupons", &product)

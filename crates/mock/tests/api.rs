@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use wxpay_mock::fixtures::dev;
 use wxpay_mock::{Emulator, Limits};
 use wxpay_testkit::fixtures::{
-    assert_signed, create_stock, issued, seed_member_body, send_body, unique,
+    assert_signed, create_stock, issued, product_coupon_like, seed_member_body, send_body, unique,
 };
 use wxpay_testkit::http_client::{Answer, TestClient};
 use wxpay_testkit::{merchant_signer, mock};
@@ -374,14 +374,7 @@ async fn row_business_rule() {
     let server = mock::start().await;
     let client = TestClient::new(&server.base_url());
     // A brand that has not authorised the merchant.
-    let mut product = serde_json::to_value(
-        server
-            .emulator()
-            .product_coupon(dev::PRODUCT_COUPON_ID)
-            .unwrap(),
-    )
-    .unwrap();
-    product["product_coupon_id"] = json!("2000000001");
+    let mut product = product_coupon_like(server.emulator(), "2000000001");
     product["brand_id"] = json!("999999");
     assert_eq!(
         client

@@ -67,6 +67,18 @@ pub async fn create_stock(
     answer.json()
 }
 
+/// The dev product coupon's JSON under another id, to edit and `POST /mock/product-coupons`.
+pub fn product_coupon_like(emulator: &wxpay_mock::Emulator, product_coupon_id: &str) -> Value {
+    let mut product = serde_json::to_value(
+        emulator
+            .product_coupon(dev::PRODUCT_COUPON_ID)
+            .expect("the dev product coupon"),
+    )
+    .unwrap();
+    product["product_coupon_id"] = json!(product_coupon_id);
+    product
+}
+
 /// The stock's live issued count.
 pub async fn issued(client: &TestClient, stock_id: &str) -> i64 {
     let stock = client
