@@ -1,6 +1,16 @@
 //! The string enums of the API. WeChat Pay adds values over time; each enum keeps unknown
 //! values in `Unknown(String)` and writes them back unchanged, so parsing never breaks.
 
+/// What every wire enum offers, for generic validation and query parameters.
+pub trait WireEnum: for<'a> From<&'a str> {
+    /// The wire strings this version knows.
+    const NAMES: &'static [&'static str];
+    /// Whether the value is one of [`NAMES`](Self::NAMES).
+    fn is_known(&self) -> bool;
+    /// The string on the wire.
+    fn as_wire(&self) -> &str;
+}
+
 /// Declares a wire enum: variants with their wire strings, plus `Unknown(String)`.
 macro_rules! wire_enum {
     (
@@ -20,12 +30,30 @@ macro_rules! wire_enum {
             /// Every value this version knows, in the order of the API document.
             pub const KNOWN: &'static [$name] = &[$($name::$variant),+];
 
+            /// The wire strings of [`KNOWN`](Self::KNOWN).
+            pub const NAMES: &'static [&'static str] = &[$($wire),+];
+
+            /// Whether this is a value this version knows (not `Unknown`).
+            pub fn is_known(&self) -> bool {
+                !matches!(self, $name::Unknown(_))
+            }
+
             /// The string on the wire.
             pub fn as_str(&self) -> &str {
                 match self {
                     $( $name::$variant => $wire, )+
                     $name::Unknown(other) => other,
                 }
+            }
+        }
+
+        impl $crate::enums::WireEnum for $name {
+            const NAMES: &'static [&'static str] = $name::NAMES;
+            fn is_known(&self) -> bool {
+                $name::is_known(self)
+            }
+            fn as_wire(&self) -> &str {
+                self.as_str()
             }
         }
 

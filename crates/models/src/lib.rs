@@ -1,27 +1,32 @@
-//! Typed models of WeChat Pay's product-coupon send endpoint
-//! (`POST /v3/marketing/partner/product-coupon/users/{openid}/coupons`): request, response,
-//! error body, enums and validation. Pure: no HTTP, no I/O.
+//! Typed models of WeChat Pay's product-coupon (商品券) API family, in partner (服务商) and
+//! brand-direct (品牌直连) mode: every operation's request and response, the entities, enums,
+//! validation and error bodies. Pure: no HTTP, no I/O.
 //!
+//! - Each operation is a request type implementing [`Endpoint`]: its [`Operation`] (method,
+//!   path template, retry class, rate limit per mode), its path and query parameters, its
+//!   body and response types. [`encode`] turns a request into the bytes sent and signed;
+//!   [`Endpoint::decode`] reads one back as a server receives it. [`operations::ALL`] lists
+//!   all 35.
 //! - Field names are exactly the wire names; an absent optional field stays absent when
 //!   serialized again, and an empty object (`"single_usage_detail": {}`) stays `{}`.
 //! - Enums keep values WeChat Pay adds later in an `Unknown(String)` variant and write them
 //!   back unchanged.
 //! - Times are [`WxTime`]: RFC 3339, whole seconds, `+08:00`.
-//! - [`SendUserProductCouponRequest::validate`] checks every documented rule before anything
-//!   is sent and names each broken field.
+//! - `validate()` on every request checks the documented rules before anything is sent and
+//!   names each broken field.
 //!
 //! ```
-//! use wxpay_models::{SendUserProductCouponRequest, UserProductCouponEntity};
+//! use wxpay_models::{Endpoint, Mode, SendUserProductCouponRequest, Target, UserProductCouponEntity, encode};
 //! let request = SendUserProductCouponRequest {
 //!     openid: "oh-394z-6CGkNoJrsDLTTUKiAnp4".into(),
 //!     product_coupon_id: "1000000013".into(),
 //!     appid: "wx233544546545989".into(),
 //!     stock_id: "1000000013001".into(),
 //!     send_request_no: "MCHSEND202003101234".into(),
-//!     brand_id: "120344".into(),
 //!     ..Default::default()
 //! };
-//! request.validate()?;
+//! let wire = encode(&request, Target { mode: Mode::Partner, brand_id: Some("120344") })?;
+//! assert!(wire.body.ends_with(br#""brand_id":"120344"}"#));
 //! let response: UserProductCouponEntity =
 //!     serde_json::from_slice(&std::fs::read("tests/data/response-normal.json")?)?;
 //! assert_eq!(response.send_request_no, "MCHSEND202003101234");
@@ -32,37 +37,37 @@
 
 #[macro_use]
 mod enums;
-mod confirm;
-mod coupon;
+#[macro_use]
+mod endpoint;
+pub mod decode;
 mod error;
-mod notify;
-mod product;
-mod request;
-mod stock;
+pub mod notify;
+pub mod operations;
+pub mod product_coupon;
+pub mod stock;
 mod time;
+pub mod user_coupon;
 mod validate;
 
-pub use confirm::ConfirmSendUserProductCouponRequest;
-pub use coupon::{
-    AssociatedOrderInfo, AssociatedPayScoreOrderInfo, CouponTagInfo, CouponUsageDetail,
-    MemberTagInfo, UserProductCouponBundleInfo, UserProductCouponEntity,
+pub use endpoint::{
+    BodyKind, Encoded, Endpoint, Method, Mode, Multipart, Operation, Paged, Period, RateLimit,
+    RawRequest, Retry, Target, carries_brand, encode,
 };
 pub use enums::{
     CouponCodeDisplayMode, CouponCodeMode, CouponUsageMethod, ProductCouponScope,
     ProductCouponState, ProductCouponType, StockState, StockStoreScope, UsageMode,
-    UserProductCouponSendChannel, UserProductCouponState, UserProductCouponTag, Weekday,
+    UserProductCouponSendChannel, UserProductCouponState, UserProductCouponTag, Weekday, WireEnum,
 };
 pub use error::{ApiErrorBody, ErrorCode, ErrorDetail, ErrorRow};
 pub use notify::{
     CouponEvent, CouponReturnedEvent, CouponSentEvent, CouponUsedEvent, EncryptedResource,
-    Notification, NotifyConfigBody, event_type,
+    GetNotifyConfigRequest, Notification, NotifyConfigEntity, SetNotifyConfigRequest, event_type,
 };
-pub use product::{
+pub use product_coupon::{
     ComboPackage, ComboPackageChoice, DiscountCouponUsageRule, ExchangeCouponUsageRule,
     NormalCouponUsageRule, ProductCouponDisplayInfo, ProductCouponEntity,
     ProgressiveBundleUsageInfo, SingleUsageInfo,
 };
-pub use request::{MAX_OPENID_CHARS, SEND_PATH_TEMPLATE, SendUserProductCouponRequest};
 pub use stock::{
     CouponAvailablePeriod, CouponAvailableStoreInfo, CouponCodeCountInfo, CouponDisplayInfo,
     EntranceFinder, EntranceMiniProgram, EntranceOfficialAccount, FixedWeekPeriod, NotifyConfig,
@@ -70,4 +75,9 @@ pub use stock::{
     UsageRuleDisplayInfo,
 };
 pub use time::{BEIJING, TimeError, WxTime};
+pub use user_coupon::{
+    AssociatedOrderInfo, AssociatedPayScoreOrderInfo, ConfirmSendUserProductCouponRequest,
+    CouponTagInfo, CouponUsageDetail, MAX_OPENID_CHARS, MemberTagInfo, SEND_PATH_TEMPLATE,
+    SendUserProductCouponRequest, UserProductCouponBundleInfo, UserProductCouponEntity,
+};
 pub use validate::{FieldError, Location, Rule, ValidationError};

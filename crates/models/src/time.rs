@@ -90,8 +90,14 @@ impl WxTime {
 impl FromStr for WxTime {
     type Err = TimeError;
 
+    /// RFC 3339; also `YYYY-MM-DDTHH:MM+08:00` without seconds, as WeChat Pay's own
+    /// document examples write it (read as `:00`, written back with seconds).
     fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let without_seconds = format_description!(
+            "[year]-[month]-[day]T[hour]:[minute][offset_hour sign:mandatory]:[offset_minute]"
+        );
         OffsetDateTime::parse(s, &Rfc3339)
+            .or_else(|_| OffsetDateTime::parse(s, without_seconds))
             .map(Self)
             .map_err(|_| TimeError {
                 input: s.chars().take(64).collect(),
@@ -154,6 +160,8 @@ mod tests {
             z,
             "2025-08-31T23:59:59+08:00".parse().expect("same instant")
         );
+        let short: WxTime = "2025-07-24T00:00+08:00".parse().expect("no seconds");
+        assert_eq!(short.to_string(), "2025-07-24T00:00:00+08:00");
         let frac: WxTime = "2025-08-31T15:59:59.5+00:00".parse().expect("fraction");
         assert_eq!(frac.to_string(), "2025-08-31T15:59:59.5Z");
     }

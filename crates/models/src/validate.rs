@@ -8,8 +8,10 @@ use std::fmt;
 pub enum Location {
     /// The JSON body.
     Body,
-    /// The URL path (`openid`).
+    /// The URL path (`openid`, `coupon_code`, …).
     Path,
+    /// The query string of a GET.
+    Query,
 }
 
 impl Location {
@@ -18,6 +20,7 @@ impl Location {
         match self {
             Location::Body => "body",
             Location::Path => "path",
+            Location::Query => "query",
         }
     }
 }
@@ -47,8 +50,29 @@ pub enum Rule {
     PathUnsafe,
     /// The MEMBER tag is listed without `member_tag_info`.
     MemberTagInfo,
-    /// A field given where the stock's mode forbids it, or missing where it requires it.
+    /// A field given where the stock's mode forbids it, or missing where it requires it;
+    /// also any rule best said in words.
     Mode(String),
+    /// A value outside the documented set.
+    OneOf(&'static [&'static str]),
+    /// A number outside `min..=max`.
+    Range {
+        /// Smallest allowed.
+        min: i64,
+        /// Largest allowed.
+        max: i64,
+        /// Given.
+        actual: i64,
+    },
+    /// A list with a number of items outside `min..=max`.
+    Items {
+        /// Fewest items allowed.
+        min: usize,
+        /// Most items allowed.
+        max: usize,
+        /// Items given.
+        actual: usize,
+    },
 }
 
 impl fmt::Display for Rule {
@@ -72,6 +96,13 @@ impl fmt::Display for Rule {
                 "is required when coupon_tag_list contains MEMBER (give member_tag_info.member_card_id)",
             ),
             Rule::Mode(why) => f.write_str(why),
+            Rule::OneOf(values) => write!(f, "must be one of {}", values.join(", ")),
+            Rule::Range { min, max, actual } => {
+                write!(f, "must be between {min} and {max}, got {actual}")
+            }
+            Rule::Items { min, max, actual } => {
+                write!(f, "must have {min} to {max} items, got {actual}")
+            }
         }
     }
 }
@@ -114,6 +145,13 @@ impl ValidationError {
     /// Wraps a non-empty list.
     pub fn new(errors: Vec<FieldError>) -> Self {
         Self { errors }
+    }
+
+    /// One broken rule.
+    pub fn single(error: FieldError) -> Self {
+        Self {
+            errors: vec![error],
+        }
     }
 
     /// The broken rules.
@@ -195,6 +233,102 @@ impl Checker {
         } else if self.length(field, value, min, max) && !value.chars().all(is_id_char) {
             self.body(field, Rule::Charset(ID_CHARSET));
         }
+    }
+
+    /// A path parameter: required, at most `max` characters, safe in a path segment.
+    pub(crate) fn path(&mut self, field: &str, value: &str, max: usize) {
+        let actual = value.chars().count();
+        let rule = if value.is_empty() {
+            Some(Rule::Required)
+        } else if actual > max {
+            Some(Rule::Length {
+                min: 1,
+                max,
+                actual,
+            })
+        } else if value
+            .chars()
+            .any(|ch| ch.is_whitespace() || ch.is_control())
+        {
+            Some(Rule::PathUnsafe)
+        } else {
+            None
+        };
+        if let Some(rule) = rule {
+            self.push(FieldError {
+                field: field.into(),
+                location: Location::Path,
+                rule,
+            });
+        }
+    }
+
+    /// A required query parameter of at most `max` characters.
+    pub(crate) fn query(&mut self, field: &str, value: &str, max: usize) {
+        let actual = value.chars().count();
+        let rule = if value.is_empty() {
+            Rule::Required
+        } else if actual > max {
+            Rule::Length {
+                min: 1,
+                max,
+                actual,
+            }
+        } else {
+            return;
+        };
+        self.push(FieldError {
+            field: field.into(),
+            location: Location::Query,
+            rule,
+        });
+    }
+
+    /// An optional string of `min..=max` characters.
+    pub(crate) fn optional(&mut self, field: &str, value: Option<&str>, min: usize, max: usize) {
+        if let Some(value) = value {
+            self.length(field, value, min, max);
+        }
+    }
+
+    /// A number within `min..=max`.
+    pub(crate) fn range(&mut self, field: &str, value: i64, min: i64, max: i64) {
+        if !(min..=max).contains(&value) {
+            self.body(
+                field,
+                Rule::Range {
+                    min,
+                    max,
+                    actual: value,
+                },
+            );
+        }
+    }
+
+    /// A list of `min..=max` items.
+    pub(crate) fn items(&mut self, field: &str, len: usize, min: usize, max: usize) {
+        if !(min..=max).contains(&len) {
+            self.body(
+                field,
+                Rule::Items {
+                    min,
+                    max,
+                    actual: len,
+                },
+            );
+        }
+    }
+
+    /// A wire enum value this version knows (requests may only send documented values).
+    pub(crate) fn known<E: crate::enums::WireEnum>(&mut self, field: &str, value: &E) {
+        if !value.is_known() {
+            self.body(field, Rule::OneOf(E::NAMES));
+        }
+    }
+
+    /// Whether nothing is broken so far.
+    pub(crate) fn is_clean(&self) -> bool {
+        self.errors.is_empty()
     }
 
     pub(crate) fn finish(self) -> Result<(), ValidationError> {

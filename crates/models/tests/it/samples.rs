@@ -2,15 +2,13 @@
 //! serialize to the seed's JSON (and to the signing vectors' exact bytes).
 
 use serde_json::Value;
+use wxpay_models::{Endpoint, Mode};
+
+use crate::data;
 use wxpay_models::{
     CouponCodeMode, CouponTagInfo, SendUserProductCouponRequest, UserProductCouponEntity,
     UserProductCouponState, Weekday,
 };
-
-fn data(name: &str) -> String {
-    let path = format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
-}
 
 fn seed_request(member: bool) -> SendUserProductCouponRequest {
     SendUserProductCouponRequest {
@@ -22,7 +20,7 @@ fn seed_request(member: bool) -> SendUserProductCouponRequest {
         coupon_tag_info: member.then(|| CouponTagInfo::member("MemberCardId_1234567890")),
         stock_id: "1000000013001".into(),
         send_request_no: "MCHSEND202003101234".into(),
-        brand_id: "120344".into(),
+        brand_id: Some("120344".into()),
     }
 }
 
@@ -91,7 +89,7 @@ fn request_body_bytes_match_the_signing_vector() {
         vectors["body"].as_str().expect("body")
     );
     assert_eq!(
-        seed_request(true).path(),
+        seed_request(true).path(Mode::Partner),
         vectors["url"].as_str().expect("url")
     );
 }

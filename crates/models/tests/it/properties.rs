@@ -233,7 +233,7 @@ fn request() -> impl Strategy<Value = SendUserProductCouponRequest> {
                     }),
                     stock_id,
                     send_request_no,
-                    brand_id,
+                    brand_id: Some(brand_id),
                 }
             },
         )

@@ -7,8 +7,12 @@ use serde_json::Value;
 use serde_with::skip_serializing_none;
 
 use crate::WxTime;
-use crate::coupon::AssociatedOrderInfo;
 use crate::enums::UserProductCouponSendChannel;
+use crate::user_coupon::AssociatedOrderInfo;
+
+mod config;
+
+pub use config::{GetNotifyConfigRequest, NotifyConfigEntity, SetNotifyConfigRequest};
 
 /// The callback body.
 #[skip_serializing_none]
@@ -173,11 +177,4 @@ impl CouponEvent {
             CouponEvent::Unknown { .. } => None,
         }
     }
-}
-
-/// The notify-config API's body: `POST`/`GET /v3/marketing/partner/product-coupon/notify-configs`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct NotifyConfigBody {
-    /// Where callbacks go.
-    pub notify_url: String,
 }

@@ -7,7 +7,9 @@ use crate::WxTime;
 use crate::enums::{
     CouponCodeDisplayMode, CouponCodeMode, CouponUsageMethod, StockState, StockStoreScope, Weekday,
 };
-use crate::product::{DiscountCouponUsageRule, ExchangeCouponUsageRule, NormalCouponUsageRule};
+use crate::product_coupon::{
+    DiscountCouponUsageRule, ExchangeCouponUsageRule, NormalCouponUsageRule,
+};
 
 /// A stock (批次) of a product coupon.
 #[skip_serializing_none]

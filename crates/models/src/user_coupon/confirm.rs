@@ -1,24 +1,27 @@
-//! `ConfirmSendUserProductCouponRequest`: 确认发放用户商品券, which takes a coupon from
-//! CONFIRMING to EFFECTIVE (or PENDING until its validity begins). DESIGN.md §8.
+//! E22 确认发放用户商品券: `POST {prefix}/users/{openid}/coupons/{coupon_code}/confirm`,
+//! which takes a coupon from CONFIRMING to EFFECTIVE (or PENDING until its validity begins).
 
-use percent_encoding::utf8_percent_encode;
 use serde::{Deserialize, Serialize};
+use serde_with::skip_serializing_none;
 
-use crate::request::{PATH_SEGMENT, check_openid};
+use crate::operations::CONFIRM_SEND_USER_PRODUCT_COUPON;
+use crate::user_coupon::{MAX_OPENID_CHARS, UserProductCouponEntity};
 use crate::validate::{Checker, ValidationError};
 
 /// Confirms a sent coupon.
 ///
 /// ```
-/// let r = wxpay_models::ConfirmSendUserProductCouponRequest {
+/// use wxpay_models::{Endpoint, Mode, ConfirmSendUserProductCouponRequest};
+/// let r = ConfirmSendUserProductCouponRequest {
 ///     openid: "o1".into(), coupon_code: "Code_123456".into(), product_coupon_id: "1000000013".into(),
 ///     stock_id: "1000000013001".into(), appid: "wx233544546545989".into(),
-///     out_request_no: "CONFIRM000001".into(), brand_id: "120344".into(),
+///     out_request_no: "CONFIRM000001".into(), brand_id: Some("120344".into()),
 /// };
 /// r.validate()?;
-/// assert_eq!(r.path(), "/v3/marketing/partner/product-coupon/users/o1/coupons/Code_123456/confirm");
+/// assert_eq!(r.path(Mode::Partner), "/v3/marketing/partner/product-coupon/users/o1/coupons/Code_123456/confirm");
 /// # Ok::<(), wxpay_models::ValidationError>(())
 /// ```
+#[skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConfirmSendUserProductCouponRequest {
     /// The user (path).
@@ -36,35 +39,24 @@ pub struct ConfirmSendUserProductCouponRequest {
     /// The brand's number for this confirm: 6–40 of `[0-9A-Za-z_-]`; the same number again is
     /// an idempotent replay.
     pub out_request_no: String,
-    /// The brand.
-    pub brand_id: String,
+    /// The brand (partner mode).
+    pub brand_id: Option<String>,
 }
 
+endpoint!(ConfirmSendUserProductCouponRequest => UserProductCouponEntity, CONFIRM_SEND_USER_PRODUCT_COUPON,
+    path: [openid, coupon_code], query: [], key: out_request_no, brand: brand_id);
+
 impl ConfirmSendUserProductCouponRequest {
-    /// The request path, openid and code percent-encoded.
-    pub fn path(&self) -> String {
-        format!(
-            "/v3/marketing/partner/product-coupon/users/{}/coupons/{}/confirm",
-            utf8_percent_encode(&self.openid, PATH_SEGMENT),
-            utf8_percent_encode(&self.coupon_code, PATH_SEGMENT)
-        )
-    }
-
-    /// The JSON body.
-    pub fn to_body(&self) -> Result<Vec<u8>, serde_json::Error> {
-        serde_json::to_vec(self)
-    }
-
     /// Checks every rule, naming each broken field.
     pub fn validate(&self) -> Result<(), ValidationError> {
         let mut c = Checker::default();
-        check_openid(&mut c, &self.openid);
-        c.id("coupon_code", &self.coupon_code, 1, 40);
+        c.path("openid", &self.openid, MAX_OPENID_CHARS);
+        c.path("coupon_code", &self.coupon_code, 40);
         c.required("product_coupon_id", &self.product_coupon_id, 40);
         c.required("stock_id", &self.stock_id, 40);
         c.required("appid", &self.appid, 64);
         c.id("out_request_no", &self.out_request_no, 6, 40);
-        c.required("brand_id", &self.brand_id, 64);
+        c.optional("brand_id", self.brand_id.as_deref(), 1, 64);
         c.finish()
     }
 }

@@ -1,0 +1,217 @@
+//! Strict decoding of requests as a server receives them: serde for the body, with the JSON
+//! path of the first problem, and the path and query parameters by name.
+
+use serde::de::DeserializeOwned;
+
+use crate::endpoint::{Endpoint, RawRequest, decode_component};
+use crate::validate::{FieldError, Location, Rule, ValidationError};
+
+/// Decodes a JSON body into `T`, naming the field of the first problem.
+///
+/// ```
+/// use wxpay_models::{decode, user_coupon::ConfirmSendUserProductCouponRequest as Confirm};
+/// let e = decode::json::<Confirm>(br#"{"stock_id": 5}"#).unwrap_err();
+/// assert_eq!(e.to_string(), "invalid request: stock_id must be a string");
+/// let e = decode::json::<Confirm>(br#"{"stock_id": "1"}"#).unwrap_err();
+/// assert_eq!(e.to_string(), "invalid request: product_coupon_id is required and must not be empty");
+/// ```
+pub fn json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ValidationError> {
+    // Fast path: a well-formed body decodes directly.
+    let error = match serde_json::from_slice::<T>(body) {
+        Ok(value) => return Ok(value),
+        Err(e) => e,
+    };
+    if error.is_syntax() || error.is_eof() || std::str::from_utf8(body).is_err() {
+        return Err(body_error(Rule::Json(json_problem(body, &error))));
+    }
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let error = match serde_path_to_error::deserialize::<_, T>(&mut de) {
+        Ok(value) => return Ok(value),
+        Err(e) => e,
+    };
+    let path = error.path().to_string();
+    let message = error.inner().to_string();
+    let message = strip_position(&message);
+    Err(ValidationError::single(field_error(&path, message)))
+}
+
+fn body_error(rule: Rule) -> ValidationError {
+    ValidationError::single(FieldError::body("(body)", rule))
+}
+
+/// Turns serde's message at `path` into a field and a rule.
+fn field_error(path: &str, message: &str) -> FieldError {
+    let parent = if path == "." || path.is_empty() {
+        ""
+    } else {
+        path
+    };
+    let join = |name: &str| {
+        if parent.is_empty() {
+            name.to_owned()
+        } else {
+            format!("{parent}.{name}")
+        }
+    };
+    if let Some(name) = between(message, "missing field `", "`") {
+        return FieldError::body(join(name), Rule::Required);
+    }
+    if let Some(name) = between(message, "duplicate field `", "`") {
+        return FieldError::body(join(name), Rule::Mode("is given twice".into()));
+    }
+    let field = if parent.is_empty() { "(body)" } else { parent };
+    let rule = match message.split_once(", expected ") {
+        Some((_, expected)) if message.starts_with("invalid type") => {
+            Rule::Type(expected_type(expected, parent.is_empty()))
+        }
+        _ => Rule::Mode(message.to_owned()),
+    };
+    FieldError::body(field, rule)
+}
+
+fn expected_type(expected: &str, top: bool) -> &'static str {
+    if top {
+        return "a JSON object";
+    }
+    match expected {
+        e if e.contains("string") || e.contains("RFC 3339") => "a string",
+        e if e.starts_with("struct") || e.contains("map") => "an object",
+        e if e.contains("sequence") => "an array",
+        e if e.contains("bool") => "a boolean",
+        e if e.starts_with('i') || e.starts_with('u') || e.contains("integer") => "an integer",
+        _ => "of another type",
+    }
+}
+
+fn between<'a>(s: &'a str, start: &str, end: &str) -> Option<&'a str> {
+    let rest = s.split_once(start)?.1;
+    Some(rest.split_once(end)?.0)
+}
+
+/// serde_json appends " at line L column C"; the field path says more.
+fn strip_position(message: &str) -> &str {
+    match message.rfind(" at line ") {
+        Some(i) => &message[..i],
+        None => message,
+    }
+}
+
+fn json_problem(body: &[u8], e: &serde_json::Error) -> String {
+    if std::str::from_utf8(body).is_err() {
+        "body is not valid UTF-8".into()
+    } else if body.iter().all(u8::is_ascii_whitespace) {
+        "body is empty".into()
+    } else {
+        let kind = if e.is_eof() {
+            "truncated"
+        } else {
+            "syntax error"
+        };
+        format!("{kind} at line {} column {}", e.line(), e.column())
+    }
+}
+
+/// Sets the path and query parameters of `request` from their raw text.
+pub(crate) fn fill_params<E: Endpoint>(
+    request: &mut E,
+    raw: &RawRequest<'_>,
+) -> Result<(), ValidationError> {
+    for &(name, value) in raw.path {
+        // A '+' in a path segment is a plus sign, not a space.
+        let decoded = percent_encoding::percent_decode_str(value)
+            .decode_utf8()
+            .map_err(|_| {
+                param_error(name, Location::Path, Rule::Charset("percent-encoded UTF-8"))
+            })?;
+        request.set_path_param(name, decoded.into_owned());
+    }
+    let Some(query) = raw.query else {
+        return Ok(());
+    };
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let invalid = || param_error(key, Location::Query, Rule::Charset("percent-encoded UTF-8"));
+        let key = decode_component(key).ok_or_else(invalid)?;
+        let value = decode_component(value).ok_or_else(invalid)?;
+        if key == "brand_id" {
+            request.set_brand_id(Some(value));
+            continue;
+        }
+        request
+            .set_query_param(&key, &value)
+            .map_err(|rule| param_error(&key, Location::Query, rule))?;
+    }
+    Ok(())
+}
+
+fn param_error(field: &str, location: Location, rule: Rule) -> ValidationError {
+    ValidationError::single(FieldError {
+        field: field.into(),
+        location,
+        rule,
+    })
+}
+
+/// A query parameter's value: how it is written and read.
+pub trait QueryValue: Sized {
+    /// The text sent.
+    fn to_query(&self) -> std::borrow::Cow<'_, str>;
+    /// Reads the text back.
+    fn from_query(text: &str) -> Result<Self, Rule>;
+}
+
+impl QueryValue for String {
+    fn to_query(&self) -> std::borrow::Cow<'_, str> {
+        self.as_str().into()
+    }
+    fn from_query(text: &str) -> Result<Self, Rule> {
+        Ok(text.to_owned())
+    }
+}
+
+impl QueryValue for i64 {
+    fn to_query(&self) -> std::borrow::Cow<'_, str> {
+        self.to_string().into()
+    }
+    fn from_query(text: &str) -> Result<Self, Rule> {
+        text.parse().map_err(|_| Rule::Type("an integer"))
+    }
+}
+
+impl<T: crate::enums::WireEnum> QueryValue for T {
+    fn to_query(&self) -> std::borrow::Cow<'_, str> {
+        self.as_wire().into()
+    }
+    fn from_query(text: &str) -> Result<Self, Rule> {
+        Ok(T::from(text))
+    }
+}
+
+/// A request field sent as a query parameter: a required `String` (sent when non-empty) or
+/// an `Option` of a [`QueryValue`].
+pub trait QueryField {
+    /// The text to send, if any.
+    fn query_text(&self) -> Option<std::borrow::Cow<'_, str>>;
+    /// Sets the field from the text received.
+    fn set_query_text(&mut self, text: &str) -> Result<(), Rule>;
+}
+
+impl QueryField for String {
+    fn query_text(&self) -> Option<std::borrow::Cow<'_, str>> {
+        (!self.is_empty()).then(|| self.as_str().into())
+    }
+    fn set_query_text(&mut self, text: &str) -> Result<(), Rule> {
+        text.clone_into(self);
+        Ok(())
+    }
+}
+
+impl<T: QueryValue> QueryField for Option<T> {
+    fn query_text(&self) -> Option<std::borrow::Cow<'_, str>> {
+        self.as_ref().map(QueryValue::to_query)
+    }
+    fn set_query_text(&mut self, text: &str) -> Result<(), Rule> {
+        *self = Some(T::from_query(text)?);
+        Ok(())
+    }
+}

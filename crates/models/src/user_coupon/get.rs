@@ -1,0 +1,58 @@
+//! E26 查询用户商品券详情: `GET {prefix}/users/{openid}/coupons/{coupon_code}`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::operations::GET_USER_PRODUCT_COUPON;
+use crate::user_coupon::{MAX_OPENID_CHARS, UserProductCouponEntity};
+use crate::validate::{Checker, ValidationError};
+
+/// Reads one of a user's coupons. Every field is a path or query parameter.
+///
+/// ```
+/// use wxpay_models::{Endpoint, Mode, user_coupon::GetUserProductCouponRequest};
+/// let r = GetUserProductCouponRequest {
+///     openid: "o1".into(), coupon_code: "8000000000001".into(),
+///     product_coupon_id: "1000000013".into(), stock_id: "1000000013001".into(),
+///     appid: "wx233544546545989".into(), brand_id: None,
+/// };
+/// r.validate()?;
+/// assert_eq!(r.query().len(), 3);
+/// # Ok::<(), wxpay_models::ValidationError>(())
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GetUserProductCouponRequest {
+    /// The user (path).
+    #[serde(skip)]
+    pub openid: String,
+    /// The coupon's code (path).
+    #[serde(skip)]
+    pub coupon_code: String,
+    /// Its product coupon (query, required).
+    #[serde(skip)]
+    pub product_coupon_id: String,
+    /// Its stock (query, required).
+    #[serde(skip)]
+    pub stock_id: String,
+    /// The AppID the openid belongs to (query, required).
+    #[serde(skip)]
+    pub appid: String,
+    /// The brand (partner mode, query).
+    #[serde(skip)]
+    pub brand_id: Option<String>,
+}
+
+endpoint!(GetUserProductCouponRequest => UserProductCouponEntity, GET_USER_PRODUCT_COUPON,
+    path: [openid, coupon_code], query: [product_coupon_id, stock_id, appid], key: none, brand: brand_id);
+
+impl GetUserProductCouponRequest {
+    /// Checks every rule, naming each broken field.
+    pub fn validate(&self) -> Result<(), ValidationError> {
+        let mut c = Checker::default();
+        c.path("openid", &self.openid, MAX_OPENID_CHARS);
+        c.path("coupon_code", &self.coupon_code, 40);
+        c.query("product_coupon_id", &self.product_coupon_id, 40);
+        c.query("stock_id", &self.stock_id, 40);
+        c.query("appid", &self.appid, 64);
+        c.finish()
+    }
+}
