@@ -29,6 +29,7 @@ use wxpay_benches::{Fixture, PLATFORM_KEY_ID, load_test_request as request};
 use wxpay_coupons::{CouponClient, Transport};
 use wxpay_mock::cpu::threads_cpu_split;
 use wxpay_mock::{Emulator, Limits, Server};
+use wxpay_models::{Endpoint, Mode};
 use wxpay_signing::KeyStore;
 
 const ROUNDS: usize = 4;
@@ -176,10 +177,10 @@ fn emulator_cpu(f: &Fixture, server_core: Option<CoreId>, driver_core: Option<Co
             let body = r.to_body().expect("body");
             let auth = f
                 .signer
-                .authorization("POST", &r.path(), &body)
+                .authorization("POST", &r.path(Mode::Partner), &body)
                 .expect("sign")
                 .to_string();
-            (r.path(), auth, Bytes::from(body))
+            (r.path(Mode::Partner), auth, Bytes::from(body))
         })
         .collect();
     let signed = Arc::new(signed);

@@ -1,7 +1,7 @@
-//! The hot path of one coupon send, piece by piece (ids fixed by DESIGN.md §7):
+//! The hot path of one coupon send, piece by piece (ids fixed by docs/contracts.md):
 //!
 //! - `rsa_sign_raw`: the bare RSA-2048 signature of a request message (the floor);
-//! - `request`: typed request → validated → JSON → Authorization header value;
+//! - `request`: typed request → validated → encoded for the mode → Authorization value;
 //! - `serialize_request`: typed request → JSON bytes;
 //! - `rsa_verify_raw`: the bare RSA verification of a response message;
 //! - `response`: headers + 3.3 KB body → verified → typed entity;
@@ -14,14 +14,14 @@ use std::hint::black_box;
 use base64::Engine as _;
 use criterion::{Criterion, criterion_group, criterion_main};
 use wxpay_benches::{Fixture, RESPONSE_MEMBER, seed_request};
-use wxpay_models::UserProductCouponEntity;
+use wxpay_models::{Endpoint, Mode, Target, UserProductCouponEntity, encode};
 use wxpay_signing::message;
 
 fn hot_path(c: &mut Criterion) {
     let f = Fixture::new().expect("fixture");
     let request = seed_request();
     let body = request.to_body().expect("body");
-    let path = request.path();
+    let path = request.path(Mode::Partner);
     let request_message = message::request(
         "POST",
         &path,
@@ -44,16 +44,19 @@ fn hot_path(c: &mut Criterion) {
                 .expect("sign")
         })
     });
+    // What the client does per send: validate and encode for the mode, then sign.
+    let target = Target {
+        mode: Mode::Partner,
+        brand_id: Some("120344"),
+    };
     g.bench_function("request", |b| {
         b.iter(|| {
-            let r = black_box(&request);
-            r.validate().expect("valid");
-            let body = r.to_body().expect("body");
+            let wire = encode(black_box(&request), target).expect("valid");
             let auth = f
                 .signer
-                .authorization("POST", &r.path(), &body)
+                .authorization("POST", &wire.path_and_query, &wire.body)
                 .expect("sign");
-            black_box((auth.to_string(), body))
+            black_box((auth.to_string(), wire))
         })
     });
     g.bench_function("serialize_request", |b| {

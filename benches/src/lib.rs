@@ -27,7 +27,7 @@ pub fn seed_request() -> SendUserProductCouponRequest {
         coupon_tag_info: Some(CouponTagInfo::member("MemberCardId_1234567890")),
         stock_id: "1000000013001".into(),
         send_request_no: "MCHSEND202003101234".into(),
-        brand_id: "120344".into(),
+        brand_id: Some("120344".into()),
     }
 }
 
@@ -43,7 +43,7 @@ pub fn load_test_request(i: usize) -> SendUserProductCouponRequest {
             .then(|| CouponTagInfo::member(format!("MemberCard_{i:010}"))),
         stock_id: "1000000013005".into(),
         send_request_no: format!("LT20261129{i:014}"),
-        brand_id: "120344".into(),
+        brand_id: Some("120344".into()),
         ..Default::default()
     }
 }

@@ -4,7 +4,7 @@
 use std::time::Instant;
 
 use bytes::Bytes;
-use wxpay_models::{CouponTagInfo, SendUserProductCouponRequest};
+use wxpay_models::{CouponTagInfo, Mode, SendUserProductCouponRequest, Target, encode};
 use wxpay_signing::Signer;
 use wxpay_signing::clock::{Clock, SystemClock};
 
@@ -48,7 +48,7 @@ pub fn request(options: &Options, run_id: &str, i: usize) -> SendUserProductCoup
             .then(|| CouponTagInfo::member(format!("MC{run_id}{i:09}"))),
         stock_id: options.stock_id.clone(),
         send_request_no: format!("LT{run_id}{i:010}"),
-        brand_id: options.brand_id.clone(),
+        brand_id: Some(options.brand_id.clone()),
     }
 }
 
@@ -58,11 +58,17 @@ pub fn prepare(options: &Options, signer: &Signer, run_id: &str) -> Result<Plan,
     let mut requests = Vec::with_capacity(total);
     for i in 0..total {
         let r = request(options, run_id, i);
-        r.validate().map_err(|e| format!("request {i}: {e}"))?;
-        let body = r.to_body().map_err(|e| e.to_string())?;
+        let wire = encode(
+            &r,
+            Target {
+                mode: Mode::Partner,
+                brand_id: None,
+            },
+        )
+        .map_err(|e| format!("request {i}: {e}"))?;
         requests.push(Prepared {
-            path: r.path(),
-            body: Bytes::from(body),
+            path: wire.path_and_query,
+            body: Bytes::from(wire.body),
             authorization: None,
         });
     }

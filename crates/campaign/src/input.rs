@@ -73,7 +73,7 @@ impl Row {
             coupon_tag_info: self.member_card_id.clone().map(CouponTagInfo::member),
             stock_id: self.stock_id.clone(),
             send_request_no: self.send_request_no.clone(),
-            brand_id: self.brand_id.clone(),
+            brand_id: Some(self.brand_id.clone()),
         }
     }
 }

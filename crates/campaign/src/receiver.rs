@@ -74,13 +74,14 @@ pub struct ReceiverStats {
     pub confirmed: u64,
 }
 
-/// What auto-confirm needs: a client, and the AppID to confirm under.
+/// What auto-confirm needs: a client, and optionally the AppID to confirm under.
 #[derive(Debug, Clone)]
 pub struct AutoConfirm {
     /// Confirms with this client (its retries apply, then the receiver's own).
     pub client: CouponClient,
-    /// The AppID the coupons were sent under.
-    pub appid: String,
+    /// The AppID to confirm under; `None`: the event's own `appid` (the AppID the openid
+    /// belongs to, which partner SEND events carry).
+    pub appid: Option<String>,
 }
 
 /// The receiver's state.
@@ -262,7 +263,7 @@ fn load(path: &Path) -> std::io::Result<Seen> {
             seen.events
                 .insert((s.to_owned(), c.to_owned(), t.to_owned()));
         }
-        if v["event_type"] == event_type::SEND
+        if v["event_type"].as_str().is_some_and(is_send)
             && let Ok(event) = serde_json::from_value::<CouponSentEvent>(v["event"].clone())
         {
             sent.push(event);
@@ -291,12 +292,19 @@ async fn confirm_worker(
             else => return,
         };
         let out_request_no = auto_confirm_request_no(&event.stock_id, &event.coupon_code);
+        let Some(appid) = appid.clone().or_else(|| event.appid.clone()) else {
+            tracing::error!(
+                "confirm of {} impossible: the event carries no appid; pass --appid",
+                event.coupon_code
+            );
+            continue;
+        };
         let request = ConfirmSendUserProductCouponRequest {
             openid: event.openid.clone(),
             coupon_code: event.coupon_code.clone(),
             product_coupon_id: event.product_coupon_id.clone(),
             stock_id: event.stock_id.clone(),
-            appid: appid.clone(),
+            appid,
             out_request_no: out_request_no.clone(),
             brand_id: event.brand_id.clone(),
         };
@@ -412,4 +420,9 @@ async fn answer(
             reply(status, "FAIL", &e.to_string())
         }
     }
+}
+
+/// A SEND event in either mode (`PRODUCT_COUPON_SP.SEND`, `PRODUCT_COUPON.SEND`).
+fn is_send(event_type: &str) -> bool {
+    event_type == event_type::SEND || event_type == event_type::SP_SEND
 }

@@ -196,7 +196,7 @@ impl Engine {
             stock_id: row.stock_id.clone(),
             appid: row.appid.clone(),
             out_request_no: confirm_request_no(&self.journal.meta().campaign_id, row.row),
-            brand_id: row.brand_id.clone(),
+            brand_id: Some(row.brand_id.clone()),
         };
         match self.client.confirm_send_user_product_coupon(&request).await {
             Ok(coupon) => Confirmation::Confirmed {

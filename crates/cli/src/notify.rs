@@ -35,7 +35,7 @@ pub(crate) fn confirm(args: ConfirmArgs) -> Result<(), Failure> {
         product_coupon_id: ids.product_coupon_id,
         stock_id: ids.stock_id,
         appid: ids.appid,
-        brand_id: ids.brand_id,
+        brand_id: Some(ids.brand_id),
     };
     request.validate().map_err(Failure::usage)?;
     let client = CouponClient::from_config_file(&ids.config).map_err(Failure::usage)?;
@@ -60,9 +60,10 @@ pub(crate) struct ServeArgs {
     #[arg(long)]
     listen: SocketAddr,
     /// Confirm every sent coupon exactly once.
-    #[arg(long, requires = "appid")]
+    #[arg(long)]
     auto_confirm: bool,
-    /// AppID the coupons were sent under (callbacks do not carry it; --auto-confirm needs it).
+    /// AppID to confirm under; default: the config's `appid`, else each event's own (partner
+    /// SEND events carry the AppID the openid belongs to).
     #[arg(long)]
     appid: Option<String>,
     /// Append events (and confirm results) as JSON lines; read back on start to skip what was
@@ -77,12 +78,12 @@ pub(crate) fn run(command: NotifyCommand) -> Result<(), Failure> {
     let handler = CallbackHandler::from_config(&config).map_err(Failure::usage)?;
     let runtime = crate::runtime()?;
     runtime.block_on(async {
-        let auto = match (args.auto_confirm, args.appid) {
-            (true, Some(appid)) => Some(AutoConfirm {
+        let auto = match args.auto_confirm {
+            true => Some(AutoConfirm {
                 client: CouponClient::from_config(&config).map_err(Failure::usage)?,
-                appid,
+                appid: args.appid.or_else(|| config.appid.clone()),
             }),
-            _ => None,
+            false => None,
         };
         let receiver = Receiver::new(handler, args.events.as_deref(), auto)
             .map_err(|e| Failure::usage(format!("--events: {e}")))?;

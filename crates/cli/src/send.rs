@@ -68,7 +68,7 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
         coupon_tag_info: args.member_card_id.map(CouponTagInfo::member),
         stock_id: ids.stock_id,
         send_request_no,
-        brand_id: ids.brand_id,
+        brand_id: Some(ids.brand_id),
     };
     request.validate().map_err(Failure::usage)?;
     let client = CouponClient::from_config_file(&ids.config).map_err(Failure::usage)?;

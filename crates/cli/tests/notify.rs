@@ -21,6 +21,7 @@ fn fast() -> CallbackConfig {
     CallbackConfig {
         retry_schedule_ms: vec![100, 200, 300, 400, 500, 600, 800, 1000],
         timeout_ms: 1000,
+        ..Default::default()
     }
 }
 
@@ -102,7 +103,11 @@ fn lines(events: &std::path::Path, kind: &str) -> Vec<Value> {
 async fn set_notify_url(admin: &TestClient, url: &str) {
     let body = serde_json::to_vec(&json!({ "notify_url": url })).unwrap();
     let answer = admin
-        .signed_post(&merchant_signer(), wxpay_mock::NOTIFY_CONFIG_PATH, &body)
+        .signed_post(
+            &merchant_signer(),
+            "/v3/marketing/partner/product-coupon/notify-configs",
+            &body,
+        )
         .await;
     assert_eq!(answer.status, 200);
 }
@@ -226,8 +231,15 @@ fn handmade(key: &ApiV3Key, probe: bool, tamper: bool) -> (Vec<(&'static str, St
         coupon_code: "C1".into(),
         product_coupon_id: dev::PRODUCT_COUPON_ID.into(),
         stock_id: dev::STOCK_WECHATPAY.into(),
+        stock_bundle_id: None,
+        user_coupon_bundle_id: None,
+        appid: Some(dev::APPID.into()),
         openid: "o1".into(),
-        brand_id: dev::BRAND_ID.into(),
+        unionid: Some("oU1".into()),
+        phone_number: None,
+        country_code: None,
+        channel_custom_info: None,
+        brand_id: Some(dev::BRAND_ID.into()),
         send_channel: wxpay_models::UserProductCouponSendChannel::Api,
         send_request_no: "R000001".into(),
         receive_time: WxTime::now(),

@@ -48,7 +48,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         coupon_tag_info: Some(CouponTagInfo::member("MemberCardId_1234567890")),
         stock_id: "1000000013001".into(),
         send_request_no: "MCHSEND202003101234".into(),
-        brand_id: "120344".into(),
+        brand_id: Some("120344".into()),
     };
     let coupon = client.send_user_product_coupon(&request).await?;
     println!(

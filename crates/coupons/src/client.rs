@@ -2,11 +2,11 @@
 
 use std::path::Path;
 
-use bytes::Bytes;
-use http::Method;
+use futures_util::{Stream, TryStreamExt, stream};
 use serde::de::DeserializeOwned;
 use wxpay_models::{
-    ConfirmSendUserProductCouponRequest, SendUserProductCouponRequest, UserProductCouponEntity,
+    ConfirmSendUserProductCouponRequest, Endpoint, Paged, SendUserProductCouponRequest,
+    UserProductCouponEntity, encode,
 };
 use wxpay_transport::{ApiResponse, ClientConfig, Transport};
 
@@ -30,7 +30,7 @@ use crate::error::{ApiError, CouponError};
 ///         coupon_tag_info: Some(CouponTagInfo::member("MemberCardId_1234567890")),
 ///         stock_id: "1000000013001".into(),
 ///         send_request_no: "MCHSEND202003101234".into(),
-///         brand_id: "120344".into(),
+///         brand_id: Some("120344".into()),
 ///     })
 ///     .await?;
 /// println!("{} is {}", coupon.coupon_code, coupon.coupon_state);
@@ -48,7 +48,7 @@ impl CouponClient {
         Self { transport }
     }
 
-    /// A client as a configuration file describes it (DESIGN.md §4).
+    /// A client as a configuration file describes it (docs/contracts.md, client config).
     pub fn from_config(config: &ClientConfig) -> Result<Self, CouponError> {
         Ok(Self::new(Transport::from_config(config)?))
     }
@@ -63,7 +63,78 @@ impl CouponClient {
         &self.transport
     }
 
-    /// 向用户发放商品券: sends one coupon to one user.
+    /// Calls any operation of the family: validates the request, encodes it for the
+    /// client's mode (path, query, `brand_id`), signs, sends, retries as the operation's
+    /// retry class allows, verifies the answer and decodes `E::Response`.
+    ///
+    /// ```no_run
+    /// # async fn run(client: wxpay_coupons::CouponClient) -> Result<(), wxpay_coupons::CouponError> {
+    /// use wxpay_coupons::models::user_coupon::GetUserProductCouponRequest;
+    /// let coupon = client
+    ///     .execute(&GetUserProductCouponRequest {
+    ///         openid: "oh-394z-6CGkNoJrsDLTTUKiAnp4".into(),
+    ///         coupon_code: "8000000000001".into(),
+    ///         product_coupon_id: "1000000013".into(),
+    ///         stock_id: "1000000013001".into(),
+    ///         appid: "wx233544546545989".into(),
+    ///         brand_id: None, // the client's default brand in partner mode
+    ///     })
+    ///     .await?;
+    /// println!("{} is {}", coupon.coupon_code, coupon.coupon_state);
+    /// # Ok(()) }
+    /// ```
+    pub async fn execute<E: Endpoint>(&self, request: &E) -> Result<E::Response, CouponError> {
+        self.execute_answered(request).await.map(|a| a.entity)
+    }
+
+    /// [`execute`](Self::execute), with the answer's Request-ID and the number of attempts it
+    /// took (for records and audits).
+    pub async fn execute_answered<E: Endpoint>(
+        &self,
+        request: &E,
+    ) -> Result<Answered<E::Response>, CouponError> {
+        let encoded = encode(request, self.transport.target())?;
+        let response = self.transport.call(E::OPERATION, &encoded).await?;
+        decode(response, std::any::type_name::<E::Response>())
+    }
+
+    /// Every item of a list operation, page after page (following `next_page_token`), as a
+    /// stream; it ends after the last page or at the first error.
+    ///
+    /// ```no_run
+    /// # async fn run(client: wxpay_coupons::CouponClient) -> Result<(), wxpay_coupons::CouponError> {
+    /// use futures_util::TryStreamExt;
+    /// use wxpay_coupons::models::stock::ListStocksRequest;
+    /// let request = ListStocksRequest { product_coupon_id: "1000000013".into(), ..Default::default() };
+    /// let stocks: Vec<_> = client.paginate(request).try_collect().await?;
+    /// println!("{} stocks", stocks.len());
+    /// # Ok(()) }
+    /// ```
+    pub fn paginate<E: Paged>(
+        &self,
+        mut request: E,
+    ) -> impl Stream<Item = Result<E::Item, CouponError>> + Send + 'static {
+        let client = self.clone();
+        request.set_page_token(None);
+        let pages = stream::try_unfold(Some(request), move |next| {
+            let client = client.clone();
+            async move {
+                let Some(mut request) = next else {
+                    return Ok::<_, CouponError>(None);
+                };
+                let (items, token) = E::into_page(client.execute(&request).await?);
+                let next = token.filter(|t| !t.is_empty()).map(|t| {
+                    request.set_page_token(Some(t));
+                    request
+                });
+                let items = stream::iter(items.into_iter().map(Ok::<_, CouponError>));
+                Ok(Some((items, next)))
+            }
+        });
+        pages.try_flatten()
+    }
+
+    /// 向用户发放商品券 (E20): sends one coupon to one user.
     ///
     /// Retried on 429, SYSTEM_ERROR, timeouts, lost and unverifiable answers with the same
     /// body: WeChat Pay answers a repeated `send_request_no` with the coupon it already issued,
@@ -72,9 +143,7 @@ impl CouponClient {
         &self,
         request: &SendUserProductCouponRequest,
     ) -> Result<UserProductCouponEntity, CouponError> {
-        self.send_user_product_coupon_answered(request)
-            .await
-            .map(|a| a.entity)
+        self.execute(request).await
     }
 
     /// [`send_user_product_coupon`](Self::send_user_product_coupon), with the answer's
@@ -83,20 +152,12 @@ impl CouponClient {
         &self,
         request: &SendUserProductCouponRequest,
     ) -> Result<Answered<UserProductCouponEntity>, CouponError> {
-        request.validate()?;
-        let body = request_body(request.to_body())?;
-        self.call(
-            Method::POST,
-            &request.path(),
-            body,
-            "UserProductCouponEntity",
-        )
-        .await
+        self.execute_answered(request).await
     }
 
-    /// 确认发放用户商品券: confirms a sent coupon (CONFIRMING → EFFECTIVE, or PENDING until
-    /// its validity begins). Retried like sends, with the same body: the same
-    /// `out_request_no` makes a replay answer with the confirmed coupon.
+    /// 确认发放用户商品券 (E22): confirms a sent coupon (CONFIRMING → EFFECTIVE, or PENDING
+    /// until its validity begins). Retried like sends: the same `out_request_no` makes a
+    /// replay answer with the confirmed coupon.
     ///
     /// ```no_run
     /// # async fn run(client: wxpay_coupons::CouponClient) -> Result<(), wxpay_coupons::CouponError> {
@@ -108,7 +169,7 @@ impl CouponClient {
     ///         stock_id: "1000000013001".into(),
     ///         appid: "wx233544546545989".into(),
     ///         out_request_no: "CONFIRM_Code_123456".into(),
-    ///         brand_id: "120344".into(),
+    ///         brand_id: Some("120344".into()),
     ///     })
     ///     .await?;
     /// assert_ne!(coupon.coupon_state, wxpay_coupons::UserProductCouponState::Confirming);
@@ -118,28 +179,7 @@ impl CouponClient {
         &self,
         request: &ConfirmSendUserProductCouponRequest,
     ) -> Result<UserProductCouponEntity, CouponError> {
-        request.validate()?;
-        let body = request_body(request.to_body())?;
-        self.call(
-            Method::POST,
-            &request.path(),
-            body,
-            "UserProductCouponEntity",
-        )
-        .await
-        .map(|a| a.entity)
-    }
-
-    /// Sends a JSON body and decodes a 2xx answer as `T`; any other answer is an error.
-    pub(crate) async fn call<T: DeserializeOwned>(
-        &self,
-        method: Method,
-        path: &str,
-        body: Bytes,
-        what: &'static str,
-    ) -> Result<Answered<T>, CouponError> {
-        let response = self.transport.execute(method, path, body).await?;
-        decode(response, what)
+        self.execute(request).await
     }
 }
 
@@ -191,14 +231,4 @@ fn decode<T: DeserializeOwned>(
         request_id: response.request_id,
         attempts: response.attempts,
     })))
-}
-
-/// A serialized request body; serializing our own request types cannot fail in practice, but
-/// if it ever does the error says so instead of panicking.
-fn request_body(body: Result<Vec<u8>, serde_json::Error>) -> Result<Bytes, CouponError> {
-    body.map(Bytes::from).map_err(|e| CouponError::Decode {
-        what: "request",
-        message: e.to_string(),
-        request_id: None,
-    })
 }

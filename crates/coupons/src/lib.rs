@@ -20,7 +20,7 @@
 //!     appid: "wx233544546545989".into(),
 //!     stock_id: "1000000013002".into(),
 //!     send_request_no: "MCHSEND202003101234".into(),
-//!     brand_id: "120344".into(),
+//!     brand_id: Some("120344".into()),
 //!     ..Default::default()
 //! };
 //! match client.send_user_product_coupon(&request).await {

@@ -1,4 +1,4 @@
-//! The admin and inspection API under `/mock/` (DESIGN.md §3.4): JSON, unsigned, a back
+//! The admin and inspection API under `/mock/` (docs/contracts.md): JSON, unsigned, a back
 //! door — loopback clients only, or anyone with the configured bearer token.
 
 use std::net::SocketAddr;
@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use wxpay_models::{CouponCodeMode, ProductCouponEntity, StockEntity};
 
 use crate::faults::Faults;
-use crate::handler::{Body, read_body};
+use crate::http::{Body, read_body};
 use crate::state::Emulator;
 
 /// Largest admin body (code uploads can be big).
@@ -110,6 +110,7 @@ async fn route(emu: &Emulator, req: Request<Incoming>) -> Reply {
         (&Method::GET, ["coupons"]) => list_coupons(emu, &query),
         (&Method::PUT, ["faults"]) => set_faults(emu, &body),
         (&Method::GET, ["faults"]) => (StatusCode::OK, json!(emu.faults())),
+        (&Method::GET, ["requests"]) => list_requests(emu, &query),
         (&Method::GET, ["callbacks"]) => {
             let data = emu.callbacks();
             (
@@ -140,7 +141,7 @@ fn add_product(emu: &Emulator, body: &[u8]) -> Reply {
         Err(reply) => return reply,
     };
     let id = product.product_coupon_id.clone();
-    if emu.ledger.lock().add_product(product.clone()) {
+    if emu.world.lock().ledger.add_product(product.clone()) {
         (StatusCode::CREATED, json!(product))
     } else {
         error(StatusCode::CONFLICT, format!("product coupon {id} exists"))
@@ -153,7 +154,8 @@ fn add_stock(emu: &Emulator, body: &[u8]) -> Reply {
         Err(reply) => return reply,
     };
     let day = emu.business_day();
-    let mut ledger = emu.ledger.lock();
+    let mut world = emu.world.lock();
+    let ledger = &mut world.ledger;
     match ledger.add_stock(stock.clone()) {
         Ok(index) => (StatusCode::CREATED, json!(ledger.stock_entity(index, day))),
         Err(true) => error(
@@ -194,7 +196,8 @@ fn upload_codes(emu: &Emulator, id: &str, body: &[u8]) -> Reply {
         );
     }
     let day = emu.business_day();
-    let mut ledger = emu.ledger.lock();
+    let mut world = emu.world.lock();
+    let ledger = &mut world.ledger;
     let Some(stock) = ledger.stock(id) else {
         return error(StatusCode::NOT_FOUND, format!("no stock {id}"));
     };
@@ -213,7 +216,8 @@ fn upload_codes(emu: &Emulator, id: &str, body: &[u8]) -> Reply {
 
 fn get_stock(emu: &Emulator, id: &str) -> Reply {
     let day = emu.business_day();
-    let ledger = emu.ledger.lock();
+    let world = emu.world.lock();
+    let ledger = &world.ledger;
     match ledger.stock(id) {
         Some(stock) => (StatusCode::OK, json!(ledger.stock_entity(stock, day))),
         None => error(StatusCode::NOT_FOUND, format!("no stock {id}")),
@@ -243,7 +247,8 @@ fn list_coupons(emu: &Emulator, query: &str) -> Reply {
         }
     }
     let now = emu.business_now();
-    let ledger = emu.ledger.lock();
+    let world = emu.world.lock();
+    let ledger = &world.ledger;
     let stock = match stock_id.as_deref().map(|id| ledger.stock(id)) {
         Some(None) => return (StatusCode::OK, json!({ "total_count": 0, "data": [] })),
         Some(Some(s)) => Some(s),
@@ -272,6 +277,31 @@ fn list_coupons(emu: &Emulator, query: &str) -> Reply {
     (
         StatusCode::OK,
         json!({ "total_count": total, "data": data }),
+    )
+}
+
+/// `GET /mock/requests?since=SEQ&limit=N`: the journal, newest first.
+fn list_requests(emu: &Emulator, query: &str) -> Reply {
+    let mut since = 0u64;
+    let mut limit = crate::journal::CAPACITY;
+    for (key, value) in form_urlencoded::parse(query.as_bytes()) {
+        let parsed = value.parse::<u64>();
+        match (key.as_ref(), parsed) {
+            ("since", Ok(n)) => since = n,
+            ("limit", Ok(n)) => limit = usize::try_from(n).unwrap_or(MAX_PAGE).min(MAX_PAGE),
+            ("since" | "limit", Err(_)) => {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    format!("{key} must be a non-negative integer"),
+                );
+            }
+            _ => {}
+        }
+    }
+    let data = emu.journal.recent(since, limit);
+    (
+        StatusCode::OK,
+        json!({ "total_count": data.len(), "data": data }),
     )
 }
 

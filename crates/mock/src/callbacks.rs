@@ -1,7 +1,9 @@
-//! PRODUCT_COUPON.SEND callbacks (DESIGN.md §8): after every newly issued coupon, a signed,
-//! AES-256-GCM-encrypted notification is POSTed to the merchant's notify URL, retried on a
-//! schedule until a receiver answers 2xx in time, or given up. Delivery runs on its own task:
-//! the send path only appends to a queue.
+//! Callbacks: after an event (a coupon sent, used, returned; an image task done), a signed,
+//! AES-256-GCM-encrypted notification is POSTed to the caller's notify URL — `http://` or
+//! `https://` (TLS trusting the web PKI and `[callbacks] root_cert_files`) — and retried on
+//! a schedule until a receiver answers 2xx in time, or given up. Partner mode's events are
+//! `PRODUCT_COUPON_SP.*`, brand mode's `PRODUCT_COUPON.*`. Delivery runs on its own task:
+//! the API only appends to a queue.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -14,27 +16,60 @@ use hyper_util::rt::TokioExecutor;
 use parking_lot::Mutex;
 use serde::Serialize;
 use wxpay_models::{
-    CouponSentEvent, EncryptedResource, Notification, UserProductCouponEntity, WxTime, event_type,
+    CouponSentEvent, EncryptedResource, Mode, Notification, UserProductCouponEntity, WxTime,
+    event_type,
 };
 use wxpay_signing::{ApiV3Key, header};
 
+use crate::caller::Caller;
 use crate::config::CallbackConfig;
 use crate::faults::roll;
 use crate::state::Emulator;
 
-/// What the callback summary says (our choice: the guides do not fix it).
-const SUMMARY: &str = "商品券发放通知";
+pub(crate) type HttpsClient = Client<hyper_rustls::HttpsConnector<HttpConnector>, Full<Bytes>>;
+
+/// Something a callback reports.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub(crate) enum Event {
+    /// A coupon was sent (E20, bundle sends); `appid` is the one it was sent under.
+    Sent {
+        openid: String,
+        appid: String,
+        entity: Box<UserProductCouponEntity>,
+    },
+    /// Any other event: its kind (`USE`, `RETURN`, `IMAGE_GENERATION`), the coupon it is
+    /// about (stock, code) if any, and the plaintext without `brand_id` (added in partner
+    /// mode).
+    Other {
+        kind: &'static str,
+        coupon: Option<(String, String)>,
+        plaintext: serde_json::Map<String, serde_json::Value>,
+    },
+}
+
+/// The summary line of each event (our choice: the guides fix only SEND's).
+fn summary(kind: &str) -> &'static str {
+    match kind {
+        "SEND" => "商品券领券通知",
+        "USE" => "商品券核销通知",
+        "RETURN" => "商品券退券通知",
+        _ => "商品券图片生成结果通知",
+    }
+}
 
 /// One callback and its delivery so far, as `GET /mock/callbacks` shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DeliveryView {
     /// The callback id (the same on every redelivery).
     pub id: String,
-    /// `PRODUCT_COUPON.SEND`.
+    /// `PRODUCT_COUPON_SP.SEND`, `PRODUCT_COUPON.USE`, …
     pub event_type: String,
-    /// The coupon it is about.
+    /// Whose callback: `mchid …` or `brand …`.
+    pub caller: String,
+    /// The coupon it is about ("" for image tasks).
     pub coupon_code: String,
-    /// Its stock.
+    /// Its stock ("" for image tasks).
     pub stock_id: String,
     /// Attempts made.
     pub attempts: u32,
@@ -60,17 +95,30 @@ struct Delivery {
 #[derive(Debug)]
 pub(crate) struct Callbacks {
     config: CallbackConfig,
+    roots: Vec<rustls_pki_types::CertificateDer<'static>>,
     deliveries: Mutex<Vec<Delivery>>,
     wake: tokio::sync::Notify,
 }
 
 impl Callbacks {
+    /// Deliveries as `config` says; `root_cert_files` must already be resolved paths (see
+    /// [`load_roots`]).
     pub(crate) fn new(config: CallbackConfig) -> Self {
+        let roots = load_roots(&config.root_cert_files).unwrap_or_else(|e| {
+            tracing::error!("{e}");
+            Vec::new()
+        });
         Self {
             config,
+            roots,
             deliveries: Mutex::new(Vec::new()),
             wake: tokio::sync::Notify::new(),
         }
+    }
+
+    /// The extra roots trusted for https notify URLs.
+    pub(crate) fn roots(&self) -> &[rustls_pki_types::CertificateDer<'static>] {
+        &self.roots
     }
 
     pub(crate) fn list(&self) -> Vec<DeliveryView> {
@@ -96,71 +144,127 @@ impl Callbacks {
     }
 }
 
-/// The callback body for a newly issued coupon, its resource encrypted with `key`.
-/// Checks a notify URL the emulator can deliver to: `http://host…`, at most 256 characters.
-/// WeChat Pay requires https in production; the emulator delivers over plain HTTP only, so an
-/// https URL is refused here rather than failing every delivery later.
-pub(crate) fn check_notify_url(url: &str) -> Result<(), String> {
-    if url.len() > 256 {
-        return Err(format!("is {} characters; at most 256", url.len()));
-    }
-    if url.starts_with("https://") {
-        return Err(
-            "is https: the emulator delivers callbacks over http:// only; point it at \
-                    your receiver's plain-HTTP address (behind its TLS terminator)"
-                .into(),
-        );
-    }
-    match url.parse::<http::Uri>() {
-        Ok(uri)
-            if uri.scheme_str() == Some("http") && uri.host().is_some_and(|h| !h.is_empty()) =>
-        {
-            Ok(())
+/// The certificates of `root_cert_files` (resolved paths).
+pub(crate) fn load_roots(
+    files: &[std::path::PathBuf],
+) -> Result<Vec<rustls_pki_types::CertificateDer<'static>>, String> {
+    use rustls_pki_types::pem::PemObject;
+    let mut roots = Vec::new();
+    for path in files {
+        let certs = rustls_pki_types::CertificateDer::pem_file_iter(path)
+            .and_then(|it| it.collect::<Result<Vec<_>, _>>())
+            .map_err(|e| format!("callbacks.root_cert_files: {}: {e}", path.display()))?;
+        if certs.is_empty() {
+            return Err(format!(
+                "callbacks.root_cert_files: {}: no CERTIFICATE in it",
+                path.display()
+            ));
         }
-        _ => Err(format!("{url:?} is not an http:// URL with a host")),
+        roots.extend(certs);
+    }
+    Ok(roots)
+}
+
+/// A stable UnionID for an openid (the emulator has no users; this one is derived).
+pub(crate) fn unionid(openid: &str, appid: &str) -> String {
+    let digest = crate::ledger::digest16(format!("{appid}\n{openid}").as_bytes());
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    format!("oU{}", &hex[..26])
+}
+
+/// The plaintext of an event in `mode` (partner plaintexts carry `brand_id`).
+fn plaintext(
+    mode: Mode,
+    event: &Event,
+) -> Result<(&'static str, Option<(String, String)>, Vec<u8>), String> {
+    match event {
+        Event::Sent {
+            openid,
+            appid,
+            entity,
+        } => {
+            let sent = CouponSentEvent {
+                brand_id: (mode == Mode::Partner).then(|| entity.brand_id.clone()),
+                coupon_code: entity.coupon_code.clone(),
+                product_coupon_id: entity.product_coupon.product_coupon_id.clone(),
+                stock_id: entity.stock.stock_id.clone(),
+                stock_bundle_id: None,
+                user_coupon_bundle_id: entity
+                    .user_product_coupon_bundle_info
+                    .as_ref()
+                    .map(|b| b.user_coupon_bundle_id.clone()),
+                // The AppID the openid belongs to: for an API send, the request's (the
+                // stock's notify_appid is the event AppID of other channels).
+                appid: Some(appid.clone()),
+                openid: openid.clone(),
+                unionid: Some(unionid(openid, appid)),
+                receive_time: entity.receive_time,
+                send_request_no: entity.send_request_no.clone(),
+                send_channel: entity.send_channel.clone(),
+                valid_begin_time: entity.valid_begin_time,
+                valid_end_time: entity.valid_end_time,
+                phone_number: None,
+                country_code: None,
+                attach: entity.attach.clone(),
+                channel_custom_info: entity.channel_custom_info.clone(),
+            };
+            let coupon = Some((sent.stock_id.clone(), sent.coupon_code.clone()));
+            Ok((
+                "SEND",
+                coupon,
+                serde_json::to_vec(&sent).map_err(|e| e.to_string())?,
+            ))
+        }
+        Event::Other {
+            kind,
+            coupon,
+            plaintext,
+        } => {
+            let brand = plaintext.get("brand_id").cloned();
+            let mut map = plaintext.clone();
+            if mode == Mode::Brand {
+                map.remove("brand_id");
+            } else if let Some(brand) = brand {
+                map.insert("brand_id".into(), brand);
+            }
+            Ok((
+                kind,
+                coupon.clone(),
+                serde_json::to_vec(&map).map_err(|e| e.to_string())?,
+            ))
+        }
     }
 }
 
+/// The callback body of `event_type`, its resource encrypted with `key`.
 pub(crate) fn notification(
-    entity: &UserProductCouponEntity,
-    openid: &str,
+    mode: Mode,
+    kind: &str,
+    plaintext: &[u8],
     key: &ApiV3Key,
     now: i64,
 ) -> Result<(String, Bytes), String> {
-    let event = CouponSentEvent {
-        coupon_code: entity.coupon_code.clone(),
-        product_coupon_id: entity.product_coupon.product_coupon_id.clone(),
-        stock_id: entity.stock.stock_id.clone(),
-        openid: openid.to_owned(),
-        brand_id: entity.brand_id.clone(),
-        send_channel: entity.send_channel.clone(),
-        send_request_no: entity.send_request_no.clone(),
-        receive_time: entity.receive_time,
-        valid_begin_time: entity.valid_begin_time,
-        valid_end_time: entity.valid_end_time,
-        attach: entity.attach.clone(),
-    };
-    let plaintext = serde_json::to_vec(&event).map_err(|e| e.to_string())?;
     let nonce: String = wxpay_signing::new_nonce()
         .map_err(|e| e.to_string())?
         .chars()
         .take(12)
         .collect();
+    let associated_data = event_type::associated_data(mode);
     let ciphertext = key
-        .encrypt(&plaintext, &nonce, "product_coupon")
+        .encrypt(plaintext, &nonce, associated_data)
         .map_err(|e| e.to_string())?;
     let id = format!("{:032x}", fastrand::u128(..));
     let body = Notification {
         id: id.clone(),
         create_time: WxTime::from_unix(now).unwrap_or_else(|_| WxTime::now()),
-        event_type: event_type::SEND.into(),
+        event_type: event_type::of(mode, kind),
         resource_type: "encrypt-resource".into(),
-        summary: Some(SUMMARY.into()),
+        summary: Some(summary(kind).into()),
         resource: EncryptedResource {
             algorithm: "AEAD_AES_256_GCM".into(),
             ciphertext,
             nonce,
-            associated_data: "product_coupon".into(),
+            associated_data: associated_data.into(),
             original_type: "product_coupon".into(),
         },
     };
@@ -170,54 +274,81 @@ pub(crate) fn notification(
     ))
 }
 
-impl Emulator {
-    /// Queues the PRODUCT_COUPON.SEND callback of a new coupon, when the merchant has a
-    /// notify URL and an APIv3 key.
-    pub(crate) fn queue_callback(
-        &self,
-        merchant: &crate::Merchant,
-        openid: &str,
-        entity: &UserProductCouponEntity,
-    ) {
-        let Some(url) = merchant.notify_url.read().clone() else {
+impl Callbacks {
+    /// Queues the callback of `event` when the caller has a notify URL and an APIv3 key.
+    pub(crate) fn enqueue(&self, emu: &Emulator, caller: &Caller, event: Event) {
+        let Some(url) = caller.notify_url() else {
             return;
         };
-        let Some(key) = &merchant.apiv3_key else {
+        let Some(key) = &caller.apiv3_key else {
             tracing::warn!(
-                "mchid {} has a notify_url but no apiv3_key: callbacks cannot be encrypted",
-                merchant.mchid
+                "{} has a notify_url but no apiv3_key: callbacks cannot be encrypted",
+                caller.label()
             );
             return;
         };
-        match notification(entity, openid, key, self.business_now()) {
-            Ok((id, body)) => self.callbacks.push(
-                DeliveryView {
-                    id,
-                    event_type: event_type::SEND.into(),
-                    coupon_code: entity.coupon_code.clone(),
-                    stock_id: entity.stock.stock_id.clone(),
-                    attempts: 0,
-                    last_status: None,
-                    delivered: false,
-                    given_up: false,
-                    notify_url: url,
-                },
-                body,
-            ),
+        let built = plaintext(caller.mode, &event).and_then(|(kind, coupon, plain)| {
+            let (id, body) = notification(caller.mode, kind, &plain, key, emu.business_now())?;
+            Ok((kind, coupon, id, body))
+        });
+        match built {
+            Ok((kind, coupon, id, body)) => {
+                let (stock_id, coupon_code) = coupon.unwrap_or_default();
+                self.push(
+                    DeliveryView {
+                        id,
+                        event_type: event_type::of(caller.mode, kind),
+                        caller: caller.label(),
+                        coupon_code,
+                        stock_id,
+                        attempts: 0,
+                        last_status: None,
+                        delivered: false,
+                        given_up: false,
+                        notify_url: url,
+                    },
+                    body,
+                );
+            }
             Err(e) => tracing::error!("cannot build a callback: {e}"),
         }
     }
+}
 
+impl Emulator {
     /// Every callback and its delivery state.
     pub fn callbacks(&self) -> Vec<DeliveryView> {
         self.callbacks.list()
     }
 }
 
+/// A client for notify URLs: plain HTTP, or TLS trusting the web PKI plus `extra_roots`.
+pub(crate) fn notify_client(
+    extra_roots: &[rustls_pki_types::CertificateDer<'static>],
+) -> Result<HttpsClient, String> {
+    let mut roots = rustls::RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    for root in extra_roots {
+        roots
+            .add(root.clone())
+            .map_err(|e| format!("callbacks.root_cert_files: a certificate was refused: {e}"))?;
+    }
+    let config =
+        rustls::ClientConfig::builder_with_provider(Arc::new(crate::server::crypto_provider()))
+            .with_safe_default_protocol_versions()
+            .map_err(|e| format!("callback TLS: {e}"))?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+    let https = hyper_rustls::HttpsConnectorBuilder::new()
+        .with_tls_config(config)
+        .https_or_http()
+        .enable_http1()
+        .build();
+    Ok(Client::builder(TokioExecutor::new()).build(https))
+}
+
 /// Delivers callbacks until the emulator is dropped; started by the server.
-pub(crate) async fn deliver(emu: Arc<Emulator>) {
-    let client: Client<HttpConnector, Full<Bytes>> =
-        Client::builder(TokioExecutor::new()).build_http();
+pub(crate) async fn deliver(emu: Arc<Emulator>, client: HttpsClient) {
     loop {
         let next = {
             let mut deliveries = emu.callbacks.deliveries.lock();
@@ -253,13 +384,7 @@ pub(crate) async fn deliver(emu: Arc<Emulator>) {
 }
 
 /// One delivery attempt; records the result and schedules the next.
-async fn attempt(
-    emu: Arc<Emulator>,
-    client: Client<HttpConnector, Full<Bytes>>,
-    index: usize,
-    url: String,
-    body: Bytes,
-) {
+async fn attempt(emu: Arc<Emulator>, client: HttpsClient, index: usize, url: String, body: Bytes) {
     let faults = emu.faults();
     let status = if roll(faults.callback_fail_rate) {
         Err("injected failure (callback_fail_rate)".to_owned())
@@ -309,11 +434,15 @@ async fn attempt(
 /// POSTs a freshly signed callback; the receiver has `timeout_ms` to answer.
 async fn post(
     emu: &Emulator,
-    client: &Client<HttpConnector, Full<Bytes>>,
+    client: &HttpsClient,
     url: &str,
     body: &Bytes,
 ) -> Result<u16, String> {
-    let signed = emu.platform.sign(body).map_err(|e| e.to_string())?;
+    let signed = emu
+        .platform
+        .default_signer()
+        .sign(body)
+        .map_err(|e| e.to_string())?;
     let request = http::Request::post(url)
         .header("Content-Type", "application/json")
         .header(header::TIMESTAMP, &signed.timestamp)

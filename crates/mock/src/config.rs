@@ -1,5 +1,6 @@
-//! The emulator's configuration file (TOML, DESIGN.md §3.1) and what it loads.
+//! The emulator's configuration file (TOML, docs/contracts.md) and what it loads.
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
@@ -33,9 +34,12 @@ pub struct MockConfig {
     pub admin_token: Option<String>,
     /// The key responses are signed with.
     pub platform: PlatformConfig,
-    /// Service providers allowed to call.
+    /// Service providers allowed to call (partner mode).
     #[serde(default)]
     pub merchants: Vec<MerchantConfig>,
+    /// Brands allowed to call for themselves (brand-direct mode).
+    #[serde(default)]
+    pub brands: Vec<BrandConfig>,
     /// TLS; plain HTTP when absent.
     pub tls: Option<TlsConfig>,
     /// Limits.
@@ -49,14 +53,40 @@ pub struct MockConfig {
     pub base_dir: Option<PathBuf>,
 }
 
-/// `[platform]`.
+/// `[platform]`: the WeChat Pay key answers and callbacks are signed with. During the
+/// certificate → public-key migration a merchant may verify with either, so both may be
+/// configured; each answer is signed with the key the request's `Wechatpay-Serial` names
+/// (the public key when it names neither).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PlatformConfig {
-    /// The id written into `Wechatpay-Serial` (`PUB_KEY_ID_…` or a certificate serial).
+    /// The id written into `Wechatpay-Serial` (`PUB_KEY_ID_…`).
     pub public_key_id: String,
-    /// The platform private key PEM.
+    /// The platform private key PEM (of the WeChat Pay public key).
     pub private_key_file: PathBuf,
+    /// A platform certificate's serial, signed with `certificate_private_key_file`.
+    pub certificate_serial: Option<String>,
+    /// The private key of that platform certificate.
+    pub certificate_private_key_file: Option<PathBuf>,
+}
+
+/// `[[brands]]`: a brand calling for itself (品牌直连).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BrandConfig {
+    /// Brand id (品牌ID).
+    pub brand_id: String,
+    /// Serial of its brand API certificate.
+    pub serial_no: String,
+    /// Its public key: SPKI PEM or the brand API certificate PEM.
+    pub public_key_file: PathBuf,
+    /// AppIDs bound to it; empty = any.
+    #[serde(default)]
+    pub appids: Vec<String>,
+    /// 32-byte brand API key for callback encryption.
+    pub apiv3_key: Option<String>,
+    /// Where its PRODUCT_COUPON.* callbacks go.
+    pub notify_url: Option<String>,
 }
 
 /// `[[merchants]]`.
@@ -95,9 +125,15 @@ pub struct TlsConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Limits {
-    /// Per mchid; 429 RATELIMIT_EXCEEDED beyond.
+    /// Sends (向用户发放商品券) per second per caller; 429 RATELIMIT_EXCEEDED beyond. Every
+    /// other operation has its documented limit (docs/client.md), unless `operations` says
+    /// otherwise.
     #[serde(default = "default_rate")]
     pub rate_per_sec: u32,
+    /// Per-second limits by operation (kebab-case name, e.g.
+    /// `confirm-send-user-product-coupon = 1000`), per caller, in both modes.
+    #[serde(default)]
+    pub operations: BTreeMap<String, u32>,
     /// Allowed clock difference of request timestamps.
     #[serde(default = "default_skew")]
     pub timestamp_skew_secs: i64,
@@ -110,6 +146,7 @@ impl Default for Limits {
     fn default() -> Self {
         Self {
             rate_per_sec: default_rate(),
+            operations: BTreeMap::new(),
             timestamp_skew_secs: default_skew(),
             max_body_bytes: default_max_body(),
         }
@@ -136,6 +173,10 @@ pub struct CallbackConfig {
     /// How long a receiver has to answer 2xx.
     #[serde(default = "default_callback_timeout")]
     pub timeout_ms: u64,
+    /// CA certificates (PEM) trusted for `https://` notify URLs besides the web PKI's, so
+    /// that tests can use a local CA.
+    #[serde(default)]
+    pub root_cert_files: Vec<PathBuf>,
 }
 
 impl Default for CallbackConfig {
@@ -143,6 +184,7 @@ impl Default for CallbackConfig {
         Self {
             retry_schedule_ms: default_retry_schedule(),
             timeout_ms: default_callback_timeout(),
+            root_cert_files: Vec::new(),
         }
     }
 }
@@ -257,6 +299,42 @@ impl MockConfig {
                 "must not be empty (leave it out for loopback-only admin)",
             ));
         }
+        for (name, rate) in &self.limits.operations {
+            if wxpay_models::operations::find(name).is_none() {
+                return Err(ConfigError::invalid(
+                    format!("limits.operations.{name}"),
+                    "is not an operation (see `wxpay call --list` for the names)",
+                ));
+            }
+            if *rate == 0 {
+                return Err(ConfigError::invalid(
+                    format!("limits.operations.{name}"),
+                    "must be at least 1",
+                ));
+            }
+        }
+        if self.platform.certificate_serial.is_some()
+            != self.platform.certificate_private_key_file.is_some()
+        {
+            return Err(ConfigError::invalid(
+                "platform.certificate_serial",
+                "certificate_serial and certificate_private_key_file go together",
+            ));
+        }
+        let mut seen = std::collections::HashSet::new();
+        for (i, b) in self.brands.iter().enumerate() {
+            if b.brand_id.is_empty() || !seen.insert(&b.brand_id) {
+                return Err(ConfigError::invalid(
+                    format!("brands[{i}].brand_id"),
+                    "must be non-empty and unique",
+                ));
+            }
+            check_callback_keys(
+                &format!("brands[{i}]"),
+                b.apiv3_key.as_deref(),
+                b.notify_url.as_deref(),
+            )?;
+        }
         let mut seen = std::collections::HashSet::new();
         for (i, m) in self.merchants.iter().enumerate() {
             if m.mchid.is_empty() || !seen.insert(&m.mchid) {
@@ -265,25 +343,11 @@ impl MockConfig {
                     "must be non-empty and unique",
                 ));
             }
-            if let Some(key) = &m.apiv3_key
-                && key.len() != 32
-            {
-                return Err(ConfigError::invalid(
-                    format!("merchants[{i}].apiv3_key"),
-                    format!("must be exactly 32 bytes, got {}", key.len()),
-                ));
-            }
-            if let Some(url) = &m.notify_url {
-                let field = format!("merchants[{i}].notify_url");
-                crate::callbacks::check_notify_url(url)
-                    .map_err(|problem| ConfigError::invalid(field.clone(), problem))?;
-                if m.apiv3_key.is_none() {
-                    return Err(ConfigError::invalid(
-                        field,
-                        "needs apiv3_key (callbacks are encrypted with it)",
-                    ));
-                }
-            }
+            check_callback_keys(
+                &format!("merchants[{i}]"),
+                m.apiv3_key.as_deref(),
+                m.notify_url.as_deref(),
+            )?;
         }
         Ok(())
     }
@@ -294,6 +358,53 @@ impl MockConfig {
             Some(dir) if path.is_relative() => dir.join(path),
             _ => path.to_path_buf(),
         }
+    }
+}
+
+fn check_callback_keys(
+    at: &str,
+    apiv3_key: Option<&str>,
+    notify_url: Option<&str>,
+) -> Result<(), ConfigError> {
+    if let Some(key) = apiv3_key
+        && key.len() != 32
+    {
+        return Err(ConfigError::invalid(
+            format!("{at}.apiv3_key"),
+            format!("must be exactly 32 bytes, got {}", key.len()),
+        ));
+    }
+    if let Some(url) = notify_url {
+        let field = format!("{at}.notify_url");
+        check_notify_url(url).map_err(|problem| ConfigError::invalid(field.clone(), problem))?;
+        if apiv3_key.is_none() {
+            return Err(ConfigError::invalid(
+                field,
+                "needs apiv3_key (callbacks are encrypted with it)",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Checks a notify URL the emulator can deliver to: `https://host…` (what WeChat Pay
+/// requires; delivered over TLS, trusting `[callbacks] root_cert_files` besides the web
+/// PKI) or `http://host…` (handy for local receivers), at most 256 characters, no query.
+pub(crate) fn check_notify_url(url: &str) -> Result<(), String> {
+    if url.len() > 256 {
+        return Err(format!("is {} characters; at most 256", url.len()));
+    }
+    match url.parse::<http::Uri>() {
+        Ok(uri) if uri.query().is_some() => Err("must not have a query string".into()),
+        Ok(uri)
+            if matches!(uri.scheme_str(), Some("http" | "https"))
+                && uri.host().is_some_and(|h| !h.is_empty()) =>
+        {
+            Ok(())
+        }
+        _ => Err(format!(
+            "{url:?} is not an http:// or https:// URL with a host"
+        )),
     }
 }
 
@@ -332,14 +443,14 @@ mod tests {
                 "needs apiv3_key",
             ),
             (
-                &format!("{key}notify_url = \"https://example.com/n\"\n"),
+                &format!("{key}notify_url = \"https://example.com/n?x=1\"\n"),
                 "notify_url",
-                "http:// only",
+                "query string",
             ),
             (
                 &format!("{key}notify_url = \"ftp://x\"\n"),
                 "notify_url",
-                "not an http:// URL",
+                "not an http:// or https:// URL",
             ),
         ] {
             let err = with_merchant_keys(keys).unwrap_err().to_string();

@@ -1,19 +1,17 @@
-//! 确认发放用户商品券 (DESIGN.md §8): CONFIRMING → EFFECTIVE, or PENDING until the coupon's
-//! validity begins; idempotent on out_request_no.
+//! 确认发放用户商品券 (E22): CONFIRMING → EFFECTIVE, or PENDING until the coupon's
+//! validity begins; idempotent on out_request_no (kept in the ledger, compactly).
 
 use wxpay_models::{ConfirmSendUserProductCouponRequest, ErrorRow, FieldError, Rule};
 
-use crate::error::ApiError;
+use crate::error::ErrorAnswer as ApiError;
 use crate::ledger::{Confirm, CouponState, Ledger};
-use crate::rules::Caller;
+use crate::ops::Cx;
 
 /// One confirm, decoded and authenticated.
 #[derive(Debug)]
 pub(crate) struct ConfirmInput<'a> {
-    pub(crate) caller: Caller<'a>,
+    pub(crate) cx: &'a Cx<'a>,
     pub(crate) request: &'a ConfirmSendUserProductCouponRequest,
-    /// Business time, Unix seconds.
-    pub(crate) now: i64,
 }
 
 fn mismatch(field: &str, given: &str, actual: &str) -> ApiError {
@@ -24,29 +22,20 @@ fn mismatch(field: &str, given: &str, actual: &str) -> ApiError {
 }
 
 impl Ledger {
-    /// Confirms a coupon; returns its index (for a new confirm and for an identical replay).
-    pub(crate) fn confirm(&mut self, input: &ConfirmInput<'_>) -> Result<u32, ApiError> {
+    /// Confirms a coupon; returns its index and whether this confirmed it (`false` for an
+    /// identical replay).
+    pub(crate) fn confirm(&mut self, input: &ConfirmInput<'_>) -> Result<(u32, bool), ApiError> {
         let r = input.request;
-        if !input.caller.brands.contains(&r.brand_id) {
-            return Err(ApiError::new(
-                ErrorRow::BusinessRule,
-                format!(
-                    "brand {} has not authorised service provider {}",
-                    r.brand_id, input.caller.mchid
-                ),
-            ));
-        }
+        let brand = input.cx.brand;
         let coupon = self
             .stock(&r.stock_id)
             .and_then(|s| self.find_code(s, &r.coupon_code))
             .filter(|&i| self.text(i).openid == r.openid)
-            .ok_or_else(|| ApiError {
-                row: ErrorRow::StockNotFound,
-                message: format!(
+            .ok_or_else(|| {
+                ApiError::not_found(format!(
                     "未找到用户商品券: no coupon {} in stock {} for openid {}",
                     r.coupon_code, r.stock_id, r.openid
-                ),
-                detail: None,
+                ))
             })?;
         let c = &self.coupons[coupon as usize];
         let product = &self.products[self.stocks[c.stock as usize].product as usize];
@@ -57,16 +46,16 @@ impl Ledger {
                 &product.product_coupon_id,
             ));
         }
-        if self.brand(coupon) != r.brand_id {
-            return Err(mismatch("brand_id", &r.brand_id, self.brand(coupon)));
+        if self.brand(coupon) != brand {
+            return Err(mismatch("brand_id", brand, self.brand(coupon)));
         }
         if self.appid_of(coupon) != r.appid {
             return Err(mismatch("appid", &r.appid, self.appid_of(coupon)));
         }
-        let key = (r.brand_id.clone(), r.out_request_no.clone());
+        let key = (brand.to_owned(), r.out_request_no.clone());
         if let Some(&done) = self.confirm_requests.get(&key) {
             if done == coupon {
-                return Ok(coupon); // an identical replay
+                return Ok((coupon, false)); // an identical replay
             }
             return Err(ApiError::new(
                 ErrorRow::RequestNoConflict,
@@ -88,7 +77,7 @@ impl Ledger {
             ));
         }
         self.coupons[coupon as usize].state = CouponState::Confirmed;
-        let time = u32::try_from(input.now.max(0)).unwrap_or(u32::MAX);
+        let time = u32::try_from(input.cx.now.max(0)).unwrap_or(u32::MAX);
         self.confirms.insert(
             coupon,
             Confirm {
@@ -97,6 +86,6 @@ impl Ledger {
             },
         );
         self.confirm_requests.insert(key, coupon);
-        Ok(coupon)
+        Ok((coupon, true))
     }
 }

@@ -34,8 +34,11 @@ pub mod dev {
     pub const MERCHANT_SERIAL: &str = "5157F09EFDC096DE15EBE81A47057A7232F1B8E1";
     /// The platform public key id responses are signed under.
     pub const PLATFORM_KEY_ID: &str = "PUB_KEY_ID_0119000000012025112900000000000001";
-    /// The authorised brand.
+    /// The authorised brand (also a brand-direct caller).
     pub const BRAND_ID: &str = "120344";
+    /// The dev brand's API certificate serial (brand-direct mode; it signs with the dev
+    /// merchant key pair).
+    pub const BRAND_SERIAL: &str = "4F8A1C9D2B3E5F60718293A4B5C6D7E8F9012345";
     /// The bound appid.
     pub const APPID: &str = "wx233544546545989";
     /// The dev merchant's APIv3 key (test-only): callbacks are encrypted with it once a

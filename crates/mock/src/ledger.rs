@@ -429,6 +429,12 @@ impl Ledger {
         self.brand_of(i)
     }
 
+    /// The product coupon id of coupon `i`.
+    pub(crate) fn product_id_of(&self, i: u32) -> &str {
+        let stock = &self.stocks[self.coupons[i as usize].stock as usize];
+        &self.products[stock.product as usize].product_coupon_id
+    }
+
     fn intern_appid(&mut self, appid: &str) -> Option<u16> {
         if let Some(&id) = self.appid_ids.get(appid) {
             return Some(id);

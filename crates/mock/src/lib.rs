@@ -1,5 +1,5 @@
-//! wxpay-mock: a stateful emulator of WeChat Pay's product-coupon send endpoint,
-//! `POST /v3/marketing/partner/product-coupon/users/{openid}/coupons`.
+//! wxpay-mock: a stateful emulator of WeChat Pay's product-coupon (商品券) API family, in
+//! partner (服务商) and brand-direct (品牌直连) mode.
 //!
 //! WeChat Pay has no APIv3 sandbox. This emulator behaves like the real service closely
 //! enough to test against: it verifies every request's signature (wxpay-signing), enforces
@@ -19,30 +19,36 @@
 #![warn(clippy::unwrap_used, clippy::expect_used)]
 
 mod admin;
-mod api;
-mod auth;
 pub mod callbacks;
+mod caller;
 pub mod config;
 mod confirm;
 pub mod cpu;
 mod error;
 pub mod faults;
 pub mod fixtures;
-mod handler;
+mod http;
+pub mod journal;
 mod ledger;
 mod metrics;
+mod ops;
+mod pipeline;
+mod requests;
+mod router;
 mod rules;
 mod server;
 mod state;
+mod world;
 
 pub use admin::MAX_PAGE;
-pub use api::NOTIFY_CONFIG_PATH;
-pub use auth::Merchant;
 pub use callbacks::DeliveryView;
+pub use caller::Caller;
 pub use config::{CallbackConfig, ConfigError, Limits, MockConfig};
-pub use error::ApiError;
+pub use error::{ErrorAnswer, biz};
 pub use faults::Faults;
 pub use fixtures::Fixtures;
+pub use journal::{JournalEntry, SignatureFailure};
+pub use router::served;
 pub use server::{
     HEADER_READ_TIMEOUT, MAX_CONNECTIONS, MAX_HEAD_BYTES, Server, ServerOptions, tls_config,
 };

@@ -1,5 +1,5 @@
-//! The business rules of the send endpoint, DESIGN.md §3.2 steps 5–11, applied to the ledger
-//! under one lock so that every check and its update are atomic.
+//! The business rules of the send endpoint (docs/emulator.md, steps 5–11), applied to the
+//! ledger under the world's lock so that every check and its update are atomic.
 
 use time::Date;
 use wxpay_models::{
@@ -7,28 +7,17 @@ use wxpay_models::{
     StockState, UsageMode, WxTime,
 };
 
-use crate::error::ApiError;
+use crate::error::{ErrorAnswer as ApiError, biz};
 use crate::ledger::{Ledger, NewCoupon};
-
-/// What the rules need to know about the calling service provider.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Caller<'a> {
-    pub(crate) mchid: &'a str,
-    pub(crate) brands: &'a [String],
-    pub(crate) appids: &'a [String],
-}
+use crate::ops::Cx;
 
 /// One send, decoded and authenticated.
 #[derive(Debug)]
 pub(crate) struct SendInput<'a> {
-    pub(crate) caller: Caller<'a>,
+    pub(crate) cx: &'a Cx<'a>,
     pub(crate) request: &'a SendUserProductCouponRequest,
     /// Digest of the parsed request (see [`crate::ledger::digest16`]).
     pub(crate) params: [u8; 16],
-    /// Business time, Unix seconds.
-    pub(crate) now: i64,
-    /// An injected SYSTEM_ERROR: answer 500 after the checks, consuming nothing.
-    pub(crate) fail: bool,
 }
 
 /// A successful answer: a new coupon or the original one of an identical replay.
@@ -50,8 +39,10 @@ impl Ledger {
     /// Applies steps 5–11 and records the coupon.
     pub(crate) fn send(&mut self, input: &SendInput<'_>) -> Result<Sent, ApiError> {
         let r = input.request;
+        let brand = input.cx.brand;
+        let now = input.cx.now;
         // 5. Idempotency on (brand_id, send_request_no).
-        if let Some(i) = self.find_request(&r.brand_id, &r.send_request_no) {
+        if let Some(i) = self.find_request(brand, &r.send_request_no) {
             let c = &self.coupons[i as usize];
             if c.params == input.params && self.text(i).openid == r.openid {
                 return Ok(Sent::Replay(i));
@@ -61,20 +52,20 @@ impl Ledger {
                 format!(
                     "send_request_no {} was already used by brand {} with other parameters; \
                      use a new send_request_no for a different request, or resend the original parameters",
-                    r.send_request_no, r.brand_id
+                    r.send_request_no, brand
                 ),
             ));
         }
         // 6. Product coupon and stock exist and belong together.
         let product_index = self
             .product(&r.product_coupon_id)
-            .filter(|&p| self.products[p as usize].brand_id == r.brand_id)
+            .filter(|&p| self.products[p as usize].brand_id == brand)
             .ok_or_else(|| {
                 ApiError::new(
                     ErrorRow::ProductCouponNotFound,
                     format!(
                         "product_coupon_id {} does not exist or does not belong to brand {}",
-                        r.product_coupon_id, r.brand_id
+                        r.product_coupon_id, brand
                     ),
                 )
             })?;
@@ -97,19 +88,19 @@ impl Ledger {
         // 8. Business rules of the request as a whole.
         check_business(input, entity, product)?;
         // 9. Limits.
-        let day = WxTime::from_unix(input.now)
+        let day = WxTime::from_unix(now)
             .map(|t| t.beijing_date())
             .map_err(|_| clock_error())?;
         self.check_limits(input, stock, day)?;
         // 10. An injected failure consumes nothing.
-        if input.fail {
+        if input.cx.fail {
             return Err(ApiError::new(
                 ErrorRow::SystemError,
                 "injected fault (PUT /mock/faults error_rate); retry with the same parameters",
             ));
         }
         // 11. Issue.
-        let (valid_begin, valid_end) = validity(entity, input.now);
+        let (valid_begin, valid_end) = validity(entity, now);
         let index = self
             .issue(NewCoupon {
                 stock,
@@ -120,7 +111,7 @@ impl Ledger {
                 tags: r.coupon_tag_info.as_ref(),
                 appid: &r.appid,
                 params: input.params,
-                receive: input.now,
+                receive: now,
                 valid_begin,
                 valid_end,
                 day,
@@ -214,23 +205,31 @@ fn check_business(
 ) -> Result<(), ApiError> {
     let r = input.request;
     let fail = |what: String| Err(ApiError::new(ErrorRow::BusinessRule, what));
-    if !input.caller.brands.contains(&r.brand_id) {
-        return fail(format!(
-            "brand {} has not authorised service provider {}",
-            r.brand_id, input.caller.mchid
+    if !input.cx.caller.may_act_for(input.cx.brand) {
+        return Err(crate::pipeline::unauthorised(
+            input.cx.caller,
+            input.cx.brand,
         ));
     }
-    if !input.caller.appids.is_empty() && !input.caller.appids.contains(&r.appid) {
-        return fail(format!(
-            "appid {} is not bound to service provider {}",
-            r.appid, input.caller.mchid
-        ));
+    if !input.cx.caller.appid_bound(&r.appid) {
+        let mut e = ApiError::new(
+            ErrorRow::BusinessRule,
+            format!(
+                "appid {} is not bound to {}",
+                r.appid,
+                input.cx.caller.label()
+            ),
+        );
+        e.biz = Some(biz::APPID_ILLEGAL);
+        return Err(e);
     }
     if stock.state != StockState::Sending {
-        return fail(format!(
-            "stock {} is {}, not SENDING",
-            r.stock_id, stock.state
-        ));
+        let mut e = ApiError::new(
+            ErrorRow::BusinessRule,
+            format!("stock {} is {}, not SENDING", r.stock_id, stock.state),
+        );
+        e.biz = Some(biz::STOCK_NOT_SENDING);
+        return Err(e);
     }
     if product.usage_mode == UsageMode::ProgressiveBundle {
         return fail(format!(
@@ -239,7 +238,7 @@ fn check_business(
         ));
     }
     if let Some(end) = period(stock).and_then(|p| p.available_end_time)
-        && end.unix_timestamp() < input.now
+        && end.unix_timestamp() < input.cx.now
     {
         return fail(format!(
             "stock {} was available until {end}; its availability window is over",

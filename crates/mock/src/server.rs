@@ -17,7 +17,7 @@ use tokio::task::JoinHandle;
 use tokio_rustls::TlsAcceptor;
 
 use crate::config::{ConfigError, TlsConfig};
-use crate::handler::handle;
+use crate::router::handle;
 use crate::state::Emulator;
 
 /// A client must send a request's headers (or, between requests, the next one's) within this.
@@ -79,12 +79,14 @@ impl Server {
         addr: SocketAddr,
         options: ServerOptions,
     ) -> io::Result<Self> {
+        let client = crate::callbacks::notify_client(emulator.callbacks.roots())
+            .map_err(io::Error::other)?;
         let listener = TcpListener::bind(addr).await?;
         let local_addr = listener.local_addr()?;
         let (stop, stopped) = oneshot::channel();
         let tls_enabled = options.tls.is_some();
         let task = tokio::spawn(accept_loop(listener, emulator.clone(), options, stopped));
-        let callbacks = tokio::spawn(crate::callbacks::deliver(emulator.clone()));
+        let callbacks = tokio::spawn(crate::callbacks::deliver(emulator.clone(), client));
         Ok(Self {
             local_addr,
             tls: tls_enabled,
@@ -251,7 +253,12 @@ async fn serve(
     }
 }
 
-/// A rustls server configuration (ring provider, ALPN h2 + http/1.1) from PEM files.
+/// The crypto provider of every TLS connection the emulator makes or accepts.
+pub(crate) fn crypto_provider() -> rustls::crypto::CryptoProvider {
+    rustls::crypto::ring::default_provider()
+}
+
+/// A rustls server configuration (ALPN h2 + http/1.1) from PEM files.
 pub fn tls_config(
     tls: &TlsConfig,
     resolve: impl Fn(&std::path::Path) -> std::path::PathBuf,
@@ -272,13 +279,12 @@ pub fn tls_config(
     let key_path = resolve(&tls.key_file);
     let key = PrivateKeyDer::from_pem_file(&key_path)
         .map_err(|e| bad("tls.key_file", &format!("{}: {e}", key_path.display())))?;
-    let mut config =
-        ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-            .with_safe_default_protocol_versions()
-            .map_err(|e| bad("tls", &e))?
-            .with_no_client_auth()
-            .with_single_cert(certs, key)
-            .map_err(|e| bad("tls", &e))?;
+    let mut config = ServerConfig::builder_with_provider(Arc::new(crypto_provider()))
+        .with_safe_default_protocol_versions()
+        .map_err(|e| bad("tls", &e))?
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .map_err(|e| bad("tls", &e))?;
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     Ok(Arc::new(config))
 }

@@ -1,6 +1,6 @@
-//! [`Emulator`]: everything the server shares between connections.
+//! [`Emulator`]: everything the server shares between connections — callers, keys, the
+//! world (catalogue, coupons, request records), limits, faults, clock, metrics, callbacks.
 
-use std::collections::HashMap;
 use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
@@ -8,27 +8,29 @@ use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use parking_lot::{Mutex, RwLock};
 use time::Date;
-use wxpay_models::{ErrorRow, SendUserProductCouponRequest, UserProductCouponEntity, WxTime};
+use wxpay_models::{
+    Mode, Operation, SendUserProductCouponRequest, UserProductCouponEntity, WxTime, operations,
+};
 use wxpay_signing::clock::{Clock, SystemClock};
 use wxpay_signing::{PlatformSigner, PrivateKey, PublicKey};
 
-use crate::auth::{Merchant, NonceCache};
 use crate::callbacks::Callbacks;
+use crate::caller::{Caller, Callers, NonceCache, NotifyTarget};
 use crate::config::{CallbackConfig, ConfigError, Limits, MockConfig, read_to_string};
-use crate::error::ApiError;
+use crate::error::ErrorAnswer;
 use crate::faults::Faults;
 use crate::fixtures::{Fixtures, dev};
-use crate::ledger::{Ledger, digest16};
+use crate::journal::Journal;
 use crate::metrics::Metrics;
-use crate::rules::{Caller, SendInput, Sent};
+use crate::world::World;
 
 const DEV_MERCHANT_PUB: &[u8] = include_bytes!("../dev-keys/merchant_pub.pem");
 const DEV_PLATFORM_KEY: &[u8] = include_bytes!("../dev-keys/platform_key.pem");
 
-/// The emulator's whole state: configuration, keys, ledger, limits, faults, metrics.
+/// The emulator's whole state: configuration, keys, world, limits, faults, metrics.
 ///
 /// Usable without HTTP (for tests and for measuring the ledger): [`Emulator::send`] applies
-/// the business rules directly.
+/// the send rules directly, [`Emulator::call`] runs the whole API on an in-memory request.
 ///
 /// ```
 /// use wxpay_mock::{Emulator, fixtures::dev};
@@ -40,26 +42,27 @@ const DEV_PLATFORM_KEY: &[u8] = include_bytes!("../dev-keys/platform_key.pem");
 ///     appid: dev::APPID.into(),
 ///     stock_id: dev::STOCK_WECHATPAY.into(),
 ///     send_request_no: "REQ000001".into(),
-///     brand_id: dev::BRAND_ID.into(),
+///     brand_id: Some(dev::BRAND_ID.into()),
 ///     ..Default::default()
 /// })?;
 /// assert_eq!(coupon.coupon_code, "8000000000001");
-/// # Ok::<(), wxpay_mock::ApiError>(())
+/// # Ok::<(), wxpay_mock::ErrorAnswer>(())
 /// ```
 #[derive(Debug)]
 pub struct Emulator {
-    pub(crate) merchants: HashMap<String, Merchant>,
-    pub(crate) platform: PlatformSigner,
+    pub(crate) callers: Callers,
+    pub(crate) platform: Platform,
     pub(crate) limits: Limits,
     pub(crate) admin_token: Option<String>,
     fixtures: Fixtures,
-    pub(crate) ledger: Mutex<Ledger>,
+    pub(crate) world: Mutex<World>,
     pub(crate) nonces: NonceCache,
-    limiter: RwLock<Arc<DefaultKeyedRateLimiter<String>>>,
+    limiters: RwLock<Arc<OperationLimiters>>,
     faults: RwLock<Faults>,
     clock_offset: AtomicI64,
     pub(crate) metrics: Metrics,
     pub(crate) callbacks: Callbacks,
+    pub(crate) journal: Journal,
     request_prefix: u32,
     request_counter: AtomicU64,
 }
@@ -73,29 +76,115 @@ pub struct LedgerStats {
     pub heap_bytes: usize,
 }
 
+/// The WeChat Pay keys answers are signed with: the public key first (the default), then a
+/// platform certificate's, if configured.
+#[derive(Debug)]
+pub(crate) struct Platform {
+    signers: Vec<PlatformSigner>,
+}
+
+impl Platform {
+    /// The signer `Wechatpay-Serial` names, else the default one.
+    pub(crate) fn for_serial(&self, serial: Option<&str>) -> &PlatformSigner {
+        serial
+            .and_then(|s| {
+                self.signers
+                    .iter()
+                    .find(|p| p.serial().eq_ignore_ascii_case(s))
+            })
+            .unwrap_or(&self.signers[0])
+    }
+
+    /// The default signer (callbacks).
+    pub(crate) fn default_signer(&self) -> &PlatformSigner {
+        &self.signers[0]
+    }
+}
+
+/// One keyed limiter per operation and mode, at its documented (or configured) rate.
+#[derive(Debug)]
+struct OperationLimiters {
+    /// Index: position in [`operations::ALL`] × 2 + mode.
+    limiters: Vec<(u32, DefaultKeyedRateLimiter<String>)>,
+}
+
+impl OperationLimiters {
+    fn new(limits: &Limits) -> Self {
+        let mut limiters = Vec::with_capacity(operations::ALL.len() * 2);
+        for op in operations::ALL {
+            for mode in Mode::ALL {
+                let rate = rate_of(limits, op, mode);
+                limiters.push((
+                    rate,
+                    RateLimiter::keyed(Quota::per_second(
+                        NonZeroU32::new(rate).unwrap_or(NonZeroU32::MIN),
+                    )),
+                ));
+            }
+        }
+        Self { limiters }
+    }
+
+    fn slot(&self, op: &Operation, mode: Mode) -> Option<&(u32, DefaultKeyedRateLimiter<String>)> {
+        let index = operations::ALL.iter().position(|o| o.name == op.name)?;
+        self.limiters
+            .get(index * 2 + usize::from(mode == Mode::Brand))
+    }
+}
+
+/// The per-second rate of `op` per caller in `mode`: `[limits.operations]`, else (sends)
+/// `rate_per_sec`, else the documented one.
+pub(crate) fn rate_of(limits: &Limits, op: &Operation, mode: Mode) -> u32 {
+    if let Some(&rate) = limits.operations.get(op.kebab) {
+        return rate;
+    }
+    if op.name == operations::SEND_USER_PRODUCT_COUPON.name && mode == Mode::Partner {
+        return limits.rate_per_sec;
+    }
+    op.limit(mode).map_or(limits.rate_per_sec, |l| {
+        // Per-minute limits become their per-second average, at least 1.
+        (l.count / u32::try_from(l.period_secs()).unwrap_or(1)).max(1)
+    })
+}
+
 impl Emulator {
-    /// The built-in dev state (DESIGN.md §3.3): dev keys, merchant 1900000001 (APIv3 key
-    /// [`dev::APIV3_KEY`], no notify URL), brand 120344, appid wx233544546545989, the dev
+    /// The built-in dev state (docs/emulator.md): dev keys, merchant 1900000001 (APIv3 key
+    /// [`dev::APIV3_KEY`], no notify URL), brand 120344 (also calling for itself in
+    /// brand-direct mode, serial [`dev::BRAND_SERIAL`]), appid wx233544546545989, the dev
     /// product coupons and stocks.
     pub fn dev() -> Self {
-        let merchant = Merchant {
-            mchid: dev::MCHID.into(),
+        let apiv3_key = match wxpay_signing::ApiV3Key::new(dev::APIV3_KEY) {
+            Ok(key) => key,
+            Err(e) => panic!("built-in dev APIv3 key is invalid: {e}"),
+        };
+        let partner = Caller {
+            mode: Mode::Partner,
+            id: dev::MCHID.into(),
             serial_no: dev::MERCHANT_SERIAL.into(),
             key: dev_key(PublicKey::from_pem(DEV_MERCHANT_PUB)),
             brands: vec![dev::BRAND_ID.into()],
             appids: vec![dev::APPID.into()],
-            apiv3_key: Some(match wxpay_signing::ApiV3Key::new(dev::APIV3_KEY) {
-                Ok(key) => key,
-                Err(e) => panic!("built-in dev APIv3 key is invalid: {e}"),
-            }),
-            notify_url: RwLock::new(None),
+            apiv3_key: Some(apiv3_key.clone()),
+            notify: RwLock::new(None),
         };
-        let platform = PlatformSigner::new(
-            dev::PLATFORM_KEY_ID,
-            dev_key(PrivateKey::from_pem(DEV_PLATFORM_KEY)),
-        );
+        let brand = Caller {
+            mode: Mode::Brand,
+            id: dev::BRAND_ID.into(),
+            serial_no: dev::BRAND_SERIAL.into(),
+            key: dev_key(PublicKey::from_pem(DEV_MERCHANT_PUB)),
+            brands: vec![dev::BRAND_ID.into()],
+            appids: vec![dev::APPID.into()],
+            apiv3_key: Some(apiv3_key),
+            notify: RwLock::new(None),
+        };
+        let platform = Platform {
+            signers: vec![PlatformSigner::new(
+                dev::PLATFORM_KEY_ID,
+                dev_key(PrivateKey::from_pem(DEV_PLATFORM_KEY)),
+            )],
+        };
         Self::new(
-            vec![merchant],
+            vec![partner, brand],
             platform,
             Limits::default(),
             None,
@@ -103,10 +192,10 @@ impl Emulator {
         )
     }
 
-    /// The same state with other limits (rate, timestamp window, body size).
+    /// The same state with other limits (rates, timestamp window, body size).
     pub fn with_limits(mut self, limits: Limits) -> Self {
         self.nonces = NonceCache::new(limits.timestamp_skew_secs);
-        *self.limiter.get_mut() = Arc::new(limiter(limits.rate_per_sec));
+        *self.limiters.get_mut() = Arc::new(OperationLimiters::new(&limits));
         self.limits = limits;
         self
     }
@@ -118,7 +207,7 @@ impl Emulator {
         self
     }
 
-    /// The same state with callbacks: every merchant gets this APIv3 key and notify URL, and
+    /// The same state with callbacks: every caller gets this APIv3 key and notify URL, and
     /// deliveries follow `config` (a compressed retry schedule, in tests).
     pub fn with_callbacks(
         mut self,
@@ -126,9 +215,13 @@ impl Emulator {
         notify_url: Option<&str>,
         config: CallbackConfig,
     ) -> Self {
-        for m in self.merchants.values_mut() {
-            m.apiv3_key = Some(apiv3_key.clone());
-            *m.notify_url.get_mut() = notify_url.map(str::to_owned);
+        let now = WxTime::now();
+        for c in self.callers.values_mut() {
+            c.apiv3_key = Some(apiv3_key.clone());
+            *c.notify.get_mut() = notify_url.map(|url| NotifyTarget {
+                url: url.to_owned(),
+                update_time: now,
+            });
         }
         self.callbacks = Callbacks::new(config);
         self
@@ -136,39 +229,84 @@ impl Emulator {
 
     /// The state a configuration describes (keys and fixtures are loaded here).
     pub fn from_config(config: &MockConfig) -> Result<Self, ConfigError> {
-        let platform_key = PrivateKey::from_pem_file(
-            config.resolve(&config.platform.private_key_file),
-        )
-        .map_err(|source| ConfigError::Key {
-            key: "platform.private_key_file".into(),
-            source,
-        })?;
-        let platform = PlatformSigner::new(config.platform.public_key_id.clone(), platform_key);
-        let mut merchants = Vec::new();
-        for (i, m) in config.merchants.iter().enumerate() {
-            let key =
-                PublicKey::from_pem_file(config.resolve(&m.public_key_file)).map_err(|source| {
-                    ConfigError::Key {
-                        key: format!("merchants[{i}].public_key_file"),
-                        source,
-                    }
-                })?;
-            let apiv3_key = m
-                .apiv3_key
+        let load_private = |key: &str, file: &std::path::Path| {
+            PrivateKey::from_pem_file(config.resolve(file)).map_err(|source| ConfigError::Key {
+                key: key.into(),
+                source,
+            })
+        };
+        let mut signers = vec![PlatformSigner::new(
+            config.platform.public_key_id.clone(),
+            load_private(
+                "platform.private_key_file",
+                &config.platform.private_key_file,
+            )?,
+        )];
+        if let (Some(serial), Some(file)) = (
+            &config.platform.certificate_serial,
+            &config.platform.certificate_private_key_file,
+        ) {
+            signers.push(PlatformSigner::new(
+                serial.clone(),
+                load_private("platform.certificate_private_key_file", file)?,
+            ));
+        }
+        let now = WxTime::now();
+        let mut callers = Vec::new();
+        let entries = config
+            .merchants
+            .iter()
+            .enumerate()
+            .map(|(i, m)| {
+                (
+                    format!("merchants[{i}]"),
+                    Mode::Partner,
+                    &m.mchid,
+                    &m.serial_no,
+                    &m.public_key_file,
+                    m.brands.clone(),
+                    &m.appids,
+                    &m.apiv3_key,
+                    &m.notify_url,
+                )
+            })
+            .chain(config.brands.iter().enumerate().map(|(i, b)| {
+                (
+                    format!("brands[{i}]"),
+                    Mode::Brand,
+                    &b.brand_id,
+                    &b.serial_no,
+                    &b.public_key_file,
+                    vec![b.brand_id.clone()],
+                    &b.appids,
+                    &b.apiv3_key,
+                    &b.notify_url,
+                )
+            }));
+        for (at, mode, id, serial, key_file, brands, appids, apiv3_key, notify_url) in entries {
+            let key = PublicKey::from_pem_file(config.resolve(key_file)).map_err(|source| {
+                ConfigError::Key {
+                    key: format!("{at}.public_key_file"),
+                    source,
+                }
+            })?;
+            let apiv3_key = apiv3_key
                 .as_deref()
                 .map(wxpay_signing::ApiV3Key::new)
                 .transpose()
-                .map_err(|e| {
-                    ConfigError::invalid(format!("merchants[{i}].apiv3_key"), e.to_string())
-                })?;
-            merchants.push(Merchant {
-                mchid: m.mchid.clone(),
-                serial_no: m.serial_no.clone(),
+                .map_err(|e| ConfigError::invalid(format!("{at}.apiv3_key"), e.to_string()))?;
+            callers.push(Caller {
+                mode,
+                id: id.clone(),
+                serial_no: serial.clone(),
                 key,
-                brands: m.brands.clone(),
-                appids: m.appids.clone(),
+                brands,
+                appids: appids.clone(),
                 apiv3_key,
-                notify_url: RwLock::new(m.notify_url.clone()),
+                notify: RwLock::new(notify_url.as_ref().map(|url| NotifyTarget {
+                    url: url.clone(),
+                    update_time: now,
+                })),
             });
         }
         let fixtures = match &config.fixtures_file {
@@ -182,40 +320,52 @@ impl Emulator {
             None => Fixtures::default(),
         };
         let mut emulator = Self::new(
-            merchants,
-            platform,
+            callers,
+            Platform { signers },
             config.limits.clone(),
             config.admin_token.clone(),
             fixtures,
         );
-        emulator.callbacks = Callbacks::new(config.callbacks.clone());
-        emulator.check_fixtures()?;
+        let mut callbacks = config.callbacks.clone();
+        callbacks.root_cert_files = callbacks
+            .root_cert_files
+            .iter()
+            .map(|p| config.resolve(p))
+            .collect();
+        crate::callbacks::load_roots(&callbacks.root_cert_files)
+            .map_err(|e| ConfigError::invalid("callbacks.root_cert_files", e))?;
+        emulator.callbacks = Callbacks::new(callbacks);
+        emulator
+            .world
+            .get_mut()
+            .check_fixtures(&emulator.fixtures)?;
         Ok(emulator)
     }
 
     fn new(
-        merchants: Vec<Merchant>,
-        platform: PlatformSigner,
+        callers: Vec<Caller>,
+        platform: Platform,
         limits: Limits,
         admin_token: Option<String>,
         fixtures: Fixtures,
     ) -> Self {
         let emulator = Self {
-            merchants: merchants
+            callers: callers
                 .into_iter()
-                .map(|m| (m.mchid.clone(), m))
+                .map(|c| ((c.mode, c.id.clone()), c))
                 .collect(),
             platform,
             nonces: NonceCache::new(limits.timestamp_skew_secs),
-            limiter: RwLock::new(Arc::new(limiter(limits.rate_per_sec))),
+            limiters: RwLock::new(Arc::new(OperationLimiters::new(&limits))),
             limits,
             admin_token,
+            world: Mutex::new(World::default()),
             fixtures,
-            ledger: Mutex::new(Ledger::default()),
             faults: RwLock::new(Faults::default()),
             clock_offset: AtomicI64::new(0),
             metrics: Metrics::new(),
             callbacks: Callbacks::new(CallbackConfig::default()),
+            journal: Journal::default(),
             request_prefix: fastrand::u32(..),
             request_counter: AtomicU64::new(0),
         };
@@ -223,58 +373,16 @@ impl Emulator {
         emulator
     }
 
-    /// Loading fixtures reports what it skipped; a config with bad fixtures is an error.
-    fn check_fixtures(&self) -> Result<(), ConfigError> {
-        let ledger = self.ledger.lock();
-        for stock in &self.fixtures.stocks {
-            if ledger.stock(&stock.stock_id).is_none() {
-                return Err(ConfigError::invalid(
-                    "fixtures_file",
-                    format!(
-                        "stock {} is a duplicate or belongs to an unknown product coupon {}",
-                        stock.stock_id, stock.product_coupon_id
-                    ),
-                ));
-            }
-        }
-        if ledger.products.len() != self.fixtures.product_coupons.len() {
-            return Err(ConfigError::invalid(
-                "fixtures_file",
-                "duplicate product_coupon_id",
-            ));
-        }
-        for id in self.fixtures.uploaded_codes.keys() {
-            if ledger.stock(id).is_none() {
-                return Err(ConfigError::invalid(
-                    "fixtures_file",
-                    format!("uploaded_codes for unknown stock {id}"),
-                ));
-            }
-        }
-        Ok(())
-    }
-
-    /// Back to the loaded fixtures: clears coupons, idempotency records, nonces, rate
-    /// windows, faults and the clock offset.
+    /// Back to the loaded fixtures: clears coupons, request records, nonces, rate windows,
+    /// faults, the clock offset, callbacks and the request journal.
     pub fn reset(&self) {
-        let mut ledger = Ledger::default();
-        for product in &self.fixtures.product_coupons {
-            ledger.add_product(product.clone());
-        }
-        for stock in &self.fixtures.stocks {
-            let _ = ledger.add_stock(stock.clone());
-        }
-        for (id, codes) in &self.fixtures.uploaded_codes {
-            if let Some(stock) = ledger.stock(id) {
-                ledger.upload_codes(stock, codes.clone());
-            }
-        }
-        *self.ledger.lock() = ledger;
+        *self.world.lock() = World::from_fixtures(&self.fixtures);
         self.nonces.clear();
-        *self.limiter.write() = Arc::new(limiter(self.limits.rate_per_sec));
+        *self.limiters.write() = Arc::new(OperationLimiters::new(&self.limits));
         *self.faults.write() = Faults::default();
         self.clock_offset.store(0, Ordering::Relaxed);
         self.callbacks.clear();
+        self.journal.clear();
     }
 
     /// Real time, Unix seconds (the signature window).
@@ -297,6 +405,11 @@ impl Emulator {
         self.clock_offset.store(secs, Ordering::Relaxed);
     }
 
+    /// The business clock's offset from real time, seconds.
+    pub fn clock_offset(&self) -> i64 {
+        self.clock_offset.load(Ordering::Relaxed)
+    }
+
     /// The current fault set.
     pub fn faults(&self) -> Faults {
         *self.faults.read()
@@ -307,90 +420,70 @@ impl Emulator {
         *self.faults.write() = faults;
     }
 
-    /// Whether `mchid` may make one more call now.
-    pub(crate) fn admit(&self, mchid: &str) -> bool {
-        let limiter = self.limiter.read().clone();
-        limiter.check_key(&mchid.to_owned()).is_ok()
+    /// A caller by mode and id.
+    pub fn caller(&self, mode: Mode, id: &str) -> Option<&Caller> {
+        self.callers.get(&(mode, id.to_owned()))
     }
 
-    /// A fresh Request-ID: 28 upper-case hex digits, like WeChat Pay's.
-    pub(crate) fn request_id(&self) -> String {
+    /// Whether `caller` may make one more `op` call now; the rate it is held to otherwise.
+    pub(crate) fn admit(&self, op: &Operation, caller: &Caller) -> Result<(), u32> {
+        let limiters = self.limiters.read().clone();
+        match limiters.slot(op, caller.mode) {
+            Some((rate, limiter)) => limiter.check_key(&caller.id).map_err(|_| *rate),
+            None => Ok(()),
+        }
+    }
+
+    /// A fresh Request-ID: 28 upper-case hex digits, like WeChat Pay's, then `-{code}` when
+    /// the answer has a numeric business code.
+    pub(crate) fn request_id(&self, biz: Option<u32>) -> String {
         let n = self.request_counter.fetch_add(1, Ordering::Relaxed);
-        format!("{:08X}{:020X}", self.request_prefix, n)
+        match biz {
+            Some(code) => format!("{:08X}{:020X}-{code}", self.request_prefix, n),
+            None => format!("{:08X}{:020X}", self.request_prefix, n),
+        }
     }
 
-    /// Applies the business rules (steps 5–11) for an already-authenticated `mchid`, without
-    /// HTTP, signatures or rate limit. Injected faults other than `error_rate` do not apply.
+    /// Applies the send rules for an already-authenticated partner `mchid`, without HTTP,
+    /// signatures or rate limit. Injected faults other than `error_rate` do not apply.
     pub fn send(
         &self,
         mchid: &str,
         request: &SendUserProductCouponRequest,
-    ) -> Result<UserProductCouponEntity, ApiError> {
-        let merchant = self
-            .merchants
-            .get(mchid)
-            .ok_or_else(|| ApiError::new(ErrorRow::SignError, format!("unknown mchid {mchid}")))?;
-        request.validate().map_err(|e| ApiError::validation(&e))?;
+    ) -> Result<UserProductCouponEntity, ErrorAnswer> {
+        let caller = self
+            .caller(Mode::Partner, mchid)
+            .ok_or_else(|| ErrorAnswer::sign(format!("unknown mchid {mchid}")))?;
+        wxpay_models::Endpoint::validate(request).map_err(|e| ErrorAnswer::validation(&e))?;
         let fail = crate::faults::roll(self.faults().error_rate);
-        self.send_checked(merchant, request, fail)
-            .map(|(entity, _)| entity)
-    }
-
-    /// Steps 5–11 for a decoded, valid request: the entity and whether it is new.
-    pub(crate) fn send_checked(
-        &self,
-        merchant: &Merchant,
-        request: &SendUserProductCouponRequest,
-        fail: bool,
-    ) -> Result<(UserProductCouponEntity, bool), ApiError> {
-        let params = digest16(&request.to_body().unwrap_or_default());
-        let now = self.business_now();
-        let input = SendInput {
-            caller: Caller {
-                mchid: &merchant.mchid,
-                brands: &merchant.brands,
-                appids: &merchant.appids,
-            },
-            request,
-            params,
-            now,
-            fail,
-        };
-        let mut ledger = self.ledger.lock();
-        let sent = ledger.send(&input)?;
-        let entity = ledger.entity(sent.coupon(), now);
-        drop(ledger);
-        match sent {
-            Sent::New(_) => {
-                self.metrics.issued();
-                self.queue_callback(merchant, &request.openid, &entity);
-            }
-            Sent::Replay(_) => self.metrics.replayed(),
-        }
-        Ok((entity, matches!(sent, Sent::New(_))))
+        crate::pipeline::run_direct(self, caller, request.clone(), fail)
     }
 
     /// A product coupon as stored.
     pub fn product_coupon(&self, id: &str) -> Option<wxpay_models::ProductCouponEntity> {
-        let ledger = self.ledger.lock();
-        ledger
+        let world = self.world.lock();
+        world
+            .ledger
             .product(id)
-            .map(|p| ledger.products[p as usize].clone())
+            .map(|p| world.ledger.products[p as usize].clone())
     }
 
     /// A stock with its live counters.
     pub fn stock(&self, id: &str) -> Option<wxpay_models::StockEntity> {
         let day = self.business_day();
-        let ledger = self.ledger.lock();
-        ledger.stock(id).map(|s| ledger.stock_entity(s, day))
+        let world = self.world.lock();
+        world
+            .ledger
+            .stock(id)
+            .map(|s| world.ledger.stock_entity(s, day))
     }
 
     /// Coupons issued and the bytes the ledger holds for them.
     pub fn ledger_stats(&self) -> LedgerStats {
-        let ledger = self.ledger.lock();
+        let world = self.world.lock();
         LedgerStats {
-            coupons: ledger.coupons.len(),
-            heap_bytes: ledger.heap_bytes(),
+            coupons: world.ledger.coupons.len(),
+            heap_bytes: world.ledger.heap_bytes(),
         }
     }
 
@@ -398,12 +491,6 @@ impl Emulator {
     pub fn answered_with_status(&self, status: u16) -> u64 {
         self.metrics.count_status(status)
     }
-}
-
-fn limiter(rate: u32) -> DefaultKeyedRateLimiter<String> {
-    RateLimiter::keyed(Quota::per_second(
-        NonZeroU32::new(rate).unwrap_or(NonZeroU32::MIN),
-    ))
 }
 
 /// The dev keys are compiled in and known good; a failure here is a build defect, reported

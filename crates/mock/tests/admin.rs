@@ -149,7 +149,7 @@ async fn coupons_are_listed_with_filters_and_a_clamped_limit() {
                 appid: dev::APPID.into(),
                 stock_id: dev::STOCK_LOAD_TEST.into(),
                 send_request_no: format!("LIST{i:06}"),
-                brand_id: dev::BRAND_ID.into(),
+                brand_id: Some(dev::BRAND_ID.into()),
                 ..Default::default()
             },
         )
@@ -242,12 +242,12 @@ async fn metrics_count_answers_by_status_and_code() {
     );
     let text = String::from_utf8_lossy(&answer.body).into_owned();
     assert!(
-        text.contains("wxpay_mock_requests_total{endpoint=\"send\",status=\"200\",code=\"\"} 1"),
+        text.contains("wxpay_mock_requests_total{endpoint=\"send-user-product-coupon\",status=\"200\",code=\"\"} 1"),
         "{text}"
     );
     assert!(
         text.contains(
-            "wxpay_mock_requests_total{endpoint=\"send\",status=\"404\",code=\"NOT_FOUND\"} 1"
+            "wxpay_mock_requests_total{endpoint=\"send-user-product-coupon\",status=\"404\",code=\"NOT_FOUND\"} 1"
         ),
         "{text}"
     );

@@ -113,7 +113,7 @@ async fn config_with_fixtures_and_admin_token() {
     let notify = client
         .signed_post(
             &merchant_signer(),
-            wxpay_mock::NOTIFY_CONFIG_PATH,
+            "/v3/marketing/partner/product-coupon/notify-configs",
             br#"{"notify_url":"http://127.0.0.1:9/notify"}"#,
         )
         .await;

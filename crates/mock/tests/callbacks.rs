@@ -20,6 +20,7 @@ fn fast() -> CallbackConfig {
     CallbackConfig {
         retry_schedule_ms: vec![50, 100, 200, 400],
         timeout_ms: 500,
+        ..Default::default()
     }
 }
 
@@ -64,7 +65,7 @@ async fn a_new_coupon_is_notified_signed_and_encrypted() {
     let n: Notification = serde_json::from_slice(&r.body).unwrap();
     assert_eq!(
         (n.event_type.as_str(), n.resource_type.as_str()),
-        ("PRODUCT_COUPON.SEND", "encrypt-resource")
+        ("PRODUCT_COUPON_SP.SEND", "encrypt-resource")
     );
     assert_eq!(
         (
@@ -72,7 +73,7 @@ async fn a_new_coupon_is_notified_signed_and_encrypted() {
             n.resource.associated_data.as_str(),
             n.resource.nonce.len()
         ),
-        ("AEAD_AES_256_GCM", "product_coupon", 12)
+        ("AEAD_AES_256_GCM", "product_coupon_sp", 12)
     );
     let plain = key
         .decrypt(
@@ -83,6 +84,14 @@ async fn a_new_coupon_is_notified_signed_and_encrypted() {
         .unwrap();
     let event: CouponSentEvent = serde_json::from_slice(&plain).unwrap();
     assert_eq!(event.coupon_code, sent["coupon_code"].as_str().unwrap());
+    // Partner SEND events carry the brand, the AppID the openid belongs to (the send's)
+    // and a UnionID.
+    assert_eq!(event.brand_id.as_deref(), Some(dev::BRAND_ID));
+    assert_eq!(event.appid.as_deref(), Some(dev::APPID));
+    assert!(
+        event.unionid.as_deref().is_some_and(|u| u.len() == 28),
+        "{event:?}"
+    );
     assert_eq!(
         (event.openid.as_str(), event.send_request_no.as_str()),
         (openid.as_str(), body["send_request_no"].as_str().unwrap())
@@ -199,7 +208,7 @@ async fn the_notify_config_api_sets_and_reads_the_url() {
     let key = ApiV3Key::new(KEY).unwrap();
     let server = mock::start_with(Emulator::dev().with_callbacks(&key, None, fast())).await;
     let client = TestClient::new(&server.base_url());
-    let path = wxpay_mock::NOTIFY_CONFIG_PATH;
+    let path = "/v3/marketing/partner/product-coupon/notify-configs";
     let get = |c: TestClient| async move {
         let auth = merchant_signer()
             .authorization("GET", path, b"")
@@ -213,7 +222,12 @@ async fn the_notify_config_api_sets_and_reads_the_url() {
         )
         .await
     };
-    assert_eq!(get(client.clone()).await.status, 404);
+    // Before one is set: an empty URL (docs/emulator.md).
+    let unset = get(client.clone()).await;
+    assert_eq!(
+        (unset.status.as_u16(), unset.json()["notify_url"].as_str()),
+        (200, Some(""))
+    );
     // Without a URL, nothing is delivered.
     client.send_new(dev::STOCK_WECHATPAY).await;
     assert!(callbacks(&client).await.is_empty());
@@ -225,11 +239,20 @@ async fn the_notify_config_api_sets_and_reads_the_url() {
         )
         .await;
     assert_eq!(set.status, 200);
-    assert_eq!(
-        get(client.clone()).await.json()["notify_url"],
-        receiver.url()
+    let read = get(client.clone()).await.json();
+    assert_eq!(read["notify_url"], receiver.url());
+    assert!(
+        read["update_time"]
+            .as_str()
+            .is_some_and(|t| t.ends_with("+08:00")),
+        "{read}"
     );
-    for url in ["ftp://x", "https://example.com/notify", "http://"] {
+    for url in [
+        "ftp://x",
+        "http://example.com/notify",
+        "http://",
+        "https://example.com/n?x=1",
+    ] {
         let body = serde_json::to_vec(&json!({ "notify_url": url })).unwrap();
         let bad = client.signed_post(&merchant_signer(), path, &body).await;
         assert_eq!(

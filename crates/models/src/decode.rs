@@ -24,6 +24,10 @@ pub fn json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ValidationError> {
     if error.is_syntax() || error.is_eof() || std::str::from_utf8(body).is_err() {
         return Err(body_error(Rule::Json(json_problem(body, &error))));
     }
+    // serde would read a struct from an array too; WeChat Pay wants an object.
+    if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(body_error(Rule::Type("a JSON object")));
+    }
     let mut de = serde_json::Deserializer::from_slice(body);
     let error = match serde_path_to_error::deserialize::<_, T>(&mut de) {
         Ok(value) => return Ok(value),

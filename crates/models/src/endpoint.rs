@@ -49,7 +49,8 @@ impl fmt::Display for Method {
 }
 
 /// Who calls: a service provider for its brands, or a brand for itself.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 #[non_exhaustive]
 pub enum Mode {
     /// 服务商: `WECHATPAY2-SHA256-RSA2048 mchid="…"`, paths under

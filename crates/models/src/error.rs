@@ -23,6 +23,8 @@ wire_enum! {
         NotFound = "NOT_FOUND",
         /// 429: over the rate limit; retry with the same parameters.
         RatelimitExceeded = "RATELIMIT_EXCEEDED",
+        /// 403: the service provider lacks the permission (the brand has not granted it).
+        NoAuth = "NO_AUTH",
     }
 }
 

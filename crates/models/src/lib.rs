@@ -61,7 +61,8 @@ pub use enums::{
 pub use error::{ApiErrorBody, ErrorCode, ErrorDetail, ErrorRow};
 pub use notify::{
     CouponEvent, CouponReturnedEvent, CouponSentEvent, CouponUsedEvent, EncryptedResource,
-    GetNotifyConfigRequest, Notification, NotifyConfigEntity, SetNotifyConfigRequest, event_type,
+    GetNotifyConfigRequest, ImageGenerationEvent, ImageResult, Notification, NotifyConfigEntity,
+    SetNotifyConfigRequest, event_type,
 };
 pub use product_coupon::{
     ComboPackage, ComboPackageChoice, DiscountCouponUsageRule, ExchangeCouponUsageRule,

@@ -1,37 +1,88 @@
-//! The `Authorization` header: `WECHATPAY2-SHA256-RSA2048 mchid="…",nonce_str="…",…`.
+//! The `Authorization` header of a signed request, in either of WeChat Pay's two schemes:
+//! `WECHATPAY2-SHA256-RSA2048 mchid="…",…` (a service provider or merchant) and
+//! `WECHATPAY-BRAND-SHA256-RSA2048 brand_id="…",…` (a brand calling for itself, the
+//! product-coupon family's brand-direct mode). The signed message is the same in both.
 
 use std::fmt;
 
 use crate::nonce;
 
-/// The only signature scheme WeChat Pay APIv3 uses.
+/// The merchant scheme: `WECHATPAY2-SHA256-RSA2048` (also the type of every answer's and
+/// callback's signature).
 pub const SCHEME: &str = "WECHATPAY2-SHA256-RSA2048";
 
-/// The five fields of a WECHATPAY2-SHA256-RSA2048 `Authorization` header.
+/// The brand-direct scheme of the product-coupon family.
+pub const BRAND_SCHEME: &str = "WECHATPAY-BRAND-SHA256-RSA2048";
+
+/// Who signed: the id in the header and, with it, the scheme.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Principal {
+    /// `WECHATPAY2-SHA256-RSA2048 mchid="…"`: a merchant or service provider.
+    Merchant(String),
+    /// `WECHATPAY-BRAND-SHA256-RSA2048 brand_id="…"`: a brand (品牌直连).
+    Brand(String),
+}
+
+impl Principal {
+    /// The mchid or brand_id.
+    pub fn id(&self) -> &str {
+        match self {
+            Principal::Merchant(id) | Principal::Brand(id) => id,
+        }
+    }
+
+    /// The scheme token that starts the header.
+    pub fn scheme(&self) -> &'static str {
+        match self {
+            Principal::Merchant(_) => SCHEME,
+            Principal::Brand(_) => BRAND_SCHEME,
+        }
+    }
+
+    /// `mchid` or `brand_id`: the header field that carries the id.
+    pub fn field(&self) -> &'static str {
+        match self {
+            Principal::Merchant(_) => "mchid",
+            Principal::Brand(_) => "brand_id",
+        }
+    }
+}
+
+impl fmt::Display for Principal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.field(), self.id())
+    }
+}
+
+/// The five fields of an `Authorization` header.
 ///
-/// [`Display`](fmt::Display) writes the header value; [`Authorization::parse`] reads one back,
-/// in any field order.
+/// [`Display`](fmt::Display) writes the header value (merchant fields in the order of
+/// WeChat Pay's APIv3 guide, brand fields in the order of Tencent's brand samples);
+/// [`Authorization::parse`] reads one back, in any field order.
 ///
 /// ```
-/// use wxpay_signing::Authorization;
+/// use wxpay_signing::{Authorization, Principal};
 /// let header = r#"WECHATPAY2-SHA256-RSA2048 serial_no="5157F09E",timestamp="1764381600",mchid="1900000001",nonce_str="abc",signature="c2ln""#;
 /// let auth = Authorization::parse(header)?;
-/// assert_eq!(auth.mchid, "1900000001");
+/// assert_eq!(auth.principal, Principal::Merchant("1900000001".into()));
 /// assert_eq!(auth.timestamp_secs(), Some(1764381600));
 /// assert_eq!(Authorization::parse(&auth.to_string())?, auth);
+/// let brand = Authorization::parse(r#"WECHATPAY-BRAND-SHA256-RSA2048 brand_id="120344",nonce_str="abc",timestamp="1764381600",serial_no="5157F09E",signature="c2ln""#)?;
+/// assert_eq!(brand.principal, Principal::Brand("120344".into()));
 /// # Ok::<(), wxpay_signing::AuthorizationError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Authorization {
-    /// The merchant (service provider) id.
-    pub mchid: String,
+    /// The merchant (service provider) or brand, and so the scheme.
+    pub principal: Principal,
     /// The request nonce.
     pub nonce_str: String,
     /// Base64 of the RSA signature.
     pub signature: String,
     /// Unix seconds, as sent.
     pub timestamp: String,
-    /// Serial number of the merchant API certificate whose key signed.
+    /// Serial number of the API certificate whose key signed.
     pub serial_no: String,
 }
 
@@ -39,8 +90,8 @@ pub struct Authorization {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum AuthorizationError {
-    /// The header does not start with `WECHATPAY2-SHA256-RSA2048 `.
-    #[error("Authorization must start with `{SCHEME} `")]
+    /// The header starts with neither scheme.
+    #[error("Authorization must start with `{SCHEME} ` (or `{BRAND_SCHEME} ` for a brand)")]
     Scheme,
     /// A part between commas is not `key="value"`.
     #[error("Authorization part {part:?} is not key=\"value\"")]
@@ -62,18 +113,24 @@ pub enum AuthorizationError {
     Nonce,
 }
 
-const FIELDS: [&str; 5] = ["mchid", "nonce_str", "signature", "timestamp", "serial_no"];
+/// The id field first (`mchid` or `brand_id`), then the four shared ones.
+const FIELDS: [&str; 5] = ["", "nonce_str", "signature", "timestamp", "serial_no"];
 
 impl Authorization {
     /// Parses a header value. Fields may come in any order, with optional spaces around
     /// commas; values are normally quoted, and unknown fields are ignored so that WeChat Pay
     /// can add some.
     pub fn parse(header: &str) -> Result<Self, AuthorizationError> {
-        let rest = header
-            .trim()
-            .strip_prefix(SCHEME)
-            .filter(|r| r.starts_with(' '))
+        let header = header.trim();
+        let (id_field, rest) = [("mchid", SCHEME), ("brand_id", BRAND_SCHEME)]
+            .into_iter()
+            .find_map(|(field, scheme)| {
+                let rest = header.strip_prefix(scheme)?;
+                rest.starts_with(' ').then_some((field, rest))
+            })
             .ok_or(AuthorizationError::Scheme)?;
+        let mut fields = FIELDS;
+        fields[0] = id_field;
         let mut values: [Option<&str>; 5] = [None; 5];
         for part in rest.split(',').map(str::trim).filter(|p| !p.is_empty()) {
             let (key, value) =
@@ -92,18 +149,23 @@ impl Authorization {
                 }
                 None => value,
             };
-            if let Some(i) = FIELDS.iter().position(|f| *f == key.trim())
+            if let Some(i) = fields.iter().position(|f| *f == key.trim())
                 && values[i].replace(value).is_some()
             {
-                return Err(AuthorizationError::Duplicate(FIELDS[i]));
+                return Err(AuthorizationError::Duplicate(fields[i]));
             }
         }
         let mut take = |i: usize| match values[i].take() {
             Some(v) if !v.is_empty() => Ok(v.to_owned()),
-            _ => Err(AuthorizationError::Missing(FIELDS[i])),
+            _ => Err(AuthorizationError::Missing(fields[i])),
         };
+        let id = take(0)?;
         let auth = Self {
-            mchid: take(0)?,
+            principal: if id_field == "mchid" {
+                Principal::Merchant(id)
+            } else {
+                Principal::Brand(id)
+            },
             nonce_str: take(1)?,
             signature: take(2)?,
             timestamp: take(3)?,
@@ -134,11 +196,22 @@ pub(crate) fn parse_timestamp(s: &str) -> Option<i64> {
 
 impl fmt::Display for Authorization {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{SCHEME} mchid=\"{}\",nonce_str=\"{}\",signature=\"{}\",timestamp=\"{}\",serial_no=\"{}\"",
-            self.mchid, self.nonce_str, self.signature, self.timestamp, self.serial_no
-        )
+        let (nonce, signature, timestamp, serial) = (
+            &self.nonce_str,
+            &self.signature,
+            &self.timestamp,
+            &self.serial_no,
+        );
+        match &self.principal {
+            Principal::Merchant(mchid) => write!(
+                f,
+                "{SCHEME} mchid=\"{mchid}\",nonce_str=\"{nonce}\",signature=\"{signature}\",timestamp=\"{timestamp}\",serial_no=\"{serial}\""
+            ),
+            Principal::Brand(brand_id) => write!(
+                f,
+                "{BRAND_SCHEME} brand_id=\"{brand_id}\",nonce_str=\"{nonce}\",timestamp=\"{timestamp}\",serial_no=\"{serial}\",signature=\"{signature}\""
+            ),
+        }
     }
 }
 
@@ -182,6 +255,25 @@ mod tests {
             Authorization::parse(&OK.replace("mchid=\"1\"", "mchid=\"1")),
             Err(AuthorizationError::Malformed { .. })
         ));
+    }
+
+    #[test]
+    fn brand_scheme_wants_brand_id() {
+        let brand = OK
+            .replace(SCHEME, BRAND_SCHEME)
+            .replace("mchid=", "brand_id=");
+        let auth = Authorization::parse(&brand).expect("brand");
+        assert_eq!(auth.principal, Principal::Brand("1".into()));
+        assert_eq!(Authorization::parse(&auth.to_string()), Ok(auth));
+        // Each scheme names its own id field.
+        assert_eq!(
+            Authorization::parse(&OK.replace(SCHEME, BRAND_SCHEME)),
+            Err(AuthorizationError::Missing("brand_id"))
+        );
+        assert_eq!(
+            Authorization::parse(&brand.replace(BRAND_SCHEME, SCHEME)),
+            Err(AuthorizationError::Missing("mchid"))
+        );
     }
 
     #[test]

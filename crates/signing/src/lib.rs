@@ -1,4 +1,5 @@
-//! WECHATPAY2-SHA256-RSA2048: the signature scheme of WeChat Pay APIv3.
+//! WECHATPAY2-SHA256-RSA2048: the signature scheme of WeChat Pay APIv3 (and its
+//! brand-direct twin `WECHATPAY-BRAND-SHA256-RSA2048`, which differs only in the header).
 //!
 //! Pure and synchronous: no HTTP, no async, no files except the `*_file` loaders. Every
 //! request a merchant sends carries an `Authorization` header with an RSA PKCS#1 v1.5
@@ -50,7 +51,7 @@ pub mod signer;
 pub mod verifier;
 
 pub use aead::{AeadError, ApiV3Key};
-pub use authorization::{Authorization, AuthorizationError};
+pub use authorization::{Authorization, AuthorizationError, Principal};
 pub use keys::{Certificate, KeyError, PrivateKey, PublicKey};
 pub use nonce::{NONCE_LEN, is_valid as nonce_is_valid, new_nonce};
 pub use signer::{PlatformSigner, SignError, SignedHeaders, Signer};

@@ -6,7 +6,7 @@ use std::fmt;
 use base64::Engine as _;
 use ring::rand::SystemRandom;
 
-use crate::authorization::Authorization;
+use crate::authorization::{Authorization, Principal};
 use crate::clock::{Clock, SystemClock};
 use crate::{PrivateKey, message, nonce};
 
@@ -28,7 +28,9 @@ pub enum SignError {
     Url(String),
 }
 
-/// Signs merchant requests: builds the `Authorization` header value.
+/// Signs requests: builds the `Authorization` header value, as a merchant
+/// ([`Signer::new`], `WECHATPAY2-SHA256-RSA2048`) or as a brand ([`Signer::brand`],
+/// `WECHATPAY-BRAND-SHA256-RSA2048`).
 ///
 /// The private key is parsed once, when the signer is made; signing is then one RSA
 /// operation plus a few string copies.
@@ -44,7 +46,7 @@ pub enum SignError {
 /// ```
 #[derive(Clone)]
 pub struct Signer {
-    mchid: String,
+    principal: Principal,
     serial_no: String,
     key: PrivateKey,
     rng: SystemRandom,
@@ -54,7 +56,7 @@ pub struct Signer {
 impl fmt::Debug for Signer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Signer")
-            .field("mchid", &self.mchid)
+            .field("principal", &self.principal)
             .field("serial_no", &self.serial_no)
             .field("key", &self.key)
             .finish_non_exhaustive()
@@ -64,8 +66,35 @@ impl fmt::Debug for Signer {
 impl Signer {
     /// A signer for merchant `mchid` whose API certificate has serial `serial_no`.
     pub fn new(mchid: impl Into<String>, serial_no: impl Into<String>, key: PrivateKey) -> Self {
+        Self::for_principal(Principal::Merchant(mchid.into()), serial_no, key)
+    }
+
+    /// A signer for brand `brand_id` (brand-direct mode) whose brand API certificate has
+    /// serial `serial_no`.
+    ///
+    /// ```
+    /// # use wxpay_signing::{PrivateKey, Signer};
+    /// let signer = Signer::brand("120344", "5157F09EFDC096DE15EBE81A47057A7232F1B8E1", PrivateKey::from_pem_file("tests/data/keys/merchant_key.pem")?);
+    /// let auth = signer.authorization_at("GET", "/brand/marketing/product-coupon/notify-configs", b"", 1764381600, "abc")?;
+    /// assert!(auth.to_string().starts_with(r#"WECHATPAY-BRAND-SHA256-RSA2048 brand_id="120344",nonce_str="abc",timestamp="1764381600""#));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn brand(
+        brand_id: impl Into<String>,
+        serial_no: impl Into<String>,
+        key: PrivateKey,
+    ) -> Self {
+        Self::for_principal(Principal::Brand(brand_id.into()), serial_no, key)
+    }
+
+    /// A signer for `principal`.
+    pub fn for_principal(
+        principal: Principal,
+        serial_no: impl Into<String>,
+        key: PrivateKey,
+    ) -> Self {
         Self {
-            mchid: mchid.into(),
+            principal,
             serial_no: serial_no.into(),
             key,
             rng: SystemRandom::new(),
@@ -79,12 +108,12 @@ impl Signer {
         self
     }
 
-    /// The merchant id.
-    pub fn mchid(&self) -> &str {
-        &self.mchid
+    /// Who signs: the merchant or the brand.
+    pub fn principal(&self) -> &Principal {
+        &self.principal
     }
 
-    /// The merchant certificate serial.
+    /// The API certificate serial.
     pub fn serial_no(&self) -> &str {
         &self.serial_no
     }
@@ -142,7 +171,7 @@ impl Signer {
         }
         let message = message::request(method, url, &timestamp, &nonce, body);
         Ok(Authorization {
-            mchid: self.mchid.clone(),
+            principal: self.principal.clone(),
             nonce_str: nonce,
             signature: encode(&self.key.sign(&message)?),
             timestamp,

@@ -6,7 +6,8 @@ use std::sync::{Arc, OnceLock};
 use proptest::prelude::*;
 use wxpay_signing::clock::FixedClock;
 use wxpay_signing::{
-    Authorization, KeyStore, PlatformSigner, PrivateKey, Signer, Verifier, verify_request,
+    Authorization, KeyStore, PlatformSigner, Principal, PrivateKey, Signer, Verifier,
+    verify_request,
 };
 
 const NOW: i64 = 1_764_381_600;
@@ -124,13 +125,18 @@ proptest! {
     }
 
     #[test]
-    fn header_parser_reads_any_field_order(order in Just([0usize, 1, 2, 3, 4]).prop_shuffle(),
-                                           mchid in "[0-9]{1,12}", nonce in nonce(), sig in "[A-Za-z0-9+/=]{1,344}",
+    fn header_parser_reads_any_field_order(order in Just([0usize, 1, 2, 3, 4]).prop_shuffle(), brand in any::<bool>(),
+                                           id in "[0-9]{1,12}", nonce in nonce(), sig in "[A-Za-z0-9+/=]{1,344}",
                                            ts in "[0-9]{1,10}", serial in "[0-9A-Z_]{1,64}") {
-        let fields = [("mchid", &mchid), ("nonce_str", &nonce), ("signature", &sig), ("timestamp", &ts), ("serial_no", &serial)];
+        let (scheme, field, principal) = if brand {
+            ("WECHATPAY-BRAND-SHA256-RSA2048", "brand_id", Principal::Brand(id.clone()))
+        } else {
+            ("WECHATPAY2-SHA256-RSA2048", "mchid", Principal::Merchant(id.clone()))
+        };
+        let fields = [(field, &id), ("nonce_str", &nonce), ("signature", &sig), ("timestamp", &ts), ("serial_no", &serial)];
         let parts: Vec<String> = order.iter().map(|&i| format!("{}=\"{}\"", fields[i].0, fields[i].1)).collect();
-        let auth = Authorization::parse(&format!("WECHATPAY2-SHA256-RSA2048 {}", parts.join(","))).expect("parse");
-        prop_assert_eq!(auth, Authorization { mchid, nonce_str: nonce, signature: sig, timestamp: ts, serial_no: serial });
+        let auth = Authorization::parse(&format!("{scheme} {}", parts.join(","))).expect("parse");
+        prop_assert_eq!(auth, Authorization { principal, nonce_str: nonce, signature: sig, timestamp: ts, serial_no: serial });
     }
 }
 

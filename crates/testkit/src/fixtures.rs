@@ -90,10 +90,18 @@ pub async fn issued(client: &TestClient, stock_id: &str) -> i64 {
         .unwrap_or(-1)
 }
 
-/// Asserts Request-ID and the Wechatpay-* headers are present, and the signature verifies.
+/// Asserts Request-ID (28 hex digits, then `-{business code}` on errors that have one) and
+/// the Wechatpay-* headers are present, and the signature verifies.
 pub fn assert_signed(answer: &Answer) {
+    let well_formed = |id: &str| {
+        let (hex, code) = id.split_once('-').unwrap_or((id, "0"));
+        hex.len() == 28
+            && hex.bytes().all(|b| b.is_ascii_hexdigit())
+            && !code.is_empty()
+            && code.bytes().all(|b| b.is_ascii_digit())
+    };
     assert!(
-        answer.header("Request-ID").is_some_and(|id| id.len() == 28),
+        answer.header("Request-ID").is_some_and(well_formed),
         "Request-ID on {answer:?}"
     );
     answer

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::Deserialize;
+use wxpay_models::Mode;
 use wxpay_signing::{Certificate, KeyError, KeyStore, PrivateKey, PublicKey, Signer};
 
 /// WeChat Pay's primary API domain.
@@ -44,11 +45,21 @@ pub const DEFAULT_BACKUP_BASE_URL: &str = "https://api2.mch.weixin.qq.com";
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ClientConfig {
-    /// The merchant (service provider) id.
+    /// `partner` (a service provider, `mchid`; the default) or `brand` (brand-direct,
+    /// `brand_id`): which signature scheme and path prefix the product-coupon calls use.
+    #[serde(default)]
+    pub mode: Mode,
+    /// The merchant (service provider) id; required in partner mode.
+    #[serde(default)]
     pub mchid: String,
-    /// Serial number of the merchant API certificate.
+    /// Brand mode: the brand that signs. Partner mode: the default brand of requests that
+    /// name none.
+    pub brand_id: Option<String>,
+    /// The default AppID of CLI commands that take `--appid`.
+    pub appid: Option<String>,
+    /// Serial number of the merchant (or brand) API certificate.
     pub serial_no: String,
-    /// The merchant API private key (`apiclient_key.pem`).
+    /// The merchant (or brand) API private key (`apiclient_key.pem`).
     pub private_key_file: PathBuf,
     /// Id of the WeChat Pay public key (public-key mode).
     pub wechatpay_public_key_id: Option<String>,
@@ -176,8 +187,27 @@ impl ClientConfig {
             key,
             problem: problem.to_owned(),
         };
-        if self.mchid.is_empty() || !self.mchid.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(invalid("mchid", "must be the merchant id, digits only"));
+        match self.mode {
+            Mode::Brand if self.brand_id.as_deref().is_none_or(str::is_empty) => {
+                return Err(invalid(
+                    "brand_id",
+                    "is required in brand mode: the brand that signs (品牌ID)",
+                ));
+            }
+            Mode::Brand if !self.mchid.is_empty() => {
+                return Err(invalid(
+                    "mchid",
+                    "must not be set in brand mode (requests are signed with brand_id); remove it or set mode = \"partner\"",
+                ));
+            }
+            Mode::Brand => {}
+            _ if self.mchid.is_empty() || !self.mchid.bytes().all(|b| b.is_ascii_digit()) => {
+                return Err(invalid("mchid", "must be the merchant id, digits only"));
+            }
+            _ => {}
+        }
+        if self.brand_id.as_deref() == Some("") {
+            return Err(invalid("brand_id", "must not be empty; remove it instead"));
         }
         if self.serial_no.trim().is_empty() {
             return Err(invalid(
@@ -252,7 +282,10 @@ impl ClientConfig {
                     source,
                 }
             })?;
-        Ok(Signer::new(self.mchid.clone(), self.serial_no.clone(), key))
+        Ok(match (self.mode, &self.brand_id) {
+            (Mode::Brand, Some(brand)) => Signer::brand(brand.clone(), self.serial_no.clone(), key),
+            _ => Signer::new(self.mchid.clone(), self.serial_no.clone(), key),
+        })
     }
 
     /// Loads the WeChat Pay public key and/or platform certificates.

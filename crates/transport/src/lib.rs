@@ -8,9 +8,12 @@
 //! paces itself under a rate limit shared by all clones. Business errors (4xx) are never
 //! retried: they come back as the final answer.
 //!
-//! Retrying a POST is safe here because WeChat Pay deduplicates by the request number inside
-//! the body (`send_request_no`, `out_request_no`): a replay returns what the lost or
-//! unverifiable answer was about.
+//! Whether a call may be resent is the operation's fact, not the transport's assumption:
+//! [`Transport::call`] takes it from the [`wxpay_models::Operation`]. Reads and writes whose
+//! body carries a request number (`send_request_no`, `out_request_no`, …) are resent with
+//! the same bytes — WeChat Pay answers a repeated number with the first result — while a
+//! write without one is resent only when it surely did not arrive (connection refused, 429).
+//! Each operation is paced under its documented rate limit in the client's mode.
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {

@@ -9,9 +9,11 @@ use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
 use http::{HeaderMap, Method, Request, StatusCode};
 use http_body_util::{BodyExt, Full, Limited};
+use parking_lot::Mutex;
 use rustls_pki_types::CertificateDer;
 use tracing::Instrument;
-use wxpay_signing::{KeyStore, ResponseHeaders, Signer, Verifier, VerifyError, header};
+use wxpay_models::{Encoded, Mode, Operation, RateLimit, Retry, Target};
+use wxpay_signing::{KeyStore, Principal, ResponseHeaders, Signer, Verifier, VerifyError, header};
 
 use crate::config::{
     ClientConfig, ConfigError, DEFAULT_BACKUP_BASE_URL, DEFAULT_BASE_URL, check_base_url,
@@ -63,6 +65,8 @@ impl ApiResponse {
 #[derive(Debug)]
 pub struct TransportBuilder {
     signer: Signer,
+    mode: Mode,
+    brand_id: Option<String>,
     keys: KeyStore,
     wechatpay_serial: Option<String>,
     base_url: String,
@@ -79,8 +83,14 @@ impl TransportBuilder {
     /// Primary and backup WeChat Pay domains, 1000 requests/s, 10 s per attempt, 3 retries.
     pub fn new(signer: Signer, keys: KeyStore) -> Self {
         let wechatpay_serial = keys.ids().next().map(str::to_owned);
+        let (mode, brand_id) = match signer.principal() {
+            Principal::Brand(brand) => (Mode::Brand, Some(brand.clone())),
+            _ => (Mode::Partner, None),
+        };
         Self {
             signer,
+            mode,
+            brand_id,
             wechatpay_serial,
             keys,
             base_url: DEFAULT_BASE_URL.into(),
@@ -107,6 +117,9 @@ impl TransportBuilder {
             });
         if let Some(serial) = config.wechatpay_serial() {
             builder.wechatpay_serial = Some(serial);
+        }
+        if config.mode == Mode::Partner {
+            builder.brand_id = config.brand_id.clone();
         }
         builder.proxy = config.proxy.clone();
         if !config.root_cert_files.is_empty() {
@@ -164,6 +177,15 @@ impl TransportBuilder {
         self
     }
 
+    /// Partner mode: the brand of requests that name none (brand mode always uses the
+    /// signing brand).
+    pub fn default_brand_id(mut self, brand_id: &str) -> Self {
+        if self.mode == Mode::Partner {
+            self.brand_id = Some(brand_id.to_owned());
+        }
+        self
+    }
+
     /// How long requests stay on the backup after the primary failed.
     pub fn failover_cooldown(mut self, cooldown: Duration) -> Self {
         self.failover_cooldown = cooldown;
@@ -195,15 +217,13 @@ impl TransportBuilder {
             key: "root_cert_files",
             problem: e.to_string(),
         })?;
-        let limiter = NonZeroU32::new(self.rate_limit_per_sec).map(|rate| {
-            // Smoother than the server's quota (burst = rate), so that jitter on the way
-            // never turns into 429s.
-            let burst = NonZeroU32::new(rate.get() / 10).unwrap_or(NonZeroU32::MIN);
-            RateLimiter::direct(Quota::per_second(rate).allow_burst(burst))
-        });
+        let limiter = NonZeroU32::new(self.rate_limit_per_sec)
+            .map(|rate| smooth_limiter(RateLimit::per_second(rate.get())));
         Ok(Transport {
             inner: Arc::new(Inner {
                 http,
+                mode: self.mode,
+                brand_id: self.brand_id,
                 signer: self.signer,
                 verifier: Verifier::new(self.keys),
                 wechatpay_serial: self.wechatpay_serial,
@@ -212,8 +232,8 @@ impl TransportBuilder {
                     self.backup_base_url,
                     self.failover_cooldown,
                 ),
-                limiter,
-                pacer: tokio::sync::Mutex::new(()),
+                limiter: limiter.map(Pacer::new),
+                operation_limiters: Mutex::new(Vec::new()),
                 timeout: self.timeout,
                 retry: self.retry,
                 user_agent: format!("wxpay-coupons/{} (Rust; hyper)", env!("CARGO_PKG_VERSION")),
@@ -234,12 +254,16 @@ pub struct Transport {
 #[derive(Debug)]
 struct Inner {
     http: HttpClient,
+    mode: Mode,
+    brand_id: Option<String>,
     signer: Signer,
     verifier: Verifier,
     wechatpay_serial: Option<String>,
     endpoints: Endpoints,
-    limiter: Option<DefaultDirectRateLimiter>,
-    pacer: tokio::sync::Mutex<()>,
+    /// The client-wide cap (`rate_limit_per_sec`).
+    limiter: Option<Pacer>,
+    /// One per operation called so far, at its documented limit.
+    operation_limiters: Mutex<Vec<(&'static str, Arc<Pacer>)>>,
     timeout: Duration,
     retry: RetryPolicy,
     user_agent: String,
@@ -269,37 +293,106 @@ impl Transport {
         self.inner.endpoints.on_backup()
     }
 
-    /// The merchant id requests are signed for.
-    pub fn mchid(&self) -> &str {
-        self.inner.signer.mchid()
+    /// Who requests are signed as: the merchant (partner mode) or the brand.
+    pub fn principal(&self) -> &Principal {
+        self.inner.signer.principal()
     }
 
-    /// Sends `body` (the exact bytes, identical in every attempt) and returns the final
-    /// answer: a 2xx or a business error, verified; or, once retries are spent, the last 429
-    /// or 5xx answer. Errors are what produced no usable answer at all.
+    /// Partner or brand-direct.
+    pub fn mode(&self) -> Mode {
+        self.inner.mode
+    }
+
+    /// Where typed requests go: the mode and the brand (partner mode: the default brand).
+    pub fn target(&self) -> Target<'_> {
+        Target {
+            mode: self.inner.mode,
+            brand_id: self.inner.brand_id.as_deref(),
+        }
+    }
+
+    /// Sends `body` (the exact bytes, identical in every attempt) as `application/json` and
+    /// returns the final answer: a 2xx or a business error, verified; or, once retries are
+    /// spent, the last 429 or 5xx answer. Errors are what produced no usable answer at all.
+    ///
+    /// Every unanswered attempt is retried with the same bytes: use it for reads and for
+    /// writes that carry a request number. [`call`](Self::call) takes the retry class and
+    /// the rate limit from the operation.
     pub async fn execute(
         &self,
         method: Method,
         path_and_query: &str,
         body: Bytes,
     ) -> Result<ApiResponse, TransportError> {
+        let call = Call {
+            method,
+            path_and_query,
+            body,
+            signed_body: None,
+            content_type: "application/json",
+            retry: Retry::Read,
+            operation: None,
+        };
+        self.send(&call).await
+    }
+
+    /// Sends an encoded request of `operation`: retried only as its [`Retry`] class allows,
+    /// paced under the operation's documented rate limit in this transport's mode (and the
+    /// client-wide `rate_limit_per_sec`).
+    pub async fn call(
+        &self,
+        operation: &'static Operation,
+        encoded: &Encoded,
+    ) -> Result<ApiResponse, TransportError> {
+        let method = Method::from_bytes(encoded.method.as_str().as_bytes())
+            .map_err(|e| TransportError::Request(e.to_string()))?;
+        let call = Call {
+            method,
+            path_and_query: &encoded.path_and_query,
+            body: Bytes::copy_from_slice(&encoded.body),
+            signed_body: encoded.signed_body.as_deref().map(Bytes::copy_from_slice),
+            content_type: &encoded.content_type,
+            retry: operation.retry,
+            operation: Some(operation),
+        };
+        self.send(&call).await
+    }
+
+    /// The pacer of `operation` at its documented limit in this mode, made on first use.
+    fn operation_pacer(&self, operation: &'static Operation) -> Option<Arc<Pacer>> {
+        let limit = operation.limit(self.inner.mode)?;
+        let mut pacers = self.inner.operation_limiters.lock();
+        if let Some((_, pacer)) = pacers.iter().find(|(name, _)| *name == operation.name) {
+            return Some(pacer.clone());
+        }
+        let pacer = Arc::new(Pacer::new(smooth_limiter(limit)));
+        pacers.push((operation.name, pacer.clone()));
+        Some(pacer)
+    }
+
+    async fn send(&self, call: &Call<'_>) -> Result<ApiResponse, TransportError> {
         let inner = &self.inner;
         let started = Instant::now();
         let (mut which, _) = inner.endpoints.pick();
+        let operation_pacer = call.operation.and_then(|op| self.operation_pacer(op));
+        // Without a request number, only what surely did not reach WeChat Pay is resent:
+        // a refused connection or a 429.
+        let resend = call.retry.is_safe();
         let mut attempt = 0u32;
         loop {
             attempt += 1;
-            if let Some(limiter) = &inner.limiter {
-                // One waiter at a time, in arrival order: the others wait on the lock
-                // instead of all waking at each permit and going back to sleep.
-                let _turn = inner.pacer.lock().await;
-                pace(limiter).await;
+            if let Some(pacer) = &operation_pacer {
+                pacer.wait().await;
+            }
+            if let Some(pacer) = &inner.limiter {
+                pacer.wait().await;
             }
             let base = inner.endpoints.url(which).to_owned();
             let span = tracing::info_span!(
                 "wxpay.request",
-                method = %method,
-                path = %path_and_query,
+                operation = call.operation.map_or("", |op| op.name),
+                method = %call.method,
+                path = %call.path_and_query,
                 attempt,
                 base = %base,
                 status = tracing::field::Empty,
@@ -308,7 +401,7 @@ impl Transport {
                 latency_ms = tracing::field::Empty,
             );
             let outcome = self
-                .attempt(&method, &base, path_and_query, &body, attempt)
+                .attempt(call, &base, attempt)
                 .instrument(span.clone())
                 .await;
             let exhausted =
@@ -320,20 +413,33 @@ impl Transport {
                     match self.check(&response) {
                         Ok(()) if !retryable_status(response.status) => return Ok(response),
                         Ok(()) if exhausted => return Ok(response),
+                        // A 5xx may have acted: only a request number makes resending safe.
+                        Ok(()) if !resend && response.status != StatusCode::TOO_MANY_REQUESTS => {
+                            return Ok(response);
+                        }
                         Ok(()) => {
                             tracing::debug!(parent: &span, "retryable answer {}", response.status);
                             None
                         }
                         Err(kind) => {
                             tracing::warn!(parent: &span, "answer not verified: {kind}");
-                            Some(TransportError::Unverified {
+                            let e = TransportError::Unverified {
                                 kind,
                                 status: response.status.as_u16(),
                                 request_id: response.request_id,
-                            })
+                            };
+                            if !resend {
+                                return Err(e);
+                            }
+                            Some(e)
                         }
                     }
                 }
+                // A timeout may come after WeChat Pay acted.
+                Attempt::Unreachable(e @ TransportError::Timeout { .. }) if !resend => {
+                    return Err(e);
+                }
+                Attempt::Lost(e) if !resend => return Err(e),
                 Attempt::Unreachable(e) => {
                     tracing::warn!(parent: &span, "{e}");
                     inner.endpoints.failed(which);
@@ -359,33 +465,28 @@ impl Transport {
     }
 
     /// One signed attempt against `base`.
-    async fn attempt(
-        &self,
-        method: &Method,
-        base: &str,
-        path_and_query: &str,
-        body: &Bytes,
-        attempt: u32,
-    ) -> Attempt {
+    async fn attempt(&self, call: &Call<'_>, base: &str, attempt: u32) -> Attempt {
         let inner = &self.inner;
-        let auth = match inner
-            .signer
-            .authorization(method.as_str(), path_and_query, body)
-        {
-            Ok(auth) => auth.to_string(),
-            Err(e) => return Attempt::Fatal(e.into()),
-        };
+        let signed = call.signed_body.as_ref().unwrap_or(&call.body);
+        let auth =
+            match inner
+                .signer
+                .authorization(call.method.as_str(), call.path_and_query, signed)
+            {
+                Ok(auth) => auth.to_string(),
+                Err(e) => return Attempt::Fatal(e.into()),
+            };
         let mut builder = Request::builder()
-            .method(method.clone())
-            .uri(format!("{base}{path_and_query}"))
+            .method(call.method.clone())
+            .uri(format!("{base}{}", call.path_and_query))
             .header(AUTHORIZATION, auth)
             .header(ACCEPT, "application/json")
-            .header(CONTENT_TYPE, "application/json")
+            .header(CONTENT_TYPE, call.content_type)
             .header(USER_AGENT, &inner.user_agent);
         if let Some(serial) = &inner.wechatpay_serial {
             builder = builder.header(header::SERIAL, serial);
         }
-        let request = match builder.body(Full::new(body.clone())) {
+        let request = match builder.body(Full::new(call.body.clone())) {
             Ok(r) => r,
             Err(e) => return Attempt::Fatal(TransportError::Request(e.to_string())),
         };
@@ -462,18 +563,61 @@ impl Transport {
     }
 }
 
-/// Waits for the rate limiter on tokio's timer. (governor's `until_ready` sleeps on
-/// futures-timer's own thread: a cross-thread wake-up per request, which cost the campaign
-/// ≈ 10 % of its CPU in context switches.)
-async fn pace(limiter: &DefaultDirectRateLimiter) {
-    use governor::clock::Clock as _;
-    loop {
-        match limiter.check() {
-            Ok(()) => return,
-            Err(not_until) => {
-                let wait = not_until.wait_time_from(limiter.clock().now());
-                // At least a millisecond: tokio's timer granularity, and no busy loop.
-                tokio::time::sleep(wait.max(Duration::from_millis(1))).await;
+/// What one call sends and how it may be retried.
+#[derive(Debug)]
+struct Call<'a> {
+    method: Method,
+    path_and_query: &'a str,
+    body: Bytes,
+    /// The body line of the signed message when it is not the body (multipart `meta`).
+    signed_body: Option<Bytes>,
+    content_type: &'a str,
+    retry: Retry,
+    operation: Option<&'static Operation>,
+}
+
+/// A limit smoother than the server's quota (burst = a tenth of a period's count), so that
+/// jitter on the way never turns into 429s.
+fn smooth_limiter(limit: RateLimit) -> DefaultDirectRateLimiter {
+    let count = NonZeroU32::new(limit.count).unwrap_or(NonZeroU32::MIN);
+    let burst = NonZeroU32::new(limit.count / 10).unwrap_or(NonZeroU32::MIN);
+    let period = Duration::from_secs(limit.period_secs()) / count.get();
+    let quota = Quota::with_period(period)
+        .unwrap_or_else(|| Quota::per_second(count))
+        .allow_burst(burst);
+    RateLimiter::direct(quota)
+}
+
+/// A rate limiter with a queue: one waiter at a time, in arrival order, so that the others
+/// wait on the lock instead of all waking at each permit and going back to sleep.
+#[derive(Debug)]
+struct Pacer {
+    limiter: DefaultDirectRateLimiter,
+    turn: tokio::sync::Mutex<()>,
+}
+
+impl Pacer {
+    fn new(limiter: DefaultDirectRateLimiter) -> Self {
+        Self {
+            limiter,
+            turn: tokio::sync::Mutex::new(()),
+        }
+    }
+
+    /// Waits for a permit on tokio's timer. (governor's `until_ready` sleeps on
+    /// futures-timer's own thread: a cross-thread wake-up per request, which cost the
+    /// campaign ≈ 10 % of its CPU in context switches.)
+    async fn wait(&self) {
+        use governor::clock::Clock as _;
+        let _turn = self.turn.lock().await;
+        loop {
+            match self.limiter.check() {
+                Ok(()) => return,
+                Err(not_until) => {
+                    let wait = not_until.wait_time_from(self.limiter.clock().now());
+                    // At least a millisecond: tokio's timer granularity, and no busy loop.
+                    tokio::time::sleep(wait.max(Duration::from_millis(1))).await;
+                }
             }
         }
     }

@@ -39,7 +39,7 @@ pub(crate) fn request(stock_id: &str) -> SendUserProductCouponRequest {
         appid: dev::APPID.into(),
         stock_id: stock_id.into(),
         send_request_no: unique("REQ"),
-        brand_id: dev::BRAND_ID.into(),
+        brand_id: Some(dev::BRAND_ID.into()),
         ..Default::default()
     }
 }

@@ -1,0 +1,313 @@
+//! Who calls, and authentication (step 2): the Authorization header in either scheme, the
+//! caller and its key, the time window, nonce replay and the signature. Parsing and RSA
+//! verification are wxpay-signing's; this adds the server's state, and records why a
+//! signature failed in words a person can act on (the console shows them).
+
+use std::collections::HashMap;
+use std::hash::BuildHasher;
+
+use parking_lot::{Mutex, RwLock};
+use wxpay_models::{Mode, WxTime};
+use wxpay_signing::{Authorization, Principal, PublicKey, VerifyError, message, verify_request};
+
+use crate::error::ErrorAnswer;
+
+/// A caller of the API: a service provider (partner mode, `mchid`) acting for the brands that
+/// authorised it, or a brand (brand-direct mode, `brand_id`) acting for itself.
+#[derive(Debug)]
+pub struct Caller {
+    pub(crate) mode: Mode,
+    pub(crate) id: String,
+    pub(crate) serial_no: String,
+    pub(crate) key: PublicKey,
+    pub(crate) brands: Vec<String>,
+    pub(crate) appids: Vec<String>,
+    pub(crate) apiv3_key: Option<wxpay_signing::ApiV3Key>,
+    pub(crate) notify: RwLock<Option<NotifyTarget>>,
+}
+
+/// Where a caller's callbacks go, and since when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct NotifyTarget {
+    pub(crate) url: String,
+    pub(crate) update_time: WxTime,
+}
+
+impl Caller {
+    /// Partner or brand.
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+
+    /// The mchid (partner) or brand_id (brand).
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The brands it may act for (a brand: itself).
+    pub fn brands(&self) -> &[String] {
+        &self.brands
+    }
+
+    /// AppIDs bound to it (empty = any).
+    pub fn appids(&self) -> &[String] {
+        &self.appids
+    }
+
+    /// Its callback URL, if set (config or notify-configs API).
+    pub fn notify_url(&self) -> Option<String> {
+        self.notify.read().as_ref().map(|n| n.url.clone())
+    }
+
+    pub(crate) fn may_act_for(&self, brand_id: &str) -> bool {
+        self.brands.iter().any(|b| b == brand_id)
+    }
+
+    pub(crate) fn appid_bound(&self, appid: &str) -> bool {
+        self.appids.is_empty() || self.appids.iter().any(|a| a == appid)
+    }
+
+    /// `mchid 1900000001` or `brand 120344`, for messages.
+    pub(crate) fn label(&self) -> String {
+        match self.mode {
+            Mode::Brand => format!("brand {}", self.id),
+            _ => format!("mchid {}", self.id),
+        }
+    }
+}
+
+/// The callers, by mode and id.
+pub(crate) type Callers = HashMap<(Mode, String), Caller>;
+
+/// Nonces seen recently, per merchant, as keyed 64-bit hashes in three generations of one
+/// window each: a nonce is remembered for at least two windows, as long as a request with
+/// it could still pass the timestamp check.
+#[derive(Debug)]
+pub(crate) struct NonceCache {
+    window: i64,
+    hasher: hashbrown::DefaultHashBuilder,
+    inner: Mutex<Generations>,
+}
+
+#[derive(Debug, Default)]
+struct Generations {
+    started: i64,
+    sets: [hashbrown::HashSet<u64>; 3],
+}
+
+impl NonceCache {
+    pub(crate) fn new(window: i64) -> Self {
+        Self {
+            window: window.max(1),
+            hasher: Default::default(),
+            inner: Mutex::new(Generations::default()),
+        }
+    }
+
+    fn key(&self, mchid: &str, nonce: &str) -> u64 {
+        self.hasher.hash_one((mchid, nonce))
+    }
+
+    fn rotate(&self, g: &mut Generations, now: i64) {
+        if now - g.started >= self.window {
+            let steps = ((now - g.started) / self.window).min(3);
+            for _ in 0..steps {
+                g.sets.rotate_right(1);
+                g.sets[0].clear();
+            }
+            g.started = now;
+        }
+    }
+
+    pub(crate) fn seen(&self, mchid: &str, nonce: &str, now: i64) -> bool {
+        let key = self.key(mchid, nonce);
+        let mut g = self.inner.lock();
+        self.rotate(&mut g, now);
+        g.sets.iter().any(|s| s.contains(&key))
+    }
+
+    /// Records a nonce; `false` if it was already there (a concurrent replay).
+    pub(crate) fn insert(&self, mchid: &str, nonce: &str, now: i64) -> bool {
+        let key = self.key(mchid, nonce);
+        let mut g = self.inner.lock();
+        self.rotate(&mut g, now);
+        if g.sets.iter().any(|s| s.contains(&key)) {
+            return false;
+        }
+        g.sets[0].insert(key)
+    }
+
+    pub(crate) fn clear(&self) {
+        *self.inner.lock() = Generations::default();
+    }
+}
+
+/// Why authentication failed: the answer, a short reason, and for a bad signature the exact
+/// message the emulator verified against.
+#[derive(Debug, Clone)]
+pub(crate) struct AuthFailure {
+    pub(crate) answer: ErrorAnswer,
+    pub(crate) reason: &'static str,
+    pub(crate) expected: Option<String>,
+    pub(crate) presented: Option<String>,
+}
+
+fn fail(reason: &'static str, what: impl std::fmt::Display) -> AuthFailure {
+    AuthFailure {
+        answer: ErrorAnswer::sign(what),
+        reason,
+        expected: None,
+        presented: None,
+    }
+}
+
+/// What a request presents to be authenticated.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Presented<'a> {
+    pub(crate) mode: Mode,
+    pub(crate) authorization: Option<&'a str>,
+    pub(crate) method: &'a str,
+    pub(crate) path_and_query: &'a str,
+    /// The signed body line (the body, or a multipart upload's `meta`).
+    pub(crate) body: &'a [u8],
+}
+
+/// Authenticates a request; returns the caller. `now` is real time (the signature window
+/// does not move with the business clock).
+pub(crate) fn authenticate<'c>(
+    callers: &'c Callers,
+    nonces: &NonceCache,
+    skew: i64,
+    p: Presented<'_>,
+    now: i64,
+) -> Result<&'c Caller, AuthFailure> {
+    let scheme = match p.mode {
+        Mode::Brand => wxpay_signing::authorization::BRAND_SCHEME,
+        _ => wxpay_signing::authorization::SCHEME,
+    };
+    let header = p.authorization.ok_or_else(|| {
+        fail(
+            "missing Authorization",
+            format!("missing Authorization header; sign the request ({scheme})"),
+        )
+    })?;
+    let mut presented = header.to_owned();
+    if let Some(at) = presented.find("signature=") {
+        presented.truncate(at + "signature=".len());
+        presented.push_str("\"…\"");
+    }
+    let auth = Authorization::parse(header).map_err(|e| {
+        fail(
+            "malformed Authorization",
+            format!("malformed Authorization: {e}"),
+        )
+    })?;
+    let (id, wanted) = match (&auth.principal, p.mode) {
+        (Principal::Merchant(id), Mode::Partner) | (Principal::Brand(id), Mode::Brand) => {
+            (id, p.mode)
+        }
+        (principal, mode) => {
+            return Err(fail(
+                "wrong scheme",
+                format!(
+                    "{} is signed {} ({principal}); {mode}-mode paths ({}…) need {scheme}",
+                    p.path_and_query,
+                    principal.scheme(),
+                    mode.prefix()
+                ),
+            ));
+        }
+    };
+    let caller = callers.get(&(wanted, id.clone())).ok_or_else(|| {
+        fail(
+            "unknown caller",
+            format!(
+                "unknown {} {id}: no such {} is registered",
+                auth.principal.field(),
+                wanted_noun(wanted)
+            ),
+        )
+    })?;
+    if !auth.serial_no.eq_ignore_ascii_case(&caller.serial_no) {
+        return Err(fail(
+            "unknown serial",
+            format!(
+                "serial_no {} is not the API certificate serial registered for {} ({})",
+                auth.serial_no,
+                caller.label(),
+                caller.serial_no
+            ),
+        ));
+    }
+    let ts = auth.timestamp_secs().unwrap_or(0);
+    if (now - ts).abs() > skew {
+        return Err(fail(
+            "stale timestamp",
+            format!(
+                "timestamp {ts} is {} s from the server's time {now} (allowed: {skew} s); check the clock",
+                now - ts
+            ),
+        ));
+    }
+    if nonces.seen(&caller.id, &auth.nonce_str, now) {
+        return Err(fail(
+            "replayed nonce",
+            format!(
+                "nonce_str {} was already used within the last {skew} s; use a fresh nonce for every request",
+                auth.nonce_str
+            ),
+        ));
+    }
+    verify_request(&auth, &caller.key, p.method, p.path_and_query, p.body, now, skew).map_err(|e| {
+        let expected = message::request(p.method, p.path_and_query, &auth.timestamp, &auth.nonce_str, p.body);
+        let mut failure = match e {
+            VerifyError::BadBase64 => fail("signature not base64", "signature is not valid base64"),
+            VerifyError::BadSignature => fail(
+                "wrong key or other bytes signed",
+                format!(
+                    "signature does not verify with the key of serial {}: sign exactly METHOD\\nURL\\nTIMESTAMP\\nNONCE\\nBODY\\n \
+                     with URL = path and query as sent ({}) and BODY = the bytes sent",
+                    caller.serial_no, p.path_and_query
+                ),
+            ),
+            other => fail("signature", other),
+        };
+        failure.expected = Some(String::from_utf8_lossy(&expected).into_owned());
+        failure.presented = Some(presented.clone());
+        failure
+    })?;
+    if !nonces.insert(&caller.id, &auth.nonce_str, now) {
+        return Err(fail(
+            "replayed nonce",
+            format!(
+                "nonce_str {} was already used (concurrent replay)",
+                auth.nonce_str
+            ),
+        ));
+    }
+    Ok(caller)
+}
+
+fn wanted_noun(mode: Mode) -> &'static str {
+    match mode {
+        Mode::Brand => "brand",
+        _ => "merchant",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nonces_are_remembered_for_two_windows() {
+        let cache = NonceCache::new(300);
+        assert!(cache.insert("m", "n1", 1000));
+        assert!(!cache.insert("m", "n1", 1000));
+        assert!(cache.seen("m", "n1", 1000 + 599));
+        assert!(!cache.seen("m", "n2", 1000));
+        assert!(!cache.seen("other", "n1", 1000));
+        // Gone once no request with it could pass the window any more.
+        assert!(!cache.seen("m", "n1", 1000 + 1300));
+    }
+}

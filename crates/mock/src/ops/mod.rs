@@ -1,0 +1,117 @@
+//! The operations' own rules: one [`Handle`] impl per request type, grouped by resource.
+//! Everything operations share — authentication, limits, decoding, the mode's `brand_id`
+//! rule, idempotency records, faults, signing — happens around them in `pipeline.rs`.
+
+use wxpay_models::{Endpoint, Mode};
+
+use crate::callbacks::Event;
+use crate::caller::Caller;
+use crate::error::ErrorAnswer;
+use crate::requests::Record;
+use crate::world::World;
+
+mod notify_configs;
+mod user_coupons;
+
+/// What an operation knows about the call it serves.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Cx<'a> {
+    /// Who calls.
+    pub(crate) caller: &'a Caller,
+    /// Partner or brand.
+    pub(crate) mode: Mode,
+    /// The brand the request acts for (partner: its `brand_id`, brand: the caller); empty
+    /// for the notify-config operations.
+    pub(crate) brand: &'a str,
+    /// Business time, Unix seconds.
+    pub(crate) now: i64,
+    /// An injected SYSTEM_ERROR for operations that place it among their own checks
+    /// ([`Handle::OWN_FAULTS`]).
+    pub(crate) fail: bool,
+}
+
+/// What an operation did.
+#[derive(Debug)]
+pub(crate) struct Done<R> {
+    /// The answer.
+    pub(crate) response: R,
+    /// Whether it changed the world (a replay did not); `drop_rate` loses only such answers.
+    pub(crate) new: bool,
+    /// What a replay of the same request number answers from.
+    pub(crate) record: Option<Record>,
+    /// Callbacks to send.
+    pub(crate) events: Vec<Event>,
+}
+
+impl<R> Done<R> {
+    /// A read, or a write that changed nothing.
+    pub(crate) fn read(response: R) -> Self {
+        Self {
+            response,
+            new: false,
+            record: None,
+            events: Vec::new(),
+        }
+    }
+
+    /// A write that changed the world; replays answer from `record`.
+    pub(crate) fn wrote(response: R, record: Record) -> Self {
+        Self {
+            response,
+            new: true,
+            record: Some(record),
+            events: Vec::new(),
+        }
+    }
+}
+
+/// One operation's rules.
+pub(crate) trait Handle: Endpoint {
+    /// The operation keeps its own idempotency records (send and confirm, compactly in the
+    /// ledger); otherwise keyed requests are recorded generically.
+    const OWN_IDEMPOTENCY: bool = false;
+    /// The operation checks `Cx::fail` itself, in its documented place among its checks;
+    /// otherwise an injected fault answers before it acts.
+    const OWN_FAULTS: bool = false;
+    /// The operation checks that the brand authorised the caller itself, in its documented
+    /// place (send: after the product coupon and stock are found); otherwise first.
+    const OWN_BRAND_CHECK: bool = false;
+
+    /// Applies the operation's rules to the world.
+    fn handle(
+        world: &mut World,
+        cx: &Cx<'_>,
+        request: Self,
+    ) -> Result<Done<Self::Response>, ErrorAnswer>;
+
+    /// Answers a replay of a keyed request from its first answer's record.
+    fn replay(world: &World, cx: &Cx<'_>, record: &Record) -> Result<Self::Response, ErrorAnswer> {
+        let _ = (world, cx);
+        match record {
+            Record::Bytes(bytes) => serde_json::from_slice(bytes)
+                .map_err(|e| ErrorAnswer::system(format!("stored answer unreadable: {e}"))),
+            _ => Err(ErrorAnswer::system(
+                "this operation cannot replay that record",
+            )),
+        }
+    }
+
+    /// The signed body line of a request (multipart uploads sign only `meta`).
+    fn signed_body(body: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+        std::borrow::Cow::Borrowed(body)
+    }
+}
+
+/// Calls `$m!` with every request type the emulator serves.
+macro_rules! for_each_handled {
+    ($m:ident) => {
+        $m! {
+            wxpay_models::user_coupon::SendUserProductCouponRequest,
+            wxpay_models::user_coupon::ConfirmSendUserProductCouponRequest,
+            wxpay_models::user_coupon::GetUserProductCouponRequest,
+            wxpay_models::notify::SetNotifyConfigRequest,
+            wxpay_models::notify::GetNotifyConfigRequest,
+        }
+    };
+}
+pub(crate) use for_each_handled;

@@ -1,0 +1,139 @@
+//! User coupons: send (E20), confirm (E22), get (E26).
+
+use wxpay_models::user_coupon::{
+    ConfirmSendUserProductCouponRequest, GetUserProductCouponRequest, SendUserProductCouponRequest,
+};
+use wxpay_models::{Endpoint, Mode};
+
+use crate::callbacks::Event;
+use crate::confirm::ConfirmInput;
+use crate::error::{ErrorAnswer, biz};
+use crate::ledger::digest16;
+use crate::ops::{Cx, Done, Handle};
+use crate::requests::Record;
+use crate::rules::{SendInput, Sent};
+use crate::world::World;
+
+impl Handle for SendUserProductCouponRequest {
+    // The ledger keeps (brand, send_request_no) compactly, and the seed document places the
+    // injected SYSTEM_ERROR after the limits (docs/emulator.md step 10).
+    const OWN_IDEMPOTENCY: bool = true;
+    const OWN_FAULTS: bool = true;
+    const OWN_BRAND_CHECK: bool = true;
+
+    fn handle(
+        world: &mut World,
+        cx: &Cx<'_>,
+        request: Self,
+    ) -> Result<Done<Self::Response>, ErrorAnswer> {
+        let params = digest16(
+            &request
+                .json_body()
+                .map_err(|e| ErrorAnswer::system(e.to_string()))?,
+        );
+        let input = SendInput {
+            cx,
+            request: &request,
+            params,
+        };
+        let ledger = &mut world.ledger;
+        let sent = ledger.send(&input)?;
+        let entity = ledger.entity(sent.coupon(), cx.now);
+        Ok(match sent {
+            Sent::New(i) => Done {
+                events: vec![Event::Sent {
+                    openid: request.openid.clone(),
+                    appid: request.appid.clone(),
+                    entity: Box::new(entity.clone()),
+                }],
+                ..Done::wrote(entity, Record::Coupon(i))
+            },
+            Sent::Replay(_) => Done::read(entity),
+        })
+    }
+}
+
+impl Handle for ConfirmSendUserProductCouponRequest {
+    const OWN_IDEMPOTENCY: bool = true;
+
+    fn handle(
+        world: &mut World,
+        cx: &Cx<'_>,
+        request: Self,
+    ) -> Result<Done<Self::Response>, ErrorAnswer> {
+        let ledger = &mut world.ledger;
+        let (coupon, new) = ledger.confirm(&ConfirmInput {
+            cx,
+            request: &request,
+        })?;
+        let entity = ledger.entity(coupon, cx.now);
+        Ok(if new {
+            Done::wrote(entity, Record::Coupon(coupon))
+        } else {
+            Done::read(entity)
+        })
+    }
+}
+
+impl Handle for GetUserProductCouponRequest {
+    fn handle(
+        world: &mut World,
+        cx: &Cx<'_>,
+        request: Self,
+    ) -> Result<Done<Self::Response>, ErrorAnswer> {
+        let coupon = find_coupon(
+            world,
+            cx,
+            &request.openid,
+            &request.coupon_code,
+            &request.stock_id,
+            &request.product_coupon_id,
+        )?;
+        if world.ledger.appid_of(coupon) != request.appid {
+            return Err(ErrorAnswer::rule(
+                biz::APPID_ILLEGAL,
+                format!(
+                    "appid {} is not the AppID coupon {} was sent under",
+                    request.appid, request.coupon_code
+                ),
+            ));
+        }
+        Ok(Done::read(world.ledger.entity(coupon, cx.now)))
+    }
+}
+
+/// The user coupon `code` of `openid` in `stock_id` of `product_coupon_id`, of the calling
+/// brand: what every user-coupon operation addresses.
+pub(crate) fn find_coupon(
+    world: &World,
+    cx: &Cx<'_>,
+    openid: &str,
+    code: &str,
+    stock_id: &str,
+    product_coupon_id: &str,
+) -> Result<u32, ErrorAnswer> {
+    let ledger = &world.ledger;
+    ledger
+        .stock(stock_id)
+        .and_then(|s| ledger.find_code(s, code))
+        .filter(|&i| {
+            ledger.text(i).openid == openid
+                && ledger.brand(i) == cx.brand
+                && ledger.product_id_of(i) == product_coupon_id
+        })
+        .ok_or_else(|| {
+            let what = format!(
+                "no user coupon {code} of openid {openid} in stock {stock_id} of product coupon {product_coupon_id} for brand {}",
+                cx.brand
+            );
+            match cx.mode {
+                Mode::Brand => ErrorAnswer::coded(
+                    404,
+                    wxpay_models::ErrorCode::NotFound,
+                    biz::USER_COUPON_NOT_FOUND,
+                    format!("用户券不存在: {what}"),
+                ),
+                _ => ErrorAnswer::not_found(what),
+            }
+        })
+}

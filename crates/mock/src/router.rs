@@ -1,0 +1,331 @@
+//! The top of the emulator: `/mock/…` goes to the admin API and console; anything else is
+//! looked up in the route table (one entry per operation and mode, built from the
+//! operations' own method and path), checked (step 1), run through the pipeline, signed,
+//! counted and journaled.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, LazyLock};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http::header::AUTHORIZATION;
+use http::{Request, Response};
+use http_body_util::Full;
+use wxpay_models::{Endpoint, Mode, Operation, WxTime};
+use wxpay_signing::header;
+
+use crate::error::ErrorAnswer;
+use crate::faults::roll;
+use crate::http::{Body, Dropped, check_http, read_body, signed, too_big};
+use crate::journal::{JournalEntry, SignatureFailure};
+use crate::ops::for_each_handled;
+use crate::pipeline::{Incoming, Outcome, run};
+use crate::state::Emulator;
+
+/// One operation in one mode.
+struct Route {
+    op: &'static Operation,
+    run: fn(&Emulator, &Incoming<'_>) -> Outcome,
+}
+
+/// Every route, and a matcher per (mode, method) from path suffix to route.
+struct Table {
+    routes: Vec<Route>,
+    matchers: HashMap<(Mode, &'static str), matchit::Router<usize>>,
+}
+
+macro_rules! routes {
+    ($($ty:ty),* $(,)?) => {
+        vec![$(Route { op: <$ty as Endpoint>::OPERATION, run: run::<$ty> }),*]
+    };
+}
+
+static TABLE: LazyLock<Table> = LazyLock::new(|| {
+    let routes: Vec<Route> = for_each_handled!(routes);
+    let mut matchers: HashMap<(Mode, &'static str), matchit::Router<usize>> = HashMap::new();
+    for (index, route) in routes.iter().enumerate() {
+        for mode in Mode::ALL {
+            if !route.op.supports(mode) {
+                continue;
+            }
+            let matcher = matchers
+                .entry((mode, route.op.method.as_str()))
+                .or_default();
+            // The table is compiled in: a conflict is a build defect, caught by the tests.
+            if let Err(e) = matcher.insert(route.op.path, index) {
+                tracing::error!("route {} {}: {e}", route.op.method, route.op.path);
+            }
+        }
+    }
+    Table { routes, matchers }
+});
+
+/// A matched route: the operation, its mode and raw path parameters.
+pub(crate) struct Matched<'p> {
+    route: &'static Route,
+    mode: Mode,
+    params: Vec<(&'static str, &'p str)>,
+}
+
+/// Finds the operation for a method and path.
+pub(crate) fn lookup<'p>(method: &str, path: &'p str) -> Option<Matched<'p>> {
+    let (mode, rest) = Mode::split_path(path)?;
+    let table = &*TABLE;
+    let matcher = table.matchers.get(&(mode, method))?;
+    let found = matcher.at(rest).ok()?;
+    let route = table.routes.get(*found.value)?;
+    // matchit yields parameters in path order, as the operation names them.
+    let params = route
+        .op
+        .path_params()
+        .zip(found.params.iter())
+        .map(|(name, (_, value))| (name, value))
+        .collect();
+    Some(Matched {
+        route,
+        mode,
+        params,
+    })
+}
+
+/// Every operation and mode the emulator serves, as (mode, operation).
+pub fn served() -> Vec<(Mode, &'static Operation)> {
+    let table = &*TABLE;
+    Mode::ALL
+        .into_iter()
+        .flat_map(|mode| {
+            table
+                .routes
+                .iter()
+                .filter(move |r| r.op.supports(mode))
+                .map(move |r| (mode, r.op))
+        })
+        .collect()
+}
+
+/// Entry point of every request.
+pub(crate) async fn handle(
+    emu: Arc<Emulator>,
+    remote: SocketAddr,
+    req: Request<hyper::body::Incoming>,
+) -> Result<Response<Body>, Dropped> {
+    let path = req.uri().path();
+    if path == "/mock" || path.starts_with("/mock/") {
+        return Ok(crate::admin::handle(&emu, remote, req).await);
+    }
+    let started = Instant::now();
+    let faults = emu.faults();
+    let (parts, body) = req.into_parts();
+    let matched = lookup(parts.method.as_str(), parts.uri.path());
+    let (outcome, op) = match &matched {
+        None => (Outcome::error(unknown(&parts)), None),
+        Some(m) => {
+            // Step 1 on the head first, so that an oversize body is refused unread.
+            let max = emu.limits.max_body_bytes;
+            let body = match check_http(m.route.op.body, &parts.headers, max) {
+                Ok(()) => read_body(body, max).await?,
+                Err(e) => Err(e),
+            };
+            let outcome = match body {
+                Ok(body) => {
+                    (m.route.run)(&emu, &incoming(&parts, m, &body, roll(faults.error_rate)))
+                }
+                Err(e) => Outcome::error(e),
+            };
+            (outcome, Some((m.route.op, m.mode)))
+        }
+    };
+    if faults.latency_ms > 0 {
+        tokio::time::sleep(Duration::from_millis(faults.latency_ms)).await;
+    }
+    if outcome.new && roll(faults.drop_rate) {
+        emu.metrics.dropped();
+        record(&emu, &parts, op, &outcome, "", started, true);
+        return Err(Dropped);
+    }
+    let response = answer(&emu, &parts, &outcome, roll(faults.sign_probe_rate));
+    let request_id = response
+        .headers()
+        .get(header::REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    record(&emu, &parts, op, &outcome, &request_id, started, false);
+    Ok(response.map(Full::new))
+}
+
+impl Emulator {
+    /// The whole API for one request already in memory, signed: what the server does after
+    /// reading the body, without latency or dropped answers (`error_rate` and
+    /// `sign_probe_rate` apply). For embedding without sockets, and for fuzzing.
+    ///
+    /// ```
+    /// let emu = wxpay_mock::Emulator::dev();
+    /// let req = http::Request::post("/v3/marketing/partner/product-coupon/users/o1/coupons")
+    ///     .header("Content-Type", "application/json")
+    ///     .body(bytes::Bytes::from_static(b"{}"))?;
+    /// let res = emu.call(req);
+    /// assert_eq!(res.status(), 401); // not signed
+    /// assert!(res.headers().contains_key("Wechatpay-Signature"));
+    /// # Ok::<(), http::Error>(())
+    /// ```
+    pub fn call(&self, req: Request<Bytes>) -> Response<Bytes> {
+        let started = Instant::now();
+        let faults = self.faults();
+        let (parts, body) = req.into_parts();
+        let matched = lookup(parts.method.as_str(), parts.uri.path());
+        let max = self.limits.max_body_bytes;
+        let (outcome, op) = match &matched {
+            None => (Outcome::error(unknown(&parts)), None),
+            Some(m) => {
+                let outcome = match check_http(m.route.op.body, &parts.headers, max) {
+                    Err(e) => Outcome::error(e),
+                    Ok(()) if body.len() > max => Outcome::error(too_big(max)),
+                    Ok(()) => {
+                        (m.route.run)(self, &incoming(&parts, m, &body, roll(faults.error_rate)))
+                    }
+                };
+                (outcome, Some((m.route.op, m.mode)))
+            }
+        };
+        let response = answer(self, &parts, &outcome, roll(faults.sign_probe_rate));
+        let request_id = response
+            .headers()
+            .get(header::REQUEST_ID)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        record(self, &parts, op, &outcome, &request_id, started, false);
+        response
+    }
+}
+
+fn incoming<'a>(
+    parts: &'a http::request::Parts,
+    m: &'a Matched<'a>,
+    body: &'a [u8],
+    fail: bool,
+) -> Incoming<'a> {
+    Incoming {
+        mode: m.mode,
+        method: parts.method.as_str(),
+        path_and_query: parts.uri.path_and_query().map_or("/", |pq| pq.as_str()),
+        query: parts.uri.query(),
+        authorization: parts
+            .headers
+            .get(AUTHORIZATION)
+            .and_then(|v| v.to_str().ok()),
+        path: &m.params,
+        body,
+        fail,
+    }
+}
+
+/// Signs the outcome with the platform key the request's `Wechatpay-Serial` names.
+fn answer(
+    emu: &Emulator,
+    parts: &http::request::Parts,
+    outcome: &Outcome,
+    probe: bool,
+) -> Response<Bytes> {
+    let serial = parts
+        .headers
+        .get(header::SERIAL)
+        .and_then(|v| v.to_str().ok());
+    signed(
+        emu.platform.for_serial(serial),
+        &emu.request_id(outcome.biz),
+        outcome.status,
+        outcome.body.clone(),
+        probe,
+    )
+}
+
+/// Counts the answer and journals it.
+fn record(
+    emu: &Emulator,
+    parts: &http::request::Parts,
+    op: Option<(&'static Operation, Mode)>,
+    outcome: &Outcome,
+    request_id: &str,
+    started: Instant,
+    dropped: bool,
+) {
+    let seconds = started.elapsed().as_secs_f64();
+    let name = op.map_or("unknown", |(op, _)| op.kebab);
+    let (status, code) = if dropped {
+        (0, "DROPPED")
+    } else {
+        (outcome.status, outcome.code.as_str())
+    };
+    emu.metrics.answered(name, status, code, seconds);
+    let message = (outcome.status >= 400).then(|| {
+        serde_json::from_slice::<wxpay_models::ApiErrorBody>(&outcome.body)
+            .map(|b| b.message)
+            .unwrap_or_default()
+    });
+    emu.journal.push(JournalEntry {
+        seq: 0,
+        time: WxTime::now().to_string(),
+        caller: outcome.caller.clone(),
+        operation: name,
+        mode: op.map(|(_, mode)| mode.as_str()),
+        method: parts.method.to_string(),
+        path: parts
+            .uri
+            .path_and_query()
+            .map_or_else(String::new, |pq| pq.as_str().to_owned()),
+        status,
+        code: (!code.is_empty()).then(|| code.to_owned()),
+        request_id: request_id.to_owned(),
+        latency_ms: seconds * 1000.0,
+        message,
+        signature: outcome.auth.as_ref().map(|a| SignatureFailure {
+            reason: a.reason,
+            expected_message: a.expected.clone(),
+            presented: a.presented.clone(),
+        }),
+    });
+}
+
+/// A path that is no operation: a signed 404.
+fn unknown(parts: &http::request::Parts) -> ErrorAnswer {
+    ErrorAnswer::not_found(format!(
+        "no such API: {} {}",
+        parts.method,
+        parts.uri.path()
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_served_operation_routes_in_its_modes() {
+        for (mode, op) in served() {
+            let path = op
+                .template(mode)
+                .replace("{openid}", "o1")
+                .replace("{coupon_code}", "C1")
+                .replace("{product_coupon_id}", "P1")
+                .replace("{stock_id}", "S1")
+                .replace("{stock_bundle_id}", "B1")
+                .replace("{user_coupon_bundle_id}", "U1")
+                .replace("{task_id}", "T1");
+            let m = lookup(op.method.as_str(), &path).unwrap_or_else(|| panic!("{path}"));
+            assert_eq!(m.route.op.name, op.name, "{path}");
+            assert_eq!(m.mode, mode);
+            assert_eq!(m.params.len(), op.path_params().count());
+        }
+        assert!(
+            lookup(
+                "GET",
+                "/v3/marketing/partner/product-coupon/users/o1/coupons/C1/confirm"
+            )
+            .is_none()
+        );
+        assert!(lookup("POST", "/v3/other").is_none());
+    }
+}
