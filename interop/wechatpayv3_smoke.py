@@ -4,7 +4,7 @@
     pip install wechatpayv3==2.0.4
     python3 wechatpayv3_smoke.py http://127.0.0.1:PORT [--keys DIR] [--mchid ...] [--serial ...] ...
 
-Defaults match DESIGN.md §3.3 (dev state) with the keys in ../crates/signing/tests/data/keys
+Defaults match docs/emulator.md (dev state) (dev state) with the keys in ../crates/signing/tests/data/keys
 (the dev keys of the emulator). It issues the seed's
 member-coupon request through wechatpayv3 (which signs the request its own way and verifies the
 response signature with its own code), replays it (idempotency), confirms it (twice), sends a tampered request,
@@ -53,7 +53,7 @@ try:
     report(code == 200 and json.loads(text).get("coupon_code") == body["coupon_code"], "issue accepted; response verified by wechatpayv3", (code, str(text)[:300]))
     code2, text2 = w._core.request(path, method=RequestType.POST, data=body)
     report(code2 == 200 and json.loads(text2).get("coupon_code") == body["coupon_code"], "same send_request_no replayed -> same coupon", (code2, str(text2)[:200]))
-    # the confirm handshake (DESIGN.md §8), also through wechatpayv3's signer and verifier
+    # the confirm handshake (docs/contracts.md §8), also through wechatpayv3's signer and verifier
     confirm = {"product_coupon_id": a.product_coupon_id, "stock_id": a.stock_id, "appid": a.appid,
                "out_request_no": "SMOKEK" + uuid.uuid4().hex[:24], "brand_id": a.brand_id}
     cpath = f"{path}/{body['coupon_code']}/confirm"

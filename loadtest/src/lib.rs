@@ -1,5 +1,5 @@
 //! wxpay-loadtest: drives coupon issuance against wxpay-mock with goose at the 1000/s rate
-//! limit and judges the run (DESIGN.md §6, docs/loadtest.md).
+//! limit and judges the run (docs/contracts.md §6, docs/loadtest.md).
 //!
 //! By default the requests are signed before the measured window, in parallel on all cores
 //! (each still unique and validly signed, its timestamp the second it is due), because on a

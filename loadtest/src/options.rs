@@ -1,4 +1,4 @@
-//! Command-line options (DESIGN.md §6).
+//! Command-line options (docs/contracts.md §6).
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -51,7 +51,7 @@ pub struct Options {
     /// An emulator in another process (needs --config for the keys).
     #[arg(long, requires = "config")]
     pub host: Option<String>,
-    /// Client config TOML (DESIGN.md §4): keys, and base_url unless --host is given.
+    /// Client config TOML (docs/contracts.md §4): keys, and base_url unless --host is given.
     #[arg(long)]
     pub config: Option<PathBuf>,
     /// Bearer token for the remote emulator's admin API.

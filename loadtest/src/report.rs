@@ -1,4 +1,4 @@
-//! `summary.json` (DESIGN.md §6) and the verdict.
+//! `summary.json` (docs/contracts.md §6) and the verdict.
 
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -3,6 +3,7 @@
 
 #![warn(clippy::unwrap_used, clippy::expect_used)]
 
+mod call;
 mod campaign;
 mod notify;
 mod send;
@@ -29,6 +30,8 @@ enum Command {
     Verify(verify::Args),
     /// Send one product coupon to one user.
     Send(send::Args),
+    /// Call any operation of the family (`wxpay call --list` prints them).
+    Call(call::Args),
     /// Bulk issuance from a CSV: exactly once, resumable, at the rate limit.
     #[command(subcommand)]
     Campaign(campaign::Command),
@@ -76,6 +79,7 @@ fn main() -> ExitCode {
         Command::Sign(args) => sign::run(args),
         Command::Verify(args) => verify::run(args),
         Command::Send(args) => send::run(args),
+        Command::Call(args) => call::run(args),
         Command::Campaign(command) => campaign::run(command),
         Command::Confirm(args) => notify::confirm(args),
         Command::Notify(command) => notify::run(command),

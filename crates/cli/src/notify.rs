@@ -1,5 +1,5 @@
 //! `wxpay confirm` and `wxpay notify serve`: the confirm handshake that makes sent coupons
-//! usable (DESIGN.md §8).
+//! usable (docs/contracts.md §8).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -26,6 +26,7 @@ pub(crate) struct ConfirmArgs {
 
 pub(crate) fn confirm(args: ConfirmArgs) -> Result<(), Failure> {
     let ids = args.ids;
+    let (client, appid, brand_id) = ids.resolve()?;
     let request = ConfirmSendUserProductCouponRequest {
         out_request_no: args
             .out_request_no
@@ -34,11 +35,9 @@ pub(crate) fn confirm(args: ConfirmArgs) -> Result<(), Failure> {
         coupon_code: args.coupon_code,
         product_coupon_id: ids.product_coupon_id,
         stock_id: ids.stock_id,
-        appid: ids.appid,
-        brand_id: Some(ids.brand_id),
+        appid,
+        brand_id,
     };
-    request.validate().map_err(Failure::usage)?;
-    let client = CouponClient::from_config_file(&ids.config).map_err(Failure::usage)?;
     let coupon = crate::runtime()?
         .block_on(client.confirm_send_user_product_coupon(&request))
         .map_err(failure)?;

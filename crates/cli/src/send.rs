@@ -3,7 +3,8 @@
 use std::path::PathBuf;
 
 use wxpay_coupons::{
-    CouponClient, CouponError, CouponTagInfo, SendUserProductCouponRequest, UserProductCouponEntity,
+    ClientConfig, CouponClient, CouponError, CouponTagInfo, SendUserProductCouponRequest,
+    UserProductCouponEntity,
 };
 
 use crate::Failure;
@@ -11,7 +12,7 @@ use crate::Failure;
 /// What names a coupon's user, stock and brand: shared by `send` and `confirm`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct CouponIds {
-    /// Client config TOML (DESIGN.md §4).
+    /// Client config TOML (docs/contracts.md §4).
     #[arg(long)]
     pub(crate) config: PathBuf,
     /// The user's OpenID under --appid.
@@ -23,12 +24,27 @@ pub(crate) struct CouponIds {
     /// The product coupon the stock belongs to.
     #[arg(long)]
     pub(crate) product_coupon_id: String,
-    /// AppID the openid belongs to.
+    /// AppID the openid belongs to (default: the config's `appid`).
     #[arg(long)]
-    pub(crate) appid: String,
-    /// The brand.
+    pub(crate) appid: Option<String>,
+    /// The brand (default: the config's `brand_id`; brand mode always uses its own).
     #[arg(long)]
-    pub(crate) brand_id: String,
+    pub(crate) brand_id: Option<String>,
+}
+
+impl CouponIds {
+    /// The config, the client, the AppID (flag, else the config's) and the brand (flag,
+    /// else left to the client's default).
+    pub(crate) fn resolve(&self) -> Result<(CouponClient, String, Option<String>), Failure> {
+        let config = ClientConfig::from_file(&self.config).map_err(Failure::usage)?;
+        let appid = self
+            .appid
+            .clone()
+            .or_else(|| config.appid.clone())
+            .ok_or_else(|| Failure::usage("--appid is required (or set appid in the config)"))?;
+        let client = CouponClient::from_config(&config).map_err(Failure::usage)?;
+        Ok((client, appid, self.brand_id.clone()))
+    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -59,19 +75,18 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
         }
     };
     let ids = args.ids;
+    let (client, appid, brand_id) = ids.resolve()?;
     let request = SendUserProductCouponRequest {
         openid: ids.openid,
         coupon_code: args.coupon_code,
         product_coupon_id: ids.product_coupon_id,
-        appid: ids.appid,
+        appid,
         attach: args.attach,
         coupon_tag_info: args.member_card_id.map(CouponTagInfo::member),
         stock_id: ids.stock_id,
         send_request_no,
-        brand_id: Some(ids.brand_id),
+        brand_id,
     };
-    request.validate().map_err(Failure::usage)?;
-    let client = CouponClient::from_config_file(&ids.config).map_err(Failure::usage)?;
     let coupon = crate::runtime()?
         .block_on(client.send_user_product_coupon(&request))
         .map_err(failure)?;
@@ -96,7 +111,7 @@ fn fresh_request_no() -> Result<String, wxpay_signing::SignError> {
     ))
 }
 
-/// Exit codes of DESIGN.md §5: 2 usage/validation, 3 API error, 4 not verified, 5 transport.
+/// Exit codes of docs/contracts.md §5: 2 usage/validation, 3 API error, 4 not verified, 5 transport.
 pub(crate) fn failure(e: CouponError) -> Failure {
     match &e {
         CouponError::Invalid(_) | CouponError::Config(_) => Failure::usage(e),

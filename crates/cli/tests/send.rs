@@ -1,4 +1,4 @@
-//! `wxpay send` against the emulator: the answer on stdout and DESIGN.md §5's exit codes.
+//! `wxpay send` against the emulator: the answer on stdout and docs/contracts.md §5's exit codes.
 
 use std::process::{Command, Output};
 

@@ -1,4 +1,4 @@
-//! Faults injected on demand (`PUT /mock/faults`), DESIGN.md §3.2 step 10.
+//! Faults injected on demand (`PUT /mock/faults`), docs/emulator.md (faults).
 
 use serde::{Deserialize, Serialize};
 

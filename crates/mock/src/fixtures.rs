@@ -1,5 +1,5 @@
 //! Fixtures: the product coupons, stocks and uploaded codes the emulator starts with, from a
-//! JSON file or the built-in dev state (DESIGN.md §3.3).
+//! JSON file or the built-in dev state (docs/emulator.md (dev state)).
 
 use std::collections::BTreeMap;
 

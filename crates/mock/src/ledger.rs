@@ -36,6 +36,8 @@ pub(crate) struct Coupon {
     flags: u8,
     /// Interned AppID the coupon was sent under.
     appid: u16,
+    /// 1 + index of its lifecycle record in `lives`; 0: none yet (most coupons).
+    life: u32,
 }
 
 const HAS_CODE_TEXT: u8 = 1;
@@ -43,14 +45,49 @@ const HAS_ATTACH: u8 = 2;
 const HAS_MEMBER_CARD: u8 = 4;
 const HAS_TAG_JSON: u8 = 8;
 
-/// The coupon states the emulator moves through.
+/// The coupon states the emulator keeps; PENDING, EFFECTIVE and EXPIRED follow from the
+/// business clock (see [`Ledger::state_at`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(u8)]
 pub(crate) enum CouponState {
     /// Sent, waiting for the brand's confirm.
     Confirming,
-    /// Confirmed: PENDING until valid_begin_time, then EFFECTIVE.
+    /// Confirmed: PENDING until valid_begin_time, EFFECTIVE until valid_end_time, then
+    /// EXPIRED.
     Confirmed,
+    /// Used (核销); a return makes it Confirmed again.
+    Used,
+    /// Deactivated by the brand (terminal).
+    Deactivated,
+    /// Deleted by the user in WeChat (terminal; only the admin API can do this here).
+    Deleted,
+}
+
+/// What happened to a coupon after it was sent and confirmed: kept only for the coupons it
+/// concerns, so that the common case costs nothing.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Life {
+    /// The last use (a return keeps it, as the API shows both).
+    pub(crate) used: Option<Box<UseRecord>>,
+    /// The last return.
+    pub(crate) returned: Option<(Box<str>, u32)>,
+    /// The deactivation: request number, time, reason.
+    pub(crate) deactivated: Option<Box<(String, u32, String)>>,
+    /// When the user deleted it.
+    pub(crate) deleted: Option<u32>,
+    /// Its user coupon bundle (index in the ledger's bundles) and round, from 0.
+    pub(crate) bundle: Option<(u32, u32)>,
+}
+
+/// A use (核销) as recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct UseRecord {
+    pub(crate) out_request_no: String,
+    pub(crate) time: u32,
+    pub(crate) order: Option<wxpay_models::AssociatedOrderInfo>,
+    pub(crate) pay_score_order: Option<wxpay_models::AssociatedPayScoreOrderInfo>,
+    pub(crate) store_id: Option<String>,
+    pub(crate) saved_amount: Option<i64>,
 }
 
 /// A recorded confirm.
@@ -110,6 +147,8 @@ pub(crate) struct Ledger {
     pub(crate) confirms: HashMap<u32, Confirm>,
     /// Confirm request numbers, by brand and number.
     pub(crate) confirm_requests: HashMap<(String, String), u32>,
+    /// Lifecycle records (see [`Coupon::life`]).
+    lives: Vec<Life>,
 }
 
 /// What to record for a new coupon.
@@ -297,6 +336,7 @@ impl Ledger {
             state: CouponState::Confirming,
             flags,
             appid,
+            life: 0,
         });
 
         let brand = self.brand_of(index).to_owned();
@@ -385,13 +425,21 @@ impl Ledger {
             (None, None) => None,
         };
         let confirm = self.confirms.get(&i);
-        let coupon_state = match c.state {
-            CouponState::Confirming => UserProductCouponState::Confirming,
-            CouponState::Confirmed if now < i64::from(c.valid_begin) => {
-                UserProductCouponState::Pending
-            }
-            CouponState::Confirmed => UserProductCouponState::Effective,
-        };
+        let coupon_state = self.state_at(i, now);
+        let life = self.life(i);
+        let deactivated = life.and_then(|l| l.deactivated.as_deref());
+        let usage = life.map_or_else(CouponUsageDetail::default, |l| CouponUsageDetail {
+            use_request_no: l.used.as_ref().map(|u| u.out_request_no.clone()),
+            use_time: l.used.as_ref().map(|u| time_of(u.time)),
+            return_request_no: l.returned.as_ref().map(|(no, _)| no.to_string()),
+            return_time: l.returned.as_ref().map(|(_, t)| time_of(*t)),
+            associated_order_info: l.used.as_ref().and_then(|u| u.order.clone()),
+            associated_pay_score_order_info: l
+                .used
+                .as_ref()
+                .and_then(|u| u.pay_score_order.clone()),
+            ..CouponUsageDetail::default()
+        });
         UserProductCouponEntity {
             coupon_code: self.code(i),
             coupon_state,
@@ -402,11 +450,10 @@ impl Ledger {
             send_channel: UserProductCouponSendChannel::Api,
             confirm_request_no: confirm.map(|c| c.out_request_no.to_string()),
             confirm_time: confirm.map(|c| time_of(c.time)),
-            deactivate_request_no: None,
-            deactivate_time: None,
-            deactivate_reason: None,
-            single_usage_detail: (product.usage_mode == UsageMode::Single)
-                .then(CouponUsageDetail::default),
+            deactivate_request_no: deactivated.map(|d| d.0.clone()),
+            deactivate_time: deactivated.map(|d| time_of(d.1)),
+            deactivate_reason: deactivated.map(|d| d.2.clone()),
+            single_usage_detail: (product.usage_mode == UsageMode::Single).then_some(usage),
             user_product_coupon_bundle_info: None,
             product_coupon: product.clone(),
             brand_id: product.brand_id.clone(),
@@ -445,6 +492,50 @@ impl Ledger {
         Some(id)
     }
 
+    /// Coupon `i`'s lifecycle record, if any.
+    pub(crate) fn life(&self, i: u32) -> Option<&Life> {
+        let life = self.coupons.get(i as usize)?.life;
+        life.checked_sub(1).and_then(|l| self.lives.get(l as usize))
+    }
+
+    /// Coupon `i`'s lifecycle record, made on first use.
+    pub(crate) fn life_mut(&mut self, i: u32) -> &mut Life {
+        let index = match self.coupons[i as usize].life.checked_sub(1) {
+            Some(l) => l as usize,
+            None => {
+                self.lives.push(Life::default());
+                self.coupons[i as usize].life = to_u32(self.lives.len());
+                self.lives.len() - 1
+            }
+        };
+        &mut self.lives[index]
+    }
+
+    /// The state the API shows for coupon `i` at business time `now`.
+    pub(crate) fn state_at(&self, i: u32, now: i64) -> UserProductCouponState {
+        let c = &self.coupons[i as usize];
+        let expired = now > i64::from(c.valid_end);
+        match c.state {
+            CouponState::Confirming | CouponState::Confirmed if expired => {
+                UserProductCouponState::Expired
+            }
+            CouponState::Confirming => UserProductCouponState::Confirming,
+            CouponState::Confirmed if now < i64::from(c.valid_begin) => {
+                UserProductCouponState::Pending
+            }
+            CouponState::Confirmed => UserProductCouponState::Effective,
+            CouponState::Used => UserProductCouponState::Used,
+            CouponState::Deactivated => UserProductCouponState::Deactivated,
+            CouponState::Deleted => UserProductCouponState::Deleted,
+        }
+    }
+
+    /// The coupons `openid` holds, in issue order (every stock).
+    pub(crate) fn coupons_of(&self, openid: &str) -> impl Iterator<Item = u32> + '_ {
+        let owner = openid.to_owned();
+        (0..to_u32(self.coupons.len())).filter(move |&i| self.text(i).openid == owner)
+    }
+
     /// Bytes held by the coupon ledger (coupons, arena, indexes), by capacity.
     pub(crate) fn heap_bytes(&self) -> usize {
         self.coupons.capacity() * std::mem::size_of::<Coupon>()
@@ -452,6 +543,7 @@ impl Ledger {
             + table_bytes(&self.by_request)
             + table_bytes(&self.by_code)
             + table_bytes(&self.by_user)
+            + self.lives.capacity() * std::mem::size_of::<Life>()
     }
 }
 
@@ -577,7 +669,7 @@ mod tests {
     #[test]
     fn coupon_record_is_small() {
         assert!(
-            std::mem::size_of::<Coupon>() <= 44,
+            std::mem::size_of::<Coupon>() <= 48,
             "{}",
             std::mem::size_of::<Coupon>()
         );

@@ -1,4 +1,4 @@
-//! The admin API (DESIGN.md §3.4): status codes, live stock counts, listing, reset, metrics.
+//! The admin API (docs/contracts.md §3.3): status codes, live stock counts, listing, reset, metrics.
 
 use http::Method;
 use serde_json::{Value, json};

@@ -1,4 +1,4 @@
-//! PRODUCT_COUPON.SEND callbacks (DESIGN.md §8): signed with the platform key, encrypted with
+//! PRODUCT_COUPON.SEND callbacks (docs/contracts.md §8): signed with the platform key, encrypted with
 //! the merchant's APIv3 key, retried on a schedule, never on the send path, visible in
 //! `GET /mock/callbacks`; the notify-config API sets the URL.
 

@@ -1,4 +1,4 @@
-//! The confirm endpoint (DESIGN.md §8) over HTTP: CONFIRMING → EFFECTIVE, PENDING before the
+//! The confirm endpoint (docs/contracts.md §8) over HTTP: CONFIRMING → EFFECTIVE, PENDING before the
 //! validity begins, idempotent replays, and a clear error for every wrong confirm.
 
 use serde_json::{Value, json};

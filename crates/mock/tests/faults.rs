@@ -1,4 +1,4 @@
-//! Injected faults (DESIGN.md §3.2 step 10) and the movable business clock.
+//! Injected faults (docs/emulator.md (faults)) and the movable business clock.
 
 use std::time::{Duration, Instant};
 

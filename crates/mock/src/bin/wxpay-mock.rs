@@ -14,7 +14,7 @@ use wxpay_mock::{Emulator, MockConfig, Server, ServerOptions, tls_config};
 #[derive(Debug, Parser)]
 #[command(name = "wxpay-mock", version, about)]
 struct Args {
-    /// Config TOML (DESIGN.md §3.1); without it, the built-in dev state.
+    /// Config TOML (docs/contracts.md §3.1); without it, the built-in dev state.
     #[arg(long)]
     config: Option<PathBuf>,
     /// Listen address; 127.0.0.1:0 picks a free port.
