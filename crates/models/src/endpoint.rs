@@ -505,7 +505,8 @@ fn brand_for<'a, E: Endpoint>(
         }))
     };
     match target.mode {
-        // The notify URL is the service provider's own, for all its brands: no brand_id.
+        // The notify URL is the service provider's own, for all its brands, and an upload
+        // names no brand: no brand_id.
         Mode::Partner if !carries_brand(E::OPERATION) => Ok(None),
         Mode::Partner => match given.or(target.brand_id) {
             Some(brand) => Ok(Some(brand)),
@@ -522,9 +523,14 @@ fn brand_for<'a, E: Endpoint>(
     }
 }
 
-/// Whether the operation carries `brand_id` in partner mode (all but notify-configs).
+/// Whether the operation carries `brand_id` in partner mode: all but notify-configs (the
+/// service provider's own URL) and the image upload (a multipart `meta` of file name and hash
+/// only, in the YAML and Tencent's samples).
 pub const fn carries_brand(op: &Operation) -> bool {
-    !matches!(op.path.as_bytes(), b"/notify-configs")
+    !matches!(
+        op.path.as_bytes(),
+        b"/notify-configs" | b"/media/upload-image"
+    )
 }
 
 fn write_query<E: Endpoint>(out: &mut String, request: &E, brand: Option<&str>) {

@@ -57,6 +57,14 @@ macro_rules! wire_enum {
             }
         }
 
+        /// An empty [`Unknown`](Self::Unknown): what a request's required enum field holds
+        /// until it is set; `validate()` reports it as required.
+        impl Default for $name {
+            fn default() -> Self {
+                $name::Unknown(String::new())
+            }
+        }
+
         impl From<&str> for $name {
             fn from(s: &str) -> Self {
                 match s {
@@ -114,8 +122,14 @@ wire_enum! {
         BrandManage = "BRAND_MANAGE",
         /// This API.
         Api = "API",
-        /// The mini-program receive component.
+        /// The mini-program receive component (领券组件, after a pre-send).
         ReceiveComponent = "RECEIVE_COMPONENT",
+        /// 名片优惠 (YAML only).
+        MerchantCard = "MERCHANT_CARD",
+        /// 会员优惠 (YAML and the SEND callback).
+        Member = "MEMBER",
+        /// 小活动 (YAML only).
+        SmallActivity = "SMALL_ACTIVITY",
     }
 }
 
@@ -134,6 +148,8 @@ wire_enum! {
         All = "ALL",
         /// A single product.
         Single = "SINGLE",
+        /// A product category (品类券): NORMAL or DISCOUNT only.
+        Category = "CATEGORY",
     }
 }
 
@@ -156,6 +172,9 @@ wire_enum! {
         Single = "SINGLE",
         /// A bundle used progressively; cannot be sent with this endpoint.
         ProgressiveBundle = "PROGRESSIVE_BUNDLE",
+        /// Deprecated: the older multi-use generation that PROGRESSIVE_BUNDLE replaced; still in
+        /// the YAML of create and the user-coupon operations.
+        Sequential = "SEQUENTIAL",
     }
 }
 
@@ -254,6 +273,104 @@ wire_enum! {
         Saturday = "SATURDAY",
         /// Sunday.
         Sunday = "SUNDAY",
+    }
+}
+
+wire_enum! {
+    /// `update_mode` of a budget update: which cap changes.
+    UpdateMode {
+        /// The total cap (`current_max_count` → `target_max_count`).
+        MaxCount = "MAX_COUNT",
+        /// The daily cap (`current_max_count_per_day` → `target_max_count_per_day`).
+        MaxCountPerDay = "MAX_COUNT_PER_DAY",
+    }
+}
+
+wire_enum! {
+    /// `image_generation_type` of an image generation task.
+    ImageGenerationType {
+        /// A head image made of brand elements and the offer text (全场类头图).
+        CombineImage = "COMBINE_IMAGE",
+        /// A product picture with its background removed (单品类抠图).
+        CutOut = "CUT_OUT",
+    }
+}
+
+wire_enum! {
+    /// `task_state` of an image generation task.
+    TaskState {
+        /// Still running.
+        Processing = "PROCESSING",
+        /// Failed.
+        Fail = "FAIL",
+        /// Done; the result has the image URL.
+        Success = "SUCCESS",
+    }
+}
+
+wire_enum! {
+    /// `app_jump_type` of `usage_rule_display_info`: how `app_path` opens the app.
+    AppJumpType {
+        /// An H5 page.
+        H5 = "H5",
+        /// A passcode link (`passcode_link`).
+        PasscodeLink = "PASSCODE_LINK",
+        /// A usage guide.
+        UsageGuide = "USAGE_GUIDE",
+    }
+}
+
+wire_enum! {
+    /// `coupon_display_info.background_color`: one of ten named colours (default Color020).
+    BackgroundColor {
+        /// Colour 010.
+        Color010 = "Color010",
+        /// Colour 020, the default.
+        Color020 = "Color020",
+        /// Colour 030.
+        Color030 = "Color030",
+        /// Colour 040.
+        Color040 = "Color040",
+        /// Colour 050.
+        Color050 = "Color050",
+        /// Colour 060.
+        Color060 = "Color060",
+        /// Colour 070.
+        Color070 = "Color070",
+        /// Colour 080.
+        Color080 = "Color080",
+        /// Colour 090.
+        Color090 = "Color090",
+        /// Colour 100.
+        Color100 = "Color100",
+    }
+}
+
+wire_enum! {
+    /// Deprecated `sequential_usage_info.type` (SEQUENTIAL generation).
+    SequentialUsageType {
+        /// Each round's discount grows.
+        Incremental = "INCREMENTAL",
+        /// Every round gives the same discount.
+        Equal = "EQUAL",
+    }
+}
+
+wire_enum! {
+    /// Deprecated `detail_item_list[].detail_state`: one round of a SEQUENTIAL coupon.
+    DetailState {
+        /// Not valid yet.
+        Pending = "PENDING",
+        /// Usable.
+        Effective = "EFFECTIVE",
+        /// Used.
+        Used = "USED",
+        /// Expired.
+        Expired = "EXPIRED",
+        /// Deleted by the user.
+        Deleted = "DELETED",
+        /// Deactivated.
+        Deactivated = "DEACTIVATED",
     }
 }
 

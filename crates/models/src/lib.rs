@@ -6,7 +6,12 @@
 //!   path template, retry class, rate limit per mode), its path and query parameters, its
 //!   body and response types. [`encode`] turns a request into the bytes sent and signed;
 //!   [`Endpoint::decode`] reads one back as a server receives it. [`operations::ALL`] lists
-//!   all 35.
+//!   all 35; [`for_each_endpoint!`] names every request type.
+//! - Request types live in their resource's module: [`product_coupon`] (E01–E04), [`stock`]
+//!   (E05–E14), [`stock_bundle`] (E15–E19), [`user_coupon`] (E20–E22, E25–E29),
+//!   [`user_coupon_bundle`] (E23, E24, E30), [`notify`] (E31, E32), [`media`] (E33–E35).
+//!   Entities and enums are also at the crate root. Where the sources carry the older
+//!   SEQUENTIAL generation, its fields are optional and marked deprecated.
 //! - Field names are exactly the wire names; an absent optional field stays absent when
 //!   serialized again, and an empty object (`"single_usage_detail": {}`) stays `{}`.
 //! - Enums keep values WeChat Pay adds later in an `Unknown(String)` variant and write them
@@ -39,14 +44,18 @@
 mod enums;
 #[macro_use]
 mod endpoint;
+mod check;
 pub mod decode;
 mod error;
+pub mod media;
 pub mod notify;
 pub mod operations;
 pub mod product_coupon;
 pub mod stock;
+pub mod stock_bundle;
 mod time;
 pub mod user_coupon;
+pub mod user_coupon_bundle;
 mod validate;
 
 pub use endpoint::{
@@ -54,31 +63,38 @@ pub use endpoint::{
     RawRequest, Retry, Target, carries_brand, encode,
 };
 pub use enums::{
-    CouponCodeDisplayMode, CouponCodeMode, CouponUsageMethod, ProductCouponScope,
-    ProductCouponState, ProductCouponType, StockState, StockStoreScope, UsageMode,
+    AppJumpType, BackgroundColor, CouponCodeDisplayMode, CouponCodeMode, CouponUsageMethod,
+    DetailState, ImageGenerationType, ProductCouponScope, ProductCouponState, ProductCouponType,
+    SequentialUsageType, StockState, StockStoreScope, TaskState, UpdateMode, UsageMode,
     UserProductCouponSendChannel, UserProductCouponState, UserProductCouponTag, Weekday, WireEnum,
 };
 pub use error::{ApiErrorBody, ErrorCode, ErrorDetail, ErrorRow};
+pub use media::{ImageGenerationTaskEntity, MediaUrl};
 pub use notify::{
     CouponEvent, CouponReturnedEvent, CouponSentEvent, CouponUsedEvent, EncryptedResource,
     GetNotifyConfigRequest, ImageGenerationEvent, ImageResult, Notification, NotifyConfigEntity,
     SetNotifyConfigRequest, event_type,
 };
 pub use product_coupon::{
-    ComboPackage, ComboPackageChoice, DiscountCouponUsageRule, ExchangeCouponUsageRule,
-    NormalCouponUsageRule, ProductCouponDisplayInfo, ProductCouponEntity,
-    ProgressiveBundleUsageInfo, SingleUsageInfo,
+    ComboPackage, ComboPackageChoice, CreateProductCouponResponse, DiscountCouponUsageRule,
+    ExchangeCouponUsageRule, NormalCouponUsageRule, ProductCouponDisplayInfo, ProductCouponEntity,
+    ProgressiveBundleUsageInfo, SequentialUsageInfo, SingleUsageInfo,
 };
 pub use stock::{
     CouponAvailablePeriod, CouponAvailableStoreInfo, CouponCodeCountInfo, CouponDisplayInfo,
-    EntranceFinder, EntranceMiniProgram, EntranceOfficialAccount, FixedWeekPeriod, NotifyConfig,
-    PeriodOfTheDay, SingleUsageRule, StockEntity, StockSendRule, StockSentCountInfo, TimePeriod,
-    UsageRuleDisplayInfo,
+    EntranceFinder, EntranceMiniProgram, EntranceOfficialAccount, FailedStoreInfo, FixedWeekPeriod,
+    NotifyConfig, PeriodOfTheDay, SequentialUsageRule, SingleUsageRule, StockBundleInfo,
+    StockEntity, StockForCreate, StockSendRule, StockSentCountInfo, StockUsageRule,
+    StoreAssociationResult, StoreInfo, TimePeriod, UsageRuleDisplayInfo,
 };
+pub use stock_bundle::{StockBundleEntity, StockBundleForCreate, StockBundleUsageRule};
 pub use time::{BEIJING, TimeError, WxTime};
 pub use user_coupon::{
     AssociatedOrderInfo, AssociatedPayScoreOrderInfo, ConfirmSendUserProductCouponRequest,
-    CouponTagInfo, CouponUsageDetail, MAX_OPENID_CHARS, MemberTagInfo, SEND_PATH_TEMPLATE,
-    SendUserProductCouponRequest, UserProductCouponBundleInfo, UserProductCouponEntity,
+    CouponTagInfo, CouponUsageDetail, MAX_OPENID_CHARS, MemberTagInfo, PreSendToken,
+    ProgressiveBundleUsageDetail, SEND_PATH_TEMPLATE, SendUserProductCouponRequest,
+    SequentialUsageDetail, SequentialUsageDetailItem, UserProductCouponBundleInfo,
+    UserProductCouponEntity,
 };
+pub use user_coupon_bundle::UserProductCouponBundleEntity;
 pub use validate::{FieldError, Location, Rule, ValidationError};

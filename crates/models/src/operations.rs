@@ -519,17 +519,47 @@ pub fn find(name: &str) -> Option<&'static Operation> {
         .find(|op| op.kebab == name || op.name == name)
 }
 
-/// Calls `$m!` with every request type, so that routers and dispatchers cover every
-/// operation from one list: `$m! { path::Type, … }`.
+/// Calls `$m!` with every request type (all 35, in the order of [`ALL`]), so that routers
+/// and dispatchers cover every operation from one list: `$m! { path::Type, … }`.
 #[macro_export]
 macro_rules! for_each_endpoint {
     ($m:ident) => {
         $m! {
+            $crate::product_coupon::CreateProductCouponRequest,
+            $crate::product_coupon::QueryProductCouponRequest,
+            $crate::product_coupon::UpdateProductCouponRequest,
+            $crate::product_coupon::DeactivateProductCouponRequest,
+            $crate::stock::CreateStockRequest,
+            $crate::stock::ListStocksRequest,
+            $crate::stock::GetStockRequest,
+            $crate::stock::UpdateStockRequest,
+            $crate::stock::UpdateStockBudgetRequest,
+            $crate::stock::DeactivateStockRequest,
+            $crate::stock::UploadCouponCodesRequest,
+            $crate::stock::AssociateStoresRequest,
+            $crate::stock::DisassociateStoresRequest,
+            $crate::stock::ListAssociatedStoresRequest,
+            $crate::stock_bundle::CreateStockBundleRequest,
+            $crate::stock_bundle::UpdateStockBundleRequest,
+            $crate::stock_bundle::UpdateStockBundleBudgetRequest,
+            $crate::stock_bundle::AssociateStoresForStockBundleRequest,
+            $crate::stock_bundle::DisassociateStoresForStockBundleRequest,
             $crate::user_coupon::SendUserProductCouponRequest,
+            $crate::user_coupon::PreSendUserProductCouponRequest,
             $crate::user_coupon::ConfirmSendUserProductCouponRequest,
+            $crate::user_coupon_bundle::SendUserProductCouponBundleRequest,
+            $crate::user_coupon_bundle::PreSendUserProductCouponBundleRequest,
+            $crate::user_coupon::UseUserProductCouponRequest,
             $crate::user_coupon::GetUserProductCouponRequest,
+            $crate::user_coupon::ListUserProductCouponsRequest,
+            $crate::user_coupon::DeactivateUserProductCouponRequest,
+            $crate::user_coupon::ReturnUserProductCouponRequest,
+            $crate::user_coupon_bundle::DeactivateUserProductCouponBundleRequest,
             $crate::notify::SetNotifyConfigRequest,
             $crate::notify::GetNotifyConfigRequest,
+            $crate::media::UploadImageRequest,
+            $crate::media::CreateImageGenerationTaskRequest,
+            $crate::media::GetImageGenerationTaskRequest,
         }
     };
 }

@@ -326,16 +326,139 @@ impl Checker {
         }
     }
 
-    /// Whether nothing is broken so far.
-    pub(crate) fn is_clean(&self) -> bool {
-        self.errors.is_empty()
-    }
-
     pub(crate) fn finish(self) -> Result<(), ValidationError> {
         if self.errors.is_empty() {
             Ok(())
         } else {
             Err(ValidationError::new(self.errors))
+        }
+    }
+}
+
+/// `prefix.name`, or `name` when `prefix` is empty: the JSON path of a nested field.
+pub(crate) fn join(prefix: &str, name: &str) -> String {
+    if prefix.is_empty() {
+        name.to_owned()
+    } else {
+        format!("{prefix}.{name}")
+    }
+}
+
+/// `prefix[i]`: the JSON path of a list item, as serde_path_to_error writes it.
+pub(crate) fn index(prefix: &str, i: usize) -> String {
+    format!("{prefix}[{i}]")
+}
+
+/// The documented page size range of every list operation.
+pub(crate) const PAGE_SIZE: (i64, i64) = (1, 50);
+
+impl Checker {
+    /// A broken rule at any location.
+    pub(crate) fn at(&mut self, location: Location, field: &str, rule: Rule) {
+        self.push(FieldError {
+            field: field.into(),
+            location,
+            rule,
+        });
+    }
+
+    /// A required enum: empty is required, an unknown value is not one of the documented.
+    pub(crate) fn required_enum<E: crate::enums::WireEnum>(&mut self, field: &str, value: &E) {
+        if value.as_wire().is_empty() {
+            self.body(field, Rule::Required);
+        } else {
+            self.known(field, value);
+        }
+    }
+
+    /// A known enum value in the query string.
+    pub(crate) fn known_query<E: crate::enums::WireEnum>(&mut self, field: &str, value: &E) {
+        if !value.is_known() {
+            self.at(Location::Query, field, Rule::OneOf(E::NAMES));
+        }
+    }
+
+    /// A required optional: reports `Required` when absent, else hands the value on.
+    pub(crate) fn present<'a, T>(&mut self, field: &str, value: &'a Option<T>) -> Option<&'a T> {
+        if value.is_none() {
+            self.body(field, Rule::Required);
+        }
+        value.as_ref()
+    }
+
+    /// A field that must not be given in this case (`why` completes "must not be given …").
+    pub(crate) fn forbidden(&mut self, field: &str, given: bool, why: &str) {
+        if given {
+            self.body(field, Rule::Mode(format!("must not be given {why}")));
+        }
+    }
+
+    /// An optional number within `min..=max`.
+    pub(crate) fn optional_range(&mut self, field: &str, value: Option<i64>, min: i64, max: i64) {
+        if let Some(value) = value {
+            self.range(field, value, min, max);
+        }
+    }
+
+    /// A required number within `min..=max`.
+    pub(crate) fn required_range(&mut self, field: &str, value: Option<i64>, min: i64, max: i64) {
+        match value {
+            Some(value) => self.range(field, value, min, max),
+            None => self.body(field, Rule::Required),
+        }
+    }
+
+    /// An optional id of `[0-9A-Za-z_-]`, `min..=max` long.
+    pub(crate) fn optional_id(&mut self, field: &str, value: Option<&str>, min: usize, max: usize) {
+        if let Some(value) = value {
+            self.id(field, value, min, max);
+        }
+    }
+
+    /// No value twice in a list.
+    pub(crate) fn unique<'a>(&mut self, field: &str, values: impl IntoIterator<Item = &'a str>) {
+        let mut seen = std::collections::HashSet::new();
+        for value in values {
+            if !seen.insert(value) {
+                self.body(field, Rule::Mode(format!("has {value:?} more than once")));
+                return;
+            }
+        }
+    }
+
+    /// `page_size` (query): 1–50 when given.
+    pub(crate) fn page_size(&mut self, value: Option<i64>) {
+        let (min, max) = PAGE_SIZE;
+        if let Some(actual) = value.filter(|v| !(min..=max).contains(v)) {
+            self.at(
+                Location::Query,
+                "page_size",
+                Rule::Range { min, max, actual },
+            );
+        }
+    }
+
+    /// An optional query parameter of at most `max` characters.
+    pub(crate) fn query_optional(&mut self, field: &str, value: Option<&str>, max: usize) {
+        if let Some(value) = value {
+            self.query(field, value, max);
+        }
+    }
+
+    /// The request's own `brand_id`, when set: 1–64 characters, in the body or the query.
+    pub(crate) fn brand(&mut self, location: Location, value: Option<&str>) {
+        let Some(value) = value else { return };
+        let actual = value.chars().count();
+        if !(1..=64).contains(&actual) {
+            self.at(
+                location,
+                "brand_id",
+                Rule::Length {
+                    min: 1,
+                    max: 64,
+                    actual,
+                },
+            );
         }
     }
 }

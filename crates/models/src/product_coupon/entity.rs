@@ -4,11 +4,15 @@ use serde::{Deserialize, Serialize};
 use serde_with::skip_serializing_none;
 
 use crate::WxTime;
-use crate::enums::{ProductCouponScope, ProductCouponState, ProductCouponType, UsageMode};
+use crate::enums::{
+    ProductCouponScope, ProductCouponState, ProductCouponType, SequentialUsageType, UsageMode,
+};
 
 /// A product coupon (商品券): what the coupon gives, shared by its stocks.
+///
+/// `brand_id` is absent in brand-direct answers: it reads as empty and is left out again.
 #[skip_serializing_none]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProductCouponEntity {
     /// Its id, made by WeChat Pay.
     pub product_coupon_id: String,
@@ -23,6 +27,8 @@ pub struct ProductCouponEntity {
     pub single_usage_info: Option<SingleUsageInfo>,
     /// Rules for PROGRESSIVE_BUNDLE coupons.
     pub progressive_bundle_usage_info: Option<ProgressiveBundleUsageInfo>,
+    /// Deprecated: rules of the older SEQUENTIAL generation (still in the YAML).
+    pub sequential_usage_info: Option<SequentialUsageInfo>,
     /// Name and pictures.
     pub display_info: ProductCouponDisplayInfo,
     /// The brand's own product number.
@@ -35,7 +41,8 @@ pub struct ProductCouponEntity {
     pub deactivate_time: Option<WxTime>,
     /// Why it was deactivated.
     pub deactivate_reason: Option<String>,
-    /// The brand.
+    /// The brand (partner mode; empty and left out in brand-direct mode).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub brand_id: String,
 }
 
@@ -53,9 +60,24 @@ pub struct SingleUsageInfo {
 #[skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProgressiveBundleUsageInfo {
-    /// Coupons in the bundle.
+    /// Rounds (coupons) in the bundle: 3–15, required.
     pub count: Option<i64>,
-    /// Days between uses.
+    /// Days to wait after a use before the next round: 0–7 (0: the same day).
+    pub interval_days: Option<i64>,
+}
+
+/// Deprecated `sequential_usage_info` (SEQUENTIAL generation).
+#[skip_serializing_none]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SequentialUsageInfo {
+    /// INCREMENTAL or EQUAL (`type` on the wire).
+    #[serde(rename = "type")]
+    pub usage_type: SequentialUsageType,
+    /// Uses, at most 15.
+    pub count: Option<i64>,
+    /// Days the coupon stays valid: 3–365.
+    pub available_days: Option<i64>,
+    /// Days between uses, at most 7.
     pub interval_days: Option<i64>,
 }
 

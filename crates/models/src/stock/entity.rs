@@ -5,15 +5,19 @@ use serde_with::skip_serializing_none;
 
 use crate::WxTime;
 use crate::enums::{
-    CouponCodeDisplayMode, CouponCodeMode, CouponUsageMethod, StockState, StockStoreScope, Weekday,
+    AppJumpType, CouponCodeDisplayMode, CouponCodeMode, CouponUsageMethod, StockState,
+    StockStoreScope, Weekday,
 };
 use crate::product_coupon::{
     DiscountCouponUsageRule, ExchangeCouponUsageRule, NormalCouponUsageRule,
 };
 
-/// A stock (批次) of a product coupon.
+/// A stock (批次) of a product coupon; also each stock of a stock bundle (then with
+/// `stock_bundle_info` and `progressive_bundle_usage_rule`).
+///
+/// `brand_id` is absent in brand-direct answers: it reads as empty and is left out again.
 #[skip_serializing_none]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StockEntity {
     /// The product coupon it belongs to.
     pub product_coupon_id: String,
@@ -29,6 +33,12 @@ pub struct StockEntity {
     pub stock_send_rule: StockSendRule,
     /// Validity and discount rules, for SINGLE coupons.
     pub single_usage_rule: Option<SingleUsageRule>,
+    /// Deprecated: rules of the older SEQUENTIAL generation (still in the YAML).
+    pub sequential_usage_rule: Option<SequentialUsageRule>,
+    /// Validity and this round's discount, for a stock of a stock bundle.
+    pub progressive_bundle_usage_rule: Option<StockUsageRule>,
+    /// The bundle and this stock's round in it, for a stock of a stock bundle.
+    pub stock_bundle_info: Option<StockBundleInfo>,
     /// How the rules are shown.
     pub usage_rule_display_info: UsageRuleDisplayInfo,
     /// How the coupon is shown.
@@ -47,8 +57,56 @@ pub struct StockEntity {
     pub deactivate_time: Option<WxTime>,
     /// Why it was deactivated.
     pub deactivate_reason: Option<String>,
-    /// The brand.
+    /// The brand (partner mode; empty and left out in brand-direct mode).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub brand_id: String,
+}
+
+/// `progressive_bundle_usage_rule` of one stock in a bundle: the same shape as
+/// [`SingleUsageRule`], with the one rule of this round.
+pub type StockUsageRule = SingleUsageRule;
+
+/// `stock_bundle_info`: where a stock sits in its bundle.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StockBundleInfo {
+    /// The bundle.
+    pub stock_bundle_id: String,
+    /// The round, from 0.
+    pub stock_bundle_index: i64,
+}
+
+/// Deprecated `sequential_usage_rule` (SEQUENTIAL generation): one rule per round.
+#[skip_serializing_none]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SequentialUsageRule {
+    /// When sent coupons are valid.
+    pub coupon_available_period: Option<CouponAvailablePeriod>,
+    /// Amount-off rules, one per round.
+    pub normal_coupon_list: Option<Vec<NormalCouponUsageRule>>,
+    /// Percent-off rules, one per round.
+    pub discount_coupon_list: Option<Vec<DiscountCouponUsageRule>>,
+    /// Exchange rules, one per round.
+    pub exchange_coupon_list: Option<Vec<ExchangeCouponUsageRule>>,
+    /// Whether the first round is a special offer.
+    pub special_first: Option<bool>,
+}
+
+/// `store_list` entry: a brand store (from 创建品牌门店).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoreInfo {
+    /// The store's id.
+    pub store_id: String,
+}
+
+/// `failed_store_list` entry: a store that could not be (dis)associated, and why.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FailedStoreInfo {
+    /// The store's id.
+    pub store_id: String,
+    /// Error code.
+    pub code: String,
+    /// Error message.
+    pub message: String,
 }
 
 /// `coupon_code_count_info`.
@@ -103,6 +161,8 @@ pub struct CouponAvailablePeriod {
     pub weekly_available_period: Option<FixedWeekPeriod>,
     /// Irregular windows.
     pub irregular_available_period_list: Option<Vec<TimePeriod>>,
+    /// Seconds a coupon stays valid after receipt (YAML only).
+    pub available_seconds: Option<i64>,
 }
 
 /// `weekly_available_period`.
@@ -151,6 +211,10 @@ pub struct UsageRuleDisplayInfo {
     pub usage_description: Option<String>,
     /// Stores.
     pub coupon_available_store_info: Option<CouponAvailableStoreInfo>,
+    /// How `app_path` opens the app.
+    pub app_jump_type: Option<AppJumpType>,
+    /// The passcode link, for PASSCODE_LINK.
+    pub passcode_link: Option<String>,
 }
 
 /// `coupon_available_store_info`.
@@ -171,7 +235,8 @@ pub struct CouponAvailableStoreInfo {
 pub struct CouponDisplayInfo {
     /// How the code shows.
     pub code_display_mode: Option<CouponCodeDisplayMode>,
-    /// Background colour name, e.g. `Color010`.
+    /// Background colour name, `Color010`…`Color100` (see [`BackgroundColor`](crate::BackgroundColor);
+    /// a string so that later colours pass through).
     pub background_color: Option<String>,
     /// Mini program entrance.
     pub entrance_mini_program: Option<EntranceMiniProgram>,

@@ -3,7 +3,9 @@
 use serde::{Deserialize, Serialize};
 use serde_with::skip_serializing_none;
 
-use crate::enums::{UserProductCouponSendChannel, UserProductCouponState, UserProductCouponTag};
+use crate::enums::{
+    DetailState, UserProductCouponSendChannel, UserProductCouponState, UserProductCouponTag,
+};
 use crate::{ProductCouponEntity, StockEntity, WxTime};
 
 /// A user's product coupon.
@@ -50,6 +52,10 @@ pub struct UserProductCouponEntity {
     pub deactivate_reason: Option<String>,
     /// Use details, for SINGLE coupons.
     pub single_usage_detail: Option<CouponUsageDetail>,
+    /// Use details, for a round coupon of a PROGRESSIVE_BUNDLE.
+    pub progressive_bundle_usage_detail: Option<ProgressiveBundleUsageDetail>,
+    /// Deprecated: round details of the older SEQUENTIAL generation (still in the YAML).
+    pub sequential_usage_detail: Option<SequentialUsageDetail>,
     /// Bundle details, for PROGRESSIVE_BUNDLE coupons.
     pub user_product_coupon_bundle_info: Option<UserProductCouponBundleInfo>,
     /// The product coupon it is an instance of.
@@ -62,7 +68,8 @@ pub struct UserProductCouponEntity {
     pub channel_custom_info: Option<String>,
     /// Tags, such as MEMBER.
     pub coupon_tag_info: Option<CouponTagInfo>,
-    /// The brand.
+    /// The brand (partner mode; empty and left out in brand-direct mode).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub brand_id: String,
 }
 
@@ -124,6 +131,74 @@ pub struct CouponUsageDetail {
     pub associated_order_info: Option<AssociatedOrderInfo>,
     /// The WeChat Pay Score order it was redeemed with.
     pub associated_pay_score_order_info: Option<AssociatedPayScoreOrderInfo>,
+    /// The amount saved, in fen (YAML only).
+    pub saved_amount: Option<i64>,
+}
+
+/// `progressive_bundle_usage_detail`: how a round coupon of a bundle was used or returned.
+///
+/// The YAML gives it two shapes: the use details of [`CouponUsageDetail`] (coupon-bundles,
+/// current) and, in confirm, the old SEQUENTIAL shape (`total_count`, `used_count`,
+/// `detail_item_list`); both are kept.
+#[skip_serializing_none]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProgressiveBundleUsageDetail {
+    /// The redemption request number.
+    pub use_request_no: Option<String>,
+    /// When it was redeemed.
+    pub use_time: Option<WxTime>,
+    /// The return request number.
+    pub return_request_no: Option<String>,
+    /// When it was returned.
+    pub return_time: Option<WxTime>,
+    /// The WeChat Pay order it was redeemed with.
+    pub associated_order_info: Option<AssociatedOrderInfo>,
+    /// The WeChat Pay Score order it was redeemed with.
+    pub associated_pay_score_order_info: Option<AssociatedPayScoreOrderInfo>,
+    /// The amount saved, in fen.
+    pub saved_amount: Option<i64>,
+    /// Deprecated (old shape): uses allowed.
+    pub total_count: Option<i64>,
+    /// Deprecated (old shape): uses made.
+    pub used_count: Option<i64>,
+    /// Deprecated (old shape): one entry per round.
+    pub detail_item_list: Option<Vec<SequentialUsageDetailItem>>,
+}
+
+/// Deprecated `sequential_usage_detail` (SEQUENTIAL generation).
+#[skip_serializing_none]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SequentialUsageDetail {
+    /// Uses allowed.
+    pub total_count: Option<i64>,
+    /// Uses made.
+    pub used_count: Option<i64>,
+    /// One entry per round.
+    pub detail_item_list: Option<Vec<SequentialUsageDetailItem>>,
+}
+
+/// Deprecated `detail_item_list` entry: one round of a SEQUENTIAL coupon.
+#[skip_serializing_none]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SequentialUsageDetailItem {
+    /// The round's state.
+    pub detail_state: Option<DetailState>,
+    /// From when the round can be used.
+    pub valid_begin_time: Option<WxTime>,
+    /// Until when.
+    pub valid_end_time: Option<WxTime>,
+    /// The redemption request number.
+    pub use_request_no: Option<String>,
+    /// When it was redeemed.
+    pub use_time: Option<WxTime>,
+    /// The WeChat Pay order it was redeemed with.
+    pub associated_order_info: Option<AssociatedOrderInfo>,
+    /// The return request number.
+    pub return_request_no: Option<String>,
+    /// When it was returned.
+    pub return_time: Option<WxTime>,
+    /// When the user deleted it.
+    pub delete_time: Option<WxTime>,
 }
 
 /// `associated_order_info` (UserProductCouponAssociatedOrderInfo).
@@ -141,13 +216,18 @@ pub struct AssociatedOrderInfo {
 }
 
 /// `associated_pay_score_order_info` (UserProductCouponAssociatedPayScoreOrderInfo).
+///
+/// The merchant's number is `out_order_no` in requests (and Tencent's samples) but
+/// `out_trade_no` in the YAML's answers; both are kept as sent.
 #[skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AssociatedPayScoreOrderInfo {
     /// Pay Score order id.
     pub order_id: Option<String>,
-    /// The merchant's order number.
+    /// The merchant's service order number.
     pub out_order_no: Option<String>,
+    /// The merchant's order number, as the YAML's answers name it.
+    pub out_trade_no: Option<String>,
     /// The merchant.
     pub mchid: Option<String>,
     /// The sub-merchant.

@@ -1,5 +1,6 @@
 //! wxpay-models integration tests: one binary (link time on 2 cores).
 
+mod conformance;
 mod properties;
 mod samples;
 mod validation;

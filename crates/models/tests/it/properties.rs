@@ -51,6 +51,7 @@ fn product() -> impl Strategy<Value = ProductCouponEntity> {
                         }),
                     }),
                     progressive_bundle_usage_info: None,
+                    sequential_usage_info: None,
                     display_info: ProductCouponDisplayInfo {
                         name,
                         detail_image_url_list: images,
@@ -138,6 +139,7 @@ fn stock() -> impl Strategy<Value = StockEntity> {
                 deactivate_time: None,
                 deactivate_reason: None,
                 brand_id: "120344".into(),
+                ..Default::default()
             },
         )
 }
@@ -185,6 +187,8 @@ fn entity() -> impl Strategy<Value = UserProductCouponEntity> {
                     deactivate_time: None,
                     deactivate_reason: None,
                     single_usage_detail: usage,
+                    progressive_bundle_usage_detail: None,
+                    sequential_usage_detail: None,
                     user_product_coupon_bundle_info: None,
                     product_coupon: product,
                     stock,

@@ -1,0 +1,139 @@
+//! E06 查询商品券批次列表 (`GET …/product-coupons/{product_coupon_id}/stocks`) and E07
+//! 查询商品券指定批次 (`GET …/stocks/{stock_id}`).
+
+use serde::{Deserialize, Serialize};
+use serde_with::skip_serializing_none;
+
+use crate::check;
+use crate::endpoint::Paged;
+use crate::enums::StockState;
+use crate::operations::{GET_STOCK, LIST_STOCKS};
+use crate::stock::StockEntity;
+use crate::validate::{Checker, ValidationError};
+
+/// The page size WeChat Pay uses when `page_size` is not given.
+pub const DEFAULT_PAGE_SIZE: i64 = 20;
+
+/// E06 查询商品券批次列表 — `GET /product-coupons/{product_coupon_id}/stocks`: one page of a
+/// product coupon's stocks, optionally of one state or one stock bundle. Every field is a
+/// path or query parameter.
+///
+/// ```
+/// use wxpay_models::{Mode, StockState, Target, encode, stock::ListStocksRequest};
+/// let r = ListStocksRequest {
+///     product_coupon_id: "1000000013".into(),
+///     state: Some(StockState::Sending),
+///     page_size: Some(20),
+///     ..Default::default()
+/// };
+/// r.validate()?;
+/// let wire = encode(&r, Target { mode: Mode::Partner, brand_id: Some("120344") })?;
+/// assert_eq!(wire.path_and_query, "/v3/marketing/partner/product-coupon/product-coupons/1000000013/stocks?brand_id=120344&page_size=20&state=SENDING");
+/// # Ok::<(), wxpay_models::ValidationError>(())
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListStocksRequest {
+    /// The product coupon (path).
+    #[serde(skip)]
+    pub product_coupon_id: String,
+    /// Only stocks in this state (query).
+    #[serde(skip)]
+    pub state: Option<StockState>,
+    /// Only the stocks of this stock bundle (query; in Tencent's samples, not in the YAML).
+    #[serde(skip)]
+    pub stock_bundle_id: Option<String>,
+    /// Stocks per page, 1–50; WeChat Pay's default is [`DEFAULT_PAGE_SIZE`] (query).
+    #[serde(skip)]
+    pub page_size: Option<i64>,
+    /// The previous answer's `next_page_token`; `None` for the first page (query).
+    #[serde(skip)]
+    pub page_token: Option<String>,
+    /// The brand (partner mode, query).
+    #[serde(skip)]
+    pub brand_id: Option<String>,
+}
+
+endpoint!(ListStocksRequest => ListStocksResponse, LIST_STOCKS,
+    path: [product_coupon_id], query: [state, stock_bundle_id, page_size, page_token],
+    key: none, brand: brand_id);
+
+impl ListStocksRequest {
+    /// Checks every rule, naming each broken field.
+    pub fn validate(&self) -> Result<(), ValidationError> {
+        let mut c = Checker::default();
+        check::path_id(&mut c, "product_coupon_id", &self.product_coupon_id);
+        if let Some(state) = &self.state {
+            c.known_query("state", state);
+        }
+        c.query_optional("stock_bundle_id", self.stock_bundle_id.as_deref(), 40);
+        c.page_size(self.page_size);
+        c.query_optional("page_token", self.page_token.as_deref(), 256);
+        check::query_brand(&mut c, self.brand_id.as_deref());
+        c.finish()
+    }
+}
+
+/// One page of stocks.
+#[skip_serializing_none]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListStocksResponse {
+    /// Stocks in all (brand mode: given on the first page only).
+    pub total_count: Option<i64>,
+    /// The token of the next page; absent or empty on the last.
+    pub next_page_token: Option<String>,
+    /// This page's stocks.
+    pub stock_list: Option<Vec<StockEntity>>,
+}
+
+impl Paged for ListStocksRequest {
+    type Item = StockEntity;
+
+    fn set_page_token(&mut self, token: Option<String>) {
+        self.page_token = token;
+    }
+
+    fn into_page(response: ListStocksResponse) -> (Vec<StockEntity>, Option<String>) {
+        (
+            response.stock_list.unwrap_or_default(),
+            response.next_page_token.filter(|t| !t.is_empty()),
+        )
+    }
+}
+
+/// E07 查询商品券指定批次 — `GET /product-coupons/{product_coupon_id}/stocks/{stock_id}`:
+/// one stock, with live counters. Answers the [`StockEntity`].
+///
+/// ```
+/// use wxpay_models::{Mode, Target, encode, stock::GetStockRequest};
+/// let r = GetStockRequest { product_coupon_id: "1000000013".into(), stock_id: "1000000013001".into(), brand_id: None };
+/// r.validate()?;
+/// let wire = encode(&r, Target { mode: Mode::Brand, brand_id: None })?;
+/// assert_eq!(wire.path_and_query, "/brand/marketing/product-coupon/product-coupons/1000000013/stocks/1000000013001");
+/// # Ok::<(), wxpay_models::ValidationError>(())
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GetStockRequest {
+    /// The product coupon (path).
+    #[serde(skip)]
+    pub product_coupon_id: String,
+    /// The stock (path).
+    #[serde(skip)]
+    pub stock_id: String,
+    /// The brand (partner mode, query).
+    #[serde(skip)]
+    pub brand_id: Option<String>,
+}
+
+endpoint!(GetStockRequest => StockEntity, GET_STOCK,
+    path: [product_coupon_id, stock_id], query: [], key: none, brand: brand_id);
+
+impl GetStockRequest {
+    /// Checks every rule, naming each broken field.
+    pub fn validate(&self) -> Result<(), ValidationError> {
+        let mut c = Checker::default();
+        check::path_id(&mut c, "product_coupon_id", &self.product_coupon_id);
+        check::path_id(&mut c, "stock_id", &self.stock_id);
+        check::query_brand(&mut c, self.brand_id.as_deref());
+        c.finish()
+    }
+}

@@ -1,0 +1,124 @@
+//! E28 失效用户商品券 (`POST …/coupons/{coupon_code}/deactivate`) and E29 退券
+//! (`POST …/coupons/{coupon_code}/return`).
+
+use serde::{Deserialize, Serialize};
+use serde_with::skip_serializing_none;
+
+use crate::check;
+use crate::operations::{DEACTIVATE_USER_PRODUCT_COUPON, RETURN_USER_PRODUCT_COUPON};
+use crate::user_coupon::{MAX_OPENID_CHARS, UserProductCouponEntity};
+use crate::validate::{Checker, ValidationError};
+
+/// E28 失效用户商品券 — `POST /users/{openid}/coupons/{coupon_code}/deactivate`: makes a sent
+/// coupon unusable for good. Answers the [`UserProductCouponEntity`].
+///
+/// ```
+/// use wxpay_models::user_coupon::DeactivateUserProductCouponRequest;
+/// let r = DeactivateUserProductCouponRequest {
+///     openid: "o1".into(), coupon_code: "123446565767".into(),
+///     product_coupon_id: "1000000013".into(), stock_id: "1000000013001".into(),
+///     appid: "wx233544546545989".into(), out_request_no: "DEACT_0001".into(),
+///     deactivate_reason: "商品已下线".into(), brand_id: None,
+/// };
+/// r.validate()?;
+/// # Ok::<(), wxpay_models::ValidationError>(())
+/// ```
+#[skip_serializing_none]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeactivateUserProductCouponRequest {
+    /// The user (path).
+    #[serde(skip)]
+    pub openid: String,
+    /// The coupon's code (path).
+    #[serde(skip)]
+    pub coupon_code: String,
+    /// Its product coupon.
+    pub product_coupon_id: String,
+    /// Its stock.
+    pub stock_id: String,
+    /// The AppID it was sent under.
+    pub appid: String,
+    /// The brand's number for this deactivation: 6–40 of `[0-9A-Za-z_-]`.
+    pub out_request_no: String,
+    /// Why, at most 150 characters.
+    pub deactivate_reason: String,
+    /// The brand (partner mode).
+    pub brand_id: Option<String>,
+}
+
+endpoint!(DeactivateUserProductCouponRequest => UserProductCouponEntity, DEACTIVATE_USER_PRODUCT_COUPON,
+    path: [openid, coupon_code], query: [], key: out_request_no, brand: brand_id);
+
+impl DeactivateUserProductCouponRequest {
+    /// Checks every rule, naming each broken field.
+    pub fn validate(&self) -> Result<(), ValidationError> {
+        let mut c = Checker::default();
+        c.path("openid", &self.openid, MAX_OPENID_CHARS);
+        c.path("coupon_code", &self.coupon_code, 40);
+        check::coupon_ref(&mut c, &self.product_coupon_id, &self.stock_id, &self.appid);
+        check::request_no(&mut c, "out_request_no", &self.out_request_no);
+        check::reason(&mut c, &self.deactivate_reason);
+        check::body_brand(&mut c, self.brand_id.as_deref());
+        c.finish()
+    }
+}
+
+/// E29 退券 — `POST /users/{openid}/coupons/{coupon_code}/return`: gives a USED coupon back
+/// to the user (for a bundle, only its latest used round). Answers the
+/// [`UserProductCouponEntity`].
+///
+/// ```
+/// use wxpay_models::user_coupon::ReturnUserProductCouponRequest;
+/// let r = ReturnUserProductCouponRequest {
+///     openid: "o1".into(), coupon_code: "123446565767".into(),
+///     product_coupon_id: "1000000013".into(), stock_id: "1000000013001".into(),
+///     appid: "wx233544546545989".into(), out_request_no: "RETURN_0001".into(),
+///     ..Default::default()
+/// };
+/// r.validate()?;
+/// # Ok::<(), wxpay_models::ValidationError>(())
+/// ```
+#[skip_serializing_none]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReturnUserProductCouponRequest {
+    /// The user (path).
+    #[serde(skip)]
+    pub openid: String,
+    /// The coupon's code (path).
+    #[serde(skip)]
+    pub coupon_code: String,
+    /// Its product coupon.
+    pub product_coupon_id: String,
+    /// Its stock.
+    pub stock_id: String,
+    /// The AppID it was sent under.
+    pub appid: String,
+    /// The brand's number for this return: 6–40 of `[0-9A-Za-z_-]`.
+    pub out_request_no: String,
+    /// Deprecated: the round of a SEQUENTIAL coupon, from 0.
+    pub sequential_coupon_index: Option<i64>,
+    /// The brand (partner mode).
+    pub brand_id: Option<String>,
+}
+
+endpoint!(ReturnUserProductCouponRequest => UserProductCouponEntity, RETURN_USER_PRODUCT_COUPON,
+    path: [openid, coupon_code], query: [], key: out_request_no, brand: brand_id);
+
+impl ReturnUserProductCouponRequest {
+    /// Checks every rule, naming each broken field.
+    pub fn validate(&self) -> Result<(), ValidationError> {
+        let mut c = Checker::default();
+        c.path("openid", &self.openid, MAX_OPENID_CHARS);
+        c.path("coupon_code", &self.coupon_code, 40);
+        check::coupon_ref(&mut c, &self.product_coupon_id, &self.stock_id, &self.appid);
+        check::request_no(&mut c, "out_request_no", &self.out_request_no);
+        c.optional_range(
+            "sequential_coupon_index",
+            self.sequential_coupon_index,
+            0,
+            14,
+        );
+        check::body_brand(&mut c, self.brand_id.as_deref());
+        c.finish()
+    }
+}

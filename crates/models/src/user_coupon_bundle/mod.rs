@@ -1,0 +1,81 @@
+//! User coupon bundles (用户商品券组): the coupons of one stock bundle sent to one user, and
+//! the partner-only operations E23, E24 and E30.
+
+use serde::{Deserialize, Serialize};
+use serde_with::skip_serializing_none;
+
+use crate::check;
+use crate::operations::DEACTIVATE_USER_PRODUCT_COUPON_BUNDLE;
+use crate::user_coupon::{MAX_OPENID_CHARS, UserProductCouponEntity};
+use crate::validate::{Checker, ValidationError};
+
+mod send;
+
+pub use send::{PreSendUserProductCouponBundleRequest, SendUserProductCouponBundleRequest};
+
+/// A user's coupon bundle: one coupon per round, each with `user_product_coupon_bundle_info`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserProductCouponBundleEntity {
+    /// The user's bundle.
+    pub user_coupon_bundle_id: String,
+    /// Its coupons, in round order.
+    pub user_product_coupon_list: Vec<UserProductCouponEntity>,
+}
+
+/// E30 失效用户商品券组 — `POST /users/{openid}/coupon-bundles/{user_coupon_bundle_id}/deactivate`:
+/// deactivates every coupon of a user's bundle. Partner mode only. Answers the
+/// [`UserProductCouponBundleEntity`].
+///
+/// ```
+/// use wxpay_models::{Endpoint, Mode, user_coupon_bundle::DeactivateUserProductCouponBundleRequest};
+/// let r = DeactivateUserProductCouponBundleRequest {
+///     openid: "o1".into(), user_coupon_bundle_id: "UB1".into(),
+///     product_coupon_id: "1000000013".into(), stock_bundle_id: "712315129419284901".into(),
+///     appid: "wx233544546545989".into(), out_request_no: "DEACT_0001".into(),
+///     deactivate_reason: "活动结束".into(), brand_id: None,
+/// };
+/// r.validate()?;
+/// assert_eq!(r.path(Mode::Partner), "/v3/marketing/partner/product-coupon/users/o1/coupon-bundles/UB1/deactivate");
+/// # Ok::<(), wxpay_models::ValidationError>(())
+/// ```
+#[skip_serializing_none]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeactivateUserProductCouponBundleRequest {
+    /// The user (path).
+    #[serde(skip)]
+    pub openid: String,
+    /// The user's bundle (path), at most 40 characters.
+    #[serde(skip)]
+    pub user_coupon_bundle_id: String,
+    /// Its product coupon.
+    pub product_coupon_id: String,
+    /// Its stock bundle.
+    pub stock_bundle_id: String,
+    /// The AppID it was sent under.
+    pub appid: String,
+    /// The brand's number for this deactivation: 6–40 of `[0-9A-Za-z_-]`.
+    pub out_request_no: String,
+    /// Why, at most 150 characters.
+    pub deactivate_reason: String,
+    /// The brand (partner mode).
+    pub brand_id: Option<String>,
+}
+
+endpoint!(DeactivateUserProductCouponBundleRequest => UserProductCouponBundleEntity, DEACTIVATE_USER_PRODUCT_COUPON_BUNDLE,
+    path: [openid, user_coupon_bundle_id], query: [], key: out_request_no, brand: brand_id);
+
+impl DeactivateUserProductCouponBundleRequest {
+    /// Checks every rule, naming each broken field.
+    pub fn validate(&self) -> Result<(), ValidationError> {
+        let mut c = Checker::default();
+        c.path("openid", &self.openid, MAX_OPENID_CHARS);
+        c.path("user_coupon_bundle_id", &self.user_coupon_bundle_id, 40);
+        c.required("product_coupon_id", &self.product_coupon_id, 40);
+        c.required("stock_bundle_id", &self.stock_bundle_id, 40);
+        c.required("appid", &self.appid, 64);
+        check::request_no(&mut c, "out_request_no", &self.out_request_no);
+        check::reason(&mut c, &self.deactivate_reason);
+        check::body_brand(&mut c, self.brand_id.as_deref());
+        c.finish()
+    }
+}
