@@ -121,7 +121,10 @@ fn call<E: Endpoint>(
 ) -> Pin<Box<dyn Future<Output = Result<String, Failure>> + Send>> {
     Box::pin(async move {
         let request = build::<E>(&input)?;
-        let answer = client.execute(&request).await.map_err(crate::send::failure)?;
+        let answer = client
+            .execute(&request)
+            .await
+            .map_err(crate::send::failure)?;
         serde_json::to_string_pretty(&answer).map_err(|e| Failure::with_code(4, e))
     })
 }
@@ -149,7 +152,11 @@ fn build<E: Endpoint>(input: &Input) -> Result<E, Failure> {
             return Err(Failure::usage(format!(
                 "{} has no path parameter {name:?}; it has: {}",
                 op.kebab,
-                if names.is_empty() { "none".into() } else { names.join(", ") }
+                if names.is_empty() {
+                    "none".into()
+                } else {
+                    names.join(", ")
+                }
             )));
         }
     }
@@ -166,7 +173,12 @@ fn build<E: Endpoint>(input: &Input) -> Result<E, Failure> {
                     op.kebab
                 )));
             }
-            Err(rule) => return Err(Failure::usage(format!("--query {name}: {}", describe(&rule)))),
+            Err(rule) => {
+                return Err(Failure::usage(format!(
+                    "--query {name}: {}",
+                    describe(&rule)
+                )));
+            }
         }
     }
     Ok(request)
@@ -199,6 +211,11 @@ mod tests {
         let lines = list();
         assert_eq!(lines.len(), 65);
         assert!(lines.contains(&"partner POST /v3/marketing/partner/product-coupon/users/{openid}/coupons send-user-product-coupon".to_owned()));
-        assert!(lines.contains(&"brand GET /brand/marketing/product-coupon/notify-configs get-notify-config".to_owned()));
+        assert!(
+            lines.contains(
+                &"brand GET /brand/marketing/product-coupon/notify-configs get-notify-config"
+                    .to_owned()
+            )
+        );
     }
 }

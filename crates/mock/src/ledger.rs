@@ -454,6 +454,8 @@ impl Ledger {
             deactivate_time: deactivated.map(|d| time_of(d.1)),
             deactivate_reason: deactivated.map(|d| d.2.clone()),
             single_usage_detail: (product.usage_mode == UsageMode::Single).then_some(usage),
+            progressive_bundle_usage_detail: None,
+            sequential_usage_detail: None,
             user_product_coupon_bundle_info: None,
             product_coupon: product.clone(),
             brand_id: product.brand_id.clone(),

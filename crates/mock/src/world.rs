@@ -2,6 +2,8 @@
 //! its update are atomic — the catalogue and coupons ([`Ledger`]) and the records of keyed
 //! requests ([`Requests`]).
 
+use std::collections::{BTreeSet, HashMap};
+
 use crate::config::ConfigError;
 use crate::fixtures::Fixtures;
 use crate::ledger::Ledger;
@@ -12,6 +14,8 @@ use crate::requests::Requests;
 pub(crate) struct World {
     pub(crate) ledger: Ledger,
     pub(crate) requests: Requests,
+    /// Stores associated with each stock (by stock index), for SPECIFIC store scopes.
+    pub(crate) stores: HashMap<u32, BTreeSet<String>>,
 }
 
 impl World {
@@ -31,7 +35,7 @@ impl World {
         }
         Self {
             ledger,
-            requests: Requests::default(),
+            ..Self::default()
         }
     }
 
