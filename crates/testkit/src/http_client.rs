@@ -7,6 +7,7 @@ use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use serde_json::Value;
+use wxpay_models::{Endpoint, Mode, Target, encode};
 use wxpay_signing::{ResponseHeaders, Signer, Verifier, VerifyError};
 
 /// An answer.
@@ -94,6 +95,36 @@ impl TestClient {
                 ("Accept", "application/json"),
             ],
             Bytes::copy_from_slice(body),
+        )
+        .await
+    }
+
+    /// Any typed request, encoded for `mode` (partner requests get the dev brand when they
+    /// name none) and signed by `signer` (use [`crate::merchant_signer`] for partner mode,
+    /// [`crate::brand_signer`] for brand mode). Panics on a request that does not validate:
+    /// use [`TestClient::raw`] to send what a correct client would not.
+    pub async fn call<E: Endpoint>(&self, signer: &Signer, mode: Mode, request: &E) -> Answer {
+        let target = Target {
+            mode,
+            brand_id: Some(crate::BRAND_ID),
+        };
+        let wire = encode(request, target).unwrap_or_else(|e| panic!("{}: {e}", E::OPERATION.name));
+        let signed = wire.signed_body.as_deref().unwrap_or(&wire.body);
+        let auth = signer
+            .authorization(wire.method.as_str(), &wire.path_and_query, signed)
+            .expect("sign")
+            .to_string();
+        let method = Method::from_bytes(wire.method.as_str().as_bytes()).expect("method");
+        self.raw(
+            method,
+            &wire.path_and_query,
+            &[
+                ("Authorization", &auth),
+                ("Content-Type", &wire.content_type),
+                ("Accept", "application/json"),
+                ("Wechatpay-Serial", crate::PLATFORM_KEY_ID),
+            ],
+            Bytes::from(wire.body),
         )
         .await
     }

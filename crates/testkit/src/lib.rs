@@ -51,6 +51,28 @@ pub fn merchant_signer() -> Signer {
     Signer::new(MCHID, MERCHANT_SERIAL, merchant_key())
 }
 
+/// The dev brand's serial in brand-direct mode (it signs with the dev merchant key pair).
+pub const BRAND_SERIAL: &str = wxpay_mock::fixtures::dev::BRAND_SERIAL;
+
+/// The dev brand signing for itself (`WECHATPAY-BRAND-SHA256-RSA2048`).
+pub fn brand_signer() -> Signer {
+    Signer::brand(BRAND_ID, BRAND_SERIAL, merchant_key())
+}
+
+/// Writes a brand-mode client config for the dev brand pointing at `base_url`.
+pub fn write_brand_client_config(dir: &Path, base_url: &str, extra: &str) -> PathBuf {
+    let path = dir.join("brand-client.toml");
+    let text = format!(
+        "mode = \"brand\"\nbrand_id = \"{BRAND_ID}\"\nserial_no = \"{BRAND_SERIAL}\"\nprivate_key_file = \"{}\"\n\
+         wechatpay_public_key_id = \"{PLATFORM_KEY_ID}\"\nwechatpay_public_key_file = \"{}\"\n\
+         base_url = \"{base_url}\"\nbackup_base_url = \"{base_url}\"\n{extra}\n",
+        key_path("merchant_key.pem").display(),
+        key_path("platform_pub.pem").display(),
+    );
+    std::fs::write(&path, text).expect("write brand client config");
+    path
+}
+
 pub fn platform_signer() -> PlatformSigner {
     PlatformSigner::new(PLATFORM_KEY_ID, platform_key())
 }
