@@ -44,6 +44,8 @@ const HAS_CODE_TEXT: u8 = 1;
 const HAS_ATTACH: u8 = 2;
 const HAS_MEMBER_CARD: u8 = 4;
 const HAS_TAG_JSON: u8 = 8;
+/// Claimed through the receive component (send_channel RECEIVE_COMPONENT), not sent by API.
+const VIA_COMPONENT: u8 = 16;
 
 /// The coupon states the emulator keeps; PENDING, EFFECTIVE and EXPIRED follow from the
 /// business clock (see [`Ledger::state_at`]).
@@ -162,6 +164,8 @@ pub(crate) struct NewCoupon<'a> {
     pub(crate) attach: Option<&'a str>,
     pub(crate) tags: Option<&'a CouponTagInfo>,
     pub(crate) appid: &'a str,
+    /// Claimed through the receive component.
+    pub(crate) component: bool,
     pub(crate) params: [u8; 16],
     pub(crate) receive: i64,
     pub(crate) valid_begin: i64,
@@ -296,7 +300,7 @@ impl Ledger {
         *slot.sent_by_day.entry(new.day).or_insert(0) += 1;
 
         let code = new.code.or(uploaded.as_deref());
-        let mut flags = 0;
+        let mut flags = if new.component { VIA_COMPONENT } else { 0 };
         put_str(&mut self.arena, new.openid);
         put_str(&mut self.arena, new.send_request_no);
         if let Some(code) = code {
@@ -447,7 +451,11 @@ impl Ledger {
             valid_end_time: time_of(c.valid_end),
             receive_time: time_of(c.receive),
             send_request_no: text.send_request_no.to_owned(),
-            send_channel: UserProductCouponSendChannel::Api,
+            send_channel: if c.flags & VIA_COMPONENT != 0 {
+                UserProductCouponSendChannel::ReceiveComponent
+            } else {
+                UserProductCouponSendChannel::Api
+            },
             confirm_request_no: confirm.map(|c| c.out_request_no.to_string()),
             confirm_time: confirm.map(|c| time_of(c.time)),
             deactivate_request_no: deactivated.map(|d| d.0.clone()),

@@ -18,6 +18,10 @@ pub(crate) struct SendInput<'a> {
     pub(crate) request: &'a SendUserProductCouponRequest,
     /// Digest of the parsed request (see [`crate::ledger::digest16`]).
     pub(crate) params: [u8; 16],
+    /// Check every rule but issue nothing (pre-send).
+    pub(crate) dry_run: bool,
+    /// Issued through the receive component (a claimed pre-send), not the API.
+    pub(crate) component: bool,
 }
 
 /// A successful answer: a new coupon or the original one of an identical replay.
@@ -25,12 +29,15 @@ pub(crate) struct SendInput<'a> {
 pub(crate) enum Sent {
     New(u32),
     Replay(u32),
+    /// A dry run passed every check.
+    Checked,
 }
 
 impl Sent {
-    pub(crate) fn coupon(self) -> u32 {
+    pub(crate) fn coupon(self) -> Option<u32> {
         match self {
-            Sent::New(i) | Sent::Replay(i) => i,
+            Sent::New(i) | Sent::Replay(i) => Some(i),
+            Sent::Checked => None,
         }
     }
 }
@@ -99,6 +106,9 @@ impl Ledger {
                 "injected fault (PUT /mock/faults error_rate); retry with the same parameters",
             ));
         }
+        if input.dry_run {
+            return Ok(Sent::Checked);
+        }
         // 11. Issue.
         let (valid_begin, valid_end) = validity(entity, now);
         let index = self
@@ -110,6 +120,7 @@ impl Ledger {
                 attach: r.attach.as_deref(),
                 tags: r.coupon_tag_info.as_ref(),
                 appid: &r.appid,
+                component: input.component,
                 params: input.params,
                 receive: now,
                 valid_begin,

@@ -2,6 +2,7 @@
 
 use wxpay_models::user_coupon::{
     ConfirmSendUserProductCouponRequest, GetUserProductCouponRequest, SendUserProductCouponRequest,
+    UserProductCouponEntity,
 };
 use wxpay_models::{Endpoint, Mode};
 
@@ -31,14 +32,32 @@ impl Handle for SendUserProductCouponRequest {
                 .json_body()
                 .map_err(|e| ErrorAnswer::system(e.to_string()))?,
         );
+        send(world, cx, &request, params, false)
+    }
+}
+
+/// Sends (or, for a claimed pre-send, issues through the component) one coupon.
+pub(crate) fn send(
+    world: &mut World,
+    cx: &Cx<'_>,
+    request: &SendUserProductCouponRequest,
+    params: [u8; 16],
+    component: bool,
+) -> Result<Done<UserProductCouponEntity>, ErrorAnswer> {
+    {
         let input = SendInput {
             cx,
-            request: &request,
+            request,
             params,
+            dry_run: false,
+            component,
         };
         let ledger = &mut world.ledger;
         let sent = ledger.send(&input)?;
-        let entity = ledger.entity(sent.coupon(), cx.now);
+        let Some(coupon) = sent.coupon() else {
+            return Err(ErrorAnswer::system("a send issued nothing"));
+        };
+        let entity = ledger.entity(coupon, cx.now);
         Ok(match sent {
             Sent::New(i) => Done {
                 events: vec![Event::Sent {
@@ -48,7 +67,7 @@ impl Handle for SendUserProductCouponRequest {
                 }],
                 ..Done::wrote(entity, Record::Coupon(i))
             },
-            Sent::Replay(_) => Done::read(entity),
+            Sent::Replay(_) | Sent::Checked => Done::read(entity),
         })
     }
 }
