@@ -158,10 +158,10 @@ impl CreateProductCouponRequest {
                         why,
                     );
                 }
-                if let (Some(info), Some(kind)) = (
-                    c.present("single_usage_info", &self.single_usage_info),
-                    kind,
-                ) {
+                let info = c.present("single_usage_info", &self.single_usage_info);
+                // EXCHANGE with ALL is reported on `type`.
+                let kind = kind.filter(|_| self.coupon_type != ProductCouponType::Exchange);
+                if let (Some(info), Some(kind)) = (info, kind) {
                     let given = match self.coupon_type {
                         ProductCouponType::Normal => info.normal_coupon.is_some(),
                         _ => info.discount_coupon.is_some(),
