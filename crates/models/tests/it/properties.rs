@@ -553,21 +553,26 @@ mod operations {
         )
             .prop_map(|(use_no, use_time, order, total, items)| {
                 ProgressiveBundleUsageDetail {
-                    use_request_no: use_no,
-                    use_time,
-                    associated_order_info: order,
-                    total_count: total,
-                    detail_item_list: items.map(|items| {
-                        items
-                            .into_iter()
-                            .map(|(state, deleted)| SequentialUsageDetailItem {
-                                detail_state: state,
-                                delete_time: deleted,
-                                ..Default::default()
-                            })
-                            .collect()
-                    }),
-                    ..Default::default()
+                    usage: CouponUsageDetail {
+                        use_request_no: use_no,
+                        use_time,
+                        associated_order_info: order,
+                        ..Default::default()
+                    },
+                    rounds: SequentialUsageDetail {
+                        total_count: total,
+                        used_count: None,
+                        detail_item_list: items.map(|items| {
+                            items
+                                .into_iter()
+                                .map(|(state, deleted)| SequentialUsageDetailItem {
+                                    detail_state: state,
+                                    delete_time: deleted,
+                                    ..Default::default()
+                                })
+                                .collect()
+                        }),
+                    },
                 }
             })
     }
