@@ -55,6 +55,10 @@ pub mod event_type {
     pub const USE: &str = "PRODUCT_COUPON.USE";
     /// A used coupon was returned.
     pub const RETURN: &str = "PRODUCT_COUPON.RETURN";
+    /// Partner mode: a coupon was sent to a user (same payload as [`SEND`], with `brand_id`).
+    pub const SP_SEND: &str = "PRODUCT_COUPON_SP.SEND";
+    /// Partner mode: an image generation task (E34) finished.
+    pub const SP_IMAGE_GENERATION: &str = "PRODUCT_COUPON_SP.IMAGE_GENERATION";
 }
 
 /// The decrypted `PRODUCT_COUPON.SEND` event.
@@ -83,6 +87,20 @@ pub struct CouponSentEvent {
     pub valid_end_time: WxTime,
     /// The brand's attach text.
     pub attach: Option<String>,
+    /// The stock bundle, for a round coupon of a bundle.
+    pub stock_bundle_id: Option<String>,
+    /// The user's bundle, for a round coupon of a bundle.
+    pub user_coupon_bundle_id: Option<String>,
+    /// The AppID notified (the stock's `notify_config.notify_appid`).
+    pub appid: Option<String>,
+    /// The user's UnionID.
+    pub unionid: Option<String>,
+    /// The phone number the coupon was claimed with.
+    pub phone_number: Option<String>,
+    /// Its country code.
+    pub country_code: Option<String>,
+    /// Channel-specific information.
+    pub channel_custom_info: Option<String>,
 }
 
 /// `PRODUCT_COUPON.USE` (shape for later: the fields a redemption carries).
@@ -137,6 +155,8 @@ pub enum CouponEvent {
     Used(CouponUsedEvent),
     /// `PRODUCT_COUPON.RETURN`.
     Returned(CouponReturnedEvent),
+    /// `PRODUCT_COUPON_SP.IMAGE_GENERATION`: the task's result.
+    ImageGenerated(crate::media::ImageGenerationTaskEntity),
     /// An event type this version does not know, kept as JSON.
     Unknown {
         /// Its event type.
@@ -153,11 +173,19 @@ impl CouponEvent {
     /// use wxpay_models::CouponEvent;
     /// let e = CouponEvent::parse("PRODUCT_COUPON.LATER", br#"{"x":1}"#)?;
     /// assert!(matches!(e, CouponEvent::Unknown { .. }));
+    /// let e = CouponEvent::parse("PRODUCT_COUPON_SP.IMAGE_GENERATION",
+    ///     br#"{"brand_id":"120344","task_id":"t1","image_generation_type":"CUT_OUT","task_state":"SUCCESS","cut_out_result":{"image_url":"https://wxpaylogo.qpic.cn/x"}}"#)?;
+    /// assert!(matches!(e, CouponEvent::ImageGenerated(t) if t.task_id == "t1"));
     /// # Ok::<(), serde_json::Error>(())
     /// ```
     pub fn parse(event_type: &str, plaintext: &[u8]) -> Result<Self, serde_json::Error> {
         Ok(match event_type {
-            event_type::SEND => CouponEvent::Sent(serde_json::from_slice(plaintext)?),
+            event_type::SEND | event_type::SP_SEND => {
+                CouponEvent::Sent(serde_json::from_slice(plaintext)?)
+            }
+            event_type::SP_IMAGE_GENERATION => {
+                CouponEvent::ImageGenerated(serde_json::from_slice(plaintext)?)
+            }
             event_type::USE => CouponEvent::Used(serde_json::from_slice(plaintext)?),
             event_type::RETURN => CouponEvent::Returned(serde_json::from_slice(plaintext)?),
             other => CouponEvent::Unknown {
@@ -174,7 +202,7 @@ impl CouponEvent {
             CouponEvent::Sent(e) => Some((&e.stock_id, &e.coupon_code)),
             CouponEvent::Used(e) => Some((&e.stock_id, &e.coupon_code)),
             CouponEvent::Returned(e) => Some((&e.stock_id, &e.coupon_code)),
-            CouponEvent::Unknown { .. } => None,
+            CouponEvent::ImageGenerated(_) | CouponEvent::Unknown { .. } => None,
         }
     }
 }
