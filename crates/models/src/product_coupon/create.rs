@@ -106,7 +106,12 @@ impl CreateProductCouponRequest {
             UsageMode::Single => self.check_single(&mut c),
             UsageMode::ProgressiveBundle => self.check_bundle(&mut c),
             UsageMode::Sequential => self.check_sequential(&mut c),
-            _ => {}
+            // Usage mode missing or unknown: still exactly one of stock and stock_bundle.
+            _ => match (&self.stock, &self.stock_bundle) {
+                (None, None) => c.body("stock", Rule::Mode("or stock_bundle is required".into())),
+                (Some(_), Some(_)) => c.forbidden("stock_bundle", true, "together with stock"),
+                _ => {}
+            },
         }
         check::body_brand(&mut c, self.brand_id.as_deref());
         c.finish()

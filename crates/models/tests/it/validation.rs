@@ -1449,6 +1449,28 @@ mod table {
     }
 
     #[test]
+    fn create_wants_one_of_stock_and_stock_bundle_whatever_the_usage_mode() {
+        let mut r = create_product_coupon();
+        r.usage_mode = Default::default();
+        r.stock_bundle = Some(bundle_for_create());
+        let got: Vec<(String, &str)> = errors(&r)
+            .1
+            .into_iter()
+            .map(|e| (e.field, kind(&e.rule)))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("usage_mode".into(), "Required"),
+                ("stock_bundle".into(), "Mode")
+            ]
+        );
+        r.stock = None;
+        r.stock_bundle = None;
+        assert!(errors(&r).1.iter().any(|e| e.field == "stock"));
+    }
+
+    #[test]
     fn every_fixture_is_valid() {
         let fixtures: Vec<(&str, Vec<FieldError>)> = vec![
             errors(&create_product_coupon()),
