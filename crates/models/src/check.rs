@@ -41,6 +41,21 @@ pub(crate) fn reason(c: &mut Checker, value: &str) {
     c.required("deactivate_reason", value, 150);
 }
 
+/// One user's coupon: `openid` and `coupon_code` in the path, its product coupon, stock and
+/// AppID in the body.
+pub(crate) fn user_coupon(
+    c: &mut Checker,
+    openid: &str,
+    coupon_code: &str,
+    product_coupon_id: &str,
+    stock_id: &str,
+    appid: &str,
+) {
+    c.path("openid", openid, crate::user_coupon::MAX_OPENID_CHARS);
+    c.path("coupon_code", coupon_code, 40);
+    coupon_ref(c, product_coupon_id, stock_id, appid);
+}
+
 /// The body fields that name one coupon: its product coupon, stock and AppID.
 pub(crate) fn coupon_ref(c: &mut Checker, product_coupon_id: &str, stock_id: &str, appid: &str) {
     c.required("product_coupon_id", product_coupon_id, 40);

@@ -653,3 +653,24 @@ macro_rules! endpoint {
         }
     };
 }
+
+/// Implements [`Paged`] for a list request with a `page_token` field whose answer lists its
+/// items in `$list` (an `Option<Vec<_>>`) beside `next_page_token`.
+macro_rules! paged {
+    ($req:ty => $resp:ty, $item:ty, $list:ident) => {
+        impl $crate::endpoint::Paged for $req {
+            type Item = $item;
+
+            fn set_page_token(&mut self, token: Option<String>) {
+                self.page_token = token;
+            }
+
+            fn into_page(response: $resp) -> (Vec<$item>, Option<String>) {
+                (
+                    response.$list.unwrap_or_default(),
+                    response.next_page_token.filter(|t| !t.is_empty()),
+                )
+            }
+        }
+    };
+}

@@ -106,7 +106,12 @@ impl CreateProductCouponRequest {
             UsageMode::Single => self.check_single(&mut c),
             UsageMode::ProgressiveBundle => self.check_bundle(&mut c),
             UsageMode::Sequential => self.check_sequential(&mut c),
-            _ => {}
+            // Usage mode missing or unknown: still exactly one of stock and stock_bundle.
+            _ => match (&self.stock, &self.stock_bundle) {
+                (None, None) => c.body("stock", Rule::Mode("or stock_bundle is required".into())),
+                (Some(_), Some(_)) => c.forbidden("stock_bundle", true, "together with stock"),
+                _ => {}
+            },
         }
         check::body_brand(&mut c, self.brand_id.as_deref());
         c.finish()
@@ -158,10 +163,10 @@ impl CreateProductCouponRequest {
                         why,
                     );
                 }
-                if let (Some(info), Some(kind)) = (
-                    c.present("single_usage_info", &self.single_usage_info),
-                    kind,
-                ) {
+                let info = c.present("single_usage_info", &self.single_usage_info);
+                // EXCHANGE with ALL is reported on `type`.
+                let kind = kind.filter(|_| self.coupon_type != ProductCouponType::Exchange);
+                if let (Some(info), Some(kind)) = (info, kind) {
                     let given = match self.coupon_type {
                         ProductCouponType::Normal => info.normal_coupon.is_some(),
                         _ => info.discount_coupon.is_some(),

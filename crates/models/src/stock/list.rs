@@ -5,7 +5,6 @@ use serde::{Deserialize, Serialize};
 use serde_with::skip_serializing_none;
 
 use crate::check;
-use crate::endpoint::Paged;
 use crate::enums::StockState;
 use crate::operations::{GET_STOCK, LIST_STOCKS};
 use crate::stock::StockEntity;
@@ -85,20 +84,7 @@ pub struct ListStocksResponse {
     pub stock_list: Option<Vec<StockEntity>>,
 }
 
-impl Paged for ListStocksRequest {
-    type Item = StockEntity;
-
-    fn set_page_token(&mut self, token: Option<String>) {
-        self.page_token = token;
-    }
-
-    fn into_page(response: ListStocksResponse) -> (Vec<StockEntity>, Option<String>) {
-        (
-            response.stock_list.unwrap_or_default(),
-            response.next_page_token.filter(|t| !t.is_empty()),
-        )
-    }
-}
+paged!(ListStocksRequest => ListStocksResponse, StockEntity, stock_list);
 
 /// E07 查询商品券指定批次 — `GET /product-coupons/{product_coupon_id}/stocks/{stock_id}`:
 /// one stock, with live counters. Answers the [`StockEntity`].

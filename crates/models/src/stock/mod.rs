@@ -24,5 +24,5 @@ pub use stores::{
     AssociateStoresRequest, DisassociateStoresRequest, ListAssociatedStoresRequest,
     ListAssociatedStoresResponse, StoreAssociationResult,
 };
-pub(crate) use update::{Budget, check_budget, check_changes};
 pub use update::{DeactivateStockRequest, UpdateStockBudgetRequest, UpdateStockRequest};
+pub(crate) use update::{budget_request, changes_request, check_budget};

@@ -5,7 +5,6 @@ use serde::{Deserialize, Serialize};
 use serde_with::skip_serializing_none;
 
 use crate::check;
-use crate::endpoint::Paged;
 use crate::operations::{ASSOCIATE_STORES, DISASSOCIATE_STORES, LIST_ASSOCIATED_STORES};
 use crate::stock::{FailedStoreInfo, StoreInfo};
 use crate::validate::{Checker, ValidationError};
@@ -152,17 +151,4 @@ pub struct ListAssociatedStoresResponse {
     pub store_list: Option<Vec<StoreInfo>>,
 }
 
-impl Paged for ListAssociatedStoresRequest {
-    type Item = StoreInfo;
-
-    fn set_page_token(&mut self, token: Option<String>) {
-        self.page_token = token;
-    }
-
-    fn into_page(response: ListAssociatedStoresResponse) -> (Vec<StoreInfo>, Option<String>) {
-        (
-            response.store_list.unwrap_or_default(),
-            response.next_page_token.filter(|t| !t.is_empty()),
-        )
-    }
-}
+paged!(ListAssociatedStoresRequest => ListAssociatedStoresResponse, StoreInfo, store_list);

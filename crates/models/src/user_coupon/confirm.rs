@@ -4,8 +4,9 @@
 use serde::{Deserialize, Serialize};
 use serde_with::skip_serializing_none;
 
+use crate::check;
 use crate::operations::CONFIRM_SEND_USER_PRODUCT_COUPON;
-use crate::user_coupon::{MAX_OPENID_CHARS, UserProductCouponEntity};
+use crate::user_coupon::UserProductCouponEntity;
 use crate::validate::{Checker, ValidationError};
 
 /// Confirms a sent coupon.
@@ -50,13 +51,16 @@ impl ConfirmSendUserProductCouponRequest {
     /// Checks every rule, naming each broken field.
     pub fn validate(&self) -> Result<(), ValidationError> {
         let mut c = Checker::default();
-        c.path("openid", &self.openid, MAX_OPENID_CHARS);
-        c.path("coupon_code", &self.coupon_code, 40);
-        c.required("product_coupon_id", &self.product_coupon_id, 40);
-        c.required("stock_id", &self.stock_id, 40);
-        c.required("appid", &self.appid, 64);
-        c.id("out_request_no", &self.out_request_no, 6, 40);
-        c.optional("brand_id", self.brand_id.as_deref(), 1, 64);
+        check::user_coupon(
+            &mut c,
+            &self.openid,
+            &self.coupon_code,
+            &self.product_coupon_id,
+            &self.stock_id,
+            &self.appid,
+        );
+        check::request_no(&mut c, "out_request_no", &self.out_request_no);
+        check::body_brand(&mut c, self.brand_id.as_deref());
         c.finish()
     }
 }

@@ -6,7 +6,7 @@ use serde_with::skip_serializing_none;
 
 use crate::check;
 use crate::operations::{DEACTIVATE_USER_PRODUCT_COUPON, RETURN_USER_PRODUCT_COUPON};
-use crate::user_coupon::{MAX_OPENID_CHARS, UserProductCouponEntity};
+use crate::user_coupon::UserProductCouponEntity;
 use crate::validate::{Checker, ValidationError};
 
 /// E28 失效用户商品券 — `POST /users/{openid}/coupons/{coupon_code}/deactivate`: makes a sent
@@ -53,9 +53,14 @@ impl DeactivateUserProductCouponRequest {
     /// Checks every rule, naming each broken field.
     pub fn validate(&self) -> Result<(), ValidationError> {
         let mut c = Checker::default();
-        c.path("openid", &self.openid, MAX_OPENID_CHARS);
-        c.path("coupon_code", &self.coupon_code, 40);
-        check::coupon_ref(&mut c, &self.product_coupon_id, &self.stock_id, &self.appid);
+        check::user_coupon(
+            &mut c,
+            &self.openid,
+            &self.coupon_code,
+            &self.product_coupon_id,
+            &self.stock_id,
+            &self.appid,
+        );
         check::request_no(&mut c, "out_request_no", &self.out_request_no);
         check::reason(&mut c, &self.deactivate_reason);
         check::body_brand(&mut c, self.brand_id.as_deref());
@@ -108,9 +113,14 @@ impl ReturnUserProductCouponRequest {
     /// Checks every rule, naming each broken field.
     pub fn validate(&self) -> Result<(), ValidationError> {
         let mut c = Checker::default();
-        c.path("openid", &self.openid, MAX_OPENID_CHARS);
-        c.path("coupon_code", &self.coupon_code, 40);
-        check::coupon_ref(&mut c, &self.product_coupon_id, &self.stock_id, &self.appid);
+        check::user_coupon(
+            &mut c,
+            &self.openid,
+            &self.coupon_code,
+            &self.product_coupon_id,
+            &self.stock_id,
+            &self.appid,
+        );
         check::request_no(&mut c, "out_request_no", &self.out_request_no);
         c.optional_range(
             "sequential_coupon_index",

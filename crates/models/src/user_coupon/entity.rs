@@ -138,31 +138,16 @@ pub struct CouponUsageDetail {
 /// `progressive_bundle_usage_detail`: how a round coupon of a bundle was used or returned.
 ///
 /// The YAML gives it two shapes: the use details of [`CouponUsageDetail`] (coupon-bundles,
-/// current) and, in confirm, the old SEQUENTIAL shape (`total_count`, `used_count`,
-/// `detail_item_list`); both are kept.
-#[skip_serializing_none]
+/// current) and, in confirm, the old SEQUENTIAL shape of [`SequentialUsageDetail`]; both sit
+/// side by side at the top level of the object, as sent.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProgressiveBundleUsageDetail {
-    /// The redemption request number.
-    pub use_request_no: Option<String>,
-    /// When it was redeemed.
-    pub use_time: Option<WxTime>,
-    /// The return request number.
-    pub return_request_no: Option<String>,
-    /// When it was returned.
-    pub return_time: Option<WxTime>,
-    /// The WeChat Pay order it was redeemed with.
-    pub associated_order_info: Option<AssociatedOrderInfo>,
-    /// The WeChat Pay Score order it was redeemed with.
-    pub associated_pay_score_order_info: Option<AssociatedPayScoreOrderInfo>,
-    /// The amount saved, in fen.
-    pub saved_amount: Option<i64>,
-    /// Deprecated (old shape): uses allowed.
-    pub total_count: Option<i64>,
-    /// Deprecated (old shape): uses made.
-    pub used_count: Option<i64>,
-    /// Deprecated (old shape): one entry per round.
-    pub detail_item_list: Option<Vec<SequentialUsageDetailItem>>,
+    /// Use and return details (current shape).
+    #[serde(flatten)]
+    pub usage: CouponUsageDetail,
+    /// Deprecated: round counters and details (old shape).
+    #[serde(flatten)]
+    pub rounds: SequentialUsageDetail,
 }
 
 /// Deprecated `sequential_usage_detail` (SEQUENTIAL generation).

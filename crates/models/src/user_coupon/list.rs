@@ -4,7 +4,6 @@ use serde::{Deserialize, Serialize};
 use serde_with::skip_serializing_none;
 
 use crate::check;
-use crate::endpoint::Paged;
 use crate::enums::UserProductCouponState;
 use crate::operations::LIST_USER_PRODUCT_COUPONS;
 use crate::user_coupon::{MAX_OPENID_CHARS, UserProductCouponEntity};
@@ -96,19 +95,4 @@ pub struct ListUserProductCouponsResponse {
     pub user_coupon_list: Option<Vec<UserProductCouponEntity>>,
 }
 
-impl Paged for ListUserProductCouponsRequest {
-    type Item = UserProductCouponEntity;
-
-    fn set_page_token(&mut self, token: Option<String>) {
-        self.page_token = token;
-    }
-
-    fn into_page(
-        response: ListUserProductCouponsResponse,
-    ) -> (Vec<UserProductCouponEntity>, Option<String>) {
-        (
-            response.user_coupon_list.unwrap_or_default(),
-            response.next_page_token.filter(|t| !t.is_empty()),
-        )
-    }
-}
+paged!(ListUserProductCouponsRequest => ListUserProductCouponsResponse, UserProductCouponEntity, user_coupon_list);

@@ -7,7 +7,7 @@ use crate::WxTime;
 use crate::check;
 use crate::operations::USE_USER_PRODUCT_COUPON;
 use crate::user_coupon::{
-    AssociatedOrderInfo, AssociatedPayScoreOrderInfo, MAX_OPENID_CHARS, UserProductCouponEntity,
+    AssociatedOrderInfo, AssociatedPayScoreOrderInfo, UserProductCouponEntity,
 };
 use crate::validate::{Checker, Rule, ValidationError};
 
@@ -74,9 +74,14 @@ impl UseUserProductCouponRequest {
     /// Checks every rule, naming each broken field.
     pub fn validate(&self) -> Result<(), ValidationError> {
         let mut c = Checker::default();
-        c.path("openid", &self.openid, MAX_OPENID_CHARS);
-        c.path("coupon_code", &self.coupon_code, 40);
-        check::coupon_ref(&mut c, &self.product_coupon_id, &self.stock_id, &self.appid);
+        check::user_coupon(
+            &mut c,
+            &self.openid,
+            &self.coupon_code,
+            &self.product_coupon_id,
+            &self.stock_id,
+            &self.appid,
+        );
         c.present("use_time", &self.use_time);
         match (
             &self.associated_order_info,

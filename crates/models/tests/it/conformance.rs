@@ -488,3 +488,38 @@ fn operation_names_and_templates_match_both_modes() {
     assert_eq!(seen[&Mode::Brand], 30);
     assert_eq!(seen[&Mode::Partner], 35);
 }
+
+/// The partner callbacks of webhooks/README.md (fields of the decrypted payload) keep every
+/// field through [`CouponEvent`].
+#[test]
+fn callback_payloads_keep_every_documented_field() {
+    let t = "2025-08-02T00:00:00+08:00";
+    let sent = json!({
+        "brand_id": "120344", "coupon_code": "C1", "product_coupon_id": "1000000013",
+        "stock_id": "1000000013001", "stock_bundle_id": "B1", "user_coupon_bundle_id": "UB1",
+        "appid": "wx233544546545989", "openid": "o1", "unionid": "u1", "receive_time": t,
+        "send_request_no": "MCHSEND202003101234", "send_channel": "MEMBER",
+        "valid_begin_time": t, "valid_end_time": t, "phone_number": "13800000000",
+        "country_code": "86", "attach": "a", "channel_custom_info": "c"
+    });
+    let image = json!({
+        "brand_id": "120344", "task_id": "t1", "image_generation_type": "COMBINE_IMAGE",
+        "task_state": "SUCCESS", "combine_image_result": {"image_url": "https://x/a.png"},
+        "cut_out_result": {"image_url": "https://x/b.png"}
+    });
+    for (event_type, payload) in [
+        (notify::event_type::SP_SEND, &sent),
+        (notify::event_type::SEND, &sent),
+        (notify::event_type::SP_IMAGE_GENERATION, &image),
+    ] {
+        let event =
+            CouponEvent::parse(event_type, payload.to_string().as_bytes()).expect(event_type);
+        let again = match &event {
+            CouponEvent::Sent(e) => serde_json::to_value(e),
+            CouponEvent::ImageGenerated(e) => serde_json::to_value(e),
+            other => panic!("{event_type}: {other:?}"),
+        }
+        .expect("serialize");
+        same_fields(event_type, payload, &again);
+    }
+}

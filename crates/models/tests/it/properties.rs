@@ -294,6 +294,13 @@ fn json_value() -> impl Strategy<Value = serde_json::Value> {
         Just("member_tag_info".to_owned()),
         Just("member_card_id".to_owned()),
         Just("attach".to_owned()),
+        Just("stock".to_owned()),
+        Just("display_info".to_owned()),
+        Just("associated_order_info".to_owned()),
+        Just("use_time".to_owned()),
+        Just("stock_bundle".to_owned()),
+        Just("filename".to_owned()),
+        Just("sha256".to_owned()),
         "[a-z_]{1,8}"
     ];
     let leaf = prop_oneof![
@@ -310,3 +317,5 @@ fn json_value() -> impl Strategy<Value = serde_json::Value> {
         ]
     })
 }
+
+mod operations;

@@ -103,3 +103,19 @@ fn request_decodes_from_the_wire_like_a_server() {
     .expect("decode");
     assert_eq!(request, seed_request(true));
 }
+
+#[test]
+fn brand_mode_answers_without_brand_id_parse_and_stay_without_it() {
+    // Brand-direct answers carry no brand_id in the coupon, its product coupon or its stock.
+    let mut json: Value = serde_json::from_str(&data("response-normal.json")).expect("json");
+    for at in ["", "/product_coupon", "/stock"] {
+        let object = json
+            .pointer_mut(at)
+            .and_then(Value::as_object_mut)
+            .expect("object");
+        assert!(object.remove("brand_id").is_some(), "{at}");
+    }
+    let entity: UserProductCouponEntity = serde_json::from_value(json.clone()).expect("parse");
+    assert!(entity.brand_id.is_empty() && entity.stock.brand_id.is_empty());
+    assert_eq!(serde_json::to_value(&entity).expect("serialize"), json);
+}

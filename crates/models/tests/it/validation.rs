@@ -220,3 +220,5 @@ fn decoder_reports_bad_json_and_utf8() {
         assert!(err.to_string().contains(needle), "{err}");
     }
 }
+
+mod table;

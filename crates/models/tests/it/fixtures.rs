@@ -1,0 +1,506 @@
+//! A valid request of every operation, for the validation table and the properties.
+
+use wxpay_models::media::{
+    CombineImage, CreateImageGenerationTaskRequest, GetImageGenerationTaskRequest,
+    UploadImageRequest,
+};
+use wxpay_models::product_coupon::*;
+use wxpay_models::stock::*;
+use wxpay_models::stock_bundle::*;
+use wxpay_models::user_coupon::*;
+use wxpay_models::user_coupon_bundle::*;
+use wxpay_models::*;
+
+pub(crate) const PRODUCT: &str = "1000000013";
+pub(crate) const STOCK: &str = "1000000013001";
+pub(crate) const BUNDLE: &str = "712315129419284901";
+pub(crate) const OPENID: &str = "oh-394z-6CGkNoJrsDLTTUKiAnp4";
+pub(crate) const APPID: &str = "wx233544546545989";
+pub(crate) const CODE: &str = "123446565767";
+pub(crate) const NO: &str = "34657_20250101_123456";
+
+fn time(s: &str) -> WxTime {
+    s.parse().expect("time")
+}
+
+pub(crate) fn period() -> CouponAvailablePeriod {
+    CouponAvailablePeriod {
+        available_begin_time: Some(time("2025-08-01T00:00:00+08:00")),
+        available_end_time: Some(time("2025-08-31T23:59:59+08:00")),
+        available_days: Some(30),
+        ..Default::default()
+    }
+}
+
+pub(crate) fn usage_display() -> UsageRuleDisplayInfo {
+    UsageRuleDisplayInfo {
+        coupon_usage_method_list: Some(vec![CouponUsageMethod::Offline]),
+        usage_description: Some("工作日可用".into()),
+        ..Default::default()
+    }
+}
+
+pub(crate) fn coupon_display() -> CouponDisplayInfo {
+    CouponDisplayInfo {
+        code_display_mode: Some(CouponCodeDisplayMode::Qrcode),
+        background_color: Some("Color020".into()),
+        ..Default::default()
+    }
+}
+
+pub(crate) fn notify() -> NotifyConfig {
+    NotifyConfig {
+        notify_appid: Some("wx23232232323".into()),
+    }
+}
+
+pub(crate) fn display() -> ProductCouponDisplayInfo {
+    ProductCouponDisplayInfo {
+        name: Some("全场满100立减10".into()),
+        image_url: Some("https://wxpaylogo.qpic.cn/wxpaylogo/a".into()),
+        background_url: Some("https://wxpaylogo.qpic.cn/wxpaylogo/b".into()),
+        ..Default::default()
+    }
+}
+
+/// A stock of a SINGLE coupon of scope ALL: the period only.
+pub(crate) fn stock_for_create() -> StockForCreate {
+    StockForCreate {
+        remark: None,
+        coupon_code_mode: CouponCodeMode::Wechatpay,
+        stock_send_rule: StockSendRule {
+            max_count: Some(100_000),
+            max_count_per_day: None,
+            max_count_per_user: Some(5),
+        },
+        single_usage_rule: Some(SingleUsageRule {
+            coupon_available_period: Some(period()),
+            ..Default::default()
+        }),
+        sequential_usage_rule: None,
+        usage_rule_display_info: usage_display(),
+        coupon_display_info: coupon_display(),
+        notify_config: notify(),
+        store_scope: StockStoreScope::None,
+    }
+}
+
+/// A three-round DISCOUNT bundle.
+pub(crate) fn bundle_for_create() -> StockBundleForCreate {
+    StockBundleForCreate {
+        remark: Some("疯狂星期四".into()),
+        coupon_code_mode: CouponCodeMode::Upload,
+        stock_send_rule: StockSendRule {
+            max_count: Some(1000),
+            max_count_per_day: Some(100),
+            max_count_per_user: Some(1),
+        },
+        progressive_bundle_usage_rule: Some(StockBundleUsageRule {
+            coupon_available_period: Some(period()),
+            discount_coupon_list: Some(
+                [10, 20, 30]
+                    .map(|percent_off| DiscountCouponUsageRule {
+                        threshold: Some(0),
+                        percent_off: Some(percent_off),
+                    })
+                    .to_vec(),
+            ),
+            ..Default::default()
+        }),
+        usage_rule_display_info: usage_display(),
+        coupon_display_info: coupon_display(),
+        notify_config: notify(),
+        store_scope: StockStoreScope::All,
+    }
+}
+
+pub(crate) fn create_product_coupon() -> CreateProductCouponRequest {
+    CreateProductCouponRequest {
+        out_request_no: NO.into(),
+        scope: ProductCouponScope::All,
+        coupon_type: ProductCouponType::Normal,
+        usage_mode: UsageMode::Single,
+        single_usage_info: Some(SingleUsageInfo {
+            normal_coupon: Some(NormalCouponUsageRule {
+                threshold: Some(10_000),
+                discount_amount: Some(1_000),
+            }),
+            discount_coupon: None,
+        }),
+        display_info: display(),
+        stock: Some(stock_for_create()),
+        brand_id: Some("120344".into()),
+        ..Default::default()
+    }
+}
+
+pub(crate) fn create_bundle_coupon() -> CreateProductCouponRequest {
+    CreateProductCouponRequest {
+        out_request_no: NO.into(),
+        scope: ProductCouponScope::All,
+        coupon_type: ProductCouponType::Discount,
+        usage_mode: UsageMode::ProgressiveBundle,
+        progressive_bundle_usage_info: Some(ProgressiveBundleUsageInfo {
+            count: Some(3),
+            interval_days: Some(1),
+        }),
+        display_info: display(),
+        stock_bundle: Some(bundle_for_create()),
+        ..Default::default()
+    }
+}
+
+pub(crate) fn query_product_coupon() -> QueryProductCouponRequest {
+    QueryProductCouponRequest {
+        product_coupon_id: PRODUCT.into(),
+        brand_id: None,
+    }
+}
+
+pub(crate) fn update_product_coupon() -> UpdateProductCouponRequest {
+    UpdateProductCouponRequest {
+        product_coupon_id: PRODUCT.into(),
+        out_request_no: NO.into(),
+        display_info: display(),
+        brand_id: None,
+    }
+}
+
+pub(crate) fn deactivate_product_coupon() -> DeactivateProductCouponRequest {
+    DeactivateProductCouponRequest {
+        product_coupon_id: PRODUCT.into(),
+        out_request_no: NO.into(),
+        deactivate_reason: "批次信息有误".into(),
+        brand_id: None,
+    }
+}
+
+pub(crate) fn create_stock() -> CreateStockRequest {
+    CreateStockRequest {
+        product_coupon_id: PRODUCT.into(),
+        out_request_no: NO.into(),
+        stock: stock_for_create(),
+        brand_id: None,
+    }
+}
+
+pub(crate) fn list_stocks() -> ListStocksRequest {
+    ListStocksRequest {
+        product_coupon_id: PRODUCT.into(),
+        state: Some(StockState::Sending),
+        page_size: Some(20),
+        ..Default::default()
+    }
+}
+
+pub(crate) fn get_stock() -> GetStockRequest {
+    GetStockRequest {
+        product_coupon_id: PRODUCT.into(),
+        stock_id: STOCK.into(),
+        brand_id: None,
+    }
+}
+
+pub(crate) fn update_stock() -> UpdateStockRequest {
+    UpdateStockRequest {
+        product_coupon_id: PRODUCT.into(),
+        stock_id: STOCK.into(),
+        out_request_no: NO.into(),
+        coupon_display_info: Some(coupon_display()),
+        ..Default::default()
+    }
+}
+
+pub(crate) fn update_stock_budget() -> UpdateStockBudgetRequest {
+    UpdateStockBudgetRequest {
+        product_coupon_id: PRODUCT.into(),
+        stock_id: STOCK.into(),
+        out_request_no: NO.into(),
+        update_mode: UpdateMode::MaxCount,
+        current_max_count: Some(100),
+        target_max_count: Some(200),
+        ..Default::default()
+    }
+}
+
+pub(crate) fn deactivate_stock() -> DeactivateStockRequest {
+    DeactivateStockRequest {
+        product_coupon_id: PRODUCT.into(),
+        stock_id: STOCK.into(),
+        out_request_no: NO.into(),
+        deactivate_reason: "活动结束".into(),
+        brand_id: None,
+    }
+}
+
+pub(crate) fn upload_coupon_codes() -> UploadCouponCodesRequest {
+    UploadCouponCodesRequest {
+        product_coupon_id: PRODUCT.into(),
+        stock_id: STOCK.into(),
+        out_request_no: NO.into(),
+        code_list: vec!["vCode_1".into(), "vCode_2".into()],
+        brand_id: None,
+    }
+}
+
+pub(crate) fn stores() -> Vec<StoreInfo> {
+    vec![StoreInfo {
+        store_id: "100000001".into(),
+    }]
+}
+
+pub(crate) fn associate_stores() -> AssociateStoresRequest {
+    AssociateStoresRequest {
+        product_coupon_id: PRODUCT.into(),
+        stock_id: STOCK.into(),
+        store_list: stores(),
+        brand_id: None,
+    }
+}
+
+pub(crate) fn disassociate_stores() -> DisassociateStoresRequest {
+    DisassociateStoresRequest {
+        product_coupon_id: PRODUCT.into(),
+        stock_id: STOCK.into(),
+        store_list: stores(),
+        brand_id: None,
+    }
+}
+
+pub(crate) fn list_associated_stores() -> ListAssociatedStoresRequest {
+    ListAssociatedStoresRequest {
+        product_coupon_id: PRODUCT.into(),
+        stock_id: STOCK.into(),
+        ..Default::default()
+    }
+}
+
+pub(crate) fn create_stock_bundle() -> CreateStockBundleRequest {
+    CreateStockBundleRequest {
+        product_coupon_id: PRODUCT.into(),
+        out_request_no: NO.into(),
+        stock_bundle: bundle_for_create(),
+        brand_id: None,
+    }
+}
+
+pub(crate) fn update_stock_bundle() -> UpdateStockBundleRequest {
+    UpdateStockBundleRequest {
+        product_coupon_id: PRODUCT.into(),
+        stock_bundle_id: BUNDLE.into(),
+        out_request_no: NO.into(),
+        notify_config: Some(notify()),
+        ..Default::default()
+    }
+}
+
+pub(crate) fn update_stock_bundle_budget() -> UpdateStockBundleBudgetRequest {
+    UpdateStockBundleBudgetRequest {
+        product_coupon_id: PRODUCT.into(),
+        stock_bundle_id: BUNDLE.into(),
+        out_request_no: NO.into(),
+        update_mode: UpdateMode::MaxCountPerDay,
+        current_max_count_per_day: Some(100),
+        target_max_count_per_day: Some(50),
+        ..Default::default()
+    }
+}
+
+pub(crate) fn associate_bundle_stores() -> AssociateStoresForStockBundleRequest {
+    AssociateStoresForStockBundleRequest {
+        product_coupon_id: PRODUCT.into(),
+        stock_bundle_id: BUNDLE.into(),
+        store_list: stores(),
+        brand_id: None,
+    }
+}
+
+pub(crate) fn disassociate_bundle_stores() -> DisassociateStoresForStockBundleRequest {
+    DisassociateStoresForStockBundleRequest {
+        product_coupon_id: PRODUCT.into(),
+        stock_bundle_id: BUNDLE.into(),
+        store_list: stores(),
+        brand_id: None,
+    }
+}
+
+pub(crate) fn send() -> SendUserProductCouponRequest {
+    SendUserProductCouponRequest {
+        openid: OPENID.into(),
+        product_coupon_id: PRODUCT.into(),
+        appid: APPID.into(),
+        stock_id: STOCK.into(),
+        send_request_no: NO.into(),
+        ..Default::default()
+    }
+}
+
+pub(crate) fn pre_send() -> PreSendUserProductCouponRequest {
+    PreSendUserProductCouponRequest {
+        openid: OPENID.into(),
+        product_coupon_id: PRODUCT.into(),
+        stock_id: STOCK.into(),
+        appid: APPID.into(),
+        send_request_no: NO.into(),
+        attach: Some("example_attach".into()),
+        ..Default::default()
+    }
+}
+
+pub(crate) fn confirm() -> ConfirmSendUserProductCouponRequest {
+    ConfirmSendUserProductCouponRequest {
+        openid: OPENID.into(),
+        coupon_code: CODE.into(),
+        product_coupon_id: PRODUCT.into(),
+        stock_id: STOCK.into(),
+        appid: APPID.into(),
+        out_request_no: NO.into(),
+        brand_id: None,
+    }
+}
+
+pub(crate) fn send_bundle() -> SendUserProductCouponBundleRequest {
+    SendUserProductCouponBundleRequest {
+        openid: OPENID.into(),
+        product_coupon_id: PRODUCT.into(),
+        stock_bundle_id: BUNDLE.into(),
+        appid: APPID.into(),
+        send_request_no: NO.into(),
+        ..Default::default()
+    }
+}
+
+pub(crate) fn pre_send_bundle() -> PreSendUserProductCouponBundleRequest {
+    PreSendUserProductCouponBundleRequest {
+        openid: OPENID.into(),
+        product_coupon_id: PRODUCT.into(),
+        stock_bundle_id: BUNDLE.into(),
+        appid: APPID.into(),
+        send_request_no: NO.into(),
+        ..Default::default()
+    }
+}
+
+pub(crate) fn use_coupon() -> UseUserProductCouponRequest {
+    UseUserProductCouponRequest {
+        openid: OPENID.into(),
+        coupon_code: CODE.into(),
+        product_coupon_id: PRODUCT.into(),
+        stock_id: STOCK.into(),
+        appid: APPID.into(),
+        use_time: Some(time("2025-07-24T00:00:00+08:00")),
+        associated_order_info: Some(AssociatedOrderInfo {
+            out_trade_no: Some("trade_no_20250724123456".into()),
+            mchid: Some("1234567890".into()),
+            ..Default::default()
+        }),
+        out_request_no: NO.into(),
+        store_id: Some("100000001".into()),
+        saved_amount: Some(100),
+        ..Default::default()
+    }
+}
+
+pub(crate) fn get_coupon() -> GetUserProductCouponRequest {
+    GetUserProductCouponRequest {
+        openid: OPENID.into(),
+        coupon_code: CODE.into(),
+        product_coupon_id: PRODUCT.into(),
+        stock_id: STOCK.into(),
+        appid: APPID.into(),
+        brand_id: None,
+    }
+}
+
+pub(crate) fn list_coupons() -> ListUserProductCouponsRequest {
+    ListUserProductCouponsRequest {
+        openid: OPENID.into(),
+        appid: APPID.into(),
+        coupon_state: Some(UserProductCouponState::Used),
+        page_size: Some(50),
+        ..Default::default()
+    }
+}
+
+pub(crate) fn deactivate_coupon() -> DeactivateUserProductCouponRequest {
+    DeactivateUserProductCouponRequest {
+        openid: OPENID.into(),
+        coupon_code: CODE.into(),
+        product_coupon_id: PRODUCT.into(),
+        stock_id: STOCK.into(),
+        appid: APPID.into(),
+        out_request_no: NO.into(),
+        deactivate_reason: "商品已下线".into(),
+        brand_id: None,
+    }
+}
+
+pub(crate) fn return_coupon() -> ReturnUserProductCouponRequest {
+    ReturnUserProductCouponRequest {
+        openid: OPENID.into(),
+        coupon_code: CODE.into(),
+        product_coupon_id: PRODUCT.into(),
+        stock_id: STOCK.into(),
+        appid: APPID.into(),
+        out_request_no: NO.into(),
+        ..Default::default()
+    }
+}
+
+pub(crate) fn deactivate_bundle() -> DeactivateUserProductCouponBundleRequest {
+    DeactivateUserProductCouponBundleRequest {
+        openid: OPENID.into(),
+        user_coupon_bundle_id: "UB_1".into(),
+        product_coupon_id: PRODUCT.into(),
+        stock_bundle_id: BUNDLE.into(),
+        appid: APPID.into(),
+        out_request_no: NO.into(),
+        deactivate_reason: "活动结束".into(),
+        brand_id: None,
+    }
+}
+
+pub(crate) fn set_notify() -> SetNotifyConfigRequest {
+    SetNotifyConfigRequest {
+        notify_url: "https://pay.example.com/cb".into(),
+    }
+}
+
+/// The smallest bytes that pass as a PNG.
+pub(crate) fn png() -> Vec<u8> {
+    b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01".to_vec()
+}
+
+pub(crate) fn upload() -> UploadImageRequest {
+    UploadImageRequest {
+        filename: "logo.png".into(),
+        file: png(),
+    }
+}
+
+pub(crate) fn create_task() -> CreateImageGenerationTaskRequest {
+    CreateImageGenerationTaskRequest {
+        task_id: "image_generation_task_1".into(),
+        image_generation_type: ImageGenerationType::CombineImage,
+        combine_image: Some(CombineImage {
+            scope: ProductCouponScope::All,
+            coupon_type: ProductCouponType::Normal,
+            usage_mode: UsageMode::Single,
+            normal_coupon: Some(NormalCouponUsageRule {
+                threshold: Some(10_000),
+                discount_amount: Some(1_000),
+            }),
+            background_color: Some("#ff5733".into()),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+pub(crate) fn get_task() -> GetImageGenerationTaskRequest {
+    GetImageGenerationTaskRequest {
+        task_id: "image_generation_task_1".into(),
+        image_generation_type: Some(ImageGenerationType::CombineImage),
+        brand_id: None,
+    }
+}
