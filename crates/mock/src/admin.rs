@@ -119,6 +119,10 @@ async fn route(emu: &Emulator, req: Request<Incoming>) -> Reply {
             )
         }
         (&Method::PUT, ["clock"]) => set_clock(emu, &body),
+        (&Method::POST, ["pre-sends", token, "claim"]) => crate::ops::claim_pre_send(emu, token),
+        (&Method::POST, ["coupons", stock, code, "delete"]) => {
+            crate::ops::delete_coupon(emu, stock, code)
+        }
         (&Method::POST, ["reset"]) => {
             emu.reset();
             (StatusCode::OK, json!({ "reset": true }))

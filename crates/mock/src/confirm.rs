@@ -1,9 +1,11 @@
 //! 确认发放用户商品券 (E22): CONFIRMING → EFFECTIVE, or PENDING until the coupon's
 //! validity begins; idempotent on out_request_no (kept in the ledger, compactly).
 
-use wxpay_models::{ConfirmSendUserProductCouponRequest, ErrorRow, FieldError, Rule};
+use wxpay_models::{
+    ConfirmSendUserProductCouponRequest, ErrorRow, FieldError, Rule, UserProductCouponState,
+};
 
-use crate::error::ErrorAnswer as ApiError;
+use crate::error::{ErrorAnswer as ApiError, biz};
 use crate::ledger::{Confirm, CouponState, Ledger};
 use crate::ops::Cx;
 
@@ -65,6 +67,33 @@ impl Ledger {
                     self.code(done)
                 ),
             ));
+        }
+        match self.state_at(coupon, input.cx.now) {
+            UserProductCouponState::Expired => {
+                return Err(ApiError::rule(
+                    biz::COUPON_EXPIRED,
+                    format!(
+                        "用户券已过期: coupon {} passed its valid_end_time before it was confirmed",
+                        r.coupon_code
+                    ),
+                ));
+            }
+            UserProductCouponState::Deleted => {
+                return Err(ApiError::rule(
+                    biz::COUPON_DELETED,
+                    format!(
+                        "券已被删除: coupon {} was deleted by the user",
+                        r.coupon_code
+                    ),
+                ));
+            }
+            UserProductCouponState::Deactivated => {
+                return Err(ApiError::rule(
+                    biz::COUPON_STATE,
+                    format!("用户券状态非法: coupon {} is DEACTIVATED", r.coupon_code),
+                ));
+            }
+            _ => {}
         }
         if c.state != CouponState::Confirming {
             let previous = self.confirms.get(&coupon).map_or("", |c| &c.out_request_no);

@@ -115,6 +115,22 @@ impl Fixtures {
         );
         paused.state = StockState::Paused;
 
+        // Usable every day of the week, so that lifecycle load tests can use coupons on any
+        // day they run (the seed's stock is usable Monday to Friday only).
+        let mut load_test = stock(
+            dev::STOCK_LOAD_TEST,
+            "dev: load test",
+            CouponCodeMode::Wechatpay,
+            100_000_000,
+            1_000_000,
+        );
+        if let Some(period) = load_test
+            .single_usage_rule
+            .as_mut()
+            .and_then(|r| r.coupon_available_period.as_mut())
+        {
+            period.weekly_available_period = None;
+        }
         let mut bundle_product = seed.product_coupon.clone();
         bundle_product.product_coupon_id = dev::PRODUCT_COUPON_BUNDLE.into();
         bundle_product.coupon_type = ProductCouponType::Normal;
@@ -153,13 +169,7 @@ impl Fixtures {
                 ),
                 upload,
                 paused,
-                stock(
-                    dev::STOCK_LOAD_TEST,
-                    "dev: load test",
-                    CouponCodeMode::Wechatpay,
-                    100_000_000,
-                    1_000_000,
-                ),
+                load_test,
                 bundle,
             ],
             uploaded_codes: BTreeMap::from([(

@@ -486,6 +486,13 @@ impl Ledger {
         self.brand_of(i)
     }
 
+    /// The stock id of coupon `i`.
+    pub(crate) fn stock_id_of(&self, i: u32) -> &str {
+        &self.stocks[self.coupons[i as usize].stock as usize]
+            .entity
+            .stock_id
+    }
+
     /// The product coupon id of coupon `i`.
     pub(crate) fn product_id_of(&self, i: u32) -> &str {
         let stock = &self.stocks[self.coupons[i as usize].stock as usize];

@@ -134,7 +134,7 @@ fn decide<E: Handle>(emu: &Emulator, caller: &Caller, incoming: &Incoming<'_>) -
         }
     }
     match acted {
-        Ok((response, new)) => match serde_json::to_vec(&response) {
+        Ok((response, new)) => match encode_answer(&response, caller.mode) {
             // Sized for the seed-shaped entity (3.3 KB) so it is written without regrowing.
             Ok(body) => Outcome::ok(body, new),
             Err(e) => Outcome::error(ErrorAnswer::system(format!(
@@ -142,6 +142,31 @@ fn decide<E: Handle>(emu: &Emulator, caller: &Caller, incoming: &Incoming<'_>) -
             ))),
         },
         Err(e) => Outcome::error(e),
+    }
+}
+
+/// The answer's JSON. Brand-direct answers carry no `brand_id` (Tencent's brand samples):
+/// the field is removed wherever it appears.
+fn encode_answer<T: serde::Serialize>(
+    response: &T,
+    mode: Mode,
+) -> Result<Vec<u8>, serde_json::Error> {
+    if mode != Mode::Brand {
+        return serde_json::to_vec(response);
+    }
+    let mut value = serde_json::to_value(response)?;
+    strip_brand_id(&mut value);
+    serde_json::to_vec(&value)
+}
+
+fn strip_brand_id(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(map) => {
+            map.remove("brand_id");
+            map.values_mut().for_each(strip_brand_id);
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(strip_brand_id),
+        _ => {}
     }
 }
 

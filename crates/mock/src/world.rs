@@ -16,6 +16,16 @@ pub(crate) struct World {
     pub(crate) requests: Requests,
     /// Stores associated with each stock (by stock index), for SPECIFIC store scopes.
     pub(crate) stores: HashMap<u32, BTreeSet<String>>,
+    /// Pre-sent coupons waiting for the user's claim, by token.
+    pub(crate) pre_sends: HashMap<String, PreSend>,
+}
+
+/// A pre-send (E21): the send it stands for, who made it, until when it can be claimed.
+#[derive(Debug, Clone)]
+pub(crate) struct PreSend {
+    pub(crate) caller: (wxpay_models::Mode, String),
+    pub(crate) request: wxpay_models::SendUserProductCouponRequest,
+    pub(crate) expires: i64,
 }
 
 impl World {
@@ -37,6 +47,12 @@ impl World {
             ledger,
             ..Self::default()
         }
+    }
+
+    /// The id of the user coupon bundle coupon `i` belongs to, if any.
+    pub(crate) fn user_bundle_id_of(&self, i: u32) -> Option<&str> {
+        let _ = self.ledger.life(i)?.bundle?;
+        None
     }
 
     /// Loading fixtures reports what it skipped; a config with bad fixtures is an error.

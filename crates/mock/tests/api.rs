@@ -733,6 +733,8 @@ async fn unknown_endpoints_answer_signed_404() {
         .await;
     assert_signed(&answer);
     assert_eq!(answer.status, 404);
-    let answer = client.raw(Method::GET, &send_path("o1"), &[], "").await;
+    // A known path with a method it does not take.
+    let confirm = format!("{}/C1/confirm", send_path("o1"));
+    let answer = client.raw(Method::GET, &confirm, &[], "").await;
     assert_eq!(answer.status, 404);
 }

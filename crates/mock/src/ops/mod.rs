@@ -10,8 +10,9 @@ use crate::error::ErrorAnswer;
 use crate::requests::Record;
 use crate::world::World;
 
+mod coupon_life;
 mod notify_configs;
-mod user_coupons;
+pub(crate) mod user_coupons;
 
 /// What an operation knows about the call it serves.
 #[derive(Debug, Clone, Copy)]
@@ -102,6 +103,95 @@ pub(crate) trait Handle: Endpoint {
     }
 }
 
+/// `POST /mock/pre-sends/{token}/claim`: the user claims a pre-sent coupon through the
+/// receive component; it is issued (send_channel RECEIVE_COMPONENT) and its SEND callback
+/// queued, as WeChat Pay does when the mini-program component is used.
+pub(crate) fn claim_pre_send(
+    emu: &crate::Emulator,
+    token: &str,
+) -> (http::StatusCode, serde_json::Value) {
+    use http::StatusCode;
+    let now = emu.business_now();
+    let mut world = emu.world.lock();
+    let Some(pre) = world.pre_sends.get(token).cloned() else {
+        return admin_error(StatusCode::NOT_FOUND, format!("no pre-send token {token}"));
+    };
+    if now > pre.expires {
+        return admin_error(
+            StatusCode::GONE,
+            format!(
+                "token {token} expired at {} (five minutes after the pre-send)",
+                pre.expires
+            ),
+        );
+    }
+    let Some(caller) = emu.callers.get(&pre.caller) else {
+        return admin_error(StatusCode::NOT_FOUND, "the caller of that pre-send is gone");
+    };
+    let brand = pre.request.brand_id.clone().unwrap_or_default();
+    let cx = Cx {
+        caller,
+        mode: caller.mode,
+        brand: &brand,
+        now,
+        fail: false,
+    };
+    let params = match serde_json::to_vec(&pre.request) {
+        Ok(bytes) => crate::ledger::digest16(&bytes),
+        Err(e) => return admin_error(StatusCode::INTERNAL_SERVER_ERROR, e),
+    };
+    let done = user_coupons::send(&mut world, &cx, &pre.request, params, true);
+    world.pre_sends.remove(token);
+    drop(world);
+    match done {
+        Ok(done) => {
+            for event in done.events {
+                emu.callbacks.enqueue(emu, caller, event);
+            }
+            (StatusCode::OK, serde_json::json!(done.response))
+        }
+        Err(e) => (
+            StatusCode::from_u16(e.status).unwrap_or(StatusCode::BAD_REQUEST),
+            serde_json::json!(e.body()),
+        ),
+    }
+}
+
+/// `POST /mock/coupons/{stock_id}/{code}/delete`: the user deletes a coupon in WeChat
+/// (no callback; operations on it then answer 272756769).
+pub(crate) fn delete_coupon(
+    emu: &crate::Emulator,
+    stock_id: &str,
+    code: &str,
+) -> (http::StatusCode, serde_json::Value) {
+    use http::StatusCode;
+    let now = emu.business_now();
+    let mut world = emu.world.lock();
+    let ledger = &mut world.ledger;
+    let Some(coupon) = ledger
+        .stock(stock_id)
+        .and_then(|s| ledger.find_code(s, code))
+    else {
+        return admin_error(
+            StatusCode::NOT_FOUND,
+            format!("no coupon {code} in stock {stock_id}"),
+        );
+    };
+    ledger.coupons[coupon as usize].state = crate::ledger::CouponState::Deleted;
+    ledger.life_mut(coupon).deleted = u32::try_from(now).ok();
+    (
+        StatusCode::OK,
+        serde_json::json!(ledger.entity(coupon, now)),
+    )
+}
+
+fn admin_error(
+    status: http::StatusCode,
+    message: impl std::fmt::Display,
+) -> (http::StatusCode, serde_json::Value) {
+    (status, serde_json::json!({ "error": message.to_string() }))
+}
+
 /// Calls `$m!` with every request type the emulator serves.
 macro_rules! for_each_handled {
     ($m:ident) => {
@@ -109,6 +199,11 @@ macro_rules! for_each_handled {
             wxpay_models::user_coupon::SendUserProductCouponRequest,
             wxpay_models::user_coupon::ConfirmSendUserProductCouponRequest,
             wxpay_models::user_coupon::GetUserProductCouponRequest,
+            wxpay_models::user_coupon::PreSendUserProductCouponRequest,
+            wxpay_models::user_coupon::UseUserProductCouponRequest,
+            wxpay_models::user_coupon::ListUserProductCouponsRequest,
+            wxpay_models::user_coupon::DeactivateUserProductCouponRequest,
+            wxpay_models::user_coupon::ReturnUserProductCouponRequest,
             wxpay_models::notify::SetNotifyConfigRequest,
             wxpay_models::notify::GetNotifyConfigRequest,
         }

@@ -1,0 +1,516 @@
+//! A user coupon after it is sent: pre-send (E21), use (E25), list (E27), deactivate (E28)
+//! and return (E29). States follow docs/emulator.md: CONFIRMING → (confirm) PENDING /
+//! EFFECTIVE → (use) USED → (return) EFFECTIVE; DEACTIVATED and DELETED are terminal;
+//! EXPIRED follows from the business clock.
+
+use wxpay_models::user_coupon::{
+    DeactivateUserProductCouponRequest, ListUserProductCouponsRequest,
+    ListUserProductCouponsResponse, PreSendToken, PreSendUserProductCouponRequest,
+    ReturnUserProductCouponRequest, SendUserProductCouponRequest, UseUserProductCouponRequest,
+};
+use wxpay_models::{
+    Mode, StockEntity, StockStoreScope, UserProductCouponEntity, UserProductCouponState, WxTime,
+};
+
+use crate::callbacks::Event;
+use crate::error::{ErrorAnswer, biz};
+use crate::ledger::{CouponState, UseRecord, digest16};
+use crate::ops::user_coupons::find_coupon;
+use crate::ops::{Cx, Done, Handle};
+use crate::requests::Record;
+use crate::rules::{SendInput, Sent};
+use crate::world::{PreSend, World};
+
+/// How long a pre-send token lasts (Tencent's guide: five minutes).
+pub(crate) const PRE_SEND_TTL_SECS: i64 = 300;
+
+/// Answers a replay with the coupon's current state (as a send's replay does).
+fn replay_coupon(
+    world: &World,
+    cx: &Cx<'_>,
+    record: &Record,
+) -> Result<UserProductCouponEntity, ErrorAnswer> {
+    match record {
+        Record::Coupon(i) => Ok(world.ledger.entity(*i, cx.now)),
+        _ => Err(ErrorAnswer::system(
+            "a coupon operation recorded something else",
+        )),
+    }
+}
+
+/// The coupon a use/return/deactivate names, with the AppID it was sent under.
+fn addressed(
+    world: &World,
+    cx: &Cx<'_>,
+    openid: &str,
+    code: &str,
+    stock_id: &str,
+    product_coupon_id: &str,
+    appid: &str,
+) -> Result<u32, ErrorAnswer> {
+    let coupon = find_coupon(world, cx, openid, code, stock_id, product_coupon_id)?;
+    if world.ledger.appid_of(coupon) != appid {
+        return Err(ErrorAnswer::rule(
+            biz::APPID_ILLEGAL,
+            format!("appid {appid} is not the AppID coupon {code} was sent under"),
+        ));
+    }
+    Ok(coupon)
+}
+
+/// The errors every state-dependent operation shares, then `wanted`.
+fn require_state(
+    state: UserProductCouponState,
+    code: &str,
+    what: &str,
+    wanted: &[UserProductCouponState],
+) -> Result<(), ErrorAnswer> {
+    if wanted.contains(&state) {
+        return Ok(());
+    }
+    Err(match state {
+        UserProductCouponState::Deleted => ErrorAnswer::rule(
+            biz::COUPON_DELETED,
+            format!("券已被删除: coupon {code} was deleted by the user; it cannot be {what}"),
+        ),
+        UserProductCouponState::Expired => ErrorAnswer::rule(
+            biz::COUPON_EXPIRED,
+            format!("用户券已过期: coupon {code} is past its validity; it cannot be {what}"),
+        ),
+        other => ErrorAnswer::rule(
+            biz::COUPON_STATE,
+            format!(
+                "用户券状态非法: coupon {code} is {other}; it can be {what} only when {}",
+                wanted
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" or ")
+            ),
+        ),
+    })
+}
+
+impl Handle for UseUserProductCouponRequest {
+    fn handle(
+        world: &mut World,
+        cx: &Cx<'_>,
+        r: Self,
+    ) -> Result<Done<Self::Response>, ErrorAnswer> {
+        let coupon = addressed(
+            world,
+            cx,
+            &r.openid,
+            &r.coupon_code,
+            &r.stock_id,
+            &r.product_coupon_id,
+            &r.appid,
+        )?;
+        let state = world.ledger.state_at(coupon, cx.now);
+        if state == UserProductCouponState::Used {
+            // The same number replays (handled before this); another order's use is refused.
+            return Err(ErrorAnswer::rule(
+                biz::USED_BY_OTHER_ORDER,
+                format!(
+                    "券已被其他订单核销: coupon {} was used with out_request_no {}",
+                    r.coupon_code,
+                    world
+                        .ledger
+                        .life(coupon)
+                        .and_then(|l| l.used.as_ref())
+                        .map_or("", |u| u.out_request_no.as_str())
+                ),
+            ));
+        }
+        if state == UserProductCouponState::Pending {
+            return Err(outside_validity(
+                &r.coupon_code,
+                "its validity has not begun",
+            ));
+        }
+        require_state(
+            state,
+            &r.coupon_code,
+            "used",
+            &[UserProductCouponState::Effective],
+        )?;
+        let use_time = r.use_time.map_or(cx.now, |t| t.unix_timestamp());
+        let coupon_row = &world.ledger.coupons[coupon as usize];
+        if use_time < i64::from(coupon_row.valid_begin)
+            || use_time > i64::from(coupon_row.valid_end)
+        {
+            return Err(outside_validity(
+                &r.coupon_code,
+                "use_time is outside valid_begin_time..valid_end_time",
+            ));
+        }
+        let stock_index = coupon_row.stock;
+        let stock = &world.ledger.stocks[stock_index as usize].entity;
+        check_periods(stock, use_time, &r.coupon_code)?;
+        if let Some(store) = &r.store_id {
+            check_store(world, stock, stock_index, store)?;
+        }
+        let record = UseRecord {
+            out_request_no: r.out_request_no.clone(),
+            time: clamp(use_time),
+            order: r.associated_order_info.clone(),
+            pay_score_order: r.associated_pay_score_order_info.clone(),
+            store_id: r.store_id.clone(),
+            saved_amount: r.saved_amount,
+        };
+        world.ledger.coupons[coupon as usize].state = CouponState::Used;
+        world.ledger.life_mut(coupon).used = Some(Box::new(record));
+        let entity = world.ledger.entity(coupon, cx.now);
+        let event = coupon_event(cx, "USE", &entity, &r.openid, |p| {
+            p.insert("use_request_no".into(), r.out_request_no.clone().into());
+            p.insert("use_time".into(), time_text(use_time).into());
+            if let Some(order) = &r.associated_order_info
+                && let Ok(v) = serde_json::to_value(order)
+            {
+                p.insert("associated_order_info".into(), v);
+            }
+        });
+        Ok(Done {
+            events: vec![event],
+            ..Done::wrote(entity, Record::Coupon(coupon))
+        })
+    }
+
+    fn replay(world: &World, cx: &Cx<'_>, record: &Record) -> Result<Self::Response, ErrorAnswer> {
+        replay_coupon(world, cx, record)
+    }
+}
+
+impl Handle for ReturnUserProductCouponRequest {
+    fn handle(
+        world: &mut World,
+        cx: &Cx<'_>,
+        r: Self,
+    ) -> Result<Done<Self::Response>, ErrorAnswer> {
+        let coupon = addressed(
+            world,
+            cx,
+            &r.openid,
+            &r.coupon_code,
+            &r.stock_id,
+            &r.product_coupon_id,
+            &r.appid,
+        )?;
+        // A used coupon stays USED until returned, even past its validity (the clock does
+        // not touch USED); a return after the validity ended makes it EXPIRED.
+        require_state(
+            world.ledger.state_at(coupon, cx.now),
+            &r.coupon_code,
+            "returned",
+            &[UserProductCouponState::Used],
+        )?;
+        world.ledger.coupons[coupon as usize].state = CouponState::Confirmed;
+        world.ledger.life_mut(coupon).returned =
+            Some((r.out_request_no.as_str().into(), clamp(cx.now)));
+        let entity = world.ledger.entity(coupon, cx.now);
+        let event = coupon_event(cx, "RETURN", &entity, &r.openid, |p| {
+            p.insert("return_request_no".into(), r.out_request_no.clone().into());
+            p.insert("return_time".into(), time_text(cx.now).into());
+        });
+        Ok(Done {
+            events: vec![event],
+            ..Done::wrote(entity, Record::Coupon(coupon))
+        })
+    }
+
+    fn replay(world: &World, cx: &Cx<'_>, record: &Record) -> Result<Self::Response, ErrorAnswer> {
+        replay_coupon(world, cx, record)
+    }
+}
+
+impl Handle for DeactivateUserProductCouponRequest {
+    fn handle(
+        world: &mut World,
+        cx: &Cx<'_>,
+        r: Self,
+    ) -> Result<Done<Self::Response>, ErrorAnswer> {
+        let coupon = addressed(
+            world,
+            cx,
+            &r.openid,
+            &r.coupon_code,
+            &r.stock_id,
+            &r.product_coupon_id,
+            &r.appid,
+        )?;
+        let state = world.ledger.state_at(coupon, cx.now);
+        if state == UserProductCouponState::Expired && cx.mode == Mode::Brand {
+            return Err(ErrorAnswer::rule(
+                272_756_790,
+                format!(
+                    "券已过期，不能再进行其他操作: coupon {} expired; EXPIRED is final",
+                    r.coupon_code
+                ),
+            ));
+        }
+        use UserProductCouponState as S;
+        require_state(
+            state,
+            &r.coupon_code,
+            "deactivated",
+            &[S::Confirming, S::Pending, S::Effective],
+        )?;
+        world.ledger.coupons[coupon as usize].state = CouponState::Deactivated;
+        world.ledger.life_mut(coupon).deactivated = Some(Box::new((
+            r.out_request_no.clone(),
+            clamp(cx.now),
+            r.deactivate_reason.clone(),
+        )));
+        Ok(Done::wrote(
+            world.ledger.entity(coupon, cx.now),
+            Record::Coupon(coupon),
+        ))
+    }
+
+    fn replay(world: &World, cx: &Cx<'_>, record: &Record) -> Result<Self::Response, ErrorAnswer> {
+        replay_coupon(world, cx, record)
+    }
+}
+
+impl Handle for ListUserProductCouponsRequest {
+    /// Issue order (stable); `page_token` is the position after the last coupon of the
+    /// previous page. Brand mode gives `total_count` on the first page only, as its document
+    /// says; partner mode on every page.
+    fn handle(
+        world: &mut World,
+        cx: &Cx<'_>,
+        r: Self,
+    ) -> Result<Done<Self::Response>, ErrorAnswer> {
+        let ledger = &world.ledger;
+        let start: u32 = match r.page_token.as_deref() {
+            None | Some("") => 0,
+            Some(token) => token.parse().map_err(|_| {
+                ErrorAnswer::param(&wxpay_models::FieldError {
+                    field: "page_token".into(),
+                    location: wxpay_models::Location::Query,
+                    rule: wxpay_models::Rule::Mode("is not a token this list gave out".into()),
+                })
+            })?,
+        };
+        let size = usize::try_from(
+            r.page_size
+                .unwrap_or(wxpay_models::stock::DEFAULT_PAGE_SIZE),
+        )
+        .unwrap_or(20);
+        let matches = |i: u32| {
+            ledger.text(i).openid == r.openid
+                && ledger.brand(i) == cx.brand
+                && ledger.appid_of(i) == r.appid
+                && r.product_coupon_id
+                    .as_deref()
+                    .is_none_or(|p| ledger.product_id_of(i) == p)
+                && r.stock_id
+                    .as_deref()
+                    .is_none_or(|s| ledger.stock_id_of(i) == s)
+                && r.coupon_state
+                    .as_ref()
+                    .is_none_or(|s| ledger.state_at(i, cx.now) == *s)
+                && r.user_coupon_bundle_id
+                    .as_deref()
+                    .is_none_or(|b| world.user_bundle_id_of(i) == Some(b))
+        };
+        // A scan in issue order: lists are rare next to sends, and an index per openid would
+        // cost every coupon memory (docs/emulator.md, ledger size).
+        let all: Vec<u32> = ledger
+            .coupons_of(&r.openid)
+            .filter(|&i| matches(i))
+            .collect();
+        let page: Vec<u32> = all
+            .iter()
+            .copied()
+            .filter(|&i| i >= start)
+            .take(size)
+            .collect();
+        let next = page
+            .last()
+            .filter(|&&last| all.iter().any(|&i| i > last))
+            .map(|last| (last + 1).to_string());
+        let first_page = start == 0;
+        Ok(Done::read(ListUserProductCouponsResponse {
+            total_count: (cx.mode == Mode::Partner || first_page)
+                .then(|| i64::try_from(all.len()).unwrap_or(i64::MAX)),
+            next_page_token: next,
+            user_coupon_list: Some(page.into_iter().map(|i| ledger.entity(i, cx.now)).collect()),
+        }))
+    }
+}
+
+impl Handle for PreSendUserProductCouponRequest {
+    /// Every check of a send, nothing issued: a token for the receive component, valid five
+    /// minutes. `POST /mock/pre-sends/{token}/claim` plays the user claiming it.
+    fn handle(
+        world: &mut World,
+        cx: &Cx<'_>,
+        r: Self,
+    ) -> Result<Done<Self::Response>, ErrorAnswer> {
+        let send = SendUserProductCouponRequest {
+            openid: r.openid.clone(),
+            coupon_code: r.coupon_code.clone(),
+            product_coupon_id: r.product_coupon_id.clone(),
+            appid: r.appid.clone(),
+            attach: r.attach.clone(),
+            coupon_tag_info: None,
+            stock_id: r.stock_id.clone(),
+            send_request_no: r.send_request_no.clone(),
+            brand_id: Some(cx.brand.to_owned()),
+        };
+        let params =
+            digest16(&serde_json::to_vec(&send).map_err(|e| ErrorAnswer::system(e.to_string()))?);
+        let input = SendInput {
+            cx,
+            request: &send,
+            params,
+            dry_run: true,
+            component: true,
+        };
+        if let Sent::Replay(_) = world.ledger.send(&input)? {
+            return Err(ErrorAnswer::rule(
+                biz::SEND_REENTRY,
+                format!(
+                    "send_request_no {} already issued a coupon; pre-send with a new number",
+                    r.send_request_no
+                ),
+            ));
+        }
+        let token = hex(&digest16(
+            format!("{}\n{}\n{}", cx.brand, r.send_request_no, cx.now).as_bytes(),
+        ));
+        world.pre_sends.insert(
+            token.clone(),
+            PreSend {
+                caller: (cx.caller.mode, cx.caller.id.clone()),
+                request: send,
+                expires: cx.now + PRE_SEND_TTL_SECS,
+            },
+        );
+        let answer = PreSendToken { token };
+        let bytes = serde_json::to_vec(&answer).map_err(|e| ErrorAnswer::system(e.to_string()))?;
+        Ok(Done::wrote(answer, Record::Bytes(bytes.into())))
+    }
+}
+
+fn outside_validity(code: &str, why: &str) -> ErrorAnswer {
+    ErrorAnswer::rule(
+        biz::OUTSIDE_VALIDITY,
+        format!("券不在使用有效期: coupon {code}: {why}"),
+    )
+}
+
+/// The weekly and irregular periods of the stock's validity rule, at `time`.
+fn check_periods(stock: &StockEntity, time: i64, code: &str) -> Result<(), ErrorAnswer> {
+    let Some(period) = stock
+        .single_usage_rule
+        .as_ref()
+        .and_then(|r| r.coupon_available_period.as_ref())
+    else {
+        return Ok(());
+    };
+    let at = WxTime::from_unix(time).map_err(|_| ErrorAnswer::system("use_time out of range"))?;
+    let local = at.as_offset_date_time().to_offset(wxpay_models::BEIJING);
+    let refused = |why: String| {
+        Err(ErrorAnswer::rule(
+            biz::OUTSIDE_PERIOD,
+            format!("券不在使用有效期（规则周期）: coupon {code}: {why}"),
+        ))
+    };
+    if let Some(list) = &period.irregular_available_period_list
+        && !list.is_empty()
+        && !list.iter().any(|p| {
+            p.begin_time.is_none_or(|b| b.unix_timestamp() <= time)
+                && p.end_time.is_none_or(|e| time <= e.unix_timestamp())
+        })
+    {
+        return refused(format!(
+            "{at} is in none of its irregular_available_period_list"
+        ));
+    }
+    if let Some(week) = &period.weekly_available_period {
+        let day = wxpay_models::Weekday::KNOWN
+            .get(usize::from(local.weekday().number_days_from_monday()))
+            .cloned();
+        if let (Some(days), Some(day)) = (&week.day_list, day)
+            && !days.contains(&day)
+        {
+            return refused(format!("{at} is a {day}, not in its day_list"));
+        }
+        let second = i64::from(local.hour()) * 3600
+            + i64::from(local.minute()) * 60
+            + i64::from(local.second());
+        if let Some(windows) = &week.day_period_list
+            && !windows.is_empty()
+            && !windows.iter().any(|w| {
+                w.begin_time.is_none_or(|b| b <= second) && w.end_time.is_none_or(|e| second <= e)
+            })
+        {
+            return refused(format!("{at} is outside its day_period_list"));
+        }
+    }
+    Ok(())
+}
+
+/// A use at `store` must be at a store the stock is associated with when its scope is
+/// SPECIFIC (other scopes accept any of the brand's stores).
+fn check_store(
+    world: &World,
+    stock: &StockEntity,
+    index: u32,
+    store: &str,
+) -> Result<(), ErrorAnswer> {
+    if stock.store_scope != StockStoreScope::Specific {
+        return Ok(());
+    }
+    if world.stores.get(&index).is_some_and(|s| s.contains(store)) {
+        return Ok(());
+    }
+    Err(ErrorAnswer::rule(
+        biz::STORE_ILLEGAL,
+        format!(
+            "核销门店非法: store {store} is not associated with stock {} (store_scope SPECIFIC)",
+            stock.stock_id
+        ),
+    ))
+}
+
+/// A USE / RETURN callback's plaintext: the coupon's identity plus `extra`.
+fn coupon_event(
+    cx: &Cx<'_>,
+    kind: &'static str,
+    entity: &UserProductCouponEntity,
+    openid: &str,
+    extra: impl FnOnce(&mut serde_json::Map<String, serde_json::Value>),
+) -> Event {
+    let mut p = serde_json::Map::new();
+    p.insert("brand_id".into(), cx.brand.into());
+    p.insert("coupon_code".into(), entity.coupon_code.clone().into());
+    p.insert("stock_id".into(), entity.stock.stock_id.clone().into());
+    p.insert(
+        "product_coupon_id".into(),
+        entity.product_coupon.product_coupon_id.clone().into(),
+    );
+    p.insert("openid".into(), openid.into());
+    extra(&mut p);
+    Event::Other {
+        kind,
+        coupon: Some((entity.stock.stock_id.clone(), entity.coupon_code.clone())),
+        plaintext: p,
+    }
+}
+
+fn time_text(secs: i64) -> String {
+    WxTime::from_unix(secs)
+        .map(|t| t.to_string())
+        .unwrap_or_default()
+}
+
+fn clamp(secs: i64) -> u32 {
+    u32::try_from(secs.max(0)).unwrap_or(u32::MAX)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
