@@ -119,9 +119,11 @@ async fn route(emu: &Emulator, req: Request<Incoming>) -> Reply {
             )
         }
         (&Method::PUT, ["clock"]) => set_clock(emu, &body),
-        (&Method::POST, ["pre-sends", token, "claim"]) => crate::ops::claim_pre_send(emu, token),
+        (&Method::POST, ["pre-sends", token, "claim"]) => {
+            crate::ops::claim_pre_send(emu, token, emu.business_now())
+        }
         (&Method::POST, ["coupons", stock, code, "delete"]) => {
-            crate::ops::delete_coupon(emu, stock, code)
+            crate::ops::delete_coupon(emu, stock, code, emu.business_now())
         }
         (&Method::POST, ["reset"]) => {
             emu.reset();
@@ -131,6 +133,51 @@ async fn route(emu: &Emulator, req: Request<Incoming>) -> Reply {
             StatusCode::NOT_FOUND,
             format!("no admin endpoint {method} {path}"),
         ),
+    }
+}
+
+/// Logs an admin change for `--state` (its kind and the JSON it came with).
+fn log_admin(world: &mut crate::world::World, kind: &'static str, body: &[u8], now: i64) {
+    world.log(|| crate::persist::Entry::Admin {
+        kind,
+        data: String::from_utf8_lossy(body).into_owned(),
+        now,
+    });
+}
+
+/// Re-applies a logged admin change (a replayed state file).
+pub(crate) fn replay(emu: &Emulator, kind: &str, data: &str, now: i64) -> Result<(), String> {
+    let failed = |(status, value): Reply| -> Result<(), String> {
+        if status.is_success() {
+            Ok(())
+        } else {
+            Err(format!("{kind}: {value}"))
+        }
+    };
+    match kind {
+        "product-coupon" => failed(add_product(emu, data.as_bytes())),
+        "stock" => failed(add_stock(emu, data.as_bytes())),
+        "codes" => {
+            let v: Value = serde_json::from_str(data).map_err(|e| e.to_string())?;
+            let id = v["stock_id"].as_str().unwrap_or_default();
+            failed(upload_codes(emu, id, v["codes"].to_string().as_bytes()))
+        }
+        "clock" => failed(set_clock(emu, data.as_bytes())),
+        "claim" => failed(crate::ops::claim_pre_send(emu, data, now)),
+        "delete" => {
+            let v: Value = serde_json::from_str(data).map_err(|e| e.to_string())?;
+            failed(crate::ops::delete_coupon(
+                emu,
+                v["stock_id"].as_str().unwrap_or_default(),
+                v["coupon_code"].as_str().unwrap_or_default(),
+                now,
+            ))
+        }
+        "salt" => {
+            emu.world.lock().event_salt = data.parse().map_err(|_| format!("salt {data:?}"))?;
+            Ok(())
+        }
+        other => Err(format!("unknown admin change {other:?}")),
     }
 }
 
@@ -145,7 +192,9 @@ fn add_product(emu: &Emulator, body: &[u8]) -> Reply {
         Err(reply) => return reply,
     };
     let id = product.product_coupon_id.clone();
-    if emu.world.lock().ledger.add_product(product.clone()) {
+    let mut world = emu.world.lock();
+    if world.ledger.add_product(product.clone()) {
+        log_admin(&mut world, "product-coupon", body, emu.business_now());
         (StatusCode::CREATED, json!(product))
     } else {
         error(StatusCode::CONFLICT, format!("product coupon {id} exists"))
@@ -161,7 +210,11 @@ fn add_stock(emu: &Emulator, body: &[u8]) -> Reply {
     let mut world = emu.world.lock();
     let ledger = &mut world.ledger;
     match ledger.add_stock(stock.clone()) {
-        Ok(index) => (StatusCode::CREATED, json!(ledger.stock_entity(index, day))),
+        Ok(index) => {
+            let entity = json!(ledger.stock_entity(index, day));
+            log_admin(&mut world, "stock", body, emu.business_now());
+            (StatusCode::CREATED, entity)
+        }
         Err(true) => error(
             StatusCode::CONFLICT,
             format!("stock {} exists", stock.stock_id),
@@ -212,10 +265,15 @@ fn upload_codes(emu: &Emulator, id: &str, body: &[u8]) -> Reply {
         );
     }
     let added = ledger.upload_codes(stock, codes);
-    (
-        StatusCode::OK,
-        json!({ "added": added, "stock": ledger.stock_entity(stock, day) }),
-    )
+    let entity = ledger.stock_entity(stock, day);
+    let data = json!({ "stock_id": id, "codes": serde_json::from_slice::<Value>(body).ok() });
+    log_admin(
+        &mut world,
+        "codes",
+        data.to_string().as_bytes(),
+        emu.business_now(),
+    );
+    (StatusCode::OK, json!({ "added": added, "stock": entity }))
 }
 
 fn get_stock(emu: &Emulator, id: &str) -> Reply {
@@ -339,6 +397,7 @@ fn set_clock(emu: &Emulator, body: &[u8]) -> Reply {
         );
     }
     emu.set_clock_offset(offset_secs);
+    log_admin(&mut emu.world.lock(), "clock", body, emu.business_now());
     (
         StatusCode::OK,
         json!({ "offset_secs": offset_secs, "business_now": emu.business_now() }),

@@ -116,6 +116,14 @@ impl Callbacks {
         }
     }
 
+    /// Marks the delivery `id` as finished (a replayed state file: it is not sent again).
+    pub(crate) fn finished(&self, id: &str, delivered: bool) {
+        if let Some(d) = self.deliveries.lock().iter_mut().find(|d| d.view.id == id) {
+            d.view.delivered = delivered;
+            d.view.given_up = !delivered;
+        }
+    }
+
     /// The extra roots trusted for https notify URLs.
     pub(crate) fn roots(&self) -> &[rustls_pki_types::CertificateDer<'static>] {
         &self.roots
@@ -238,12 +246,13 @@ fn plaintext(
 
 /// The callback body of `event_type`, its resource encrypted with `key`.
 pub(crate) fn notification(
+    id: &str,
     mode: Mode,
     kind: &str,
     plaintext: &[u8],
     key: &ApiV3Key,
     now: i64,
-) -> Result<(String, Bytes), String> {
+) -> Result<Bytes, String> {
     let nonce: String = wxpay_signing::new_nonce()
         .map_err(|e| e.to_string())?
         .chars()
@@ -253,9 +262,8 @@ pub(crate) fn notification(
     let ciphertext = key
         .encrypt(plaintext, &nonce, associated_data)
         .map_err(|e| e.to_string())?;
-    let id = format!("{:032x}", fastrand::u128(..));
     let body = Notification {
-        id: id.clone(),
+        id: id.to_owned(),
         create_time: WxTime::from_unix(now).unwrap_or_else(|_| WxTime::now()),
         event_type: event_type::of(mode, kind),
         resource_type: "encrypt-resource".into(),
@@ -268,15 +276,16 @@ pub(crate) fn notification(
             original_type: "product_coupon".into(),
         },
     };
-    Ok((
-        id,
-        Bytes::from(serde_json::to_vec(&body).map_err(|e| e.to_string())?),
+    Ok(Bytes::from(
+        serde_json::to_vec(&body).map_err(|e| e.to_string())?,
     ))
 }
 
 impl Callbacks {
-    /// Queues the callback of `event` when the caller has a notify URL and an APIv3 key.
-    pub(crate) fn enqueue(&self, emu: &Emulator, caller: &Caller, event: Event) {
+    /// Queues the callback of `event` under `id` (given out under the world's lock, so that
+    /// a replayed state file gives the same ids) when the caller has a notify URL and an
+    /// APIv3 key.
+    pub(crate) fn enqueue(&self, emu: &Emulator, caller: &Caller, event: Event, id: String) {
         let Some(url) = caller.notify_url() else {
             return;
         };
@@ -288,7 +297,7 @@ impl Callbacks {
             return;
         };
         let built = plaintext(caller.mode, &event).and_then(|(kind, coupon, plain)| {
-            let (id, body) = notification(caller.mode, kind, &plain, key, emu.business_now())?;
+            let body = notification(&id, caller.mode, kind, &plain, key, emu.business_now())?;
             Ok((kind, coupon, id, body))
         });
         match built {
@@ -415,6 +424,11 @@ async fn attempt(emu: Arc<Emulator>, client: HttpsClient, index: usize, url: Str
                 Some(ms) => d.next_at = Instant::now() + Duration::from_millis(*ms),
                 None => d.view.given_up = true,
             }
+        }
+        if d.view.delivered || d.view.given_up {
+            let finished = (d.view.id.clone(), d.view.delivered);
+            drop(deliveries);
+            emu.world.lock().log_delivery(finished.0, finished.1);
         }
     }
     if delivered && roll(faults.callback_duplicate_rate) {

@@ -32,6 +32,7 @@ pub mod journal;
 mod ledger;
 mod metrics;
 mod ops;
+pub mod persist;
 mod pipeline;
 mod requests;
 mod router;

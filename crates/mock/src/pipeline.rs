@@ -4,12 +4,14 @@
 //! operation's own rules (`ops/`), and callbacks after the world is unlocked.
 
 use wxpay_models::{
-    Endpoint, ErrorRow, FieldError, Location, Method, Mode, RawRequest, Retry, Rule, carries_brand,
+    Endpoint, ErrorRow, FieldError, Location, Method, Mode, RawRequest, Retry, Rule, Target,
+    carries_brand, encode,
 };
 
 use crate::caller::{AuthFailure, Caller, Presented, authenticate};
 use crate::error::{ErrorAnswer, biz};
 use crate::ops::{Cx, Done, Handle};
+use crate::persist::Entry;
 use crate::requests::Seen;
 use crate::state::Emulator;
 
@@ -178,12 +180,22 @@ pub(crate) fn act<E: Handle>(
     request: E,
     fail: bool,
 ) -> Result<(E::Response, bool), ErrorAnswer> {
+    act_at(emu, caller, request, fail, emu.business_now())
+}
+
+/// [`act`] at business time `now` (a replayed state file gives each change its own time).
+pub(crate) fn act_at<E: Handle>(
+    emu: &Emulator,
+    caller: &Caller,
+    request: E,
+    fail: bool,
+    now: i64,
+) -> Result<(E::Response, bool), ErrorAnswer> {
     let op = E::OPERATION;
     let brand = brand_of(caller, &request)?;
     if !E::OWN_BRAND_CHECK && !brand.is_empty() && !caller.may_act_for(&brand) {
         return Err(unauthorised(caller, &brand));
     }
-    let now = emu.business_now();
     let cx = Cx {
         caller,
         mode: caller.mode,
@@ -213,6 +225,21 @@ pub(crate) fn act<E: Handle>(
             "injected fault (PUT /mock/faults error_rate); retry with the same parameters",
         ));
     }
+    // The request as it would be sent again, for the state file (taken before the
+    // operation consumes it; only when one is kept).
+    let logged = world
+        .logging
+        .then(|| {
+            encode(
+                &request,
+                Target {
+                    mode: caller.mode,
+                    brand_id: Some(&brand),
+                },
+            )
+            .ok()
+        })
+        .flatten();
     let Done {
         response,
         new,
@@ -222,9 +249,20 @@ pub(crate) fn act<E: Handle>(
     if let (Some((no, digest)), Some(record)) = (&key, record) {
         world.requests.record(op.name, &brand, no, *digest, record);
     }
+    if new && let Some(wire) = logged {
+        world.log(|| Entry::Api {
+            method: op.method.as_str(),
+            path_and_query: wire.path_and_query,
+            body: wire.body,
+            mode: caller.mode,
+            caller: caller.id.clone(),
+            now,
+        });
+    }
+    let ids: Vec<String> = events.iter().map(|_| world.next_event_id()).collect();
     drop(world);
-    for event in events {
-        emu.callbacks.enqueue(emu, caller, event);
+    for (event, id) in events.into_iter().zip(ids) {
+        emu.callbacks.enqueue(emu, caller, event, id);
     }
     Ok((response, new))
 }

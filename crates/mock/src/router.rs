@@ -12,9 +12,10 @@ use bytes::Bytes;
 use http::header::AUTHORIZATION;
 use http::{Request, Response};
 use http_body_util::Full;
-use wxpay_models::{Endpoint, Mode, Operation, WxTime};
+use wxpay_models::{Endpoint, Mode, Operation, RawRequest, WxTime};
 use wxpay_signing::header;
 
+use crate::caller::Caller;
 use crate::error::ErrorAnswer;
 use crate::faults::roll;
 use crate::http::{Body, Dropped, check_http, read_body, signed, too_big};
@@ -27,6 +28,8 @@ use crate::state::Emulator;
 struct Route {
     op: &'static Operation,
     run: fn(&Emulator, &Incoming<'_>) -> Outcome,
+    /// Re-applies a logged request (a replayed state file).
+    apply: fn(&Emulator, &Caller, &RawRequest<'_>, i64) -> Result<(), String>,
 }
 
 /// Every route, and a matcher per (mode, method) from path suffix to route.
@@ -37,7 +40,7 @@ struct Table {
 
 macro_rules! routes {
     ($($ty:ty),* $(,)?) => {
-        vec![$(Route { op: <$ty as Endpoint>::OPERATION, run: run::<$ty> }),*]
+        vec![$(Route { op: <$ty as Endpoint>::OPERATION, run: run::<$ty>, apply: apply::<$ty> }),*]
     };
 }
 
@@ -87,6 +90,44 @@ pub(crate) fn lookup<'p>(method: &str, path: &'p str) -> Option<Matched<'p>> {
         mode,
         params,
     })
+}
+
+fn apply<E: crate::ops::Handle>(
+    emu: &Emulator,
+    caller: &Caller,
+    raw: &RawRequest<'_>,
+    now: i64,
+) -> Result<(), String> {
+    let request = E::decode(raw).map_err(|e| e.to_string())?;
+    crate::pipeline::act_at(emu, caller, request, false, now)
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
+/// Re-applies a logged API request: what `--state` replays on start.
+pub(crate) fn replay(
+    emu: &Emulator,
+    method: &str,
+    path_and_query: &str,
+    body: &[u8],
+    mode: Mode,
+    caller: &str,
+    now: i64,
+) -> Result<(), String> {
+    let (path, query) = match path_and_query.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
+        None => (path_and_query, None),
+    };
+    let matched = lookup(method, path).ok_or_else(|| format!("no operation {method} {path}"))?;
+    let caller = emu
+        .caller(mode, caller)
+        .ok_or_else(|| format!("the config has no {mode} caller {caller}"))?;
+    let raw = RawRequest {
+        path: &matched.params,
+        query,
+        body,
+    };
+    (matched.route.apply)(emu, caller, &raw, now)
 }
 
 /// Every operation and mode the emulator serves, as (mode, operation).

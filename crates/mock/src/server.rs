@@ -123,6 +123,7 @@ impl Server {
         }
         let _ = (&mut self.task).await;
         self.callbacks.abort();
+        self.emulator.close_state();
     }
 }
 

@@ -65,6 +65,7 @@ pub struct Emulator {
     pub(crate) journal: Journal,
     request_prefix: u32,
     request_counter: AtomicU64,
+    persister: Mutex<Option<crate::persist::Persister>>,
 }
 
 /// Size of the coupon ledger.
@@ -368,6 +369,7 @@ impl Emulator {
             journal: Journal::default(),
             request_prefix: fastrand::u32(..),
             request_counter: AtomicU64::new(0),
+            persister: Mutex::new(None),
         };
         emulator.reset();
         emulator
@@ -376,13 +378,56 @@ impl Emulator {
     /// Back to the loaded fixtures: clears coupons, request records, nonces, rate windows,
     /// faults, the clock offset, callbacks and the request journal.
     pub fn reset(&self) {
-        *self.world.lock() = World::from_fixtures(&self.fixtures);
+        {
+            let mut world = self.world.lock();
+            let logging = world.logging;
+            *world = World::from_fixtures(&self.fixtures);
+            if logging {
+                // The state file starts over too, with this world's callback salt.
+                world.logging = true;
+                world.log_reset = true;
+                let salt = world.event_salt.to_string();
+                world.log(|| crate::persist::Entry::Admin {
+                    kind: "salt",
+                    data: salt,
+                    now: 0,
+                });
+            }
+        }
         self.nonces.clear();
         *self.limiters.write() = Arc::new(OperationLimiters::new(&self.limits));
         *self.faults.write() = Faults::default();
         self.clock_offset.store(0, Ordering::Relaxed);
         self.callbacks.clear();
         self.journal.clear();
+    }
+
+    /// Keeps all state in the SQLite file `path` (`--state`): replays what it holds, then
+    /// logs every change to it. See [`crate::persist`].
+    ///
+    /// ```
+    /// # let dir = std::env::temp_dir().join(format!("wxpay-mock-doc-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir)?;
+    /// let emu = std::sync::Arc::new(wxpay_mock::Emulator::dev());
+    /// emu.open_state(&dir.join("state.sqlite"))?;
+    /// emu.close_state(); // writes what is pending
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn open_state(
+        self: &Arc<Self>,
+        path: &std::path::Path,
+    ) -> Result<(), crate::persist::StateError> {
+        let persister = crate::persist::open(self, path)?;
+        *self.persister.lock() = Some(persister);
+        Ok(())
+    }
+
+    /// Writes pending changes to the state file and stops writing (graceful shutdown).
+    pub fn close_state(&self) {
+        if let Some(mut persister) = self.persister.lock().take() {
+            persister.finish();
+        }
     }
 
     /// Real time, Unix seconds (the signature window).

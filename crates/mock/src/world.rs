@@ -7,6 +7,7 @@ use std::collections::{BTreeSet, HashMap};
 use crate::config::ConfigError;
 use crate::fixtures::Fixtures;
 use crate::ledger::Ledger;
+use crate::persist::Entry;
 use crate::requests::Requests;
 
 /// Everything the operations act on.
@@ -18,6 +19,14 @@ pub(crate) struct World {
     pub(crate) stores: HashMap<u32, BTreeSet<String>>,
     /// Pre-sent coupons waiting for the user's claim, by token.
     pub(crate) pre_sends: HashMap<String, PreSend>,
+    /// Whether changes are logged (`--state`), what is waiting to be written, and whether
+    /// the file must first be emptied (a reset).
+    pub(crate) logging: bool,
+    pub(crate) log: Vec<Entry>,
+    pub(crate) log_reset: bool,
+    /// Callback ids: this world's salt (logged, so a replay gives the same ids) and count.
+    pub(crate) event_salt: u64,
+    pub(crate) events: u64,
 }
 
 /// A pre-send (E21): the send it stands for, who made it, until when it can be claimed.
@@ -45,8 +54,27 @@ impl World {
         }
         Self {
             ledger,
+            event_salt: fastrand::u64(..),
             ..Self::default()
         }
+    }
+
+    /// The id of the next callback: stable across a replay, distinct across resets.
+    pub(crate) fn next_event_id(&mut self) -> String {
+        self.events += 1;
+        format!("{:016x}{:016x}", self.event_salt, self.events)
+    }
+
+    /// Logs a change when `--state` is on.
+    pub(crate) fn log(&mut self, entry: impl FnOnce() -> Entry) {
+        if self.logging {
+            self.log.push(entry());
+        }
+    }
+
+    /// Logs the end of a callback delivery.
+    pub(crate) fn log_delivery(&mut self, id: String, delivered: bool) {
+        self.log(|| Entry::Delivery { id, delivered });
     }
 
     /// The id of the user coupon bundle coupon `i` belongs to, if any.

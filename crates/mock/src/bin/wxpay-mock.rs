@@ -1,4 +1,5 @@
-//! `wxpay-mock [--config FILE] [--listen ADDR]`: run the emulator until SIGINT/SIGTERM.
+//! `wxpay-mock [--config FILE] [--listen ADDR] [--state FILE]`: run the emulator until
+//! SIGINT/SIGTERM.
 
 #![warn(clippy::unwrap_used, clippy::expect_used)]
 
@@ -10,7 +11,7 @@ use std::sync::Arc;
 use clap::Parser;
 use wxpay_mock::{Emulator, MockConfig, Server, ServerOptions, tls_config};
 
-/// A stateful emulator of WeChat Pay's product-coupon send endpoint.
+/// A stateful emulator of WeChat Pay's product-coupon (商品券) API, partner and brand mode.
 #[derive(Debug, Parser)]
 #[command(name = "wxpay-mock", version, about)]
 struct Args {
@@ -20,6 +21,10 @@ struct Args {
     /// Listen address; 127.0.0.1:0 picks a free port.
     #[arg(long)]
     listen: Option<SocketAddr>,
+    /// Keep all state in this SQLite file, so that a restart finds the same coupons, the
+    /// same idempotent answers and the pending callbacks (created when absent).
+    #[arg(long)]
+    state: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -74,8 +79,12 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         )
         .into());
     }
+    let emulator = Arc::new(emulator);
+    if let Some(path) = &args.state {
+        emulator.open_state(path)?;
+    }
     let server = Server::start(
-        Arc::new(emulator),
+        emulator,
         listen,
         ServerOptions {
             tls,

@@ -109,9 +109,9 @@ pub(crate) trait Handle: Endpoint {
 pub(crate) fn claim_pre_send(
     emu: &crate::Emulator,
     token: &str,
+    now: i64,
 ) -> (http::StatusCode, serde_json::Value) {
     use http::StatusCode;
-    let now = emu.business_now();
     let mut world = emu.world.lock();
     let Some(pre) = world.pre_sends.get(token).cloned() else {
         return admin_error(StatusCode::NOT_FOUND, format!("no pre-send token {token}"));
@@ -142,11 +142,22 @@ pub(crate) fn claim_pre_send(
     };
     let done = user_coupons::send(&mut world, &cx, &pre.request, params, true);
     world.pre_sends.remove(token);
+    let ids: Vec<String> = match &done {
+        Ok(done) => {
+            world.log(|| crate::persist::Entry::Admin {
+                kind: "claim",
+                data: token.to_owned(),
+                now,
+            });
+            done.events.iter().map(|_| world.next_event_id()).collect()
+        }
+        Err(_) => Vec::new(),
+    };
     drop(world);
     match done {
         Ok(done) => {
-            for event in done.events {
-                emu.callbacks.enqueue(emu, caller, event);
+            for (event, id) in done.events.into_iter().zip(ids) {
+                emu.callbacks.enqueue(emu, caller, event, id);
             }
             (StatusCode::OK, serde_json::json!(done.response))
         }
@@ -163,9 +174,9 @@ pub(crate) fn delete_coupon(
     emu: &crate::Emulator,
     stock_id: &str,
     code: &str,
+    now: i64,
 ) -> (http::StatusCode, serde_json::Value) {
     use http::StatusCode;
-    let now = emu.business_now();
     let mut world = emu.world.lock();
     let ledger = &mut world.ledger;
     let Some(coupon) = ledger
@@ -179,10 +190,13 @@ pub(crate) fn delete_coupon(
     };
     ledger.coupons[coupon as usize].state = crate::ledger::CouponState::Deleted;
     ledger.life_mut(coupon).deleted = u32::try_from(now).ok();
-    (
-        StatusCode::OK,
-        serde_json::json!(ledger.entity(coupon, now)),
-    )
+    let entity = serde_json::json!(ledger.entity(coupon, now));
+    world.log(|| crate::persist::Entry::Admin {
+        kind: "delete",
+        data: serde_json::json!({ "stock_id": stock_id, "coupon_code": code }).to_string(),
+        now,
+    });
+    (StatusCode::OK, entity)
 }
 
 fn admin_error(
