@@ -2,11 +2,9 @@
 //! emulator's ledger is the judge: exactly one coupon per send_request_no, however many
 //! attempts it took.
 
-mod common;
-
 use std::time::Duration;
 
-use common::{builder, client, request};
+use crate::common::{builder, client, request};
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};

@@ -1,7 +1,5 @@
 //! Shared by this crate's tests: a client for an emulator, requests of the dev state.
 
-#![allow(dead_code)]
-
 use std::time::Duration;
 
 use wxpay_coupons::{

@@ -1,9 +1,7 @@
 //! `send_user_product_coupon` against the real emulator over HTTP: each coupon_code mode, and
 //! every error row the client can meet, as typed errors.
 
-mod common;
-
-use common::{builder, client, request};
+use crate::common::{builder, client, request};
 use serde_json::json;
 use wxpay_coupons::{CouponError, CouponTagInfo, ErrorCode, UserProductCouponState};
 use wxpay_mock::fixtures::dev;

@@ -1,12 +1,10 @@
 //! The network side: TLS with custom roots, a CONNECT proxy, the config file, and refusing
 //! plain HTTP beyond loopback.
 
-mod common;
-
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use common::{builder, request};
+use crate::common::{builder, request};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 use wxpay_coupons::{ClientConfig, CouponClient, CouponError, TransportError};

@@ -1,0 +1,8 @@
+//! wxpay-coupons integration tests against the emulator over HTTP: one binary (link time
+//! on 2 cores).
+
+mod common;
+mod family;
+mod network;
+mod resilience;
+mod send;
