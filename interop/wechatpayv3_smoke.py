@@ -5,10 +5,12 @@
     python3 wechatpayv3_smoke.py http://127.0.0.1:PORT [--keys DIR] [--mchid ...] [--serial ...] ...
 
 Defaults match docs/emulator.md (dev state) (dev state) with the keys in ../crates/signing/tests/data/keys
-(the dev keys of the emulator). It issues the seed's
-member-coupon request through wechatpayv3 (which signs the request its own way and verifies the
-response signature with its own code), replays it (idempotency), confirms it (twice), sends a tampered request,
-and receives a PRODUCT_COUPON.SEND callback that wechatpayv3 verifies and decrypts.
+(the dev keys of the emulator). Through wechatpayv3 (which signs
+requests its own way and verifies answers with its own code): the seed's member-coupon send, its
+replay, confirm (twice), a tampered request; then a whole lifecycle — send, confirm, get, list, use
+(and its replay), return, deactivate — and PRODUCT_COUPON_SP.SEND and .USE callbacks that
+wechatpayv3's callback() verifies and decrypts. Brand-direct mode is signed and verified
+independently with python `cryptography` (WECHATPAY-BRAND-SHA256-RSA2048).
 Exit 0 when all of them behave as WeChat Pay would."""
 import argparse, json, os, sys, threading, time, uuid
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -28,6 +30,8 @@ ap.add_argument("--product-coupon-id", default="1000000013")
 ap.add_argument("--brand-id", default="120344")
 ap.add_argument("--appid", default="wx233544546545989")
 ap.add_argument("--apiv3-key", default="DevOnly-wxpay-mock-APIv3-key-001")   # the dev merchant's
+ap.add_argument("--load-stock-id", default="1000000013005")   # usable every day of the week
+ap.add_argument("--brand-serial", default="4F8A1C9D2B3E5F60718293A4B5C6D7E8F9012345")
 a = ap.parse_args()
 os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
 
@@ -70,7 +74,76 @@ auth = build_authorization(path, "POST", a.mchid, a.serial, w._core._private_key
 r = requests.post(a.url.rstrip("/") + path, data=signed.replace("any attach", "any ATTACH"),
                   headers={"Authorization": auth, "Content-Type": "application/json", "Accept": "application/json"}, timeout=10)
 report(r.status_code == 401 and r.json().get("code") == "SIGN_ERROR", "tampered body -> 401 SIGN_ERROR", (r.status_code, r.text[:200]))
-# a PRODUCT_COUPON.SEND callback, verified and decrypted by wechatpayv3's own callback()
+# a whole lifecycle through wechatpayv3
+from datetime import datetime, timedelta, timezone
+now8 = datetime.now(timezone(timedelta(hours=8))).replace(microsecond=0).isoformat()
+def call(method, p, data=None):
+    kind = {"GET": RequestType.GET, "POST": RequestType.POST}[method]
+    code, text = w._core.request(p, method=kind, data=data)
+    return code, json.loads(text) if text else {}
+try:
+    o2 = "oSmoke" + uuid.uuid4().hex[:16]
+    upath = f"/v3/marketing/partner/product-coupon/users/{o2}/coupons"
+    send2 = {"product_coupon_id": a.product_coupon_id, "appid": a.appid, "stock_id": a.load_stock_id,
+             "send_request_no": "SMOKE" + uuid.uuid4().hex, "brand_id": a.brand_id}
+    c, sent = call("POST", upath, send2)
+    code_ = sent.get("coupon_code", "")
+    ref = {"product_coupon_id": a.product_coupon_id, "stock_id": a.load_stock_id, "appid": a.appid, "brand_id": a.brand_id}
+    c2, conf = call("POST", f"{upath}/{code_}/confirm", dict(ref, out_request_no="SMOKEC" + uuid.uuid4().hex[:20]))
+    q = f"?appid={a.appid}&brand_id={a.brand_id}&product_coupon_id={a.product_coupon_id}&stock_id={a.load_stock_id}"
+    c3, got = call("GET", f"{upath}/{code_}{q}")
+    report(c == 200 and c2 == 200 and c3 == 200 and got.get("coupon_state") == "EFFECTIVE", "send, confirm, get -> EFFECTIVE", (c, c2, c3, got.get("coupon_state")))
+    c4, lst = call("GET", f"{upath}?appid={a.appid}&brand_id={a.brand_id}&page_size=10")
+    report(c4 == 200 and [x["coupon_code"] for x in lst.get("user_coupon_list", [])] == [code_], "list the user's coupons", (c4, str(lst)[:200]))
+    use = dict(ref, use_time=now8, out_request_no="SMOKEU" + uuid.uuid4().hex[:20],
+               associated_order_info={"transaction_id": "4200000000123456789123456789", "out_trade_no": "T1", "mchid": a.mchid})
+    c5, used = call("POST", f"{upath}/{code_}/use", use)
+    c6, used2 = call("POST", f"{upath}/{code_}/use", use)
+    report(c5 == 200 and used.get("coupon_state") == "USED" and c6 == 200 and used2 == used, "use, and its replay -> one use", (c5, c6, used.get("coupon_state")))
+    c7, ret = call("POST", f"{upath}/{code_}/return", dict(ref, out_request_no="SMOKER" + uuid.uuid4().hex[:20]))
+    c8, off = call("POST", f"{upath}/{code_}/deactivate", dict(ref, out_request_no="SMOKED" + uuid.uuid4().hex[:20], deactivate_reason="smoke"))
+    report(c7 == 200 and ret.get("coupon_state") == "EFFECTIVE" and c8 == 200 and off.get("coupon_state") == "DEACTIVATED",
+           "return -> EFFECTIVE, deactivate -> DEACTIVATED", (c7, c8, ret.get("coupon_state"), off.get("coupon_state")))
+    r = requests.post(a.url.rstrip("/") + f"{upath}/{code_}/use", data=json.dumps(use), timeout=10,
+                      headers={"Content-Type": "application/json"})   # unsigned: refused, yet signed
+    report(r.status_code == 401 and r.json().get("code") == "SIGN_ERROR" and bool(r.headers.get("Wechatpay-Signature")),
+           "unsigned use -> signed 401 SIGN_ERROR", (r.status_code, r.text[:200]))
+except Exception as e:
+    report(False, "lifecycle", f"{type(e).__name__}: {e}")
+# brand-direct mode, signed and verified independently (python cryptography)
+import base64
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding
+try:
+    brand_key = serialization.load_pem_private_key(open(os.path.join(a.keys, "merchant_key.pem"), "rb").read(), password=None)
+    platform_pub = serialization.load_pem_public_key(open(os.path.join(a.keys, "platform_pub.pem"), "rb").read())
+    def brand_request(method, p, body=""):
+        ts, nonce = str(int(time.time())), uuid.uuid4().hex
+        msg = f"{method}\n{p}\n{ts}\n{nonce}\n{body}\n".encode()
+        sig = base64.b64encode(brand_key.sign(msg, padding.PKCS1v15(), hashes.SHA256())).decode()
+        auth = (f'WECHATPAY-BRAND-SHA256-RSA2048 brand_id="{a.brand_id}",nonce_str="{nonce}",'
+                f'timestamp="{ts}",serial_no="{a.brand_serial}",signature="{sig}"')
+        r = requests.request(method, a.url.rstrip("/") + p, data=body.encode() or None, timeout=10,
+                             headers={"Authorization": auth, "Content-Type": "application/json", "Accept": "application/json",
+                                      "Wechatpay-Serial": a.public_key_id})
+        h = r.headers
+        platform_pub.verify(base64.b64decode(h["Wechatpay-Signature"]),
+                            f"{h['Wechatpay-Timestamp']}\n{h['Wechatpay-Nonce']}\n{r.text}\n".encode(),
+                            padding.PKCS1v15(), hashes.SHA256())   # raises if the answer's signature is wrong
+        return r
+    o3 = "oSmoke" + uuid.uuid4().hex[:16]
+    bpath = f"/brand/marketing/product-coupon/users/{o3}/coupons"
+    r1 = brand_request("POST", bpath, json.dumps({"product_coupon_id": a.product_coupon_id, "appid": a.appid,
+                                                  "stock_id": a.load_stock_id, "send_request_no": "SMOKEB" + uuid.uuid4().hex[:20]}))
+    bcoupon = r1.json()
+    r2 = brand_request("GET", f"{bpath}/{bcoupon.get('coupon_code')}?appid={a.appid}&product_coupon_id={a.product_coupon_id}&stock_id={a.load_stock_id}")
+    report(r1.status_code == 200 and r2.status_code == 200 and "brand_id" not in r2.text,
+           "brand mode: send and get, signed and verified with cryptography; answers without brand_id", (r1.status_code, r2.status_code, r1.text[:200]))
+    r3 = brand_request("GET", "/v3/marketing/partner/product-coupon/notify-configs")
+    report(r3.status_code == 401 and r3.json().get("code") == "SIGN_ERROR", "brand scheme on a partner path -> 401", (r3.status_code, r3.text[:200]))
+except Exception as e:
+    report(False, "brand mode", f"{type(e).__name__}: {e}")
+# PRODUCT_COUPON_SP.SEND and .USE callbacks, verified and decrypted by wechatpayv3's own callback()
 received = []
 class Notify(BaseHTTPRequestHandler):
     def do_POST(self):
@@ -85,13 +158,30 @@ try:
     code5, _ = w._core.request("/v3/marketing/partner/product-coupon/notify-configs", method=RequestType.POST, data={"notify_url": url})
     body2 = dict(body, coupon_code="Smoke_" + uuid.uuid4().hex[:12], send_request_no="SMOKE" + uuid.uuid4().hex)
     w._core.request(path, method=RequestType.POST, data=body2)
-    deadline = time.time() + 10
-    while not received and time.time() < deadline:
-        time.sleep(0.05)
+    def wait_for(n):
+        deadline = time.time() + 10
+        while len(received) < n and time.time() < deadline:
+            time.sleep(0.05)
+    wait_for(1)
     event = w.callback(received[0][0], received[0][1]) if received else None
-    report(code5 == 200 and bool(event) and event.get("event_type") == "PRODUCT_COUPON.SEND"
-           and event["resource"].get("coupon_code") == body2["coupon_code"],
-           "callback verified and decrypted by wechatpayv3", (code5, len(received), str(event)[:300]))
+    report(code5 == 200 and bool(event) and event.get("event_type") == "PRODUCT_COUPON_SP.SEND"
+           and event["resource"].get("coupon_code") == body2["coupon_code"]
+           and event["resource"].get("appid") == a.appid and bool(event["resource"].get("unionid")),
+           "SEND callback verified and decrypted by wechatpayv3 (appid, unionid)", (code5, len(received), str(event)[:300]))
+    # confirm and use that coupon (stock 001 is usable Monday to Friday: use it on a weekday)
+    ref2 = {"product_coupon_id": a.product_coupon_id, "stock_id": a.stock_id, "appid": a.appid, "brand_id": a.brand_id}
+    cp = f"{path}/{body2['coupon_code']}"
+    w._core.request(cp + "/confirm", method=RequestType.POST, data=dict(ref2, out_request_no="SMOKEC" + uuid.uuid4().hex[:20]))
+    day = datetime.now(timezone(timedelta(hours=8))).replace(microsecond=0)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    w._core.request(cp + "/use", method=RequestType.POST, data=dict(ref2, use_time=(day + timedelta(minutes=1)).isoformat(),
+                    out_request_no="SMOKEU" + uuid.uuid4().hex[:20], associated_order_info={"transaction_id": "4200000000000000000000000001"}))
+    wait_for(2)
+    use_event = w.callback(received[1][0], received[1][1]) if len(received) > 1 else None
+    report(bool(use_event) and use_event.get("event_type") == "PRODUCT_COUPON_SP.USE"
+           and use_event["resource"].get("coupon_code") == body2["coupon_code"],
+           "USE callback verified and decrypted by wechatpayv3", (len(received), str(use_event)[:300]))
 except Exception as e:
     report(False, "callback", f"{type(e).__name__}: {e}")
 finally:
