@@ -57,51 +57,59 @@ impl SharedBudget {
     }
 
     /// Waits for this worker's next slot, reserving more from the database when its own run
-    /// out. Slots already too late are dropped, not bunched up.
+    /// out. A slot already too late when it is taken, or when this task wakes up for it (a
+    /// starved process), is dropped, not bunched up with the slots after it.
     pub(crate) async fn acquire(&self, journal: &PgJournal) -> Result<(), JournalError> {
-        let slot = {
-            let mut s = self.slots.lock().await;
-            loop {
-                if s.left > 0 {
-                    let slot = s.next;
-                    let interval = s.interval;
-                    s.next += interval;
-                    s.left -= 1;
-                    if Instant::now() <= slot + TOLERANCE {
-                        break slot;
-                    }
-                    self.wasted.fetch_add(1, Ordering::Relaxed);
-                    continue;
-                }
-                if self.failed.load(Ordering::Relaxed) {
-                    return Err(JournalError::Unreachable {
-                        target: journal.describe(),
-                        after: Duration::ZERO,
-                        last: "the rate budget could not be reserved (see the first error)".into(),
-                    });
-                }
-                let (delay, interval) = match journal.reserve(s.batch, TOLERANCE).await {
-                    Ok(reserved) => reserved,
-                    Err(e) => {
-                        self.failed.store(true, Ordering::Relaxed);
-                        return Err(e);
-                    }
-                };
-                self.reservations.fetch_add(1, Ordering::Relaxed);
-                let now = Instant::now();
-                let delay_abs = Duration::from_nanos(delay.unsigned_abs());
-                s.next = if delay >= 0 {
-                    now + delay_abs
-                } else {
-                    now.checked_sub(delay_abs).unwrap_or(now)
-                };
-                s.interval = Duration::from_nanos(interval.max(1) as u64);
-                s.left = s.batch;
-                s.batch = batch_for(s.interval);
+        loop {
+            let slot = self.next_slot(journal).await?;
+            tokio::time::sleep_until(slot.into()).await;
+            if Instant::now() <= slot + TOLERANCE {
+                return Ok(());
             }
-        };
-        tokio::time::sleep_until(slot.into()).await;
-        Ok(())
+            self.wasted.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    async fn next_slot(&self, journal: &PgJournal) -> Result<Instant, JournalError> {
+        let mut s = self.slots.lock().await;
+        loop {
+            if s.left > 0 {
+                let slot = s.next;
+                let interval = s.interval;
+                s.next += interval;
+                s.left -= 1;
+                if Instant::now() <= slot + TOLERANCE {
+                    return Ok(slot);
+                }
+                self.wasted.fetch_add(1, Ordering::Relaxed);
+                continue;
+            }
+            if self.failed.load(Ordering::Relaxed) {
+                return Err(JournalError::Unreachable {
+                    target: journal.describe(),
+                    after: Duration::ZERO,
+                    last: "the rate budget could not be reserved (see the first error)".into(),
+                });
+            }
+            let (delay, interval) = match journal.reserve(s.batch, TOLERANCE).await {
+                Ok(reserved) => reserved,
+                Err(e) => {
+                    self.failed.store(true, Ordering::Relaxed);
+                    return Err(e);
+                }
+            };
+            self.reservations.fetch_add(1, Ordering::Relaxed);
+            let now = Instant::now();
+            let delay_abs = Duration::from_nanos(delay.unsigned_abs());
+            s.next = if delay >= 0 {
+                now + delay_abs
+            } else {
+                now.checked_sub(delay_abs).unwrap_or(now)
+            };
+            s.interval = Duration::from_nanos(interval.max(1) as u64);
+            s.left = s.batch;
+            s.batch = batch_for(s.interval);
+        }
     }
 
     /// (reservations made, slots that went unused because they came too late).

@@ -515,7 +515,7 @@ async fn heartbeat(engine: Arc<Engine>) -> Result<(), JournalError> {
 
 /// Writes outcomes in batches (one transaction per batch) and reports progress, keeping the
 /// counts in memory (a `COUNT(*)` over a large journal several times a second would cost
-/// more than the sends); a shared journal's totals are read back once a second, so that
+/// more than the sends); a shared journal's totals are read back every 2 s, so that
 /// progress shows the whole campaign. Returns how many rows this worker issued.
 async fn record(
     journal: Arc<Journal>,
@@ -551,7 +551,7 @@ async fn record(
             }
             counts.apply(&outcome);
         }
-        if journal.shared().is_some() && last_refresh.elapsed() >= Duration::from_secs(1) {
+        if journal.shared().is_some() && last_refresh.elapsed() >= Duration::from_secs(2) {
             counts = journal.counts().await?;
             last_refresh = Instant::now();
         }

@@ -271,8 +271,8 @@ impl Journal {
         }
     }
 
-    /// Rows other workers hold, or pending rows another claim skipped: a worker that has
-    /// nothing to claim waits while there are any. Always 0 for SQLite.
+    /// Non-zero while other workers hold rows, or pending rows another claim skipped: a
+    /// worker that has nothing to claim waits while it is. Always 0 for SQLite.
     pub async fn others_busy(&self, stopped: &HashSet<String>) -> Result<u64, JournalError> {
         match self {
             Journal::Sqlite(_) => Ok(0),

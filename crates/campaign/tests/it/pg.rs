@@ -503,3 +503,80 @@ async fn pg_confirming_workers_confirm_each_row_once() {
     );
     db.drop_db().await;
 }
+
+/// This thread's CPU time (Linux: `/proc/thread-self/schedstat`, ns).
+fn thread_cpu() -> Duration {
+    let text = std::fs::read_to_string("/proc/thread-self/schedstat").unwrap();
+    Duration::from_nanos(text.split_whitespace().next().unwrap().parse().unwrap())
+}
+
+/// The journal's own CPU cost per row, as a worker spends it: claims of 32, outcomes recorded
+/// 32 at a time, a budget reservation per 22 calls (900/s), the totals read every 300 rows.
+/// Everything (the driver's connection tasks included) runs on this one thread, so its CPU
+/// time is the client side of the journal. Run in release:
+/// `cargo test --release -p wxpay-campaign --test it -- --ignored --nocapture pg_journal_cpu`
+#[test]
+#[ignore = "a measurement; run by hand in release"]
+fn pg_journal_cpu_per_row() {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let Some(db) = fresh_db("pg_journal_cpu_per_row").await else {
+            return;
+        };
+        let n: usize = std::env::var("WXPAY_BENCH_ROWS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(20_000);
+        let journal = create(&db, "cpu", &users(n, &unique("oJ")), dev::STOCK_LOAD_TEST, 1_000_000, false, fast(15_000)).await;
+        journal.prepare_resume().await.unwrap();
+        let pg = journal.shared().unwrap();
+        let (cpu0, wall0) = (thread_cpu(), std::time::Instant::now());
+        let mut done = 0;
+        let mut since_counts = 0;
+        let mut since_reserve = 0;
+        loop {
+            let rows = journal.claim(32, &HashSet::new()).await.unwrap();
+            if rows.is_empty() {
+                break;
+            }
+            let outcomes: Vec<_> = rows
+                .iter()
+                .map(|r| {
+                    (
+                        r.row,
+                        wxpay_campaign::Outcome::Issued {
+                            coupon_code: format!("8{:012}", r.row),
+                            request_id: Some(format!("{:028}", r.row)),
+                            confirmation: None,
+                        },
+                    )
+                })
+                .collect();
+            journal.record(&outcomes).await.unwrap();
+            done += rows.len();
+            since_reserve += rows.len();
+            while since_reserve >= 22 {
+                pg.reserve(22, Duration::from_millis(5)).await.unwrap();
+                since_reserve -= 22;
+            }
+            since_counts += rows.len();
+            if since_counts >= 300 {
+                journal.counts().await.unwrap();
+                since_counts = 0;
+            }
+        }
+        let (cpu, wall) = (thread_cpu() - cpu0, wall0.elapsed());
+        assert_eq!(done, n);
+        assert_eq!(journal.counts().await.unwrap().issued, n as u64);
+        println!(
+            "journal: {n} rows claimed + recorded in {:.2} s wall; client CPU {:.3} s = {:.1} µs per row",
+            wall.as_secs_f64(),
+            cpu.as_secs_f64(),
+            cpu.as_secs_f64() * 1e6 / n as f64
+        );
+        db.drop_db().await;
+    });
+}

@@ -169,9 +169,9 @@ impl PgJournal {
             .await
     }
 
-    /// Rows this worker may still have to wait for: held by other workers (live or not:
-    /// those are taken over when their lease runs out), or pending outside `stopped` stocks
-    /// (another worker's claim may have skipped past them).
+    /// 1 while this worker may still have to wait, else 0: rows held by other workers (live
+    /// or not: those are taken over when their lease runs out), or pending outside `stopped`
+    /// stocks (another worker's claim may have skipped past them).
     pub async fn others_busy(&self, stopped: &HashSet<String>) -> Result<u64, JournalError> {
         let (campaign, worker) = (self.campaign, self.worker());
         let stopped: Vec<String> = stopped.iter().cloned().collect();
@@ -179,17 +179,21 @@ impl PgJournal {
             .run("wait", QUERY_TIMEOUT, |c, _| {
                 let (worker, stopped) = (&worker, &stopped);
                 async move {
-                    let n: i64 = c
+                    // Three EXISTS, each answered by a partial index: cheap enough to poll.
+                    let busy: bool = c
                         .query_one(
-                            "SELECT count(*) FROM wxpay.campaign_rows WHERE campaign = $1 AND ( \
-                             (state = 'in_flight' AND owner <> $2) \
-                             OR (confirm_state = 'in_flight' AND confirm_owner <> $2) \
-                             OR (state = 'pending' AND NOT (stock_id = ANY ($3))))",
+                            "SELECT EXISTS (SELECT 1 FROM wxpay.campaign_rows WHERE campaign = $1 \
+                                            AND state = 'in_flight' AND owner <> $2) \
+                             OR EXISTS (SELECT 1 FROM wxpay.campaign_rows WHERE campaign = $1 \
+                                        AND state = 'pending' AND NOT (stock_id = ANY ($3))) \
+                             OR EXISTS (SELECT 1 FROM wxpay.campaign_rows WHERE campaign = $1 \
+                                        AND state = 'issued' AND confirm_state = 'in_flight' \
+                                        AND confirm_owner <> $2)",
                             &[&campaign, worker, stopped],
                         )
                         .await?
                         .get(0);
-                    Ok(n as u64)
+                    Ok(u64::from(busy))
                 }
             })
             .await
