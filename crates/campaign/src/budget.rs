@@ -10,10 +10,14 @@ use tokio::sync::Mutex;
 
 use crate::journal::{JournalError, PgJournal};
 
-/// How far back a reservation may start (after an idle moment) and how late a slot may still
-/// be used: both let at most `rate × TOLERANCE` extra calls into any one-second window
-/// (0.5 % at 5 ms).
-pub(crate) const TOLERANCE: Duration = Duration::from_millis(5);
+/// How far back a reservation may start (after an idle moment): at most `rate × START` extra
+/// calls in the first second after it (0.5 %).
+pub(crate) const START: Duration = Duration::from_millis(5);
+
+/// How late a slot may still be used (tokio's timer wakes ≥ 1 ms late, more on a busy
+/// machine): at most `rate × LATE` calls shifted into a one-second window (1 %). Later
+/// slots are dropped: a starved worker loses throughput rather than bunching calls.
+pub(crate) const LATE: Duration = Duration::from_millis(10);
 
 /// Slots reserved at once: about this much time's worth.
 const RESERVE_SPAN: Duration = Duration::from_millis(25);
@@ -63,7 +67,7 @@ impl SharedBudget {
         loop {
             let slot = self.next_slot(journal).await?;
             tokio::time::sleep_until(slot.into()).await;
-            if Instant::now() <= slot + TOLERANCE {
+            if Instant::now() <= slot + LATE {
                 return Ok(());
             }
             self.wasted.fetch_add(1, Ordering::Relaxed);
@@ -78,7 +82,7 @@ impl SharedBudget {
                 let interval = s.interval;
                 s.next += interval;
                 s.left -= 1;
-                if Instant::now() <= slot + TOLERANCE {
+                if Instant::now() <= slot + LATE {
                     return Ok(slot);
                 }
                 self.wasted.fetch_add(1, Ordering::Relaxed);
@@ -91,7 +95,7 @@ impl SharedBudget {
                     last: "the rate budget could not be reserved (see the first error)".into(),
                 });
             }
-            let (delay, interval) = match journal.reserve(s.batch, TOLERANCE).await {
+            let (delay, interval) = match journal.reserve(s.batch, START).await {
                 Ok(reserved) => reserved,
                 Err(e) => {
                     self.failed.store(true, Ordering::Relaxed);
