@@ -293,7 +293,7 @@ fn campaign_cpu(f: &Fixture, server_core: Option<CoreId>, client_core: Option<Co
                 concurrency: 4,
                 stop: Arc::default(),
                 progress: Arc::new(wxpay_campaign::Silent),
-                confirm: false,
+                ..wxpay_campaign::RunOptions::default()
             };
             let report = client_rt
                 .block_on(wxpay_campaign::run(journal, client.clone(), options))

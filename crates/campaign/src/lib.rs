@@ -2,7 +2,8 @@
 //! exactly once, resumably, at the rate limit.
 //!
 //! - [`input`] reads the CSV and checks every row before anything is sent.
-//! - [`journal`] keeps the campaign and every row's state in one SQLite file.
+//! - [`journal`] keeps the campaign and every row's state: in one SQLite file (one worker), or
+//!   in PostgreSQL, where any number of workers share a campaign and one rate budget.
 //! - [`runner`] sends with bounded concurrency through a [`CouponClient`], records outcomes in
 //!   batches, stops sending from a stock that answers NOT_ENOUGH, and stops gracefully.
 //!
@@ -15,6 +16,7 @@
 
 #![warn(clippy::unwrap_used, clippy::expect_used)]
 
+mod budget;
 pub mod input;
 pub mod journal;
 pub mod receiver;
@@ -22,10 +24,10 @@ pub mod runner;
 
 pub use input::{Defaults, InputError, Row};
 pub use journal::{
-    CampaignMeta, Confirmation, Counts, ExportRow, Journal, JournalError, Outcome, State,
-    confirm_request_no,
+    CampaignMeta, Confirmation, Counts, ExportRow, Journal, JournalError, Location, Outcome,
+    PgJournal, PgOptions, PgTarget, SqliteJournal, State, WorkerInfo, confirm_request_no,
 };
-pub use runner::{Progress, Report, RunError, RunOptions, Silent, run};
+pub use runner::{Progress, Report, RunError, RunOptions, Silent, client_for, run};
 
 /// A fresh campaign id: `C` and 11 random characters of `[0-9A-Za-z]`.
 pub fn new_campaign_id() -> Result<String, wxpay_signing::SignError> {

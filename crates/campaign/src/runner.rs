@@ -1,14 +1,20 @@
 //! Running a campaign: claim rows from the journal, send them with bounded concurrency under
-//! the client's rate limit, record outcomes in batches.
+//! the rate limit, record outcomes in batches. With a SQLite journal the client paces and
+//! retries; with a PostgreSQL journal the engine does both, under the campaign's shared budget.
 
 use std::collections::{HashSet, VecDeque};
+use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use tokio::sync::{Mutex, mpsc};
-use wxpay_coupons::{ConfirmSendUserProductCouponRequest, CouponClient, CouponError, ErrorCode};
+use wxpay_coupons::{
+    ClientConfig, ConfirmSendUserProductCouponRequest, CouponClient, CouponError, ErrorCode,
+    RetryPolicy, TransportBuilder, transport::ConfigError,
+};
 
+use crate::budget::SharedBudget;
 use crate::input::Row;
 use crate::journal::{Confirmation, Counts, Journal, JournalError, Outcome, confirm_request_no};
 
@@ -40,6 +46,42 @@ pub struct RunOptions {
     pub progress: Arc<dyn Progress>,
     /// Confirm every issued coupon (also those issued by earlier runs), exactly once.
     pub confirm: bool,
+    /// Retries of one call, made by the engine when a shared (PostgreSQL) journal paces the
+    /// calls, so that every attempt draws from the campaign's budget. The client's own
+    /// retries and rate limit must then be off: [`client_for`] builds such a client.
+    pub retry: RetryPolicy,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        Self {
+            concurrency: 64,
+            stop: Arc::default(),
+            progress: Arc::new(Silent),
+            confirm: false,
+            retry: RetryPolicy::default(),
+        }
+    }
+}
+
+/// The client for a campaign in `journal`, and the retry policy for [`RunOptions::retry`].
+/// For a SQLite journal: the client as `config` says (it paces and retries). For a shared
+/// journal: no client-side limiter and no client retries — the engine paces every attempt
+/// through the campaign's budget and retries itself.
+pub fn client_for(
+    journal: &Journal,
+    config: &ClientConfig,
+) -> Result<(CouponClient, RetryPolicy), ConfigError> {
+    let retry = RetryPolicy {
+        max_retries: config.max_retries,
+        ..RetryPolicy::default()
+    };
+    let builder = TransportBuilder::from_config(config)?;
+    let builder = match journal.shared() {
+        None => builder,
+        Some(_) => builder.rate_limit_per_sec(0).retry(RetryPolicy::none()),
+    };
+    Ok((CouponClient::new(builder.build()?), retry))
 }
 
 impl std::fmt::Debug for RunOptions {
@@ -55,7 +97,7 @@ impl std::fmt::Debug for RunOptions {
 pub struct Report {
     /// Rows by state at the end.
     pub counts: Counts,
-    /// Rows issued by this run.
+    /// Rows issued by this run (this worker).
     pub issued_now: u64,
     /// Wall time of the run.
     pub elapsed: Duration,
@@ -105,14 +147,29 @@ struct Engine {
     client: CouponClient,
     queue: Mutex<VecDeque<Work>>,
     confirm: bool,
-    confirm_cursor: Mutex<u64>,
     stopped: std::sync::Mutex<Vec<(String, String)>>,
     stop: Arc<AtomicBool>,
+    /// Set when the journal failed: no new work, the error ends the run.
+    halted: AtomicBool,
     batch: usize,
     progress: Arc<dyn Progress>,
+    /// The campaign's shared budget (PostgreSQL journals); `None`: the client paces.
+    budget: Option<SharedBudget>,
+    retry: RetryPolicy,
 }
 
+/// How often a worker with nothing to claim looks again while other workers hold rows.
+const WAIT_POLL: Duration = Duration::from_millis(250);
+
 impl Engine {
+    /// Stops claiming work because of `e`, and passes it on.
+    fn halt(&self, e: JournalError) -> JournalError {
+        if !self.halted.swap(true, Ordering::Relaxed) {
+            tracing::error!("{e}");
+        }
+        e
+    }
+
     fn stopped_stocks(&self) -> HashSet<String> {
         self.stopped
             .lock()
@@ -128,52 +185,84 @@ impl Engine {
     }
 
     /// The next piece of work: rows to send first, then (confirming campaigns) issued rows
-    /// still to confirm; claims a batch from the journal when the queue is empty.
+    /// still to confirm; claims a batch from the journal when the queue is empty. A worker of
+    /// a shared journal with nothing to claim waits while others hold rows (it takes them
+    /// over if their holder's lease runs out).
     async fn next(&self) -> Result<Option<Work>, JournalError> {
         let mut queue = self.queue.lock().await;
         loop {
-            if self.stop.load(Ordering::Relaxed) {
+            if self.stop.load(Ordering::Relaxed) || self.halted.load(Ordering::Relaxed) {
                 return Ok(None);
             }
             if let Some(work) = queue.pop_front() {
                 return Ok(Some(work));
             }
-            let claimed = self.journal.claim(self.batch, &self.stopped_stocks())?;
+            let stopped = self.stopped_stocks();
+            let claimed = self.journal.claim(self.batch, &stopped).await?;
             if !claimed.is_empty() {
                 queue.extend(claimed.into_iter().map(Work::Send));
                 continue;
             }
-            if !self.confirm {
+            if self.confirm {
+                let unconfirmed = self.journal.claim_unconfirmed(self.batch).await?;
+                if !unconfirmed.is_empty() {
+                    queue.extend(
+                        unconfirmed
+                            .into_iter()
+                            .map(|(row, code)| Work::Confirm(row, code)),
+                    );
+                    continue;
+                }
+            }
+            if self.journal.others_busy(&stopped).await? == 0 {
                 return Ok(None);
             }
-            // A cursor, so that rows claimed for a confirm are not claimed again before
-            // their outcome is recorded.
-            let mut cursor = self.confirm_cursor.lock().await;
-            let unconfirmed = self.journal.claim_unconfirmed(*cursor, self.batch)?;
-            match unconfirmed.last() {
-                Some((row, _)) => *cursor = row.row,
-                None => return Ok(None),
-            }
-            queue.extend(
-                unconfirmed
-                    .into_iter()
-                    .map(|(row, code)| Work::Confirm(row, code)),
-            );
+            tokio::time::sleep(WAIT_POLL).await;
         }
     }
 
-    /// Does one piece of work.
-    async fn work(&self, work: &Work) -> Outcome {
-        match work {
+    /// Waits for the budget (shared journals), then makes the call; retries it under the
+    /// budget when the engine retries. `Err`: the budget could not be reached.
+    async fn call<T, F, Fut>(&self, f: F) -> Result<Result<T, CouponError>, JournalError>
+    where
+        F: Fn() -> Fut,
+        Fut: Future<Output = Result<T, CouponError>>,
+    {
+        let (Some(budget), Some(pg)) = (&self.budget, self.journal.shared()) else {
+            return Ok(f().await);
+        };
+        let started = Instant::now();
+        let mut retry = 0;
+        loop {
+            budget.acquire(pg).await?;
+            match f().await {
+                Err(e)
+                    if e.is_retryable()
+                        && retry < self.retry.max_retries
+                        && started.elapsed() < self.retry.max_elapsed =>
+                {
+                    retry += 1;
+                    tracing::debug!("retry {retry}: {e}");
+                    tokio::time::sleep(self.retry.backoff(retry)).await;
+                }
+                other => return Ok(other),
+            }
+        }
+    }
+
+    /// Does one piece of work. `Err`: the shared budget could not be reached; the row stays
+    /// claimed in the journal and is sent again later, with its own request number.
+    async fn work(&self, work: &Work) -> Result<Outcome, JournalError> {
+        Ok(match work {
             Work::Send(row) => {
-                let outcome = self.send(row).await;
+                let outcome = self.send(row).await?;
                 match outcome {
                     Outcome::Issued {
                         coupon_code,
                         request_id,
                         ..
                     } if self.confirm => {
-                        let confirmation = Some(self.confirm(row, &coupon_code).await);
+                        let confirmation = Some(self.confirm(row, &coupon_code).await?);
                         Outcome::Issued {
                             coupon_code,
                             request_id,
@@ -183,12 +272,12 @@ impl Engine {
                     other => other,
                 }
             }
-            Work::Confirm(row, code) => Outcome::Confirmed(self.confirm(row, code).await),
-        }
+            Work::Confirm(row, code) => Outcome::Confirmed(self.confirm(row, code).await?),
+        })
     }
 
     /// Confirms an issued coupon with the row's deterministic confirm number.
-    async fn confirm(&self, row: &Row, coupon_code: &str) -> Confirmation {
+    async fn confirm(&self, row: &Row, coupon_code: &str) -> Result<Confirmation, JournalError> {
         let request = ConfirmSendUserProductCouponRequest {
             openid: row.openid.clone(),
             coupon_code: coupon_code.to_owned(),
@@ -198,7 +287,10 @@ impl Engine {
             out_request_no: confirm_request_no(&self.journal.meta().campaign_id, row.row),
             brand_id: Some(row.brand_id.clone()),
         };
-        match self.client.confirm_send_user_product_coupon(&request).await {
+        let answer = self
+            .call(|| self.client.confirm_send_user_product_coupon(&request))
+            .await?;
+        Ok(match answer {
             Ok(coupon) => Confirmation::Confirmed {
                 coupon_state: coupon.coupon_state.to_string(),
             },
@@ -206,19 +298,20 @@ impl Engine {
                 message: e.to_string(),
                 retryable: e.is_retryable(),
             },
-        }
+        })
     }
 
     /// Sends one row and turns the result into an outcome.
-    async fn send(&self, row: &Row) -> Outcome {
+    async fn send(&self, row: &Row) -> Result<Outcome, JournalError> {
         if self.is_stopped(&row.stock_id) {
-            return Outcome::Pending { reason: None };
+            return Ok(Outcome::Pending { reason: None });
         }
-        match self
-            .client
-            .send_user_product_coupon_answered(&row.request())
-            .await
-        {
+        // The one place a send request is built: from the row, with its own request number.
+        let request = row.request();
+        let answer = self
+            .call(|| self.client.send_user_product_coupon_answered(&request))
+            .await?;
+        Ok(match answer {
             Ok(answered) => Outcome::Issued {
                 coupon_code: answered.entity.coupon_code,
                 request_id: answered.request_id,
@@ -236,7 +329,7 @@ impl Engine {
                 }
             }
             Err(e) => failure(&e),
-        }
+        })
     }
 
     fn stop_stock(&self, stock: &str, reason: &str) {
@@ -275,26 +368,33 @@ fn failure(e: &CouponError) -> Outcome {
 }
 
 /// Runs (or resumes) the campaign in `journal` until every row is done, every remaining row
-/// is held back by a stopped stock, or `options.stop` is set.
+/// is held back by a stopped stock, or `options.stop` is set. With a shared journal this
+/// process is one worker among any number; it ends when nothing is left to claim or wait for.
 pub async fn run(
     journal: Arc<Journal>,
     client: CouponClient,
     options: RunOptions,
 ) -> Result<Report, RunError> {
     let started = Instant::now();
-    journal.prepare_resume()?;
-    let issued_before = journal.counts()?.issued;
+    journal.prepare_resume().await?;
+    let before = journal.counts().await?;
+    let budget = match journal.shared() {
+        Some(pg) => Some(SharedBudget::new(pg.rate().await?)),
+        None => None,
+    };
     let concurrency = options.concurrency.max(1);
     let engine = Arc::new(Engine {
         journal: journal.clone(),
         client,
         queue: Mutex::new(VecDeque::new()),
         confirm: options.confirm || journal.meta().confirm,
-        confirm_cursor: Mutex::new(0),
         stopped: std::sync::Mutex::new(Vec::new()),
         stop: options.stop.clone(),
+        halted: AtomicBool::new(false),
         batch: (concurrency * 2).clamp(16, 512),
         progress: options.progress.clone(),
+        budget,
+        retry: options.retry,
     });
     let (tx, rx) = mpsc::channel::<(u64, Outcome)>(concurrency * 4);
     let recorder = tokio::spawn(record(
@@ -302,8 +402,12 @@ pub async fn run(
         rx,
         options.progress.clone(),
         started,
-        journal.counts()?,
+        before,
     ));
+    let heartbeat = journal
+        .shared()
+        .is_some()
+        .then(|| tokio::spawn(heartbeat(engine.clone())));
     let mut workers = Vec::with_capacity(concurrency);
     for _ in 0..concurrency {
         let (engine, tx) = (engine.clone(), tx.clone());
@@ -312,9 +416,12 @@ pub async fn run(
                 let work = match engine.next().await {
                     Ok(Some(work)) => work,
                     Ok(None) => return Ok(()),
-                    Err(e) => return Err(e),
+                    Err(e) => return Err(engine.halt(e)),
                 };
-                let outcome = engine.work(&work).await;
+                let outcome = match engine.work(&work).await {
+                    Ok(outcome) => outcome,
+                    Err(e) => return Err(engine.halt(e)),
+                };
                 if tx.send((work.row().row, outcome)).await.is_err() {
                     return Ok(());
                 }
@@ -330,10 +437,23 @@ pub async fn run(
             Err(join) => tracing::error!("campaign worker failed: {join}"),
         }
     }
-    recorder.await.map_err(|e| JournalError::Invalid {
-        path: journal.path().display().to_string(),
+    engine.halted.store(true, Ordering::Relaxed);
+    let recorded = recorder.await.map_err(|e| JournalError::Invalid {
+        path: journal.describe(),
         problem: e.to_string(),
-    })??;
+    })?;
+    if let Some(hb) = heartbeat {
+        hb.abort();
+        if let Ok(Err(e)) = hb.await {
+            first_error = first_error.or(Some(e));
+        }
+    }
+    let issued_now = recorded?;
+    // A journal that could not be reached is left as it is: what this worker held stays
+    // claimed until its lease runs out, then others (or the next run) send it again.
+    if let Some(e) = first_error {
+        return Err(e.into());
+    }
     // Rows claimed but never sent (the run was stopped) go back to pending.
     let unsent: Vec<(u64, Outcome)> = engine
         .queue
@@ -346,14 +466,15 @@ pub async fn run(
             Work::Confirm(..) => None,
         })
         .collect();
-    journal.record(&unsent)?;
-    if let Some(e) = first_error {
-        return Err(e.into());
+    journal.record(&unsent).await?;
+    journal.finish().await?;
+    if let Some((reservations, wasted)) = engine.budget.as_ref().map(SharedBudget::stats) {
+        tracing::debug!("budget: {reservations} reservations, {wasted} slots unused (late)");
     }
-    let counts = journal.counts()?;
+    let counts = journal.counts().await?;
     let stopped = engine.stopped.lock().map(|s| s.clone()).unwrap_or_default();
     Ok(Report {
-        issued_now: counts.issued - issued_before,
+        issued_now,
         counts,
         elapsed: started.elapsed(),
         stopped,
@@ -362,19 +483,52 @@ pub async fn run(
     })
 }
 
+/// Renews a shared journal's lease every third of it. A lease found expired (the database
+/// was out of reach for longer) means others may hold this worker's rows now: the rows
+/// queued here are dropped unsent and the worker rejoins under a new id.
+async fn heartbeat(engine: Arc<Engine>) -> Result<(), JournalError> {
+    let Some(pg) = engine.journal.shared() else {
+        return Ok(());
+    };
+    let every = pg.options().lease / 3;
+    loop {
+        tokio::time::sleep(every).await;
+        if engine.halted.load(Ordering::Relaxed) {
+            return Ok(());
+        }
+        match pg.heartbeat().await {
+            Ok(true) => {}
+            Ok(false) => {
+                let mut queue = engine.queue.lock().await;
+                tracing::warn!(
+                    "journal {}: lease lost; dropping {} queued rows and rejoining",
+                    pg.describe(),
+                    queue.len()
+                );
+                queue.clear();
+                pg.register().await.map_err(|e| engine.halt(e))?;
+            }
+            Err(e) => return Err(engine.halt(e)),
+        }
+    }
+}
+
 /// Writes outcomes in batches (one transaction per batch) and reports progress, keeping the
 /// counts in memory (a `COUNT(*)` over a large journal several times a second would cost
-/// more than the sends).
+/// more than the sends); a shared journal's totals are read back every 2 s, so that
+/// progress shows the whole campaign. Returns how many rows this worker issued.
 async fn record(
     journal: Arc<Journal>,
     mut rx: mpsc::Receiver<(u64, Outcome)>,
     progress: Arc<dyn Progress>,
     started: Instant,
     mut counts: Counts,
-) -> Result<(), JournalError> {
+) -> Result<u64, JournalError> {
     let issued_before = counts.issued;
+    let mut issued_here = 0;
     let mut batch = Vec::with_capacity(256);
     let mut last_update = Instant::now();
+    let mut last_refresh = Instant::now();
     loop {
         let deadline = tokio::time::sleep(Duration::from_millis(100));
         tokio::pin!(deadline);
@@ -390,18 +544,25 @@ async fn record(
                 _ = &mut deadline => break false,
             }
         };
-        journal.record(&batch)?;
+        journal.record(&batch).await?;
         for (_, outcome) in batch.drain(..) {
+            if matches!(outcome, Outcome::Issued { .. }) {
+                issued_here += 1;
+            }
             counts.apply(&outcome);
         }
+        if journal.shared().is_some() && last_refresh.elapsed() >= Duration::from_secs(2) {
+            counts = journal.counts().await?;
+            last_refresh = Instant::now();
+        }
         if closed || last_update.elapsed() >= Duration::from_millis(250) {
-            let rate =
-                (counts.issued - issued_before) as f64 / started.elapsed().as_secs_f64().max(1e-3);
+            let rate = counts.issued.saturating_sub(issued_before) as f64
+                / started.elapsed().as_secs_f64().max(1e-3);
             progress.update(&counts, rate);
             last_update = Instant::now();
         }
         if closed {
-            return Ok(());
+            return Ok(issued_here);
         }
     }
 }

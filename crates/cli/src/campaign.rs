@@ -1,32 +1,115 @@
-//! `wxpay campaign run | status | export`: bulk issuance with a SQLite journal. The work is
-//! wxpay-campaign's; this parses, shows progress and prints.
+//! `wxpay campaign run | status | export`: bulk issuance with a SQLite or PostgreSQL
+//! journal. The work is wxpay-campaign's; this parses, shows progress and prints.
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use wxpay_campaign::{CampaignMeta, Counts, Defaults, Journal, Progress, RunOptions};
-use wxpay_coupons::{ClientConfig, CouponClient, Transport};
+use wxpay_campaign::{
+    CampaignMeta, Defaults, Journal, JournalError, Location, PgOptions, Progress, RunOptions,
+};
+use wxpay_coupons::ClientConfig;
 
 use crate::Failure;
 
+mod output;
+
+use output::{Bar, ExportCsv, Lines};
+
+/// `--journal`: a SQLite file or a `postgres://` URL. Its `Debug` never shows a password.
+#[derive(Clone)]
+pub(crate) struct JournalSpec(String);
+
+impl std::str::FromStr for JournalSpec {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Self(s.to_owned()))
+    }
+}
+
+impl std::fmt::Debug for JournalSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match wxpay_campaign::PgTarget::parse(&self.0) {
+            Ok(target) => write!(f, "{target}"),
+            Err(_) if self.0.contains("://") => f.write_str("<journal URL>"),
+            Err(_) => write!(f, "{:?}", self.0),
+        }
+    }
+}
+
+/// Where the journal is, and how a PostgreSQL worker behaves.
+#[derive(Debug, clap::Args)]
+pub(crate) struct JournalArg {
+    /// The campaign's journal: a SQLite file, or postgres://USER[:PASSWORD]@HOST[:PORT]/DB
+    /// (without a password in the URL, PGPASSWORD is used).
+    #[arg(long)]
+    journal: JournalSpec,
+    /// The campaign's name in a PostgreSQL journal (a database holds many).
+    #[arg(long)]
+    campaign: Option<String>,
+    /// PostgreSQL: a worker silent this long loses its rows to the others.
+    #[arg(long, default_value_t = 15.0, value_name = "SECONDS")]
+    lease_secs: f64,
+    /// PostgreSQL: how long to keep retrying while the database cannot be reached, then stop.
+    #[arg(long, default_value_t = 30.0, value_name = "SECONDS")]
+    db_retry_secs: f64,
+}
+
+impl JournalArg {
+    fn location(&self) -> Result<Location, Failure> {
+        Location::parse(&self.journal.0, self.campaign.as_deref()).map_err(Failure::usage)
+    }
+
+    fn options(&self) -> Result<PgOptions, Failure> {
+        let secs = |name: &str, v: f64| {
+            if v.is_finite() && (0.5..=86_400.0).contains(&v) {
+                Ok(Duration::from_secs_f64(v))
+            } else {
+                Err(Failure::usage(format!(
+                    "--{name} must be between 0.5 and 86400 seconds"
+                )))
+            }
+        };
+        Ok(PgOptions {
+            lease: secs("lease-secs", self.lease_secs)?,
+            retry_for: secs("db-retry-secs", self.db_retry_secs)?,
+        })
+    }
+
+    /// The journal if the campaign exists; `Err(why)` inside when it does not.
+    async fn open(&self) -> Result<Result<Journal, JournalError>, Failure> {
+        let location = self.location()?;
+        if let Location::Sqlite(path) = &location
+            && !path.exists()
+        {
+            return Ok(Err(JournalError::Invalid {
+                path: path.display().to_string(),
+                problem: "does not exist: give --input to start a campaign".into(),
+            }));
+        }
+        match Journal::open_at(&location, self.options()?).await {
+            Ok(journal) => Ok(Ok(journal)),
+            Err(e @ JournalError::NotFound { .. }) => Ok(Err(e)),
+            Err(e) => Err(journal_failure(e)),
+        }
+    }
+
+    /// The journal of an existing campaign.
+    async fn open_existing(&self) -> Result<Journal, Failure> {
+        self.open().await?.map_err(Failure::usage)
+    }
+}
+
 #[derive(Debug, clap::Subcommand)]
 pub(crate) enum Command {
-    /// Start a campaign from a CSV, or resume one (`--journal` alone).
+    /// Start a campaign from a CSV, or resume (or, PostgreSQL, join) one: without --input.
     Run(RunArgs),
     /// Counts by state, failures by code.
     Status(JournalArg),
     /// Per-row results for the brand's records.
     Export(ExportArgs),
-}
-
-#[derive(Debug, clap::Args)]
-pub(crate) struct JournalArg {
-    /// The campaign's journal (SQLite).
-    #[arg(long)]
-    journal: PathBuf,
 }
 
 #[derive(Debug, clap::Args)]
@@ -38,10 +121,10 @@ pub(crate) struct RunArgs {
     /// brand_id, attach, member_card_id, coupon_code optional per row.
     #[arg(long)]
     input: Option<PathBuf>,
-    /// The campaign's journal; created from --input, resumed without it.
-    #[arg(long)]
-    journal: PathBuf,
-    /// Requests per second (default: the config's rate_limit_per_sec, 1000).
+    #[command(flatten)]
+    journal: JournalArg,
+    /// Calls per second, confirms included (default: the config's rate_limit_per_sec, 1000).
+    /// For PostgreSQL the total of all workers: given to any worker, it changes the campaign's.
     #[arg(long)]
     rate: Option<u32>,
     /// Sends in flight at most.
@@ -77,9 +160,8 @@ pub(crate) struct RunArgs {
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct ExportArgs {
-    /// The campaign's journal.
-    #[arg(long)]
-    journal: PathBuf,
+    #[command(flatten)]
+    journal: JournalArg,
     /// Output format.
     #[arg(long, value_enum, default_value = "csv")]
     format: Format,
@@ -97,59 +179,44 @@ enum Format {
 pub(crate) fn run(command: Command) -> Result<(), Failure> {
     match command {
         Command::Run(args) => run_campaign(args),
-        Command::Status(args) => status(&args.journal),
-        Command::Export(args) => export(args),
+        Command::Status(args) => crate::runtime()?.block_on(status(&args)),
+        Command::Export(args) => crate::runtime()?.block_on(export(args)),
     }
 }
 
-fn journal_failure(e: impl std::fmt::Display) -> Failure {
-    Failure::with_code(1, e)
+/// A journal that failed while in use (exit 1); bad journal arguments are usage errors.
+fn journal_failure(e: JournalError) -> Failure {
+    match e {
+        JournalError::Unreachable { .. }
+        | JournalError::Sqlite { .. }
+        | JournalError::Io { .. } => Failure::with_code(1, e),
+        other => Failure::usage(other),
+    }
 }
 
 fn run_campaign(args: RunArgs) -> Result<(), Failure> {
-    let defaults = Defaults {
-        stock_id: args.stock_id.clone(),
-        product_coupon_id: args.product_coupon_id.clone(),
-        appid: args.appid.clone(),
-        brand_id: args.brand_id.clone(),
-        attach: args.attach.clone(),
-    };
-    let journal = match (&args.input, args.journal.exists()) {
-        (None, false) => {
-            return Err(Failure::usage(format!(
-                "{} does not exist: give --input to start a campaign",
-                args.journal.display()
-            )));
-        }
-        (None, true) => Journal::open(&args.journal).map_err(Failure::usage)?,
-        (Some(input), true) => {
-            let journal = Journal::open(&args.journal).map_err(Failure::usage)?;
-            let sha = wxpay_campaign::journal::sha256_file(input)
-                .map_err(|e| Failure::usage(format!("cannot read {}: {e}", input.display())))?;
-            if sha != journal.meta().input_sha256 {
-                return Err(Failure::usage(format!(
-                    "{} already holds campaign {} from {}, and {} differs from it; resume with --journal alone, or start a new journal",
-                    args.journal.display(),
-                    journal.meta().campaign_id,
-                    journal.meta().input_file,
-                    input.display()
-                )));
-            }
-            eprintln!(
-                "resuming campaign {} (same input)",
-                journal.meta().campaign_id
-            );
-            journal
-        }
-        (Some(input), false) => match create(&args, input, defaults)? {
-            Some(journal) => journal,
-            None => return Ok(()), // --dry-run
+    let runtime = crate::runtime()?;
+    runtime.block_on(run_async(args))
+}
+
+async fn run_async(args: RunArgs) -> Result<(), Failure> {
+    let location = args.journal.location()?;
+    let options = args.journal.options()?;
+    let journal = match (&args.input, args.journal.open().await?) {
+        (None, Err(why)) => return Err(Failure::usage(why)),
+        (None, Ok(journal)) => journal,
+        (Some(input), Ok(journal)) => same_input(journal, input, &location)?,
+        (Some(input), Err(_)) => match create(&args, input, &location, options).await? {
+            Created::Journal(journal) => *journal,
+            Created::DryRun => return Ok(()),
+            // Another worker created it first, from the same input or not.
+            Created::Raced => same_input(args.journal.open_existing().await?, input, &location)?,
         },
     };
     if args.dry_run {
         eprintln!(
             "--dry-run: {} holds campaign {}; nothing sent",
-            args.journal.display(),
+            journal.describe(),
             journal.meta().campaign_id
         );
         return Ok(());
@@ -162,19 +229,32 @@ fn run_campaign(args: RunArgs) -> Result<(), Failure> {
             Failure::usage("no client config: give --config (the campaign does not remember one)")
         })?;
     let mut config = ClientConfig::from_file(&config_path).map_err(Failure::usage)?;
-    if let Some(rate) = args.rate {
-        config.rate_limit_per_sec = rate;
-    }
-    let client = CouponClient::new(Transport::from_config(&config).map_err(Failure::usage)?);
+    let rate = match journal.shared() {
+        Some(pg) => {
+            if let Some(rate) = args.rate {
+                pg.set_rate(rate).await.map_err(journal_failure)?;
+            }
+            format!(
+                "{}/s for all workers",
+                pg.rate().await.map_err(journal_failure)?
+            )
+        }
+        None => {
+            if let Some(rate) = args.rate {
+                config.rate_limit_per_sec = rate;
+            }
+            format!("{}/s", config.rate_limit_per_sec)
+        }
+    };
+    let (client, retry) = wxpay_campaign::client_for(&journal, &config).map_err(Failure::usage)?;
     let journal = Arc::new(journal);
-    let before = journal.counts().map_err(journal_failure)?;
+    let before = journal.counts().await.map_err(journal_failure)?;
     eprintln!(
-        "campaign {}: {} rows, {} issued, {} to send, at most {}/s, {} in flight",
+        "campaign {}: {} rows, {} issued, {} to send, at most {rate}, {} in flight",
         journal.meta().campaign_id,
         before.total,
         before.issued,
         before.total - before.issued - before.failed,
-        config.rate_limit_per_sec,
         args.concurrency
     );
     let stop = Arc::new(AtomicBool::new(false));
@@ -183,35 +263,49 @@ fn run_campaign(args: RunArgs) -> Result<(), Failure> {
     } else {
         Arc::new(Lines::default())
     };
-    let runtime = crate::runtime()?;
-    let report = runtime.block_on(async {
-        let stopper = stop.clone();
-        tokio::spawn(async move {
+    let stopper = stop.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!("\nstopping: finishing the sends in flight (Ctrl-C again to abort)");
+            stopper.store(true, Ordering::Relaxed);
             if tokio::signal::ctrl_c().await.is_ok() {
-                eprintln!("\nstopping: finishing the sends in flight (Ctrl-C again to abort)");
-                stopper.store(true, Ordering::Relaxed);
-                if tokio::signal::ctrl_c().await.is_ok() {
-                    std::process::exit(130);
-                }
+                std::process::exit(130);
             }
-        });
-        wxpay_campaign::run(
-            journal.clone(),
-            client,
-            RunOptions {
-                concurrency: args.concurrency,
-                stop: stop.clone(),
-                progress: progress.clone(),
-                confirm: args.confirm,
-            },
-        )
-        .await
+        }
     });
-    let report = report.map_err(journal_failure)?;
+    let report = wxpay_campaign::run(
+        journal.clone(),
+        client,
+        RunOptions {
+            concurrency: args.concurrency,
+            stop: stop.clone(),
+            progress: progress.clone(),
+            confirm: args.confirm,
+            retry,
+        },
+    )
+    .await;
+    let report = report.map_err(|e| {
+        let note = if journal.shared().is_some() {
+            "; rows this worker held are sent by the other workers once its lease runs out, or by the next run"
+        } else {
+            "; resume when the journal is usable again"
+        };
+        Failure::with_code(1, format!("{e}{note}"))
+    })?;
     let c = report.counts;
     let secs = report.elapsed.as_secs_f64();
+    let cpu = process_cpu()
+        .map(|cpu| {
+            format!(
+                "; cpu {:.1} s ({:.3} ms per row issued here)",
+                cpu.as_secs_f64(),
+                cpu.as_secs_f64() * 1e3 / report.issued_now.max(1) as f64
+            )
+        })
+        .unwrap_or_default();
     eprintln!(
-        "\ncampaign {}: {} issued of {} ({} now, {:.0}/s over {:.1} s); {} failed, {} retryable, {} pending",
+        "\ncampaign {}: {} issued of {} ({} now, {:.0}/s over {:.1} s); {} failed, {} retryable, {} pending{cpu}",
         journal.meta().campaign_id,
         c.issued,
         c.total,
@@ -234,33 +328,85 @@ fn run_campaign(args: RunArgs) -> Result<(), Failure> {
     if report.complete() {
         return Ok(());
     }
-    print_problems(&journal)?;
+    print_problems(&journal).await?;
     let what = if report.interrupted {
         "interrupted"
     } else {
         "not every row was issued"
     };
+    let shown = shown_args(&location);
     Err(Failure::with_code(
         1,
         format!(
-            "{what}: {} issued, {} failed, {} retryable, {} pending; resume with `wxpay campaign run --journal {}`, \
-             see `wxpay campaign export --journal {}`",
+            "{what}: {} issued, {} failed, {} retryable, {} pending; resume with `wxpay campaign run {shown}`, \
+             see `wxpay campaign export {shown}`",
             c.issued,
             c.failed,
             c.retryable,
             c.pending + c.in_flight,
-            args.journal.display(),
-            args.journal.display()
         ),
     ))
 }
 
+/// `--journal … [--campaign …]` as a user can retype it, without the password.
+fn shown_args(location: &Location) -> String {
+    match location {
+        Location::Sqlite(path) => format!("--journal {}", path.display()),
+        Location::Postgres { target, campaign } => {
+            format!("--journal {target} --campaign {campaign}")
+        }
+    }
+}
+
+/// Resuming (or joining) with `--input`: only with the input the campaign was made from.
+fn same_input(journal: Journal, input: &Path, location: &Location) -> Result<Journal, Failure> {
+    let sha = wxpay_campaign::journal::sha256_file(input)
+        .map_err(|e| Failure::usage(format!("cannot read {}: {e}", input.display())))?;
+    if sha != journal.meta().input_sha256 {
+        return Err(Failure::usage(format!(
+            "{} already holds campaign {} from {}, and {} differs from it; resume with `wxpay campaign run {}` alone, or start a new {}",
+            journal.describe(),
+            journal.meta().campaign_id,
+            journal.meta().input_file,
+            input.display(),
+            shown_args(location),
+            if journal.shared().is_some() {
+                "campaign (another --campaign name)"
+            } else {
+                "journal"
+            },
+        )));
+    }
+    let verb = if journal.shared().is_some() {
+        "joining"
+    } else {
+        "resuming"
+    };
+    eprintln!(
+        "{verb} campaign {} (same input)",
+        journal.meta().campaign_id
+    );
+    Ok(journal)
+}
+
+enum Created {
+    Journal(Box<Journal>),
+    DryRun,
+    /// Another worker created a campaign of that name first.
+    Raced,
+}
+
 /// Reads and checks the input; creates the journal unless `--dry-run`.
-fn create(args: &RunArgs, input: &Path, defaults: Defaults) -> Result<Option<Journal>, Failure> {
+async fn create(
+    args: &RunArgs,
+    input: &Path,
+    location: &Location,
+    options: PgOptions,
+) -> Result<Created, Failure> {
     let campaign_id = wxpay_campaign::new_campaign_id().map_err(Failure::usage)?;
     let rows = wxpay_campaign::input::read(
         input,
-        &defaults,
+        &defaults(args),
         args.generate_codes.as_deref(),
         &campaign_id,
     )
@@ -278,16 +424,22 @@ fn create(args: &RunArgs, input: &Path, defaults: Defaults) -> Result<Option<Jou
     );
     if args.dry_run {
         eprintln!("--dry-run: nothing written, nothing sent");
-        return Ok(None);
+        return Ok(Created::DryRun);
     }
-    let config_file = match &args.config {
-        Some(c) => Some(
-            std::fs::canonicalize(c)
-                .map_err(|e| Failure::usage(format!("--config {}: {e}", c.display())))?
-                .display()
-                .to_string(),
-        ),
-        None => return Err(Failure::usage("starting a campaign needs --config")),
+    let Some(config) = &args.config else {
+        return Err(Failure::usage("starting a campaign needs --config"));
+    };
+    let config_file = std::fs::canonicalize(config)
+        .map_err(|e| Failure::usage(format!("--config {}: {e}", config.display())))?
+        .display()
+        .to_string();
+    let rate = match args.rate {
+        Some(rate) => rate,
+        None => {
+            ClientConfig::from_file(config)
+                .map_err(Failure::usage)?
+                .rate_limit_per_sec
+        }
     };
     let meta = CampaignMeta {
         campaign_id,
@@ -297,32 +449,58 @@ fn create(args: &RunArgs, input: &Path, defaults: Defaults) -> Result<Option<Jou
         input_file: input.display().to_string(),
         input_sha256: wxpay_campaign::journal::sha256_file(input)
             .map_err(|e| Failure::usage(format!("cannot read {}: {e}", input.display())))?,
-        config_file,
+        config_file: Some(config_file),
         generate_codes: args.generate_codes.clone(),
-        defaults,
+        defaults: defaults(args),
         confirm: args.confirm,
     };
-    let journal = Journal::create(&args.journal, &meta, &rows).map_err(Failure::usage)?;
+    let journal = match Journal::create_at(location, &meta, &rows, rate.max(1), options).await {
+        Ok(journal) => journal,
+        Err(JournalError::Exists { .. }) => return Ok(Created::Raced),
+        Err(e) => return Err(journal_failure(e)),
+    };
     eprintln!(
         "campaign {} written to {}",
         meta.campaign_id,
-        args.journal.display()
+        journal.describe()
     );
-    Ok(Some(journal))
+    Ok(Created::Journal(Box::new(journal)))
 }
 
-fn print_problems(journal: &Journal) -> Result<(), Failure> {
-    for (code, state, n, example) in journal.problems().map_err(journal_failure)? {
+fn defaults(args: &RunArgs) -> Defaults {
+    Defaults {
+        stock_id: args.stock_id.clone(),
+        product_coupon_id: args.product_coupon_id.clone(),
+        appid: args.appid.clone(),
+        brand_id: args.brand_id.clone(),
+        attach: args.attach.clone(),
+    }
+}
+
+/// This process's CPU time so far (Linux; `None` elsewhere).
+fn process_cpu() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name (which may hold spaces): utime and stime are 14 and 15.
+    let rest = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    // USER_HZ is 100 on every Linux this runs on.
+    Some(Duration::from_millis(ticks * 10))
+}
+
+async fn print_problems(journal: &Journal) -> Result<(), Failure> {
+    for (code, state, n, example) in journal.problems().await.map_err(journal_failure)? {
         eprintln!("  {code} ({}): {n} row(s), e.g. {example}", state.as_str());
     }
     Ok(())
 }
 
-fn status(path: &Path) -> Result<(), Failure> {
-    let journal = Journal::open(path).map_err(Failure::usage)?;
+async fn status(args: &JournalArg) -> Result<(), Failure> {
+    let journal = args.open_existing().await?;
     let m = journal.meta();
-    let c = journal.counts().map_err(journal_failure)?;
+    let c = journal.counts().await.map_err(journal_failure)?;
     println!("campaign   {}", m.campaign_id);
+    println!("journal    {}", journal.describe());
     println!(
         "input      {} (sha256 {})",
         m.input_file,
@@ -335,25 +513,42 @@ fn status(path: &Path) -> Result<(), Failure> {
         "failed     {} (final), {} (retryable: sent again on resume)",
         c.failed, c.retryable
     );
-    println!(
-        "pending    {} (+{} in flight when a run stopped)",
-        c.pending, c.in_flight
-    );
+    println!("pending    {} (+{} in flight)", c.pending, c.in_flight);
     if m.confirm || c.confirmed > 0 {
         println!(
             "confirmed  {} ({} failed for good)",
             c.confirmed, c.confirm_failed
         );
     }
-    for (code, state, n, example) in journal.problems().map_err(journal_failure)? {
+    if let Some(pg) = journal.shared() {
+        println!(
+            "rate       {}/s for all workers",
+            pg.rate().await.map_err(journal_failure)?
+        );
+        let workers = pg.workers().await.map_err(journal_failure)?;
+        let live = workers.iter().filter(|w| w.lease_left_secs > 0.0).count();
+        println!("workers    {live} live, {} expired", workers.len() - live);
+        for w in &workers {
+            let lease = if w.lease_left_secs > 0.0 {
+                format!("lease {:.1} s left", w.lease_left_secs)
+            } else {
+                format!("lease expired {:.1} s ago", -w.lease_left_secs)
+            };
+            println!(
+                "  {} {} pid {}: {lease}, holding {} row(s)",
+                w.worker, w.host, w.pid, w.holding
+            );
+        }
+    }
+    for (code, state, n, example) in journal.problems().await.map_err(journal_failure)? {
         println!("  {code} ({}): {n} row(s), e.g. {example}", state.as_str());
     }
     Ok(())
 }
 
-fn export(args: ExportArgs) -> Result<(), Failure> {
-    let journal = Journal::open(&args.journal).map_err(Failure::usage)?;
-    let rows = journal.export().map_err(journal_failure)?;
+async fn export(args: ExportArgs) -> Result<(), Failure> {
+    let journal = args.journal.open_existing().await?;
+    let rows = journal.export().await.map_err(journal_failure)?;
     let mut out: Box<dyn std::io::Write> = match &args.output {
         Some(path) => Box::new(
             std::fs::File::create(path)
@@ -379,114 +574,5 @@ fn export(args: ExportArgs) -> Result<(), Failure> {
         // A reader that stopped early (`| head`) is not an error.
         Err(e) if e.contains("Broken pipe") => Ok(()),
         other => other.map_err(|e| Failure::with_code(1, format!("export: {e}"))),
-    }
-}
-
-/// A CSV row of the export (flat: the state as text).
-#[derive(serde::Serialize)]
-struct ExportCsv<'a> {
-    row: u64,
-    line: u64,
-    openid: &'a str,
-    stock_id: &'a str,
-    send_request_no: &'a str,
-    state: &'static str,
-    coupon_code: &'a str,
-    error_code: &'a str,
-    error_message: &'a str,
-    retryable: bool,
-    request_id: &'a str,
-    attempts: u64,
-    coupon_state: &'a str,
-    confirm_request_no: &'a str,
-    confirm_error: &'a str,
-}
-
-impl<'a> From<&'a wxpay_campaign::ExportRow> for ExportCsv<'a> {
-    fn from(r: &'a wxpay_campaign::ExportRow) -> Self {
-        Self {
-            row: r.row,
-            line: r.line,
-            openid: &r.openid,
-            stock_id: &r.stock_id,
-            send_request_no: &r.send_request_no,
-            state: r.state.as_str(),
-            coupon_code: r.coupon_code.as_deref().unwrap_or(""),
-            error_code: r.error_code.as_deref().unwrap_or(""),
-            error_message: r.error_message.as_deref().unwrap_or(""),
-            retryable: r.retryable,
-            request_id: r.request_id.as_deref().unwrap_or(""),
-            attempts: r.attempts,
-            coupon_state: r.coupon_state.as_deref().unwrap_or(""),
-            confirm_request_no: r.confirm_request_no.as_deref().unwrap_or(""),
-            confirm_error: r.confirm_error.as_deref().unwrap_or(""),
-        }
-    }
-}
-
-/// An indicatif progress bar (on a terminal).
-struct Bar(indicatif::ProgressBar);
-
-impl Bar {
-    fn new(total: u64) -> Self {
-        let bar = indicatif::ProgressBar::new(total);
-        let style = indicatif::ProgressStyle::with_template(
-            "{elapsed_precise} [{bar:40}] {pos}/{len} issued · {msg} · ETA {eta}",
-        )
-        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-        .progress_chars("=> ");
-        bar.set_style(style);
-        bar.enable_steady_tick(Duration::from_millis(200));
-        Self(bar)
-    }
-}
-
-impl Progress for Bar {
-    fn update(&self, c: &Counts, rate: f64) {
-        self.0.set_position(c.issued);
-        self.0.set_message(format!(
-            "{rate:.0}/s · {} failed · {} retryable · {} pending",
-            c.failed, c.retryable, c.pending
-        ));
-        if c.issued + c.failed + c.retryable >= c.total {
-            self.0.finish();
-        }
-    }
-
-    fn message(&self, text: &str) {
-        self.0.println(text);
-    }
-}
-
-/// Plain periodic lines (not a terminal: logs, CI).
-#[derive(Default)]
-struct Lines {
-    last: std::sync::Mutex<Option<Instant>>,
-}
-
-impl Progress for Lines {
-    fn update(&self, c: &Counts, rate: f64) {
-        let Ok(mut last) = self.last.lock() else {
-            return;
-        };
-        let done = c.issued + c.failed + c.retryable >= c.total;
-        if last.is_some_and(|t| t.elapsed() < Duration::from_secs(5)) && !done {
-            return;
-        }
-        *last = Some(Instant::now());
-        let remaining = c.total.saturating_sub(c.issued + c.failed + c.retryable);
-        let eta = if rate > 0.0 {
-            format!("{:.0} s", remaining as f64 / rate)
-        } else {
-            "?".into()
-        };
-        eprintln!(
-            "issued {}/{} · {rate:.0}/s · {} failed · {} retryable · {} pending · ETA {eta}",
-            c.issued, c.total, c.failed, c.retryable, c.pending
-        );
-    }
-
-    fn message(&self, text: &str) {
-        eprintln!("{text}");
     }
 }

@@ -133,4 +133,6 @@ impl Drop for TempDir {
 pub mod fixtures;
 pub mod http_client;
 pub mod mock;
+pub mod pg;
+pub mod proxy;
 pub mod receiver;

@@ -1,21 +1,21 @@
-//! The journal: one SQLite file per campaign holding the campaign and every row with its
-//! state. Exactly-once comes from the deterministic request numbers; the journal is what lets
-//! a resumed run skip what is done and find what may have been sent.
+//! The journal: where a campaign and every row's state live — one SQLite file (one worker at
+//! a time, the embedded default) or a PostgreSQL database (many campaigns, any number of
+//! workers). Exactly-once comes from the deterministic request numbers; the journal is what
+//! lets a resumed run skip what is done and find what may have been sent.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
-
-use rusqlite::{Connection, OptionalExtension, params};
+use std::time::Duration;
 
 use crate::input::Row;
 
 mod model;
+pub mod postgres;
+pub mod sqlite;
 
 pub use model::{CampaignMeta, Confirmation, Counts, ExportRow, Outcome, State};
-
-/// Schema version written into new journals.
-pub const SCHEMA_VERSION: i64 = 1;
+pub use postgres::{PgJournal, PgOptions, PgTarget, WorkerInfo};
+pub use sqlite::{SCHEMA_VERSION, SqliteJournal};
 
 /// Why the journal could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -29,10 +29,10 @@ pub enum JournalError {
         /// What SQLite said.
         source: rusqlite::Error,
     },
-    /// The file is not a journal of this tool (or creating it was interrupted).
+    /// The journal is not one of this tool's (or creating it was interrupted).
     #[error("journal {path}: {problem}")]
     Invalid {
-        /// The journal file.
+        /// The journal (file, or database without password).
         path: String,
         /// What is wrong.
         problem: String,
@@ -45,464 +45,271 @@ pub enum JournalError {
         /// Why.
         source: std::io::Error,
     },
+    /// `--journal` is neither a path nor a usable `postgres://` URL.
+    #[error("--journal: {problem}")]
+    Url {
+        /// What is wrong (the URL itself is never repeated: it may hold a password).
+        problem: String,
+    },
+    /// PostgreSQL refused (wrong password, no such database, missing privilege…).
+    #[error("journal {target}: {message}")]
+    Postgres {
+        /// The database, without password.
+        target: String,
+        /// What the server (or the client library) said.
+        message: String,
+    },
+    /// The database could not be reached, even after retrying.
+    #[error("journal {target}: unreachable for {:.1} s ({last}); stopped", after.as_secs_f64())]
+    Unreachable {
+        /// The database, without password.
+        target: String,
+        /// How long it was retried.
+        after: Duration,
+        /// The last failure.
+        last: String,
+    },
+    /// No campaign of that name in the database.
+    #[error(
+        "journal {target}: no campaign {campaign:?} (give --input to create it){}",
+        if known.is_empty() { String::new() } else { format!("; campaigns here: {}", known.join(", ")) }
+    )]
+    NotFound {
+        /// The database, without password.
+        target: String,
+        /// The name asked for.
+        campaign: String,
+        /// Campaigns the database holds (the first 20).
+        known: Vec<String>,
+    },
+    /// A campaign of that name exists already.
+    #[error("journal {target}: campaign {campaign:?} exists already")]
+    Exists {
+        /// The database, without password.
+        target: String,
+        /// The name.
+        campaign: String,
+    },
 }
 
-/// A campaign journal.
+/// Where a journal lives, as `--journal` (and, for PostgreSQL, `--campaign`) name it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    /// A SQLite file.
+    Sqlite(PathBuf),
+    /// A campaign in a PostgreSQL database.
+    Postgres {
+        /// The database.
+        target: PgTarget,
+        /// The campaign's name in it.
+        campaign: String,
+    },
+}
+
+impl Location {
+    /// `journal` is a `postgres://`/`postgresql://` URL (then `campaign` is required) or a
+    /// path (then `campaign` must be absent).
+    pub fn parse(journal: &str, campaign: Option<&str>) -> Result<Self, JournalError> {
+        let scheme = journal
+            .split_once("://")
+            .map(|(s, _)| s.to_ascii_lowercase());
+        match scheme.as_deref() {
+            Some("postgres" | "postgresql") => {
+                let target = PgTarget::parse(journal)?;
+                let campaign = campaign.ok_or_else(|| JournalError::Url {
+                    problem: format!(
+                        "{target} holds many campaigns: name one with --campaign NAME"
+                    ),
+                })?;
+                if campaign.is_empty() || campaign.len() > 128 || campaign.chars().any(char::is_control) {
+                    return Err(JournalError::Url {
+                        problem: "--campaign must be 1 to 128 printable characters".into(),
+                    });
+                }
+                Ok(Location::Postgres {
+                    target,
+                    campaign: campaign.to_owned(),
+                })
+            }
+            Some(other) if !other.contains('/') && !other.is_empty() => Err(JournalError::Url {
+                problem: format!(
+                    "unsupported scheme {other:?}: give a file path (SQLite) or postgres://USER[:PASSWORD]@HOST[:PORT]/DB"
+                ),
+            }),
+            _ => match campaign {
+                Some(_) => Err(JournalError::Url {
+                    problem: "--campaign names a campaign in a PostgreSQL journal; a SQLite journal file holds one campaign".into(),
+                }),
+                None => Ok(Location::Sqlite(PathBuf::from(journal))),
+            },
+        }
+    }
+}
+
+impl std::fmt::Display for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Location::Sqlite(path) => write!(f, "{}", path.display()),
+            Location::Postgres { target, campaign } => write!(f, "{target} campaign {campaign}"),
+        }
+    }
+}
+
+/// A campaign journal: SQLite or PostgreSQL. The engine works with either; only a
+/// PostgreSQL journal is shared by several workers (and paces them with one budget).
 #[derive(Debug)]
-pub struct Journal {
-    path: PathBuf,
-    conn: Mutex<Connection>,
-    meta: CampaignMeta,
+pub enum Journal {
+    /// One file, one worker.
+    Sqlite(SqliteJournal),
+    /// A campaign in a PostgreSQL database.
+    Postgres(PgJournal),
 }
 
-const SCHEMA: &str = "
-CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE rows (
-    row INTEGER PRIMARY KEY,
-    line INTEGER NOT NULL,
-    openid TEXT NOT NULL,
-    stock_id TEXT NOT NULL,
-    product_coupon_id TEXT NOT NULL,
-    appid TEXT NOT NULL,
-    brand_id TEXT NOT NULL,
-    attach TEXT,
-    member_card_id TEXT,
-    coupon_code TEXT,
-    send_request_no TEXT NOT NULL UNIQUE,
-    state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'in_flight', 'issued', 'failed')),
-    retryable INTEGER NOT NULL DEFAULT 0,
-    attempts INTEGER NOT NULL DEFAULT 0,
-    issued_code TEXT,
-    confirm_state TEXT CHECK (confirm_state IN ('confirmed', 'failed')),
-    confirm_retryable INTEGER NOT NULL DEFAULT 0,
-    coupon_state TEXT,
-    confirm_error TEXT,
-    error_code TEXT,
-    error_message TEXT,
-    request_id TEXT,
-    updated_at INTEGER
-);
-CREATE INDEX rows_by_state ON rows (state, row);
-";
-
-const ROW_COLUMNS: &str = "row, line, openid, stock_id, product_coupon_id, appid, brand_id, \
-                           attach, member_card_id, coupon_code, send_request_no";
-
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
-}
-
-fn row_from(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
-    Ok(Row {
-        row: r.get::<_, i64>(0)? as u64,
-        line: r.get::<_, i64>(1)? as u64,
-        openid: r.get(2)?,
-        stock_id: r.get(3)?,
-        product_coupon_id: r.get(4)?,
-        appid: r.get(5)?,
-        brand_id: r.get(6)?,
-        attach: r.get(7)?,
-        member_card_id: r.get(8)?,
-        coupon_code: r.get(9)?,
-        send_request_no: r.get(10)?,
-    })
+macro_rules! both {
+    ($self:ident, $j:ident => $e:expr) => {
+        match $self {
+            Journal::Sqlite($j) => $e,
+            Journal::Postgres($j) => $e,
+        }
+    };
 }
 
 impl Journal {
-    /// Creates a journal holding `meta` and every row, all or nothing: it is written to a
-    /// temporary file that is renamed into place once complete.
+    /// Creates a SQLite journal (see [`SqliteJournal::create`]).
     pub fn create(path: &Path, meta: &CampaignMeta, rows: &[Row]) -> Result<Self, JournalError> {
-        if path.exists() {
-            return Err(JournalError::Invalid {
-                path: path.display().to_string(),
-                problem: "already exists".into(),
-            });
-        }
-        let tmp = path.with_extension("creating");
-        let _ = std::fs::remove_file(&tmp);
-        let err = |source| JournalError::Sqlite {
-            path: tmp.display().to_string(),
-            source,
-        };
-        {
-            let mut conn = Connection::open(&tmp).map_err(err)?;
-            let tx = conn.transaction().map_err(err)?;
-            tx.execute_batch(SCHEMA).map_err(err)?;
-            let meta_json = serde_json::to_string(meta).map_err(|e| JournalError::Invalid {
-                path: tmp.display().to_string(),
-                problem: e.to_string(),
-            })?;
-            tx.execute(
-                "INSERT INTO meta (key, value) VALUES ('campaign', ?1), ('schema_version', ?2)",
-                params![meta_json, SCHEMA_VERSION.to_string()],
-            )
-            .map_err(err)?;
-            {
-                let mut insert = tx
-                    .prepare(&format!(
-                        "INSERT INTO rows ({ROW_COLUMNS}) \
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
-                    ))
-                    .map_err(err)?;
-                for r in rows {
-                    insert
-                        .execute(params![
-                            r.row as i64,
-                            r.line as i64,
-                            r.openid,
-                            r.stock_id,
-                            r.product_coupon_id,
-                            r.appid,
-                            r.brand_id,
-                            r.attach,
-                            r.member_card_id,
-                            r.coupon_code,
-                            r.send_request_no
-                        ])
-                        .map_err(err)?;
-                }
-            }
-            tx.commit().map_err(err)?;
-        }
-        std::fs::rename(&tmp, path).map_err(|source| JournalError::Io {
-            path: path.display().to_string(),
-            source,
-        })?;
-        Self::open(path)
+        SqliteJournal::create(path, meta, rows).map(Journal::Sqlite)
     }
 
-    /// Opens an existing journal.
+    /// Opens a SQLite journal.
     pub fn open(path: &Path) -> Result<Self, JournalError> {
-        let shown = path.display().to_string();
-        if !path.is_file() {
-            return Err(JournalError::Invalid {
-                path: shown,
-                problem: "no such journal; start a campaign with --input".into(),
-            });
+        SqliteJournal::open(path).map(Journal::Sqlite)
+    }
+
+    /// Opens the journal at `location` ([`JournalError::NotFound`] or `Invalid` when there is
+    /// no campaign there).
+    pub async fn open_at(location: &Location, options: PgOptions) -> Result<Self, JournalError> {
+        match location {
+            Location::Sqlite(path) => Self::open(path),
+            Location::Postgres { target, campaign } => PgJournal::open(target, campaign, options)
+                .await
+                .map(Journal::Postgres),
         }
-        let err = |source| JournalError::Sqlite {
-            path: shown.clone(),
-            source,
-        };
-        let conn = Connection::open(path).map_err(err)?;
-        conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(err)?;
-        // A lost last transaction is harmless: a row recorded as issued but lost is sent again
-        // with the same request number, and WeChat Pay answers with the same coupon.
-        conn.pragma_update(None, "synchronous", "NORMAL")
-            .map_err(err)?;
-        conn.busy_timeout(std::time::Duration::from_secs(10))
-            .map_err(err)?;
-        let meta: Option<String> = conn
-            .query_row("SELECT value FROM meta WHERE key = 'campaign'", [], |r| {
-                r.get(0)
-            })
-            .optional()
-            .map_err(|e| JournalError::Invalid {
-                path: shown.clone(),
-                problem: format!("not a campaign journal ({e})"),
-            })?;
-        let meta = meta.ok_or_else(|| JournalError::Invalid {
-            path: shown.clone(),
-            problem: "holds no campaign".into(),
-        })?;
-        let meta: CampaignMeta =
-            serde_json::from_str(&meta).map_err(|e| JournalError::Invalid {
-                path: shown.clone(),
-                problem: e.to_string(),
-            })?;
-        Ok(Self {
-            path: path.to_path_buf(),
-            conn: Mutex::new(conn),
-            meta,
-        })
+    }
+
+    /// Creates the journal at `location`; `rate_per_sec` is a PostgreSQL campaign's budget.
+    pub async fn create_at(
+        location: &Location,
+        meta: &CampaignMeta,
+        rows: &[Row],
+        rate_per_sec: u32,
+        options: PgOptions,
+    ) -> Result<Self, JournalError> {
+        match location {
+            Location::Sqlite(path) => Self::create(path, meta, rows),
+            Location::Postgres { target, campaign } => {
+                PgJournal::create(target, campaign, meta, rows, rate_per_sec, options)
+                    .await
+                    .map(Journal::Postgres)
+            }
+        }
     }
 
     /// The campaign.
     pub fn meta(&self) -> &CampaignMeta {
-        &self.meta
+        both!(self, j => j.meta())
     }
 
-    /// The file.
-    pub fn path(&self) -> &Path {
-        &self.path
+    /// Where it is, for messages (never with a password).
+    pub fn describe(&self) -> String {
+        match self {
+            Journal::Sqlite(j) => j.path().display().to_string(),
+            Journal::Postgres(j) => j.describe(),
+        }
     }
 
-    fn with<T>(
-        &self,
-        f: impl FnOnce(&mut Connection) -> rusqlite::Result<T>,
-    ) -> Result<T, JournalError> {
-        let mut conn = self.conn.lock().map_err(|_| JournalError::Invalid {
-            path: self.path.display().to_string(),
-            problem: "lock poisoned".into(),
-        })?;
-        f(&mut conn).map_err(|source| JournalError::Sqlite {
-            path: self.path.display().to_string(),
-            source,
-        })
+    /// The PostgreSQL journal, if it is one: shared by workers, paced by one budget.
+    pub fn shared(&self) -> Option<&PgJournal> {
+        match self {
+            Journal::Sqlite(_) => None,
+            Journal::Postgres(j) => Some(j),
+        }
     }
 
     /// Rows by state.
-    pub fn counts(&self) -> Result<Counts, JournalError> {
-        self.with(|c| {
-            let mut counts = Counts::default();
-            let mut stmt = c.prepare(
-                "SELECT state, retryable, confirm_state, confirm_retryable, COUNT(*) FROM rows \
-                 GROUP BY state, retryable, confirm_state, confirm_retryable",
-            )?;
-            let mut q = stmt.query([])?;
-            while let Some(r) = q.next()? {
-                let (state, retryable, confirm, confirm_retryable, n): (
-                    String,
-                    bool,
-                    Option<String>,
-                    bool,
-                    i64,
-                ) = (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?);
-                let n = n as u64;
-                counts.total += n;
-                match (State::parse(&state), retryable) {
-                    (Some(State::Issued), _) => counts.issued += n,
-                    (Some(State::Failed), true) => counts.retryable += n,
-                    (Some(State::Failed), false) => counts.failed += n,
-                    (Some(State::InFlight), _) => counts.in_flight += n,
-                    _ => counts.pending += n,
-                }
-                match (confirm.as_deref(), confirm_retryable) {
-                    (Some("confirmed"), _) => counts.confirmed += n,
-                    (Some("failed"), false) => counts.confirm_failed += n,
-                    _ => {}
-                }
-            }
-            Ok(counts)
-        })
+    pub async fn counts(&self) -> Result<Counts, JournalError> {
+        match self {
+            Journal::Sqlite(j) => j.counts(),
+            Journal::Postgres(j) => j.counts().await,
+        }
     }
 
-    /// Up to `n` issued rows after `after` whose confirm is still to do (never tried, or
-    /// failed retryably), with their codes. Confirms are idempotent, so nothing is marked.
-    pub fn claim_unconfirmed(
+    /// Before a run: what a resume puts back (see each store); registers a PostgreSQL worker.
+    pub async fn prepare_resume(&self) -> Result<u64, JournalError> {
+        match self {
+            Journal::Sqlite(j) => j.prepare_resume(),
+            Journal::Postgres(j) => j.prepare_resume().await,
+        }
+    }
+
+    /// Claims up to `n` rows to send, skipping `stopped` stocks.
+    pub async fn claim(
         &self,
-        after: u64,
         n: usize,
-    ) -> Result<Vec<(Row, String)>, JournalError> {
-        self.with(|c| {
-            let mut stmt = c.prepare_cached(&format!(
-                "SELECT {ROW_COLUMNS}, issued_code FROM rows \
-                 WHERE state = 'issued' AND issued_code IS NOT NULL AND row > ?1 \
-                 AND (confirm_state IS NULL \
-                      OR (confirm_state = 'failed' AND confirm_retryable = 1)) \
-                 ORDER BY row LIMIT ?2"
-            ))?;
-            let rows = stmt.query_map(params![after as i64, n as i64], |r| {
-                Ok((row_from(r)?, r.get::<_, String>(11)?))
-            })?;
-            rows.collect()
-        })
+        stopped: &HashSet<String>,
+    ) -> Result<Vec<Row>, JournalError> {
+        match self {
+            Journal::Sqlite(j) => j.claim(n, stopped),
+            Journal::Postgres(j) => j.claim(n, stopped).await,
+        }
     }
 
-    /// Before a run: rows a previous run left in flight, and retryable failures, become
-    /// pending again (they are sent again with the same request number).
-    pub fn prepare_resume(&self) -> Result<u64, JournalError> {
-        self.with(|c| {
-            let n = c.execute(
-                "UPDATE rows SET state = 'pending' \
-                 WHERE state = 'in_flight' OR (state = 'failed' AND retryable = 1)",
-                [],
-            )?;
-            Ok(n as u64)
-        })
+    /// Up to `n` issued rows to confirm, with their codes, each handed out once per run.
+    pub async fn claim_unconfirmed(&self, n: usize) -> Result<Vec<(Row, String)>, JournalError> {
+        match self {
+            Journal::Sqlite(j) => j.claim_unconfirmed(n),
+            Journal::Postgres(j) => j.claim_unconfirmed(n).await,
+        }
     }
 
-    /// Claims up to `n` pending rows in order (marking them in flight), skipping `stopped`
-    /// stocks.
-    pub fn claim(&self, n: usize, stopped: &HashSet<String>) -> Result<Vec<Row>, JournalError> {
-        self.with(|c| {
-            let tx = c.transaction()?;
-            let mut rows = Vec::with_capacity(n);
-            {
-                let mut stmt = tx.prepare_cached(&format!(
-                    "SELECT {ROW_COLUMNS} FROM rows \
-                     WHERE state = 'pending' AND row > ?1 ORDER BY row LIMIT ?2"
-                ))?;
-                let mut after = 0i64;
-                // Skipping stopped stocks in Rust keeps the statement cacheable; a page that is
-                // all stopped rows moves the cursor on.
-                while rows.len() < n {
-                    // Fetch exactly what is missing unless stopped stocks may filter some out.
-                    let want = if stopped.is_empty() {
-                        n - rows.len()
-                    } else {
-                        n * 4
-                    };
-                    let page: Vec<Row> = stmt
-                        .query_map(params![after, want as i64], row_from)?
-                        .collect::<rusqlite::Result<_>>()?;
-                    let Some(last) = page.last() else { break };
-                    after = last.row as i64;
-                    rows.extend(
-                        page.into_iter()
-                            .filter(|r| !stopped.contains(&r.stock_id))
-                            .take(n - rows.len()),
-                    );
-                }
-                let mut mark = tx.prepare_cached(
-                    "UPDATE rows SET state = 'in_flight', attempts = attempts + 1, updated_at = ?2 \
-                     WHERE row = ?1",
-                )?;
-                let t = now();
-                for r in &rows {
-                    mark.execute(params![r.row as i64, t])?;
-                }
-            }
-            tx.commit()?;
-            Ok(rows)
-        })
+    /// Non-zero while other workers hold rows, or pending rows another claim skipped: a
+    /// worker that has nothing to claim waits while it is. Always 0 for SQLite.
+    pub async fn others_busy(&self, stopped: &HashSet<String>) -> Result<u64, JournalError> {
+        match self {
+            Journal::Sqlite(_) => Ok(0),
+            Journal::Postgres(j) => j.others_busy(stopped).await,
+        }
     }
 
     /// Records outcomes, all in one transaction.
-    pub fn record(&self, outcomes: &[(u64, Outcome)]) -> Result<(), JournalError> {
-        if outcomes.is_empty() {
-            return Ok(());
+    pub async fn record(&self, outcomes: &[(u64, Outcome)]) -> Result<(), JournalError> {
+        match self {
+            Journal::Sqlite(j) => j.record(outcomes),
+            Journal::Postgres(j) => j.record(outcomes).await,
         }
-        self.with(|c| {
-            let tx = c.transaction()?;
-            {
-                let t = now();
-                let mut issued = tx.prepare_cached(
-                    "UPDATE rows SET state = 'issued', issued_code = ?2, request_id = ?3, \
-                     error_code = NULL, error_message = NULL, retryable = 0, updated_at = ?4 \
-                     WHERE row = ?1",
-                )?;
-                let mut failed = tx.prepare_cached(
-                    "UPDATE rows SET state = 'failed', error_code = ?2, error_message = ?3, \
-                     retryable = ?4, request_id = ?5, updated_at = ?6 WHERE row = ?1",
-                )?;
-                let mut confirmed = tx.prepare_cached(
-                    "UPDATE rows SET confirm_state = ?2, confirm_retryable = ?3, \
-                     coupon_state = COALESCE(?4, coupon_state), confirm_error = ?5, \
-                     updated_at = ?6 WHERE row = ?1",
-                )?;
-                let mut pending = tx.prepare_cached(
-                    "UPDATE rows SET state = 'pending', error_code = COALESCE(?2, error_code), \
-                     error_message = COALESCE(?3, error_message), updated_at = ?4 WHERE row = ?1",
-                )?;
-                for (row, outcome) in outcomes {
-                    let row = *row as i64;
-                    let confirmation = match outcome {
-                        Outcome::Issued {
-                            coupon_code,
-                            request_id,
-                            confirmation,
-                        } => {
-                            issued.execute(params![row, coupon_code, request_id, t])?;
-                            confirmation.as_ref()
-                        }
-                        Outcome::Confirmed(c) => Some(c),
-                        Outcome::Failed {
-                            code,
-                            message,
-                            retryable,
-                            request_id,
-                        } => {
-                            failed
-                                .execute(params![row, code, message, retryable, request_id, t])?;
-                            None
-                        }
-                        Outcome::Pending { reason } => {
-                            let (code, message) = reason.clone().unzip();
-                            pending.execute(params![row, code, message, t])?;
-                            None
-                        }
-                    };
-                    match confirmation {
-                        Some(Confirmation::Confirmed { coupon_state }) => {
-                            confirmed.execute(params![
-                                row,
-                                "confirmed",
-                                false,
-                                coupon_state,
-                                None::<String>,
-                                t
-                            ])?
-                        }
-                        Some(Confirmation::Failed { message, retryable }) => {
-                            confirmed.execute(params![
-                                row,
-                                "failed",
-                                retryable,
-                                None::<String>,
-                                message,
-                                t
-                            ])?
-                        }
-                        None => 0,
-                    };
-                }
-            }
-            tx.commit()
-        })
+    }
+
+    /// After a run: a PostgreSQL worker hands back what it still holds and leaves.
+    pub async fn finish(&self) -> Result<(), JournalError> {
+        match self {
+            Journal::Sqlite(_) => Ok(()),
+            Journal::Postgres(j) => j.deregister().await,
+        }
     }
 
     /// Every row with its result, in order.
-    pub fn export(&self) -> Result<Vec<ExportRow>, JournalError> {
-        self.with(|c| {
-            let mut stmt = c.prepare(
-                "SELECT row, line, openid, stock_id, send_request_no, state, issued_code, \
-                 error_code, error_message, retryable, request_id, attempts, coupon_state, \
-                 confirm_state, confirm_error FROM rows ORDER BY row",
-            )?;
-            let rows = stmt
-                .query_map([], |r| {
-                    let state: String = r.get(5)?;
-                    let row = r.get::<_, i64>(0)? as u64;
-                    let confirmed = r.get::<_, Option<String>>(13)?.as_deref() == Some("confirmed");
-                    Ok(ExportRow {
-                        row,
-                        line: r.get::<_, i64>(1)? as u64,
-                        openid: r.get(2)?,
-                        stock_id: r.get(3)?,
-                        send_request_no: r.get(4)?,
-                        state: State::parse(&state).unwrap_or(State::Pending),
-                        coupon_code: r.get(6)?,
-                        error_code: r.get(7)?,
-                        error_message: r.get(8)?,
-                        retryable: r.get(9)?,
-                        request_id: r.get(10)?,
-                        attempts: r.get::<_, i64>(11)? as u64,
-                        coupon_state: r.get(12)?,
-                        confirm_request_no: confirmed
-                            .then(|| confirm_request_no(&self.meta.campaign_id, row)),
-                        confirm_error: r.get(14)?,
-                    })
-                })?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            Ok(rows)
-        })
+    pub async fn export(&self) -> Result<Vec<ExportRow>, JournalError> {
+        match self {
+            Journal::Sqlite(j) => j.export(),
+            Journal::Postgres(j) => j.export().await,
+        }
     }
 
     /// Failures and put-back rows by error code: (code, state, count, an example message).
-    pub fn problems(&self) -> Result<Vec<(String, State, u64, String)>, JournalError> {
-        self.with(|c| {
-            let mut stmt = c.prepare(
-                "SELECT error_code, state, COUNT(*), MAX(error_message) FROM rows \
-                 WHERE error_code IS NOT NULL AND state != 'issued' \
-                 GROUP BY error_code, state ORDER BY COUNT(*) DESC",
-            )?;
-            let rows = stmt
-                .query_map([], |r| {
-                    let state: String = r.get(1)?;
-                    Ok((
-                        r.get(0)?,
-                        State::parse(&state).unwrap_or(State::Pending),
-                        r.get::<_, i64>(2)? as u64,
-                        r.get::<_, Option<String>>(3)?.unwrap_or_default(),
-                    ))
-                })?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            Ok(rows)
-        })
+    pub async fn problems(&self) -> Result<Vec<(String, State, u64, String)>, JournalError> {
+        match self {
+            Journal::Sqlite(j) => j.problems(),
+            Journal::Postgres(j) => j.problems().await,
+        }
     }
 }
 
@@ -520,4 +327,27 @@ pub fn sha256_file(path: &Path) -> Result<String, std::io::Error> {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locations_are_told_apart() {
+        assert_eq!(
+            Location::parse("c.db", None).unwrap(),
+            Location::Sqlite("c.db".into())
+        );
+        assert!(matches!(
+            Location::parse("postgresql://u:pw@h/db", Some("spring")).unwrap(),
+            Location::Postgres { campaign, .. } if campaign == "spring"
+        ));
+        let err = |j: &str, c: Option<&str>| Location::parse(j, c).unwrap_err().to_string();
+        assert!(err("postgres://u:pw@h/db", None).contains("--campaign"));
+        assert!(!err("postgres://u:pw@h/db", None).contains("pw"));
+        assert!(err("c.db", Some("x")).contains("SQLite journal file holds one campaign"));
+        assert!(err("mysql://u@h/db", None).contains("unsupported scheme"));
+        assert!(err("postgres://u:pw@h/db", Some("")).contains("--campaign"));
+    }
 }

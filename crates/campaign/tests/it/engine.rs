@@ -1,4 +1,4 @@
-//! The campaign engine against the real emulator over HTTP: full runs, a stock that runs out,
+//! The campaign engine on a SQLite journal against the real emulator over HTTP: full runs, a stock that runs out,
 //! business errors, retryable failures, graceful stop — and the emulator's ledger agreeing
 //! with the journal every time.
 
@@ -17,7 +17,7 @@ use wxpay_testkit::fixtures::{create_stock, unique};
 use wxpay_testkit::http_client::TestClient;
 use wxpay_testkit::mock;
 
-fn client(base: &str, retry: RetryPolicy) -> CouponClient {
+pub(crate) fn client(base: &str, retry: RetryPolicy) -> CouponClient {
     let keys =
         KeyStore::new().with_public_key(dev::PLATFORM_KEY_ID, wxpay_testkit::platform_public_key());
     CouponClient::new(
@@ -30,7 +30,7 @@ fn client(base: &str, retry: RetryPolicy) -> CouponClient {
     )
 }
 
-fn fast_retries() -> RetryPolicy {
+pub(crate) fn fast_retries() -> RetryPolicy {
     RetryPolicy {
         max_retries: 3,
         base_delay: Duration::from_millis(5),
@@ -39,7 +39,7 @@ fn fast_retries() -> RetryPolicy {
     }
 }
 
-fn defaults(stock: &str) -> Defaults {
+pub(crate) fn defaults(stock: &str) -> Defaults {
     Defaults {
         stock_id: Some(stock.into()),
         product_coupon_id: Some(dev::PRODUCT_COUPON_ID.into()),
@@ -78,7 +78,7 @@ async fn run(journal: &Arc<Journal>, client: CouponClient, options: RunOptions) 
         .unwrap()
 }
 
-fn users(n: usize, prefix: &str) -> String {
+pub(crate) fn users(n: usize, prefix: &str) -> String {
     let mut csv = String::from("openid,member_card_id\n");
     for i in 0..n {
         csv.push_str(&format!(
@@ -98,12 +98,12 @@ fn options(stop: Arc<AtomicBool>) -> RunOptions {
         concurrency: 16,
         stop,
         progress: Arc::new(Silent),
-        confirm: false,
+        ..RunOptions::default()
     }
 }
 
 /// send_request_no → coupon_code, from the emulator's ledger for `stock`.
-async fn ledger(admin: &TestClient, stock: &str) -> HashMap<String, String> {
+pub(crate) async fn ledger(admin: &TestClient, stock: &str) -> HashMap<String, String> {
     ledger_coupons(admin, stock)
         .await
         .into_iter()
@@ -112,7 +112,7 @@ async fn ledger(admin: &TestClient, stock: &str) -> HashMap<String, String> {
 }
 
 /// send_request_no → coupon, from the emulator's ledger for `stock`.
-async fn ledger_coupons(admin: &TestClient, stock: &str) -> HashMap<String, Value> {
+pub(crate) async fn ledger_coupons(admin: &TestClient, stock: &str) -> HashMap<String, Value> {
     let mut out = HashMap::new();
     let mut offset = 0;
     loop {
@@ -138,10 +138,15 @@ async fn ledger_coupons(admin: &TestClient, stock: &str) -> HashMap<String, Valu
 }
 
 /// Every issued row of the journal is in the ledger with the same code, and nothing else is.
-async fn assert_journal_matches_ledger(journal: &Journal, admin: &TestClient, stock: &str) {
+pub(crate) async fn assert_journal_matches_ledger(
+    journal: &Journal,
+    admin: &TestClient,
+    stock: &str,
+) {
     let ledger = ledger(admin, stock).await;
     let issued: Vec<_> = journal
         .export()
+        .await
         .unwrap()
         .into_iter()
         .filter(|r| r.state == State::Issued && r.stock_id == stock)
@@ -178,6 +183,7 @@ async fn a_full_run_issues_every_row_once() {
     assert!(
         journal
             .export()
+            .await
             .unwrap()
             .iter()
             .all(|r| r.request_id.is_some() && r.attempts == 1)
@@ -223,7 +229,7 @@ async fn a_spent_daily_budget_stops_the_stock_and_tomorrow_resumes() {
     assert_eq!((report.counts.failed, report.counts.retryable), (0, 0));
     assert_eq!(report.stopped.len(), 1);
     assert_eq!(report.stopped[0].0, stock);
-    let problems = journal.problems().unwrap();
+    let problems = journal.problems().await.unwrap();
     assert_eq!(problems[0].0, "NOT_ENOUGH");
     // Tomorrow (the emulator's business clock), two more days of budget.
     for (day, expected) in [(1, 100), (2, 120)] {
@@ -265,7 +271,7 @@ async fn business_errors_are_recorded_per_row_and_not_retried() {
         ),
         (2, 2, 0)
     );
-    let rows = journal.export().unwrap();
+    let rows = journal.export().await.unwrap();
     assert_eq!(rows[1].error_code.as_deref(), Some("NOT_FOUND"));
     assert_eq!(rows[2].error_code.as_deref(), Some("INVALID_REQUEST"));
     assert!(rows[2].error_message.as_deref().unwrap().contains("PAUSED"));
@@ -277,7 +283,14 @@ async fn business_errors_are_recorded_per_row_and_not_retried() {
         options(Arc::default()),
     )
     .await;
-    assert!(journal.export().unwrap().iter().all(|r| r.attempts == 1));
+    assert!(
+        journal
+            .export()
+            .await
+            .unwrap()
+            .iter()
+            .all(|r| r.attempts == 1)
+    );
     assert_journal_matches_ledger(&journal, &admin, dev::STOCK_WECHATPAY).await;
 }
 
@@ -295,7 +308,7 @@ async fn retryable_failures_are_sent_again_on_resume() {
     )
     .await;
     assert_eq!((report.counts.issued, report.counts.retryable), (0, 40));
-    assert_eq!(journal.problems().unwrap()[0].0, "SYSTEM_ERROR");
+    assert_eq!(journal.problems().await.unwrap()[0].0, "SYSTEM_ERROR");
     admin.set_faults(json!({"drop_rate": 0.3})).await;
     let report = run(
         &journal,
@@ -304,7 +317,14 @@ async fn retryable_failures_are_sent_again_on_resume() {
     )
     .await;
     assert!(report.complete(), "{report:?}");
-    assert!(journal.export().unwrap().iter().all(|r| r.attempts == 2));
+    assert!(
+        journal
+            .export()
+            .await
+            .unwrap()
+            .iter()
+            .all(|r| r.attempts == 2)
+    );
     assert_journal_matches_ledger(&journal, &admin, dev::STOCK_LOAD_TEST).await;
 }
 
@@ -331,7 +351,7 @@ async fn a_graceful_stop_leaves_the_rest_pending() {
             concurrency: 4,
             stop,
             progress: Arc::new(Silent),
-            confirm: false,
+            ..RunOptions::default()
         },
     )
     .await;
@@ -363,9 +383,9 @@ fn confirming(stop: Arc<AtomicBool>) -> RunOptions {
 }
 
 /// Every coupon of `stock` is EFFECTIVE, confirmed with its row's number, as the journal says.
-async fn assert_all_confirmed(journal: &Journal, admin: &TestClient, stock: &str) {
+pub(crate) async fn assert_all_confirmed(journal: &Journal, admin: &TestClient, stock: &str) {
     let ledger = ledger_coupons(admin, stock).await;
-    let rows = journal.export().unwrap();
+    let rows = journal.export().await.unwrap();
     assert_eq!(ledger.len(), rows.len());
     for r in rows {
         let coupon = &ledger[&r.send_request_no];
@@ -418,6 +438,7 @@ async fn a_confirming_run_confirms_rows_an_earlier_run_only_issued() {
     assert!(
         journal
             .export()
+            .await
             .unwrap()
             .iter()
             .all(|r| r.confirm_request_no.is_none())
