@@ -1,0 +1,7 @@
+//! The `wxpay` binary end to end: one test binary (link time on 2 cores).
+
+mod call;
+mod campaign;
+mod notify;
+mod send;
+mod sign_verify;
