@@ -175,7 +175,10 @@ fn setup(options: &Options) -> Result<Setup, String> {
         }
         None => {
             let rt = runtime(EMULATOR_THREADS)?;
-            let limits = Limits::default();
+            let mut limits = Limits::default();
+            if let Some(limit) = options.emulator_rate_limit {
+                limits.rate_per_sec = limit;
+            }
             let rate = limits.rate_per_sec;
             // The dev state, without callbacks (each would cost one more RSA signature).
             let server = rt
