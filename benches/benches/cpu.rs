@@ -312,6 +312,7 @@ fn main() {
         .collect();
     let want = |part: &str| args.is_empty() || args.iter().any(|a| a == part);
     let f = Fixture::new().expect("fixture");
+    println!("crypto backend: {}", wxpay_signing::BACKEND);
     // Each party gets a core to itself, as if it had its own machine: sharing a core would
     // charge it for cache misses the other causes.
     let cores = core_affinity::get_core_ids().unwrap_or_default();

@@ -18,6 +18,8 @@ use wxpay_models::{Endpoint, Mode, Target, UserProductCouponEntity, encode};
 use wxpay_signing::message;
 
 fn hot_path(c: &mut Criterion) {
+    // Both backends share these ids: say which one this run measures.
+    eprintln!("crypto backend: {}", wxpay_signing::BACKEND);
     let f = Fixture::new().expect("fixture");
     let request = seed_request();
     let body = request.to_body().expect("body");

@@ -48,6 +48,10 @@ pub struct Options {
     /// What each request does.
     #[arg(long, value_enum, default_value = "issue")]
     pub scenario: Scenario,
+    /// The in-process emulator's per-merchant limit, per second (default the endpoint's
+    /// 1000), to find how far inline signing goes above it.
+    #[arg(long, conflicts_with = "host")]
+    pub emulator_rate_limit: Option<u32>,
     /// An emulator in another process (needs --config for the keys).
     #[arg(long, requires = "config")]
     pub host: Option<String>,
@@ -102,6 +106,14 @@ impl Options {
     pub fn check(&self) -> Result<(), String> {
         if self.rate() == 0 {
             return Err("--rate must be at least 1".into());
+        }
+        if self.emulator_rate_limit == Some(0) {
+            return Err("--emulator-rate-limit must be at least 1".into());
+        }
+        if self.emulator_rate_limit.is_some() && self.config.is_some() {
+            return Err(
+                "--emulator-rate-limit is for the in-process emulator (no --config)".into(),
+            );
         }
         if self.users == 0 {
             return Err("--users must be at least 1".into());
@@ -188,5 +200,17 @@ mod tests {
             Options::try_parse_from(["wxpay-loadtest", "--host", "http://127.0.0.1:1"]).is_err(),
             "--host needs --config"
         );
+        let o = Options::parse_from(["wxpay-loadtest", "--emulator-rate-limit", "0"]);
+        assert!(o.check().is_err(), "a zero limit");
+        let o = Options::parse_from(["wxpay-loadtest", "--emulator-rate-limit", "3000"]);
+        assert_eq!((o.emulator_rate_limit, o.check()), (Some(3000), Ok(())));
+        let o = Options::parse_from([
+            "wxpay-loadtest",
+            "--config",
+            "client.toml",
+            "--emulator-rate-limit",
+            "3000",
+        ]);
+        assert!(o.check().is_err(), "no in-process emulator with --config");
     }
 }

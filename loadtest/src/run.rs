@@ -175,7 +175,10 @@ fn setup(options: &Options) -> Result<Setup, String> {
         }
         None => {
             let rt = runtime(EMULATOR_THREADS)?;
-            let limits = Limits::default();
+            let mut limits = Limits::default();
+            if let Some(limit) = options.emulator_rate_limit {
+                limits.rate_per_sec = limit;
+            }
             let rate = limits.rate_per_sec;
             // The dev state, without callbacks (each would cost one more RSA signature).
             let server = rt
@@ -223,9 +226,9 @@ fn cpu_mark() -> Option<CpuMark> {
 /// Runs the load test and writes `summary.json` (and goose's `report.html`).
 pub fn run(options: &Options) -> Result<Summary, String> {
     options.check()?;
-    // goose's reqwest brings rustls with aws-lc-rs; with ring also linked, rustls needs a
-    // process default or it panics when a client is built.
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    // goose's reqwest takes rustls's process default when there is one: make it the backend
+    // both parties sign with, so the process runs one crypto provider.
+    let _ = crypto_provider().install_default();
     // Goose logs every failed request at WARN; the run counts them in its summary instead.
     if log::set_boxed_logger(Box::new(ErrorsOnly)).is_ok() {
         log::set_max_level(log::LevelFilter::Error);
@@ -371,4 +374,13 @@ impl log::Log for ErrorsOnly {
     }
 
     fn flush(&self) {}
+}
+
+/// rustls on the load test's backend (ring when both features are on, as in wxpay-signing).
+fn crypto_provider() -> rustls::crypto::CryptoProvider {
+    #[cfg(all(feature = "aws-lc-rs", not(feature = "ring")))]
+    use rustls::crypto::aws_lc_rs as tls_backend;
+    #[cfg(feature = "ring")]
+    use rustls::crypto::ring as tls_backend;
+    tls_backend::default_provider()
 }

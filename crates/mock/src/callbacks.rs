@@ -343,7 +343,7 @@ pub(crate) fn notify_client(
             .map_err(|e| format!("callbacks.root_cert_files: a certificate was refused: {e}"))?;
     }
     let config =
-        rustls::ClientConfig::builder_with_provider(Arc::new(crate::server::crypto_provider()))
+        rustls::ClientConfig::builder_with_provider(crate::server::crypto_provider())
             .with_safe_default_protocol_versions()
             .map_err(|e| format!("callback TLS: {e}"))?
             .with_root_certificates(roots)

@@ -566,7 +566,7 @@ impl Ledger {
 
 /// The first 16 bytes of SHA-256: the idempotency record of a request's parameters.
 pub(crate) fn digest16(bytes: &[u8]) -> [u8; 16] {
-    let digest = ring::digest::digest(&ring::digest::SHA256, bytes);
+    let digest = wxpay_signing::sha256(bytes);
     let mut out = [0; 16];
     out.copy_from_slice(&digest.as_ref()[..16]);
     out

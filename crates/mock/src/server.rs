@@ -254,12 +254,8 @@ async fn serve(
     }
 }
 
-/// The crypto provider of every TLS connection the emulator makes or accepts.
-pub(crate) fn crypto_provider() -> rustls::crypto::CryptoProvider {
-    rustls::crypto::ring::default_provider()
-}
-
-/// A rustls server configuration (ALPN h2 + http/1.1) from PEM files.
+/// A rustls server configuration (the crate's crypto backend, ALPN h2 + http/1.1) from PEM
+/// files.
 pub fn tls_config(
     tls: &TlsConfig,
     resolve: impl Fn(&std::path::Path) -> std::path::PathBuf,
@@ -280,7 +276,7 @@ pub fn tls_config(
     let key_path = resolve(&tls.key_file);
     let key = PrivateKeyDer::from_pem_file(&key_path)
         .map_err(|e| bad("tls.key_file", &format!("{}: {e}", key_path.display())))?;
-    let mut config = ServerConfig::builder_with_provider(Arc::new(crypto_provider()))
+    let mut config = ServerConfig::builder_with_provider(crypto_provider())
         .with_safe_default_protocol_versions()
         .map_err(|e| bad("tls", &e))?
         .with_no_client_auth()
@@ -288,4 +284,19 @@ pub fn tls_config(
         .map_err(|e| bad("tls", &e))?;
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     Ok(Arc::new(config))
+}
+
+#[cfg(not(any(feature = "aws-lc-rs", feature = "ring")))]
+compile_error!(
+    "wxpay-mock needs a crypto backend: enable its feature `aws-lc-rs` (the default) or `ring`"
+);
+
+/// rustls on the backend this crate was built with, named explicitly (with both compiled in,
+/// rustls has no process default); ring when both features are on, as in wxpay-signing.
+pub(crate) fn crypto_provider() -> Arc<rustls::crypto::CryptoProvider> {
+    #[cfg(all(feature = "aws-lc-rs", not(feature = "ring")))]
+    use rustls::crypto::aws_lc_rs as tls_backend;
+    #[cfg(feature = "ring")]
+    use rustls::crypto::ring as tls_backend;
+    Arc::new(tls_backend::default_provider())
 }

@@ -16,11 +16,10 @@ use std::path::Path;
 use std::sync::Arc;
 
 use pkcs1::der::{Decode, Encode};
-use ring::rand::SystemRandom;
-use ring::signature::{self, RsaKeyPair};
 use rustls_pki_types::pem::{PemObject, SectionKind};
 
 use crate::SignError;
+use crate::backend::{RsaKeyPair, SystemRandom, VerifyingKey};
 
 /// The smallest RSA modulus WeChat Pay accepts (WECHATPAY2-SHA256-RSA2048).
 pub const MIN_RSA_BITS: usize = 2048;
@@ -103,6 +102,7 @@ impl KeyError {
 #[derive(Clone)]
 pub struct PrivateKey {
     pair: Arc<RsaKeyPair>,
+    public: PublicKey,
     rng: SystemRandom,
 }
 
@@ -131,11 +131,13 @@ impl PrivateKey {
         };
         let parsed = pkcs1::RsaPrivateKeyRef::from_der(&pkcs1)
             .map_err(|e| KeyError::malformed("PKCS#1 RSA private key", e))?;
-        check_size(parsed.modulus.as_bytes())?;
-        let pair =
-            RsaKeyPair::from_der(&pkcs1).map_err(|e| KeyError::malformed("RSA private key", e))?;
+        let bits = check_size(parsed.modulus.as_bytes())?;
+        let pair = RsaKeyPair::from_pkcs1_der(&pkcs1)
+            .map_err(|e| KeyError::malformed("RSA private key", e))?;
+        let public = PublicKey::from_checked_pkcs1_der(pair.public_pkcs1_der().to_vec(), bits)?;
         Ok(Self {
             pair: Arc::new(pair),
+            public,
             rng: SystemRandom::new(),
         })
     }
@@ -147,12 +149,12 @@ impl PrivateKey {
 
     /// The modulus length in bits.
     pub fn bits(&self) -> usize {
-        self.pair.public().modulus_len() * 8
+        self.public.bits
     }
 
     /// The matching public key.
     pub fn public_key(&self) -> PublicKey {
-        PublicKey::from_pkcs1_der_unchecked(self.pair.public().as_ref().to_vec(), self.bits())
+        self.public.clone()
     }
 
     /// RSA PKCS#1 v1.5 with SHA-256 over `message`: the raw signature bytes.
@@ -164,17 +166,18 @@ impl PrivateKey {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn sign(&self, message: &[u8]) -> Result<Vec<u8>, SignError> {
-        let mut out = vec![0; self.pair.public().modulus_len()];
+        let mut out = vec![0; self.pair.modulus_len()];
         self.pair
-            .sign(&signature::RSA_PKCS1_SHA256, &self.rng, message, &mut out)
-            .map_err(|_| SignError::Random)?;
+            .sign_pkcs1_sha256(&self.rng, message, &mut out)
+            .map_err(|()| SignError::Random)?;
         Ok(out)
     }
 }
 
 /// An RSA public key: a WeChat Pay public key, a platform certificate's key, or a merchant's.
 ///
-/// Cheap to clone. Stored as the PKCS#1 `RSAPublicKey` DER that ring verifies with.
+/// Cheap to clone. Parsed once into the crypto backend's form; equal keys have equal PKCS#1
+/// `RSAPublicKey` DER.
 ///
 /// ```
 /// use wxpay_signing::PublicKey;
@@ -182,11 +185,20 @@ impl PrivateKey {
 /// assert_eq!(key.bits(), 2048);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct PublicKey {
     pkcs1_der: Arc<[u8]>,
+    key: Arc<VerifyingKey>,
     bits: usize,
 }
+
+impl PartialEq for PublicKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.pkcs1_der == other.pkcs1_der
+    }
+}
+
+impl Eq for PublicKey {}
 
 impl fmt::Debug for PublicKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -239,14 +251,18 @@ impl PublicKey {
         let parsed = pkcs1::RsaPublicKeyRef::from_der(&der)
             .map_err(|e| KeyError::malformed("PKCS#1 RSA public key", e))?;
         let bits = check_size(parsed.modulus.as_bytes())?;
-        Ok(Self::from_pkcs1_der_unchecked(der, bits))
+        Self::from_checked_pkcs1_der(der, bits)
     }
 
-    fn from_pkcs1_der_unchecked(der: Vec<u8>, bits: usize) -> Self {
-        Self {
+    /// A PKCS#1 DER whose structure and size are already checked.
+    fn from_checked_pkcs1_der(der: Vec<u8>, bits: usize) -> Result<Self, KeyError> {
+        let key = VerifyingKey::from_pkcs1_der(&der)
+            .map_err(|e| KeyError::malformed("RSA public key", e))?;
+        Ok(Self {
             pkcs1_der: der.into(),
+            key: Arc::new(key),
             bits,
-        }
+        })
     }
 
     /// The modulus length in bits.
@@ -256,9 +272,7 @@ impl PublicKey {
 
     /// Checks an RSA PKCS#1 v1.5 SHA-256 signature over `message`.
     pub fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
-        signature::UnparsedPublicKey::new(&signature::RSA_PKCS1_2048_8192_SHA256, &*self.pkcs1_der)
-            .verify(message, signature)
-            .is_ok()
+        self.key.verify(message, signature)
     }
 }
 
@@ -387,8 +401,8 @@ fn wrong_label(kind: SectionKind, expected: &'static str) -> KeyError {
     }
 }
 
-/// Unwraps PKCS#8 to the PKCS#1 `RSAPrivateKey` ring and `pkcs1` read, after checking the
-/// algorithm.
+/// Unwraps PKCS#8 to the PKCS#1 `RSAPrivateKey` the backend and `pkcs1` read, after checking
+/// the algorithm.
 fn pkcs1_from_pkcs8(der: &[u8]) -> Result<Vec<u8>, KeyError> {
     let info = pkcs8::PrivateKeyInfoRef::from_der(der)
         .map_err(|e| KeyError::malformed("PKCS#8 private key", e))?;

@@ -16,9 +16,12 @@
 //! | callback resources (AEAD_AES_256_GCM) | [`aead`] | [`ApiV3Key`] |
 //! | "now" | [`clock`] | [`clock::SystemClock`], [`clock::FixedClock`] |
 //!
-//! Crypto is [ring](https://docs.rs/ring): its RSA is constant-time and fast (one 2048-bit
-//! signature ≈ 0.75 ms on the 2-core machine of `docs/benchmarks.md`, a verification
-//! ≈ 0.03 ms), so the signature itself is the whole cost of a request; everything around it
+//! Crypto comes from one backend, chosen by cargo feature and invisible in the API:
+//! [aws-lc-rs](https://docs.rs/aws-lc-rs) (feature `aws-lc-rs`, the default) or
+//! [ring](https://docs.rs/ring) (feature `ring`; it wins if both are enabled); [`BACKEND`]
+//! names the one in use. Both are constant-time and give byte-identical signatures; on a CPU
+//! with AVX-512 IFMA, AWS-LC signs RSA-2048 about 2.3× faster than ring (see
+//! `docs/benchmarks.md`). The signature is the whole cost of a request; everything around it
 //! is a few string copies.
 //!
 //! ```
@@ -43,6 +46,7 @@
 
 pub mod aead;
 pub mod authorization;
+mod backend;
 pub mod clock;
 pub mod keys;
 pub mod message;
@@ -59,3 +63,21 @@ pub use verifier::{
     DEFAULT_MAX_SKEW_SECS, KeyStore, ResponseHeaders, SIGNTEST_PREFIX, Verifier, VerifyError,
     header, verify_request,
 };
+
+/// The crypto backend compiled in: `"aws-lc-rs"` or `"ring"`.
+///
+/// ```
+/// assert!(["aws-lc-rs", "ring"].contains(&wxpay_signing::BACKEND));
+/// ```
+pub const BACKEND: &str = backend::NAME;
+
+/// SHA-256 of `data`, from the crate's crypto backend (so that crates above need no crypto
+/// crate of their own for digests).
+///
+/// ```
+/// let digest = wxpay_signing::sha256(b"abc");
+/// assert_eq!(digest[..4], [0xba, 0x78, 0x16, 0xbf]);
+/// ```
+pub fn sha256(data: &[u8]) -> [u8; 32] {
+    backend::sha256(data)
+}

@@ -1,8 +1,7 @@
 //! Nonces: generated from a CSPRNG, validated on input.
 
-use ring::rand::{SecureRandom, SystemRandom};
-
 use crate::SignError;
+use crate::backend::{self, SystemRandom};
 
 const ALPHABET: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 /// Length of the nonces this crate generates.
@@ -23,7 +22,7 @@ pub(crate) fn generate(rng: &SystemRandom) -> Result<String, SignError> {
     let mut out = String::with_capacity(NONCE_LEN);
     let mut buf = [0u8; 48];
     while out.len() < NONCE_LEN {
-        rng.fill(&mut buf).map_err(|_| SignError::Random)?;
+        backend::fill(rng, &mut buf).map_err(|()| SignError::Random)?;
         // Rejection sampling: 248 = 4 × 62, so every accepted byte maps uniformly.
         for &b in buf.iter().filter(|&&b| b < 248) {
             if out.len() == NONCE_LEN {

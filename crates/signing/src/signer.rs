@@ -4,9 +4,9 @@
 use std::fmt;
 
 use base64::Engine as _;
-use ring::rand::SystemRandom;
 
 use crate::authorization::{Authorization, Principal};
+use crate::backend::SystemRandom;
 use crate::clock::{Clock, SystemClock};
 use crate::{PrivateKey, message, nonce};
 

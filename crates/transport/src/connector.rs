@@ -1,5 +1,5 @@
 //! The connection stack: TCP (hyper-util) → optional CONNECT tunnel through a proxy → TLS
-//! (rustls on ring, passed explicitly) with ALPN h2 / http/1.1.
+//! (rustls on the crate's crypto backend, passed explicitly) with ALPN h2 / http/1.1.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -105,14 +105,12 @@ pub(crate) fn http_client(
         }
         None => store.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
     }
-    // goose (in the load test) pulls in rustls with aws-lc-rs as well; naming the ring
-    // provider here keeps rustls from having to pick a process default (and panicking).
-    let tls = rustls::ClientConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()?
-    .with_root_certificates(store)
-    .with_no_client_auth();
+    // Named, not the process default: with both backends compiled in (feature unification),
+    // rustls has no default and building a client would panic.
+    let tls = rustls::ClientConfig::builder_with_provider(crypto_provider())
+        .with_safe_default_protocol_versions()?
+        .with_root_certificates(store)
+        .with_no_client_auth();
     let mut direct = HttpConnector::new();
     direct.enforce_http(false);
     direct.set_nodelay(true);
@@ -130,4 +128,19 @@ pub(crate) fn http_client(
         .pool_idle_timeout(Duration::from_secs(15))
         .pool_max_idle_per_host(256)
         .build(connector))
+}
+
+#[cfg(not(any(feature = "aws-lc-rs", feature = "ring")))]
+compile_error!(
+    "wxpay-transport needs a crypto backend: enable its feature `aws-lc-rs` (the default) or `ring`"
+);
+
+/// rustls on the backend this crate was built with; ring when both features are on, as in
+/// wxpay-signing.
+fn crypto_provider() -> Arc<rustls::crypto::CryptoProvider> {
+    #[cfg(all(feature = "aws-lc-rs", not(feature = "ring")))]
+    use rustls::crypto::aws_lc_rs as tls_backend;
+    #[cfg(feature = "ring")]
+    use rustls::crypto::ring as tls_backend;
+    Arc::new(tls_backend::default_provider())
 }
