@@ -7,6 +7,7 @@ use std::collections::{BTreeSet, HashMap};
 use crate::config::ConfigError;
 use crate::fixtures::Fixtures;
 use crate::ledger::Ledger;
+use crate::media::Media;
 use crate::requests::Requests;
 
 /// Everything the operations act on.
@@ -16,6 +17,8 @@ pub(crate) struct World {
     pub(crate) requests: Requests,
     /// Stores associated with each stock (by stock index), for SPECIFIC store scopes.
     pub(crate) stores: HashMap<u32, BTreeSet<String>>,
+    /// Uploaded and generated pictures, image-generation tasks.
+    pub(crate) media: Media,
 }
 
 impl World {

@@ -10,6 +10,7 @@ use crate::error::ErrorAnswer;
 use crate::requests::Record;
 use crate::world::World;
 
+mod media;
 mod notify_configs;
 mod user_coupons;
 
@@ -111,6 +112,9 @@ macro_rules! for_each_handled {
             wxpay_models::user_coupon::GetUserProductCouponRequest,
             wxpay_models::notify::SetNotifyConfigRequest,
             wxpay_models::notify::GetNotifyConfigRequest,
+            wxpay_models::media::UploadImageRequest,
+            wxpay_models::media::CreateImageGenerationTaskRequest,
+            wxpay_models::media::GetImageGenerationTaskRequest,
         }
     };
 }
