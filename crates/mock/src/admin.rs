@@ -329,7 +329,13 @@ fn list_image_tasks(emu: &Emulator) -> Reply {
         .map(|t| {
             let mut item = json!(t.entity());
             if let Value::Object(map) = &mut item {
-                map.insert("created_by".into(), json!(format!("mchid {}", t.creator.1)));
+                let (mode, id) = &t.creator;
+                let who = if *mode == wxpay_models::Mode::Brand {
+                    "brand"
+                } else {
+                    "mchid"
+                };
+                map.insert("created_by".into(), json!(format!("{who} {id}")));
                 map.insert("create_time".into(), json!(t.create_time));
                 map.insert("due_time".into(), json!(t.due));
             }

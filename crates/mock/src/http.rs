@@ -220,4 +220,12 @@ mod tests {
         assert!(!multipart("application/json"));
         assert!(check_http(BodyKind::Empty, &headers(&[]), 100).is_ok());
     }
+
+    #[test]
+    fn multipart_bodies_have_their_own_limit() {
+        assert_eq!(body_limit(BodyKind::Json, 65_536), 65_536);
+        assert_eq!(body_limit(BodyKind::Empty, 65_536), 65_536);
+        assert_eq!(body_limit(BodyKind::Multipart, 65_536), 4 << 20);
+        assert_eq!(body_limit(BodyKind::Multipart, 8 << 20), 8 << 20);
+    }
 }

@@ -299,3 +299,63 @@ pub(crate) async fn tick(emu: Arc<Emulator>) {
         emu.finish_image_tasks(TASKS_PER_TICK);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fixtures::dev;
+
+    #[test]
+    fn a_task_finishes_once_when_due_whoever_asks() {
+        let emu = Emulator::dev();
+        let caller = &emu.callers[&(Mode::Partner, dev::MCHID.to_owned())];
+        let mut media = Media::default();
+        let request = CreateImageGenerationTaskRequest {
+            task_id: "task_1".into(),
+            image_generation_type: ImageGenerationType::CutOut,
+            cut_out: Some(wxpay_models::media::CutOut {
+                image_url: format!("{URL_PREFIX}/unknown/0"),
+            }),
+            ..Default::default()
+        };
+        let i = media.create(&request, dev::BRAND_ID, caller, 100);
+        assert!(media.finish_due(102, 10).is_empty());
+        assert!(media.finish_if_due(i, 102).is_none());
+        assert_eq!(media.finish_due(103, 10).len(), 1);
+        assert!(media.finish_due(1000, 10).is_empty());
+        assert!(media.finish_if_due(i, 1000).is_none());
+        let task = media.task(i).map(Task::entity).unwrap_or_default();
+        assert_eq!(
+            (task.task_state, task.cut_out_result),
+            (TaskState::Fail, None)
+        );
+    }
+
+    #[test]
+    fn the_clock_moving_back_does_not_hold_up_earlier_due_tasks() {
+        let emu = Emulator::dev();
+        let caller = &emu.callers[&(Mode::Partner, dev::MCHID.to_owned())];
+        let mut media = Media::default();
+        let task = |id: &str| CreateImageGenerationTaskRequest {
+            task_id: id.into(),
+            image_generation_type: ImageGenerationType::CombineImage,
+            ..Default::default()
+        };
+        media.create(&task("late_1"), dev::BRAND_ID, caller, 1000);
+        let early = media.create(&task("early_1"), dev::BRAND_ID, caller, 10);
+        let done = media.finish_due(20, 1);
+        assert_eq!(done.len(), 1);
+        assert_eq!(
+            media.task(early).map(|t| t.state.clone()),
+            Some(TaskState::Success)
+        );
+        assert!(
+            media.knows_url(
+                media
+                    .task(early)
+                    .and_then(|t| t.result_url.as_deref())
+                    .unwrap_or_default()
+            )
+        );
+    }
+}

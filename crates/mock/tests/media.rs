@@ -258,6 +258,10 @@ async fn the_size_limit_is_2_mb_whatever_the_general_body_limit() {
     let text = String::from_utf8_lossy(&out);
     assert!(text.starts_with("HTTP/1.1 400"), "{text}");
     assert!(text.contains("INVALID_REQUEST"), "{text}");
+    assert!(
+        text.to_ascii_lowercase().contains("wechatpay-signature:"),
+        "{text}"
+    );
 }
 
 fn combine(task_id: &str, amount: i64) -> CreateImageGenerationTaskRequest {
@@ -379,7 +383,8 @@ async fn tasks_finish_on_the_business_clock_with_one_callback_each() {
         processing,
         json!({"brand_id": BRAND_ID, "task_id": head, "image_generation_type": "COMBINE_IMAGE", "task_state": "PROCESSING"})
     );
-    tokio::time::sleep(Duration::from_millis(600)).await;
+    // Two ticks pass; less than the 2 s before the task could be due.
+    tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(receiver.count().await, 0, "no callback while processing");
 
     // Business time moves on: the tick finishes all three without a read.
@@ -516,6 +521,24 @@ async fn task_queries_are_checked_and_tasks_are_partner_only() {
     let answer = client.signed_post(&brand_signer(), brand_path, &body).await;
     assert_signed(&answer);
     assert_eq!(answer.status, 404);
+    let query = format!("{brand_path}/{id}?image_generation_type=COMBINE_IMAGE");
+    let auth = brand_signer()
+        .authorization("GET", &query, b"")
+        .unwrap()
+        .to_string();
+    let answer = client
+        .raw(
+            Method::GET,
+            &query,
+            &[("Authorization", &auth)],
+            Bytes::new(),
+        )
+        .await;
+    assert_signed(&answer);
+    assert_eq!(
+        (answer.status.as_u16(), answer.code()),
+        (404, "NOT_FOUND".into())
+    );
 }
 
 /// Sends a task `encode` would refuse, as JSON to its partner path.
