@@ -118,6 +118,8 @@ async fn route(emu: &Emulator, req: Request<Incoming>) -> Reply {
                 json!({ "total_count": data.len(), "data": data }),
             )
         }
+        (&Method::GET, ["images"]) => list_images(emu),
+        (&Method::GET, ["image-tasks"]) => list_image_tasks(emu),
         (&Method::PUT, ["clock"]) => set_clock(emu, &body),
         (&Method::POST, ["pre-sends", token, "claim"]) => {
             crate::ops::claim_pre_send(emu, token, emu.business_now())
@@ -361,6 +363,47 @@ fn list_requests(emu: &Emulator, query: &str) -> Reply {
         }
     }
     let data = emu.journal.recent(since, limit);
+    (
+        StatusCode::OK,
+        json!({ "total_count": data.len(), "data": data }),
+    )
+}
+
+/// `GET /mock/images`: every known picture, uploaded or generated, oldest first.
+fn list_images(emu: &Emulator) -> Reply {
+    let world = emu.world.lock();
+    let data = world.media.images();
+    (
+        StatusCode::OK,
+        json!({ "total_count": data.len(), "data": data }),
+    )
+}
+
+/// `GET /mock/image-tasks`: every image-generation task as E35 answers it, plus who created
+/// it and when it finishes (business time); due tasks finish first.
+fn list_image_tasks(emu: &Emulator) -> Reply {
+    emu.finish_image_tasks(usize::MAX);
+    let world = emu.world.lock();
+    let data: Vec<Value> = world
+        .media
+        .tasks()
+        .iter()
+        .map(|t| {
+            let mut item = json!(t.entity());
+            if let Value::Object(map) = &mut item {
+                let (mode, id) = &t.creator;
+                let who = if *mode == wxpay_models::Mode::Brand {
+                    "brand"
+                } else {
+                    "mchid"
+                };
+                map.insert("created_by".into(), json!(format!("{who} {id}")));
+                map.insert("create_time".into(), json!(t.create_time));
+                map.insert("due_time".into(), json!(t.due));
+            }
+            item
+        })
+        .collect();
     (
         StatusCode::OK,
         json!({ "total_count": data.len(), "data": data }),

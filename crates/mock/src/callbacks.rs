@@ -342,12 +342,11 @@ pub(crate) fn notify_client(
             .add(root.clone())
             .map_err(|e| format!("callbacks.root_cert_files: a certificate was refused: {e}"))?;
     }
-    let config =
-        rustls::ClientConfig::builder_with_provider(crate::server::crypto_provider())
-            .with_safe_default_protocol_versions()
-            .map_err(|e| format!("callback TLS: {e}"))?
-            .with_root_certificates(roots)
-            .with_no_client_auth();
+    let config = rustls::ClientConfig::builder_with_provider(crate::server::crypto_provider())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| format!("callback TLS: {e}"))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
     let https = hyper_rustls::HttpsConnectorBuilder::new()
         .with_tls_config(config)
         .https_or_http()

@@ -32,6 +32,20 @@ impl std::fmt::Display for Dropped {
 
 impl std::error::Error for Dropped {}
 
+/// The largest body of a multipart upload: a 2 MB image with its parts, and room for the
+/// operation to answer an image somewhat over 2 MB with its own code (270087680) rather
+/// than this layer's generic refusal.
+pub(crate) const MAX_MULTIPART_BODY: usize = 2 * wxpay_models::media::MAX_IMAGE_BYTES;
+
+/// The body limit of an operation whose body is `kind`: `limits.max_body_bytes`, except for
+/// multipart uploads, which take up to [`MAX_MULTIPART_BODY`] whatever the general limit.
+pub(crate) fn body_limit(kind: BodyKind, general: usize) -> usize {
+    match kind {
+        BodyKind::Multipart => general.max(MAX_MULTIPART_BODY),
+        _ => general,
+    }
+}
+
 pub(crate) fn too_big(max: usize) -> ErrorAnswer {
     ErrorAnswer::new(
         ErrorRow::InvalidHttpRequest,
@@ -205,5 +219,13 @@ mod tests {
         assert!(multipart("multipart/form-data; boundary=x"));
         assert!(!multipart("application/json"));
         assert!(check_http(BodyKind::Empty, &headers(&[]), 100).is_ok());
+    }
+
+    #[test]
+    fn multipart_bodies_have_their_own_limit() {
+        assert_eq!(body_limit(BodyKind::Json, 65_536), 65_536);
+        assert_eq!(body_limit(BodyKind::Empty, 65_536), 65_536);
+        assert_eq!(body_limit(BodyKind::Multipart, 65_536), 4 << 20);
+        assert_eq!(body_limit(BodyKind::Multipart, 8 << 20), 8 << 20);
     }
 }

@@ -30,6 +30,7 @@ pub mod fixtures;
 mod http;
 pub mod journal;
 mod ledger;
+mod media;
 mod metrics;
 mod ops;
 pub mod persist;

@@ -18,7 +18,7 @@ use wxpay_signing::header;
 use crate::caller::Caller;
 use crate::error::ErrorAnswer;
 use crate::faults::roll;
-use crate::http::{Body, Dropped, check_http, read_body, signed, too_big};
+use crate::http::{Body, Dropped, body_limit, check_http, read_body, signed, too_big};
 use crate::journal::{JournalEntry, SignatureFailure};
 use crate::ops::for_each_handled;
 use crate::pipeline::{Incoming, Outcome, run};
@@ -163,7 +163,7 @@ pub(crate) async fn handle(
         None => (Outcome::error(unknown(&parts)), None),
         Some(m) => {
             // Step 1 on the head first, so that an oversize body is refused unread.
-            let max = emu.limits.max_body_bytes;
+            let max = body_limit(m.route.op.body, emu.limits.max_body_bytes);
             let body = match check_http(m.route.op.body, &parts.headers, max) {
                 Ok(()) => read_body(body, max).await?,
                 Err(e) => Err(e),
@@ -216,10 +216,10 @@ impl Emulator {
         let faults = self.faults();
         let (parts, body) = req.into_parts();
         let matched = lookup(parts.method.as_str(), parts.uri.path());
-        let max = self.limits.max_body_bytes;
         let (outcome, op) = match &matched {
             None => (Outcome::error(unknown(&parts)), None),
             Some(m) => {
+                let max = body_limit(m.route.op.body, self.limits.max_body_bytes);
                 let outcome = match check_http(m.route.op.body, &parts.headers, max) {
                     Err(e) => Outcome::error(e),
                     Ok(()) if body.len() > max => Outcome::error(too_big(max)),

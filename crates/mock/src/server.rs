@@ -70,6 +70,7 @@ pub struct Server {
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<()>,
     callbacks: JoinHandle<()>,
+    media: JoinHandle<()>,
 }
 
 impl Server {
@@ -87,6 +88,7 @@ impl Server {
         let tls_enabled = options.tls.is_some();
         let task = tokio::spawn(accept_loop(listener, emulator.clone(), options, stopped));
         let callbacks = tokio::spawn(crate::callbacks::deliver(emulator.clone(), client));
+        let media = tokio::spawn(crate::media::tick(emulator.clone()));
         Ok(Self {
             local_addr,
             tls: tls_enabled,
@@ -94,6 +96,7 @@ impl Server {
             stop: Some(stop),
             task,
             callbacks,
+            media,
         })
     }
 
@@ -124,12 +127,14 @@ impl Server {
         let _ = (&mut self.task).await;
         self.callbacks.abort();
         self.emulator.close_state();
+        self.media.abort();
     }
 }
 
 impl Drop for Server {
     fn drop(&mut self) {
         self.callbacks.abort();
+        self.media.abort();
         if self.stop.is_some() {
             self.task.abort();
         }

@@ -7,6 +7,7 @@ use std::collections::{BTreeSet, HashMap};
 use crate::config::ConfigError;
 use crate::fixtures::Fixtures;
 use crate::ledger::Ledger;
+use crate::media::Media;
 use crate::persist::Entry;
 use crate::requests::Requests;
 
@@ -27,6 +28,8 @@ pub(crate) struct World {
     /// Callback ids: this world's salt (logged, so a replay gives the same ids) and count.
     pub(crate) event_salt: u64,
     pub(crate) events: u64,
+    /// Uploaded and generated pictures, image-generation tasks.
+    pub(crate) media: Media,
 }
 
 /// A pre-send (E21): the send it stands for, who made it, until when it can be claimed.

@@ -11,6 +11,7 @@ use crate::requests::Record;
 use crate::world::World;
 
 mod coupon_life;
+mod media;
 mod notify_configs;
 pub(crate) mod user_coupons;
 
@@ -220,6 +221,9 @@ macro_rules! for_each_handled {
             wxpay_models::user_coupon::ReturnUserProductCouponRequest,
             wxpay_models::notify::SetNotifyConfigRequest,
             wxpay_models::notify::GetNotifyConfigRequest,
+            wxpay_models::media::UploadImageRequest,
+            wxpay_models::media::CreateImageGenerationTaskRequest,
+            wxpay_models::media::GetImageGenerationTaskRequest,
         }
     };
 }

@@ -140,6 +140,34 @@ impl UploadImageRequest {
 
     /// Checks every rule, naming each broken field.
     pub fn validate(&self) -> Result<(), ValidationError> {
+        self.check(true)
+    }
+
+    /// The `meta` part of a multipart upload body as sent: what its signature covers.
+    /// `None` when the body is not multipart or has no `meta` part.
+    ///
+    /// ```
+    /// use wxpay_models::{Endpoint, media::UploadImageRequest};
+    /// let r = UploadImageRequest { filename: "a.png".into(), file: b"\x89PNG\r\n\x1a\n".to_vec() };
+    /// let m = r.multipart().unwrap_or_else(|| unreachable!());
+    /// assert_eq!(UploadImageRequest::signed_meta(&m.body), Some(&m.meta[..]));
+    /// assert_eq!(UploadImageRequest::signed_meta(b"{}"), None);
+    /// ```
+    pub fn signed_meta(body: &[u8]) -> Option<&[u8]> {
+        let parts = parse_multipart(body).ok()?;
+        parts
+            .into_iter()
+            .find(|p| p.name == "meta")
+            .map(|p| p.content)
+    }
+
+    /// `image/png` or `image/jpeg`, by the file's magic bytes.
+    pub fn content_type(&self) -> Option<&'static str> {
+        ImageKind::of_bytes(&self.file).map(ImageKind::content_type)
+    }
+
+    /// Every rule; the 2 MB limit only when `size`.
+    fn check(&self, size: bool) -> Result<(), ValidationError> {
         let mut c = Checker::default();
         c.required("filename", &self.filename, 150);
         if self
@@ -161,7 +189,7 @@ impl UploadImageRequest {
         }
         if self.file.is_empty() {
             c.body("file", Rule::Required);
-        } else if self.file.len() > MAX_IMAGE_BYTES {
+        } else if size && self.file.len() > MAX_IMAGE_BYTES {
             c.body(
                 "file",
                 Rule::Mode(format!(
@@ -257,7 +285,9 @@ impl Endpoint for UploadImageRequest {
 
     /// Reads a multipart body back: the boundary from its first line, the `meta` and `file`
     /// parts in either order; `meta.sha256` must match the file; then every rule of
-    /// [`validate`](UploadImageRequest::validate).
+    /// [`validate`](UploadImageRequest::validate) but the 2 MB limit: the service answers an
+    /// oversize image with its own code (图片超过指定大小, 270087680), so a server checks
+    /// [`MAX_IMAGE_BYTES`] itself after decoding.
     fn decode(raw: &RawRequest<'_>) -> Result<Self, ValidationError> {
         let parts = parse_multipart(raw.body)?;
         let named = |name: &str| parts.iter().find(|p| p.name == name).map(|p| p.content);
@@ -274,7 +304,7 @@ impl Endpoint for UploadImageRequest {
             filename: meta.filename,
             file: file.to_vec(),
         };
-        request.validate().map(|()| request)
+        request.check(false).map(|()| request)
     }
 }
 
