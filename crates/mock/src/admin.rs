@@ -119,6 +119,7 @@ async fn route(emu: &Emulator, req: Request<Incoming>) -> Reply {
             )
         }
         (&Method::PUT, ["clock"]) => set_clock(emu, &body),
+        (&Method::POST, ["pre-sends", token, "claim"]) => claim(emu, token),
         (&Method::POST, ["reset"]) => {
             emu.reset();
             (StatusCode::OK, json!({ "reset": true }))
@@ -126,6 +127,17 @@ async fn route(emu: &Emulator, req: Request<Incoming>) -> Reply {
         _ => error(
             StatusCode::NOT_FOUND,
             format!("no admin endpoint {method} {path}"),
+        ),
+    }
+}
+
+/// The receive component's claim of a pre-sent bundle.
+fn claim(emu: &Emulator, token: &str) -> Reply {
+    match crate::ops::claim_pre_send(emu, token) {
+        Ok(bundle) => (StatusCode::OK, json!(bundle)),
+        Err((status, message)) => error(
+            StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
+            message,
         ),
     }
 }

@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
+use crate::catalog::Catalog;
 use crate::config::ConfigError;
 use crate::fixtures::Fixtures;
 use crate::ledger::Ledger;
@@ -16,6 +17,8 @@ pub(crate) struct World {
     pub(crate) requests: Requests,
     /// Stores associated with each stock (by stock index), for SPECIFIC store scopes.
     pub(crate) stores: HashMap<u32, BTreeSet<String>>,
+    /// Product coupon ownership, stock bundles, users' bundles, pre-sends, id counters.
+    pub(crate) catalog: Catalog,
 }
 
 impl World {

@@ -2,7 +2,7 @@
 //! Everything operations share — authentication, limits, decoding, the mode's `brand_id`
 //! rule, idempotency records, faults, signing — happens around them in `pipeline.rs`.
 
-use wxpay_models::{Endpoint, Mode};
+use wxpay_models::{Endpoint, Mode, ValidationError};
 
 use crate::callbacks::Event;
 use crate::caller::Caller;
@@ -11,7 +11,14 @@ use crate::requests::Record;
 use crate::world::World;
 
 mod notify_configs;
+mod product_coupons;
+mod stock_bundles;
+mod stocks;
+mod stores;
+mod user_coupon_bundles;
 mod user_coupons;
+
+pub(crate) use user_coupon_bundles::claim_pre_send;
 
 /// What an operation knows about the call it serves.
 #[derive(Debug, Clone, Copy)]
@@ -84,6 +91,12 @@ pub(crate) trait Handle: Endpoint {
         request: Self,
     ) -> Result<Done<Self::Response>, ErrorAnswer>;
 
+    /// The answer to a request that does not decode or validate (create operations give a
+    /// decreasing bundle round its own business code).
+    fn invalid(e: &ValidationError) -> ErrorAnswer {
+        ErrorAnswer::validation(e)
+    }
+
     /// Answers a replay of a keyed request from its first answer's record.
     fn replay(world: &World, cx: &Cx<'_>, record: &Record) -> Result<Self::Response, ErrorAnswer> {
         let _ = (world, cx);
@@ -111,6 +124,28 @@ macro_rules! for_each_handled {
             wxpay_models::user_coupon::GetUserProductCouponRequest,
             wxpay_models::notify::SetNotifyConfigRequest,
             wxpay_models::notify::GetNotifyConfigRequest,
+            wxpay_models::product_coupon::CreateProductCouponRequest,
+            wxpay_models::product_coupon::QueryProductCouponRequest,
+            wxpay_models::product_coupon::UpdateProductCouponRequest,
+            wxpay_models::product_coupon::DeactivateProductCouponRequest,
+            wxpay_models::stock::CreateStockRequest,
+            wxpay_models::stock::ListStocksRequest,
+            wxpay_models::stock::GetStockRequest,
+            wxpay_models::stock::UpdateStockRequest,
+            wxpay_models::stock::UpdateStockBudgetRequest,
+            wxpay_models::stock::DeactivateStockRequest,
+            wxpay_models::stock::UploadCouponCodesRequest,
+            wxpay_models::stock::AssociateStoresRequest,
+            wxpay_models::stock::DisassociateStoresRequest,
+            wxpay_models::stock::ListAssociatedStoresRequest,
+            wxpay_models::stock_bundle::CreateStockBundleRequest,
+            wxpay_models::stock_bundle::UpdateStockBundleRequest,
+            wxpay_models::stock_bundle::UpdateStockBundleBudgetRequest,
+            wxpay_models::stock_bundle::AssociateStoresForStockBundleRequest,
+            wxpay_models::stock_bundle::DisassociateStoresForStockBundleRequest,
+            wxpay_models::user_coupon_bundle::SendUserProductCouponBundleRequest,
+            wxpay_models::user_coupon_bundle::PreSendUserProductCouponBundleRequest,
+            wxpay_models::user_coupon_bundle::DeactivateUserProductCouponBundleRequest,
         }
     };
 }
