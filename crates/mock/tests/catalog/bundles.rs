@@ -433,4 +433,22 @@ async fn deactivating_a_user_bundle_deactivates_every_round() {
         Some(268_578_367),
         "DEACTIVATED",
     );
+    // Expired coupons are final.
+    let late = api
+        .ok(&send(&pid, &stock_bundle.stock_bundle_id, "o-late"))
+        .await;
+    server.emulator().set_clock_offset(40 * 86_400);
+    let expired = DeactivateUserProductCouponBundleRequest {
+        openid: "o-late".into(),
+        user_coupon_bundle_id: late.user_coupon_bundle_id,
+        out_request_no: no("DU"),
+        ..again
+    };
+    expect(
+        &api.call(&expired).await,
+        400,
+        "INVALID_REQUEST",
+        Some(268_578_776),
+        "EXPIRED",
+    );
 }

@@ -309,9 +309,10 @@ async fn every_catalogue_error_row_in_both_modes() {
             row!(rows, api, "E02 brand that did not authorise the provider", api.call(&QueryProductCouponRequest { product_coupon_id: pid.clone(), brand_id: Some("999999".into()) })
                 => 400, "INVALID_REQUEST", Some(268_579_803), "has not authorised");
             bundle_send_rows(&mut rows, &api).await;
+            limit_rows(&mut rows, &api).await;
         }
     }
-    assert_eq!(rows.len(), 73, "every row ran");
+    assert_eq!(rows.len(), 76, "every row ran");
     check(&rows);
     // Brand mode offers no user-bundle operations.
     for op in [
@@ -446,6 +447,52 @@ async fn bundle_send_rows(rows: &mut Vec<Row>, api: &Api) {
         => 400, "INVALID_REQUEST", APPID, "sent under");
 }
 
+/// The limits: 200 effective stocks per product coupon, 200 codes or stores per call.
+async fn limit_rows(rows: &mut Vec<Row>, api: &Api) {
+    let plain = || {
+        stock(
+            CouponCodeMode::Wechatpay,
+            StockStoreScope::None,
+            send_rule(10, None, 1),
+        )
+    };
+    let created = api.ok(&single_product(api, plain())).await;
+    let pid = created.product_coupon.product_coupon_id;
+    let create = || CreateStockRequest {
+        product_coupon_id: pid.clone(),
+        out_request_no: no("ST"),
+        stock: plain(),
+        brand_id: api.brand_id(),
+    };
+    for _ in 1..200 {
+        api.ok(&create()).await;
+    }
+    row!(rows, api, "E05 a 201st effective stock", api.call(&create())
+        => 400, "INVALID_REQUEST", None, "at most 200 may be effective");
+    let sid = created.stock.unwrap().stock_id;
+    api.ok(&DeactivateStockRequest {
+        product_coupon_id: pid.clone(),
+        stock_id: sid.clone(),
+        out_request_no: no("DS"),
+        deactivate_reason: "x".into(),
+        brand_id: api.brand_id(),
+    })
+    .await;
+    assert_eq!(
+        api.call(&create()).await.status,
+        200,
+        "a deactivated stock does not count"
+    );
+    let many: Vec<String> = (0..201).map(|i| format!("X{i}")).collect();
+    let body = json!({ "out_request_no": no("UC"), "code_list": many, "brand_id": dev::BRAND_ID });
+    row!(rows, api, "E11 201 codes", api.post_json(&format!("/product-coupons/{pid}/stocks/{sid}/upload-coupon-codes"), &body)
+        => 400, "PARAM_ERROR", Some(268_435_461), "code_list");
+    let stores: Vec<_> = many.iter().map(|id| json!({ "store_id": id })).collect();
+    let body = json!({ "store_list": stores, "brand_id": dev::BRAND_ID });
+    row!(rows, api, "E12 201 stores", api.post_json(&format!("/product-coupons/{pid}/stocks/{sid}/associate-stores"), &body)
+        => 400, "PARAM_ERROR", Some(268_435_461), "store_list");
+}
+
 /// Partner mode shows a provider only the product coupons it created (and fixtures); the
 /// brand sees all of its own.
 #[tokio::test]
@@ -507,6 +554,25 @@ async fn a_provider_sees_only_its_own_product_coupons() {
         .product_coupon
         .product_coupon_id;
     assert_eq!(first.call(&query(&first, &brands)).await.status, 404);
+    // One added as a fixture (admin API) is every provider's of its brand.
+    let mut fixture = serde_json::to_value(first.ok(&query(&first, &mine)).await).unwrap();
+    fixture["product_coupon_id"] = json!("3000000001");
+    assert_eq!(
+        first
+            .client
+            .admin(http::Method::POST, "/mock/product-coupons", &fixture)
+            .await
+            .status,
+        201
+    );
+    for api in [&first, &second, &brand] {
+        assert_eq!(
+            api.call(&query(api, "3000000001")).await.status,
+            200,
+            "{}",
+            api.mode
+        );
+    }
     // Its stocks are hidden the same way.
     let sid = format!("{mine}001");
     let get = GetStockRequest {

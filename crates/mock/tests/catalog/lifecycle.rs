@@ -190,6 +190,25 @@ async fn product_coupons_and_stocks_live_and_die_in_both_modes() {
             (p2.store_list, p2.next_page_token),
             (Some(stores(&["S3"])), None)
         );
+        // Without page_size a page has 20 stores.
+        let many: Vec<String> = (0..25).map(|i| format!("M{i:02}")).collect();
+        let many: Vec<&str> = many.iter().map(String::as_str).collect();
+        api.ok(&AssociateStoresRequest {
+            product_coupon_id: pid.clone(),
+            stock_id: sid.clone(),
+            store_list: stores(&many),
+            brand_id: brand_id.clone(),
+        })
+        .await;
+        let default_page = api
+            .ok(&ListAssociatedStoresRequest {
+                page_size: None,
+                ..listed(None)
+            })
+            .await;
+        assert_eq!(default_page.total_count, Some(28));
+        assert_eq!(default_page.store_list.unwrap().len(), 20);
+        assert!(default_page.next_page_token.is_some());
         let removed = api
             .ok(&DisassociateStoresRequest {
                 product_coupon_id: pid.clone(),
