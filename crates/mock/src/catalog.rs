@@ -45,12 +45,7 @@ pub(crate) struct StockBundle {
 pub(crate) struct PreSend {
     pub(crate) caller: (Mode, String),
     pub(crate) brand: String,
-    pub(crate) openid: String,
-    pub(crate) product_coupon_id: String,
-    pub(crate) stock_bundle_id: String,
-    pub(crate) appid: String,
-    pub(crate) send_request_no: String,
-    pub(crate) attach: Option<String>,
+    pub(crate) request: wxpay_models::user_coupon_bundle::PreSendUserProductCouponBundleRequest,
     pub(crate) params: [u8; 16],
     pub(crate) created: i64,
     /// The user bundle its claim issued.
@@ -379,6 +374,26 @@ pub(crate) fn require_effective(ledger: &Ledger, p: u32, op: &str) -> Result<(),
         format!(
             "product coupon {} is {}; {op} needs an EFFECTIVE product coupon",
             product.product_coupon_id, product.state
+        ),
+    ))
+}
+
+/// Refuses unless product coupon `p` has usage mode `wanted`; `instead` says what to do.
+pub(crate) fn require_usage_mode(
+    ledger: &Ledger,
+    p: u32,
+    wanted: &UsageMode,
+    instead: &str,
+) -> Result<(), ErrorAnswer> {
+    let product = &ledger.products[p as usize];
+    if product.usage_mode == *wanted {
+        return Ok(());
+    }
+    Err(ErrorAnswer::new(
+        ErrorRow::BusinessRule,
+        format!(
+            "product coupon {} has usage_mode {}, not {wanted}; {instead}",
+            product.product_coupon_id, product.usage_mode
         ),
     ))
 }

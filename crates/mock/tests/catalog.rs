@@ -19,12 +19,13 @@ use serde_json::Value;
 use wxpay_mock::fixtures::dev;
 use wxpay_mock::{Emulator, Limits, Server};
 use wxpay_models::product_coupon::CreateProductCouponRequest;
+use wxpay_models::stock::{DeactivateStockRequest, UpdateStockBudgetRequest};
 use wxpay_models::{
     CouponAvailablePeriod, CouponCodeDisplayMode, CouponCodeMode, CouponDisplayInfo,
     CouponUsageMethod, Endpoint, Mode, NormalCouponUsageRule, NotifyConfig,
     ProductCouponDisplayInfo, ProductCouponScope, ProductCouponType, ProgressiveBundleUsageInfo,
     SingleUsageInfo, SingleUsageRule, StockBundleForCreate, StockBundleUsageRule, StockForCreate,
-    StockSendRule, StockStoreScope, UsageMode, UsageRuleDisplayInfo, WxTime,
+    StockSendRule, StockStoreScope, UpdateMode, UsageMode, UsageRuleDisplayInfo, WxTime,
 };
 use wxpay_signing::Signer;
 use wxpay_testkit::fixtures::{assert_signed, unique};
@@ -252,6 +253,55 @@ pub(crate) fn single_product(api: &Api, stock: StockForCreate) -> CreateProductC
         stock: Some(stock),
         brand_id: api.brand_id(),
         ..CreateProductCouponRequest::default()
+    }
+}
+
+/// A SINGLE product coupon made by `api` with one stock; (product coupon id, stock id).
+pub(crate) async fn single_stock(
+    api: &Api,
+    mode: CouponCodeMode,
+    scope: StockStoreScope,
+    rule: StockSendRule,
+) -> (String, String) {
+    let created = api.ok(&single_product(api, stock(mode, scope, rule))).await;
+    let stock = created.stock.expect("the first stock");
+    (created.product_coupon.product_coupon_id, stock.stock_id)
+}
+
+/// E10 of a stock, with a fresh number.
+pub(crate) fn stop_stock(
+    api: &Api,
+    product_coupon_id: &str,
+    stock_id: &str,
+) -> DeactivateStockRequest {
+    DeactivateStockRequest {
+        product_coupon_id: product_coupon_id.into(),
+        stock_id: stock_id.into(),
+        out_request_no: no("DS"),
+        deactivate_reason: "停止发放".into(),
+        brand_id: api.brand_id(),
+    }
+}
+
+/// E09 of one cap of a stock, with a fresh number.
+pub(crate) fn budget(
+    api: &Api,
+    (product_coupon_id, stock_id): (&str, &str),
+    mode: UpdateMode,
+    current: i64,
+    target: i64,
+) -> UpdateStockBudgetRequest {
+    let total = mode == UpdateMode::MaxCount;
+    UpdateStockBudgetRequest {
+        product_coupon_id: product_coupon_id.into(),
+        stock_id: stock_id.into(),
+        out_request_no: no("BU"),
+        current_max_count: total.then_some(current),
+        target_max_count: total.then_some(target),
+        current_max_count_per_day: (!total).then_some(current),
+        target_max_count_per_day: (!total).then_some(target),
+        update_mode: mode,
+        brand_id: api.brand_id(),
     }
 }
 

@@ -5,15 +5,16 @@ use wxpay_models::stock_bundle::{
     CreateStockBundleRequest, UpdateStockBundleBudgetRequest, UpdateStockBundleRequest,
 };
 use wxpay_models::{
-    ErrorRow, ProductCouponType, Rule, SingleUsageRule, StockBundleEntity, StockBundleForCreate,
+    ProductCouponType, Rule, SingleUsageRule, StockBundleEntity, StockBundleForCreate,
     StockBundleInfo, StockEntity, UsageMode, ValidationError,
 };
 
 use crate::catalog::{
-    MANAGEABLE, OPEN, check_notify_appid, param_rule, replay_hidden, require_effective, stock_state,
+    MANAGEABLE, OPEN, check_notify_appid, param_rule, replay_hidden, require_effective,
+    require_usage_mode, stock_state,
 };
 use crate::error::{ErrorAnswer, biz};
-use crate::ops::stocks::{BudgetChange, StockChanges, insert_stock, new_stock};
+use crate::ops::stocks::{BudgetChange, changes_of, insert_stock, new_stock};
 use crate::ops::{Cx, Done, Handle};
 use crate::requests::Record;
 use crate::world::World;
@@ -60,16 +61,13 @@ pub(crate) fn add_bundle(
     p: u32,
     bundle: &StockBundleForCreate,
 ) -> Result<u32, ErrorAnswer> {
+    require_usage_mode(
+        &world.ledger,
+        p,
+        &UsageMode::ProgressiveBundle,
+        "stock bundles belong to PROGRESSIVE_BUNDLE product coupons (add a stock with CreateStock)",
+    )?;
     let product = &world.ledger.products[p as usize];
-    if product.usage_mode != UsageMode::ProgressiveBundle {
-        return Err(ErrorAnswer::new(
-            ErrorRow::BusinessRule,
-            format!(
-                "product coupon {} has usage_mode {}; stock bundles belong to PROGRESSIVE_BUNDLE product coupons (add a stock with CreateStock)",
-                product.product_coupon_id, product.usage_mode
-            ),
-        ));
-    }
     let rule = bundle
         .progressive_bundle_usage_rule
         .as_ref()
@@ -242,18 +240,7 @@ impl Handle for UpdateStockBundleRequest {
     ) -> Result<Done<Self::Response>, ErrorAnswer> {
         let (_, b) = world.find_bundle(cx, &r.product_coupon_id, &r.stock_bundle_id)?;
         let stocks = open_stocks(world, cx, b, "UpdateStockBundle", &OPEN)?;
-        let notify = r
-            .notify_config
-            .as_ref()
-            .and_then(|n| n.notify_appid.as_deref());
-        check_notify_appid(cx, "notify_config.notify_appid", notify)?;
-        let changes = StockChanges {
-            remark: r.remark,
-            usage: r.usage_rule_display_info,
-            display: r.coupon_display_info,
-            notify: r.notify_config,
-            scope: r.store_scope,
-        };
+        let changes = changes_of!(r).checked(cx)?;
         // Stopped and deactivated rounds keep what they had.
         for s in stocks {
             changes.apply(&mut world.ledger.stocks[s as usize].entity);

@@ -13,7 +13,8 @@ use wxpay_models::{
 
 use crate::catalog::{
     MANAGEABLE, OPEN, beijing_day, check_notify_appid, param_rule, refuse_bundle_stock,
-    replay_hidden, require_effective, require_stock_state, stock_state, wx_time,
+    replay_hidden, require_effective, require_stock_state, require_usage_mode, stock_state,
+    wx_time,
 };
 use crate::error::ErrorAnswer;
 use crate::ops::{Cx, Done, Handle};
@@ -28,16 +29,13 @@ impl Handle for CreateStockRequest {
     ) -> Result<Done<Self::Response>, ErrorAnswer> {
         let p = world.find_product(cx, &r.product_coupon_id)?;
         require_effective(&world.ledger, p, "CreateStock")?;
+        require_usage_mode(
+            &world.ledger,
+            p,
+            &UsageMode::Single,
+            "only SINGLE product coupons take stocks (add a stock bundle with CreateStockBundle)",
+        )?;
         let product = &world.ledger.products[p as usize];
-        if product.usage_mode != UsageMode::Single {
-            return Err(ErrorAnswer::new(
-                ErrorRow::BusinessRule,
-                format!(
-                    "product coupon {} has usage_mode {}; only SINGLE product coupons take stocks (add a stock bundle with CreateStockBundle)",
-                    r.product_coupon_id, product.usage_mode
-                ),
-            ));
-        }
         check_rule_placement(&product.scope, &product.coupon_type, &r.stock)?;
         let notify = r.stock.notify_config.notify_appid.as_deref();
         check_notify_appid(cx, "stock.notify_config.notify_appid", notify)?;
@@ -230,18 +228,7 @@ impl Handle for UpdateStockRequest {
         let (_, s) = world.find_stock(cx, &r.product_coupon_id, &r.stock_id)?;
         refuse_bundle_stock(&world.ledger, s, "UpdateStockBundle")?;
         require_stock_state(&world.ledger, s, cx.now, "UpdateStock", &OPEN)?;
-        let notify = r
-            .notify_config
-            .as_ref()
-            .and_then(|n| n.notify_appid.as_deref());
-        check_notify_appid(cx, "notify_config.notify_appid", notify)?;
-        let changes = StockChanges {
-            remark: r.remark,
-            usage: r.usage_rule_display_info,
-            display: r.coupon_display_info,
-            notify: r.notify_config,
-            scope: r.store_scope,
-        };
+        let changes = changes_of!(r).checked(cx)?;
         changes.apply(&mut world.ledger.stocks[s as usize].entity);
         Ok(Done::wrote(world.stock_view(s, cx), Record::Stock(s)))
     }
@@ -261,7 +248,28 @@ pub(crate) struct StockChanges {
     pub(crate) scope: Option<wxpay_models::StockStoreScope>,
 }
 
+/// The changes an E08 or E16 request asks for (the two have the same fields).
+macro_rules! changes_of {
+    ($r:ident) => {
+        $crate::ops::stocks::StockChanges {
+            remark: $r.remark,
+            usage: $r.usage_rule_display_info,
+            display: $r.coupon_display_info,
+            notify: $r.notify_config,
+            scope: $r.store_scope,
+        }
+    };
+}
+pub(crate) use changes_of;
+
 impl StockChanges {
+    /// The changes, once their notify AppID is known to be the caller's.
+    pub(crate) fn checked(self, cx: &Cx<'_>) -> Result<Self, ErrorAnswer> {
+        let appid = self.notify.as_ref().and_then(|n| n.notify_appid.as_deref());
+        check_notify_appid(cx, "notify_config.notify_appid", appid)?;
+        Ok(self)
+    }
+
     pub(crate) fn apply(&self, stock: &mut StockEntity) {
         if let Some(v) = &self.remark {
             stock.remark = Some(v.clone());

@@ -7,12 +7,12 @@ use wxpay_models::user_coupon_bundle::{
     SendUserProductCouponBundleRequest, UserProductCouponBundleEntity,
 };
 use wxpay_models::{
-    CouponTagInfo, Endpoint, ErrorRow, PreSendToken, SendUserProductCouponRequest, SingleUsageRule,
+    CouponTagInfo, Endpoint, PreSendToken, SendUserProductCouponRequest, SingleUsageRule,
     StockEntity, StockState, UsageMode, UserProductCouponState,
 };
 
 use crate::callbacks::Event;
-use crate::catalog::{PreSend, TOKEN_SECS, beijing_day, stock_state};
+use crate::catalog::{PreSend, TOKEN_SECS, beijing_day, require_usage_mode, stock_state};
 use crate::error::{ErrorAnswer, biz};
 use crate::ledger::{CouponState, NewCoupon, digest16};
 use crate::ops::{Cx, Done, Handle};
@@ -33,6 +33,22 @@ struct BundleSend<'a> {
     tags: Option<&'a CouponTagInfo>,
     /// Digest of the request body: what each coupon records as its parameters.
     params: [u8; 16],
+}
+
+impl<'a> BundleSend<'a> {
+    /// What a pre-send (E24) asks for, and its claim sends.
+    fn pre(r: &'a PreSendUserProductCouponBundleRequest, params: [u8; 16]) -> Self {
+        Self {
+            openid: &r.openid,
+            product_coupon_id: &r.product_coupon_id,
+            stock_bundle_id: &r.stock_bundle_id,
+            appid: &r.appid,
+            send_request_no: &r.send_request_no,
+            attach: r.attach.as_deref(),
+            tags: None,
+            params,
+        }
+    }
 }
 
 fn params_of<E: Endpoint>(request: &E) -> Result<[u8; 16], ErrorAnswer> {
@@ -232,30 +248,15 @@ impl Handle for PreSendUserProductCouponBundleRequest {
         r: Self,
     ) -> Result<Done<Self::Response>, ErrorAnswer> {
         let params = params_of(&r)?;
-        let send = BundleSend {
-            openid: &r.openid,
-            product_coupon_id: &r.product_coupon_id,
-            stock_bundle_id: &r.stock_bundle_id,
-            appid: &r.appid,
-            send_request_no: &r.send_request_no,
-            attach: r.attach.as_deref(),
-            tags: None,
-            params,
-        };
         // The same checks as a send; nothing is reserved until the claim.
-        check_send(world, cx, &send)?;
+        check_send(world, cx, &BundleSend::pre(&r, params))?;
         let token = world.catalog.token();
         world.catalog.pre_sends.insert(
             token.clone(),
             PreSend {
                 caller: (cx.mode, cx.caller.id.clone()),
                 brand: cx.brand.to_owned(),
-                openid: r.openid,
-                product_coupon_id: r.product_coupon_id,
-                stock_bundle_id: r.stock_bundle_id,
-                appid: r.appid,
-                send_request_no: r.send_request_no,
-                attach: r.attach,
+                request: r,
                 params,
                 created: cx.now,
                 claimed: None,
@@ -306,16 +307,7 @@ pub(crate) fn claim_pre_send(
         now,
         fail: false,
     };
-    let send = BundleSend {
-        openid: &pre.openid,
-        product_coupon_id: &pre.product_coupon_id,
-        stock_bundle_id: &pre.stock_bundle_id,
-        appid: &pre.appid,
-        send_request_no: &pre.send_request_no,
-        attach: pre.attach.as_deref(),
-        tags: None,
-        params: pre.params,
-    };
+    let send = BundleSend::pre(&pre.request, pre.params);
     let answer = |e: ErrorAnswer| (e.status, e.message);
     let stocks = check_send(&world, &cx, &send).map_err(answer)?;
     let ub = issue(&mut world, &cx, &send, &stocks).map_err(answer)?;
@@ -328,7 +320,7 @@ pub(crate) fn claim_pre_send(
     }
     let entity = view(&world, ub, now);
     drop(world);
-    for event in sent_events(&entity, &pre.openid, &pre.appid) {
+    for event in sent_events(&entity, &pre.request.openid, &pre.request.appid) {
         emu.callbacks.enqueue(emu, caller, event);
     }
     Ok(entity)
@@ -341,16 +333,12 @@ impl Handle for DeactivateUserProductCouponBundleRequest {
         r: Self,
     ) -> Result<Done<Self::Response>, ErrorAnswer> {
         let p = world.find_product(cx, &r.product_coupon_id)?;
-        let product = &world.ledger.products[p as usize];
-        if product.usage_mode != UsageMode::ProgressiveBundle {
-            return Err(ErrorAnswer::new(
-                ErrorRow::BusinessRule,
-                format!(
-                    "product coupon {} has usage_mode {}; only PROGRESSIVE_BUNDLE coupons come in user bundles (deactivate single coupons with DeactivateUserProductCoupon)",
-                    r.product_coupon_id, product.usage_mode
-                ),
-            ));
-        }
+        require_usage_mode(
+            &world.ledger,
+            p,
+            &UsageMode::ProgressiveBundle,
+            "only PROGRESSIVE_BUNDLE coupons come in user bundles (deactivate single coupons with DeactivateUserProductCoupon)",
+        )?;
         let (_, b) = world.find_bundle(cx, &r.product_coupon_id, &r.stock_bundle_id)?;
         let ledger = &world.ledger;
         let rounds = &world.catalog.bundles[b as usize].stocks;

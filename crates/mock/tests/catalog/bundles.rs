@@ -152,14 +152,13 @@ async fn stock_bundles_in_both_modes() {
         let store_list = vec![StoreInfo {
             store_id: "B_STORE".into(),
         }];
-        let associated = api
-            .ok(&AssociateStoresForStockBundleRequest {
-                product_coupon_id: pid.clone(),
-                stock_bundle_id: bid.clone(),
-                store_list: store_list.clone(),
-                brand_id: brand_id.clone(),
-            })
-            .await;
+        let associate = AssociateStoresForStockBundleRequest {
+            product_coupon_id: pid.clone(),
+            stock_bundle_id: bid.clone(),
+            store_list: store_list.clone(),
+            brand_id: brand_id.clone(),
+        };
+        let associated = api.ok(&associate).await;
         assert_eq!(associated.success_store_list, Some(store_list.clone()));
         for stock in &second.stock_list {
             let stores = api
@@ -172,14 +171,7 @@ async fn stock_bundles_in_both_modes() {
                 .await;
             assert_eq!(stores.store_list, Some(store_list.clone()));
         }
-        let again = api
-            .ok(&AssociateStoresForStockBundleRequest {
-                product_coupon_id: pid.clone(),
-                stock_bundle_id: bid.clone(),
-                store_list: store_list.clone(),
-                brand_id: brand_id.clone(),
-            })
-            .await;
+        let again = api.ok(&associate).await;
         assert_eq!(again.failed_store_list.unwrap()[0].code, "ALREADY_EXISTS");
         let removed = api
             .ok(&DisassociateStoresForStockBundleRequest {

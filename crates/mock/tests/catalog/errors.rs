@@ -9,9 +9,8 @@ use wxpay_models::product_coupon::{
     UpdateProductCouponRequest,
 };
 use wxpay_models::stock::{
-    AssociateStoresRequest, CreateStockRequest, DeactivateStockRequest, GetStockRequest,
-    ListAssociatedStoresRequest, ListStocksRequest, UpdateStockBudgetRequest, UpdateStockRequest,
-    UploadCouponCodesRequest,
+    AssociateStoresRequest, CreateStockRequest, GetStockRequest, ListAssociatedStoresRequest,
+    ListStocksRequest, UpdateStockRequest, UploadCouponCodesRequest,
 };
 use wxpay_models::stock_bundle::{
     AssociateStoresForStockBundleRequest, CreateStockBundleRequest, UpdateStockBundleBudgetRequest,
@@ -32,7 +31,7 @@ use wxpay_testkit::{key_path, merchant_key, mock};
 use crate::catalog::bundles::{send, three_rounds};
 use crate::{
     Api, biz, bundle, bundle_product, no, period, product_display, send_rule, server,
-    single_product, stock,
+    single_product, single_stock, stock, stop_stock,
 };
 
 /// One expected error answer.
@@ -98,33 +97,19 @@ async fn every_catalogue_error_row_in_both_modes() {
     let mut rows = Vec::new();
     for api in Api::both(&server.base_url()) {
         let b = api.brand_id();
-        let created = api
-            .ok(&single_product(
-                &api,
-                stock(
-                    CouponCodeMode::Wechatpay,
-                    StockStoreScope::All,
-                    send_rule(10, None, 1),
-                ),
-            ))
-            .await;
-        let pid = created.product_coupon.product_coupon_id;
-        let sid = created.stock.unwrap().stock_id;
+        let all = |api| {
+            single_stock(
+                api,
+                CouponCodeMode::Wechatpay,
+                StockStoreScope::All,
+                send_rule(10, None, 1),
+            )
+        };
+        let (pid, sid) = all(&api).await;
         let (bpid, stock_bundle) = three_rounds(&api, send_rule(10, None, 1)).await;
         let bid = stock_bundle.stock_bundle_id.clone();
         let bsid = stock_bundle.stock_list[0].stock_id.clone();
-        let dead = api
-            .ok(&single_product(
-                &api,
-                stock(
-                    CouponCodeMode::Wechatpay,
-                    StockStoreScope::All,
-                    send_rule(10, None, 1),
-                ),
-            ))
-            .await;
-        let dpid = dead.product_coupon.product_coupon_id;
-        let dsid = dead.stock.unwrap().stock_id;
+        let (dpid, dsid) = all(&api).await;
         let deactivate = DeactivateProductCouponRequest {
             product_coupon_id: dpid.clone(),
             out_request_no: no("DP"),
@@ -170,18 +155,10 @@ async fn every_catalogue_error_row_in_both_modes() {
             brand_id: b.clone(),
             ..UpdateStockRequest::default()
         };
-        let budget =
-            |s: &str, mode: UpdateMode, current: i64, target: i64| UpdateStockBudgetRequest {
-                product_coupon_id: if s == bsid { bpid.clone() } else { pid.clone() },
-                stock_id: s.into(),
-                out_request_no: no("BU"),
-                current_max_count: (mode == UpdateMode::MaxCount).then_some(current),
-                target_max_count: (mode == UpdateMode::MaxCount).then_some(target),
-                current_max_count_per_day: (mode == UpdateMode::MaxCountPerDay).then_some(current),
-                target_max_count_per_day: (mode == UpdateMode::MaxCountPerDay).then_some(target),
-                update_mode: mode,
-                brand_id: b.clone(),
-            };
+        let budget = |s: &str, mode, current, target| {
+            let p = if s == bsid { &bpid } else { &pid };
+            crate::budget(&api, (p, s), mode, current, target)
+        };
         let stores = vec![StoreInfo {
             store_id: "S1".into(),
         }];
@@ -221,7 +198,7 @@ async fn every_catalogue_error_row_in_both_modes() {
             => 400, "INVALID_REQUEST", None, "created without max_count_per_day");
         row!(rows, api, "E09 a bundle's stock", api.call(&budget(&bsid, UpdateMode::MaxCount, 10, 20))
             => 400, "INVALID_REQUEST", None, "UpdateStockBundleBudget");
-        row!(rows, api, "E10 deactivated stock", api.call(&DeactivateStockRequest { product_coupon_id: dpid.clone(), stock_id: dsid.clone(), out_request_no: no("DS"), deactivate_reason: "x".into(), brand_id: b.clone() })
+        row!(rows, api, "E10 deactivated stock", api.call(&stop_stock(&api, &dpid, &dsid))
             => 400, "INVALID_REQUEST", NOT_SENDING, "SENDING or PAUSED");
         row!(rows, api, "E11 not an UPLOAD stock", api.call(&UploadCouponCodesRequest { product_coupon_id: pid.clone(), stock_id: sid.clone(), out_request_no: no("UC"), code_list: vec!["C1".into()], brand_id: b.clone() })
             => 400, "INVALID_REQUEST", None, "only to UPLOAD stocks");
@@ -290,14 +267,7 @@ async fn every_catalogue_error_row_in_both_modes() {
             ))
             .await;
         for s in &spent.stock_list {
-            api.ok(&DeactivateStockRequest {
-                product_coupon_id: bpid.clone(),
-                stock_id: s.stock_id.clone(),
-                out_request_no: no("DS"),
-                deactivate_reason: "x".into(),
-                brand_id: b.clone(),
-            })
-            .await;
+            api.ok(&stop_stock(&api, &bpid, &s.stock_id)).await;
         }
         row!(rows, api, "E16 no open round", api.call(&UpdateStockBundleRequest { product_coupon_id: bpid.clone(), stock_bundle_id: spent.stock_bundle_id.clone(), out_request_no: no("UB"), remark: Some("r".into()), brand_id: b.clone(), ..UpdateStockBundleRequest::default() })
             => 400, "INVALID_REQUEST", NOT_SENDING, "no stock of stock bundle");
@@ -375,22 +345,13 @@ async fn bundle_send_rows(rows: &mut Vec<Row>, api: &Api) {
     row!(rows, api, "E23 unbound AppID", api.call(&wxpay_models::user_coupon_bundle::SendUserProductCouponBundleRequest { appid: "wx_not_bound".into(), ..send(&pid, &bid, "o-b-2") })
         => 400, "INVALID_REQUEST", APPID, "AppID非法");
     let single_no = no("R");
-    let (spid, ssid) = {
-        let created = api
-            .ok(&single_product(
-                api,
-                stock(
-                    CouponCodeMode::Wechatpay,
-                    StockStoreScope::None,
-                    send_rule(10, None, 1),
-                ),
-            ))
-            .await;
-        (
-            created.product_coupon.product_coupon_id,
-            created.stock.unwrap().stock_id,
-        )
-    };
+    let (spid, ssid) = single_stock(
+        api,
+        CouponCodeMode::Wechatpay,
+        StockStoreScope::None,
+        send_rule(10, None, 1),
+    )
+    .await;
     api.ok(&SendUserProductCouponRequest {
         openid: "o-b-3".into(),
         product_coupon_id: spid.clone(),
@@ -405,14 +366,8 @@ async fn bundle_send_rows(rows: &mut Vec<Row>, api: &Api) {
     row!(rows, api, "E23 number of a single send", api.call(&wxpay_models::user_coupon_bundle::SendUserProductCouponBundleRequest { send_request_no: single_no, ..send(&open_pid, &open.stock_bundle_id, "o-b-3") })
         => 400, "INVALID_REQUEST", SAME_NO, "already used by another send");
     // One round not SENDING: nothing is sent from the others either.
-    api.ok(&DeactivateStockRequest {
-        product_coupon_id: open_pid.clone(),
-        stock_id: open.stock_list[1].stock_id.clone(),
-        out_request_no: no("DS"),
-        deactivate_reason: "x".into(),
-        brand_id: api.brand_id(),
-    })
-    .await;
+    api.ok(&stop_stock(api, &open_pid, &open.stock_list[1].stock_id))
+        .await;
     row!(rows, api, "E23 a round not SENDING", api.call(&send(&open_pid, &open.stock_bundle_id, "o-b-4"))
         => 400, "INVALID_REQUEST", NOT_SENDING, "(round 1)");
     let first_round = api
@@ -456,8 +411,13 @@ async fn limit_rows(rows: &mut Vec<Row>, api: &Api) {
             send_rule(10, None, 1),
         )
     };
-    let created = api.ok(&single_product(api, plain())).await;
-    let pid = created.product_coupon.product_coupon_id;
+    let (pid, sid) = single_stock(
+        api,
+        CouponCodeMode::Wechatpay,
+        StockStoreScope::None,
+        send_rule(10, None, 1),
+    )
+    .await;
     let create = || CreateStockRequest {
         product_coupon_id: pid.clone(),
         out_request_no: no("ST"),
@@ -469,15 +429,7 @@ async fn limit_rows(rows: &mut Vec<Row>, api: &Api) {
     }
     row!(rows, api, "E05 a 201st effective stock", api.call(&create())
         => 400, "INVALID_REQUEST", None, "at most 200 may be effective");
-    let sid = created.stock.unwrap().stock_id;
-    api.ok(&DeactivateStockRequest {
-        product_coupon_id: pid.clone(),
-        stock_id: sid.clone(),
-        out_request_no: no("DS"),
-        deactivate_reason: "x".into(),
-        brand_id: api.brand_id(),
-    })
-    .await;
+    api.ok(&stop_stock(api, &pid, &sid)).await;
     assert_eq!(
         api.call(&create()).await.status,
         200,

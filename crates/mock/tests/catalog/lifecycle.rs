@@ -7,8 +7,8 @@ use wxpay_models::product_coupon::{
 };
 use wxpay_models::stock::{
     AssociateStoresRequest, CreateStockRequest, DeactivateStockRequest, DisassociateStoresRequest,
-    GetStockRequest, ListAssociatedStoresRequest, ListStocksRequest, UpdateStockBudgetRequest,
-    UpdateStockRequest, UploadCouponCodesRequest,
+    GetStockRequest, ListAssociatedStoresRequest, ListStocksRequest, UpdateStockRequest,
+    UploadCouponCodesRequest,
 };
 use wxpay_models::{
     CouponCodeMode, Mode, ProductCouponState, StockState, StockStoreScope, StoreInfo, UpdateMode,
@@ -16,7 +16,9 @@ use wxpay_models::{
 use wxpay_testkit::fixtures::{send_body, unique};
 use wxpay_testkit::merchant_signer;
 
-use crate::{Api, no, product_display, send_rule, server, single_product, stock};
+use crate::{
+    Api, no, product_display, send_rule, server, single_product, single_stock, stock, stop_stock,
+};
 
 fn stores(ids: &[&str]) -> Vec<StoreInfo> {
     ids.iter()
@@ -125,17 +127,8 @@ async fn product_coupons_and_stocks_live_and_die_in_both_modes() {
             .await;
         assert_eq!(updated.remark.as_deref(), Some("周四专用"));
         assert_eq!(updated.stock_send_rule, rule);
-        let budget = |mode: UpdateMode, current: i64, target: i64| UpdateStockBudgetRequest {
-            product_coupon_id: pid.clone(),
-            stock_id: sid.clone(),
-            out_request_no: no("BU"),
-            current_max_count: (mode == UpdateMode::MaxCount).then_some(current),
-            target_max_count: (mode == UpdateMode::MaxCount).then_some(target),
-            current_max_count_per_day: (mode == UpdateMode::MaxCountPerDay).then_some(current),
-            target_max_count_per_day: (mode == UpdateMode::MaxCountPerDay).then_some(target),
-            update_mode: mode,
-            brand_id: brand_id.clone(),
-        };
+        let budget =
+            |mode, current, target| crate::budget(&api, (&pid, &sid), mode, current, target);
         let lowered = api.ok(&budget(UpdateMode::MaxCount, 1000, 800)).await;
         assert_eq!(lowered.stock_send_rule.max_count, Some(800));
         let daily = api.ok(&budget(UpdateMode::MaxCountPerDay, 500, 600)).await;
@@ -258,18 +251,13 @@ async fn product_coupons_and_stocks_live_and_die_in_both_modes() {
 async fn a_stock_made_through_the_api_sends_its_uploaded_codes() {
     let server = server().await;
     let api = Api::partner(&server.base_url());
-    let created = api
-        .ok(&single_product(
-            &api,
-            stock(
-                CouponCodeMode::Upload,
-                StockStoreScope::Specific,
-                send_rule(2, None, 1),
-            ),
-        ))
-        .await;
-    let pid = created.product_coupon.product_coupon_id;
-    let sid = created.stock.unwrap().stock_id;
+    let (pid, sid) = single_stock(
+        &api,
+        CouponCodeMode::Upload,
+        StockStoreScope::Specific,
+        send_rule(2, None, 1),
+    )
+    .await;
     api.ok(&UploadCouponCodesRequest {
         product_coupon_id: pid.clone(),
         stock_id: sid.clone(),
@@ -331,18 +319,13 @@ async fn a_stock_made_through_the_api_sends_its_uploaded_codes() {
 async fn a_stock_past_its_window_shows_stopped() {
     let server = server().await;
     let api = Api::brand(&server.base_url());
-    let created = api
-        .ok(&single_product(
-            &api,
-            stock(
-                CouponCodeMode::Wechatpay,
-                StockStoreScope::None,
-                send_rule(10, None, 1),
-            ),
-        ))
-        .await;
-    let pid = created.product_coupon.product_coupon_id;
-    let sid = created.stock.unwrap().stock_id;
+    let (pid, sid) = single_stock(
+        &api,
+        CouponCodeMode::Wechatpay,
+        StockStoreScope::None,
+        send_rule(10, None, 1),
+    )
+    .await;
     server.emulator().set_clock_offset(40 * 86_400);
     let get = GetStockRequest {
         product_coupon_id: pid.clone(),
@@ -350,15 +333,7 @@ async fn a_stock_past_its_window_shows_stopped() {
         brand_id: None,
     };
     assert_eq!(api.ok(&get).await.state, StockState::Stopped);
-    let answer = api
-        .call(&DeactivateStockRequest {
-            product_coupon_id: pid,
-            stock_id: sid,
-            out_request_no: no("DS"),
-            deactivate_reason: "late".into(),
-            brand_id: None,
-        })
-        .await;
+    let answer = api.call(&stop_stock(&api, &pid, &sid)).await;
     crate::expect(
         &answer,
         400,

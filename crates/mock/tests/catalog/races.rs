@@ -26,7 +26,10 @@ use wxpay_models::{
 use wxpay_testkit::http_client::Answer;
 
 use crate::catalog::bundles::{send, three_rounds};
-use crate::{Api, biz, bundle, no, product_display, send_rule, server, single_product, stock};
+use crate::{
+    Api, biz, bundle, no, product_display, send_rule, server, single_product, single_stock, stock,
+    stop_stock,
+};
 
 /// `n` copies of `request` at once.
 async fn burst<E: Endpoint>(api: &Api, request: &E, n: usize) -> Vec<Answer> {
@@ -217,13 +220,7 @@ async fn every_keyed_write_acts_once_under_sixteen_identical_copies() {
             Some(2)
         );
 
-        let stop = DeactivateStockRequest {
-            product_coupon_id: pid.clone(),
-            stock_id: format!("{pid}002"),
-            out_request_no: no("DS"),
-            deactivate_reason: "a".into(),
-            brand_id: b.clone(),
-        };
+        let stop = stop_stock(&api, &pid, &format!("{pid}002"));
         once(
             &api,
             &stop,
@@ -396,17 +393,8 @@ fn tally(answers: &[Answer]) -> std::collections::BTreeMap<u16, usize> {
 }
 
 /// A single-send stock made through the API with `rule`; (product coupon, stock).
-async fn single_stock(api: &Api, rule: StockSendRule) -> (String, String) {
-    let created = api
-        .ok(&single_product(
-            api,
-            stock(CouponCodeMode::Wechatpay, StockStoreScope::None, rule),
-        ))
-        .await;
-    (
-        created.product_coupon.product_coupon_id,
-        created.stock.unwrap().stock_id,
-    )
+async fn wechatpay_stock(api: &Api, rule: StockSendRule) -> (String, String) {
+    single_stock(api, CouponCodeMode::Wechatpay, StockStoreScope::None, rule).await
 }
 
 fn single_send(pid: &str, sid: &str, openid: &str) -> SendUserProductCouponRequest {
@@ -467,14 +455,14 @@ async fn budgets_are_exact_under_sixty_four_concurrent_sends() {
     );
 
     // Single sends from API-made stocks: the total cap, then the daily cap.
-    let (pid, sid) = single_stock(&api, send_rule(50, None, 1)).await;
+    let (pid, sid) = wechatpay_stock(&api, send_rule(50, None, 1)).await;
     let answers = sixty_four(&api, |i| single_send(&pid, &sid, &format!("o-s50-{i}"))).await;
     assert_eq!(tally(&answers), [(200, 50), (403, 14)].into());
     assert_eq!(
         stock_of(&api, &pid, &sid).await.sent_count_info.total_count,
         Some(50)
     );
-    let (pid, sid) = single_stock(&api, send_rule(1000, Some(20), 1)).await;
+    let (pid, sid) = wechatpay_stock(&api, send_rule(1000, Some(20), 1)).await;
     let answers = sixty_four(&api, |i| single_send(&pid, &sid, &format!("o-d20-{i}"))).await;
     assert_eq!(tally(&answers), [(200, 20), (403, 44)].into());
     assert_eq!(
@@ -488,7 +476,7 @@ async fn budget_updates_racing_sends_never_let_sent_pass_the_cap() {
     let server = server().await;
     let api = Api::partner(&server.base_url());
     for (from, to) in [(40, 30), (20, 45)] {
-        let (pid, sid) = single_stock(&api, send_rule(from, None, 1)).await;
+        let (pid, sid) = wechatpay_stock(&api, send_rule(from, None, 1)).await;
         let mut set = JoinSet::new();
         for i in 0..64 {
             let (api, request) = (
