@@ -121,9 +121,7 @@ async fn route(emu: &Emulator, req: Request<Incoming>) -> Reply {
         (&Method::GET, ["images"]) => list_images(emu),
         (&Method::GET, ["image-tasks"]) => list_image_tasks(emu),
         (&Method::PUT, ["clock"]) => set_clock(emu, &body),
-        (&Method::POST, ["pre-sends", token, "claim"]) => {
-            crate::ops::claim_pre_send(emu, token, emu.business_now())
-        }
+        (&Method::POST, ["pre-sends", token, "claim"]) => claim(emu, token, emu.business_now()),
         (&Method::POST, ["coupons", stock, code, "delete"]) => {
             crate::ops::delete_coupon(emu, stock, code, emu.business_now())
         }
@@ -165,7 +163,7 @@ pub(crate) fn replay(emu: &Emulator, kind: &str, data: &str, now: i64) -> Result
             failed(upload_codes(emu, id, v["codes"].to_string().as_bytes()))
         }
         "clock" => failed(set_clock(emu, data.as_bytes())),
-        "claim" => failed(crate::ops::claim_pre_send(emu, data, now)),
+        "claim" => failed(claim(emu, data, now)),
         "delete" => {
             let v: Value = serde_json::from_str(data).map_err(|e| e.to_string())?;
             failed(crate::ops::delete_coupon(
@@ -180,6 +178,21 @@ pub(crate) fn replay(emu: &Emulator, kind: &str, data: &str, now: i64) -> Result
             Ok(())
         }
         other => Err(format!("unknown admin change {other:?}")),
+    }
+}
+
+/// `POST /mock/pre-sends/{token}/claim`: the receive component's claim of a pre-sent
+/// coupon (E21) or bundle (E24).
+fn claim(emu: &Emulator, token: &str, now: i64) -> Reply {
+    if emu.world.lock().pre_sends.contains_key(token) {
+        return crate::ops::claim_pre_send(emu, token, now);
+    }
+    match crate::ops::claim_pre_send_bundle(emu, token, now) {
+        Ok(bundle) => (StatusCode::OK, json!(bundle)),
+        Err((status, message)) => error(
+            StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
+            message,
+        ),
     }
 }
 

@@ -196,7 +196,11 @@ fn plaintext(
                 coupon_code: entity.coupon_code.clone(),
                 product_coupon_id: entity.product_coupon.product_coupon_id.clone(),
                 stock_id: entity.stock.stock_id.clone(),
-                stock_bundle_id: None,
+                stock_bundle_id: entity
+                    .stock
+                    .stock_bundle_info
+                    .as_ref()
+                    .map(|b| b.stock_bundle_id.clone()),
                 user_coupon_bundle_id: entity
                     .user_product_coupon_bundle_info
                     .as_ref()

@@ -14,9 +14,9 @@ use hashbrown::HashTable;
 use hashbrown::hash_table::Entry;
 use time::Date;
 use wxpay_models::{
-    CouponCodeCountInfo, CouponTagInfo, CouponUsageDetail, ProductCouponEntity, StockEntity,
-    UsageMode, UserProductCouponEntity, UserProductCouponSendChannel, UserProductCouponState,
-    WxTime,
+    CouponCodeCountInfo, CouponTagInfo, CouponUsageDetail, ProductCouponEntity,
+    ProgressiveBundleUsageDetail, StockEntity, UsageMode, UserProductCouponBundleInfo,
+    UserProductCouponEntity, UserProductCouponSendChannel, UserProductCouponState, WxTime,
 };
 
 /// One issued coupon. Times are Unix seconds (u32 holds them until 2106).
@@ -151,6 +151,15 @@ pub(crate) struct Ledger {
     pub(crate) confirm_requests: HashMap<(String, String), u32>,
     /// Lifecycle records (see [`Coupon::life`]).
     lives: Vec<Life>,
+    /// Users' coupon bundles ([`Life::bundle`] indexes them).
+    pub(crate) bundles: Vec<CouponBundle>,
+}
+
+/// A user's coupon bundle (用户商品券组): its id and its coupons, one per round.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct CouponBundle {
+    pub(crate) id: Box<str>,
+    pub(crate) coupons: Box<[u32]>,
 }
 
 /// What to record for a new coupon.
@@ -444,6 +453,8 @@ impl Ledger {
                 .and_then(|u| u.pay_score_order.clone()),
             ..CouponUsageDetail::default()
         });
+        let progressive_bundle_usage_detail =
+            (product.usage_mode == UsageMode::ProgressiveBundle).then(|| bundle_detail(&usage));
         UserProductCouponEntity {
             coupon_code: self.code(i),
             coupon_state,
@@ -462,9 +473,9 @@ impl Ledger {
             deactivate_time: deactivated.map(|d| time_of(d.1)),
             deactivate_reason: deactivated.map(|d| d.2.clone()),
             single_usage_detail: (product.usage_mode == UsageMode::Single).then_some(usage),
-            progressive_bundle_usage_detail: None,
+            progressive_bundle_usage_detail,
             sequential_usage_detail: None,
-            user_product_coupon_bundle_info: None,
+            user_product_coupon_bundle_info: self.bundle_info(i),
             product_coupon: product.clone(),
             brand_id: product.brand_id.clone(),
             stock,
@@ -561,6 +572,49 @@ impl Ledger {
             + table_bytes(&self.by_code)
             + table_bytes(&self.by_user)
             + self.lives.capacity() * std::mem::size_of::<Life>()
+    }
+
+    /// Records a user's coupon bundle of `coupons` (round order); returns its index.
+    pub(crate) fn add_bundle(&mut self, id: String, coupons: Vec<u32>) -> u32 {
+        let index = to_u32(self.bundles.len());
+        for (round, &c) in coupons.iter().enumerate() {
+            self.life_mut(c).bundle = Some((index, to_u32(round)));
+        }
+        self.bundles.push(CouponBundle {
+            id: id.into(),
+            coupons: coupons.into(),
+        });
+        index
+    }
+
+    /// `user_product_coupon_bundle_info` of coupon `i`, if it is a round of a user's bundle.
+    pub(crate) fn bundle_info(&self, i: u32) -> Option<UserProductCouponBundleInfo> {
+        let (b, round) = self.life(i)?.bundle?;
+        let bundle = self.bundles.get(b as usize)?;
+        let used = bundle
+            .coupons
+            .iter()
+            .filter(|&&c| self.coupons[c as usize].state == CouponState::Used)
+            .count();
+        Some(UserProductCouponBundleInfo {
+            user_coupon_bundle_id: bundle.id.to_string(),
+            user_coupon_bundle_index: i64::from(round),
+            total_count: i64::try_from(bundle.coupons.len()).unwrap_or(i64::MAX),
+            used_count: i64::try_from(used).unwrap_or(i64::MAX),
+        })
+    }
+
+    /// Marks coupon `i` as claimed through the receive component (`send_channel`).
+    pub(crate) fn mark_component(&mut self, i: u32) {
+        self.coupons[i as usize].flags |= VIA_COMPONENT;
+    }
+}
+
+/// The use details of a bundle round, in the bundle's own shape.
+fn bundle_detail(u: &CouponUsageDetail) -> ProgressiveBundleUsageDetail {
+    ProgressiveBundleUsageDetail {
+        usage: u.clone(),
+        ..ProgressiveBundleUsageDetail::default()
     }
 }
 

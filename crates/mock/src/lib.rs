@@ -21,6 +21,7 @@
 mod admin;
 pub mod callbacks;
 mod caller;
+mod catalog;
 pub mod config;
 mod confirm;
 pub mod cpu;

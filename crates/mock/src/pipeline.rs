@@ -123,7 +123,7 @@ fn decide<E: Handle>(emu: &Emulator, caller: &Caller, incoming: &Incoming<'_>) -
     };
     let request = match E::decode(&raw) {
         Ok(r) => r,
-        Err(e) => return Outcome::error(ErrorAnswer::validation(&e)),
+        Err(e) => return Outcome::error(E::invalid(&e)),
     };
     let acted = act(emu, caller, request, incoming.fail);
     if op.name == wxpay_models::operations::SEND_USER_PRODUCT_COUPON.name

@@ -131,7 +131,12 @@ impl Ledger {
         Ok(Sent::New(index))
     }
 
-    fn check_limits(&self, input: &SendInput<'_>, stock: u32, day: Date) -> Result<(), ApiError> {
+    pub(crate) fn check_limits(
+        &self,
+        input: &SendInput<'_>,
+        stock: u32,
+        day: Date,
+    ) -> Result<(), ApiError> {
         let r = input.request;
         let slot = &self.stocks[stock as usize];
         let rule = &slot.entity.stock_send_rule;

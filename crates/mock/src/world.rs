@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
+use crate::catalog::Catalog;
 use crate::config::ConfigError;
 use crate::fixtures::Fixtures;
 use crate::ledger::Ledger;
@@ -30,6 +31,8 @@ pub(crate) struct World {
     pub(crate) events: u64,
     /// Uploaded and generated pictures, image-generation tasks.
     pub(crate) media: Media,
+    /// Product coupon ownership, stock bundles, users' bundles, pre-sends, id counters.
+    pub(crate) catalog: Catalog,
 }
 
 /// A pre-send (E21): the send it stands for, who made it, until when it can be claimed.

@@ -2,7 +2,7 @@
 //! Everything operations share — authentication, limits, decoding, the mode's `brand_id`
 //! rule, idempotency records, faults, signing — happens around them in `pipeline.rs`.
 
-use wxpay_models::{Endpoint, Mode};
+use wxpay_models::{Endpoint, Mode, ValidationError};
 
 use crate::callbacks::Event;
 use crate::caller::Caller;
@@ -13,7 +13,14 @@ use crate::world::World;
 mod coupon_life;
 mod media;
 mod notify_configs;
+mod product_coupons;
+mod stock_bundles;
+mod stocks;
+mod stores;
+mod user_coupon_bundles;
 pub(crate) mod user_coupons;
+
+pub(crate) use user_coupon_bundles::claim_pre_send as claim_pre_send_bundle;
 
 /// What an operation knows about the call it serves.
 #[derive(Debug, Clone, Copy)]
@@ -85,6 +92,12 @@ pub(crate) trait Handle: Endpoint {
         cx: &Cx<'_>,
         request: Self,
     ) -> Result<Done<Self::Response>, ErrorAnswer>;
+
+    /// The answer to a request that does not decode or validate (create operations give a
+    /// decreasing bundle round its own business code).
+    fn invalid(e: &ValidationError) -> ErrorAnswer {
+        ErrorAnswer::validation(e)
+    }
 
     /// Answers a replay of a keyed request from its first answer's record.
     fn replay(world: &World, cx: &Cx<'_>, record: &Record) -> Result<Self::Response, ErrorAnswer> {
@@ -224,6 +237,28 @@ macro_rules! for_each_handled {
             wxpay_models::media::UploadImageRequest,
             wxpay_models::media::CreateImageGenerationTaskRequest,
             wxpay_models::media::GetImageGenerationTaskRequest,
+            wxpay_models::product_coupon::CreateProductCouponRequest,
+            wxpay_models::product_coupon::QueryProductCouponRequest,
+            wxpay_models::product_coupon::UpdateProductCouponRequest,
+            wxpay_models::product_coupon::DeactivateProductCouponRequest,
+            wxpay_models::stock::CreateStockRequest,
+            wxpay_models::stock::ListStocksRequest,
+            wxpay_models::stock::GetStockRequest,
+            wxpay_models::stock::UpdateStockRequest,
+            wxpay_models::stock::UpdateStockBudgetRequest,
+            wxpay_models::stock::DeactivateStockRequest,
+            wxpay_models::stock::UploadCouponCodesRequest,
+            wxpay_models::stock::AssociateStoresRequest,
+            wxpay_models::stock::DisassociateStoresRequest,
+            wxpay_models::stock::ListAssociatedStoresRequest,
+            wxpay_models::stock_bundle::CreateStockBundleRequest,
+            wxpay_models::stock_bundle::UpdateStockBundleRequest,
+            wxpay_models::stock_bundle::UpdateStockBundleBudgetRequest,
+            wxpay_models::stock_bundle::AssociateStoresForStockBundleRequest,
+            wxpay_models::stock_bundle::DisassociateStoresForStockBundleRequest,
+            wxpay_models::user_coupon_bundle::SendUserProductCouponBundleRequest,
+            wxpay_models::user_coupon_bundle::PreSendUserProductCouponBundleRequest,
+            wxpay_models::user_coupon_bundle::DeactivateUserProductCouponBundleRequest,
         }
     };
 }
