@@ -6,6 +6,7 @@ mod binary;
 mod callbacks;
 mod concurrency;
 mod confirm;
+mod console;
 mod faults;
 mod properties;
 mod robustness;
