@@ -34,6 +34,9 @@ pub(crate) async fn handle(
     remote: SocketAddr,
     req: Request<Incoming>,
 ) -> Response<Body> {
+    if crate::console::is_ui(req.uri().path()) {
+        return crate::console::serve(emu, remote, &req);
+    }
     let authorized = authorize(emu, remote, req.headers());
     if authorized.is_ok() && req.method() == Method::GET && req.uri().path() == "/mock/metrics" {
         return reply(

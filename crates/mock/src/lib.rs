@@ -23,6 +23,7 @@ pub mod callbacks;
 mod caller;
 pub mod config;
 mod confirm;
+mod console;
 pub mod cpu;
 mod error;
 pub mod faults;

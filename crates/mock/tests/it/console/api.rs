@@ -2,6 +2,7 @@
 
 use http::Method;
 use serde_json::{Value, json};
+use wxpay_mock::Emulator;
 use wxpay_mock::fixtures::dev;
 use wxpay_testkit::fixtures::{send_body, unique};
 use wxpay_testkit::http_client::TestClient;
@@ -320,4 +321,76 @@ async fn the_journal_says_its_last_sequence_number_and_what_was_presented() {
         client.admin_get("/mock/requests").await.json()["last_seq"],
         0
     );
+}
+
+#[tokio::test]
+async fn console_files_have_types_csp_and_etags_and_data_keeps_its_protection() {
+    let server = mock::start().await;
+    let client = TestClient::new(&server.base_url());
+    for (path, content_type) in [
+        ("/mock/ui", "text/html; charset=utf-8"),
+        ("/mock/ui/", "text/html; charset=utf-8"),
+        ("/mock/ui/app.js", "text/javascript; charset=utf-8"),
+        ("/mock/ui/app.css", "text/css; charset=utf-8"),
+        ("/mock/ui/favicon.svg", "image/svg+xml"),
+    ] {
+        let answer = client.admin_get(path).await;
+        assert_eq!(answer.status, 200, "{path}");
+        assert_eq!(answer.header("content-type"), Some(content_type));
+        assert_eq!(answer.header("cache-control"), Some("no-cache"));
+        assert!(
+            answer
+                .header("content-security-policy")
+                .unwrap()
+                .starts_with("default-src 'self'")
+        );
+        assert_eq!(answer.header("x-content-type-options"), Some("nosniff"));
+        let etag = answer.header("etag").unwrap().to_owned();
+        let again = client
+            .raw(Method::GET, path, &[("If-None-Match", &etag)], "")
+            .await;
+        assert_eq!(again.status, 304, "{path}");
+        assert!(again.body.is_empty());
+    }
+    let page = client.admin_get("/mock/ui").await;
+    let html = String::from_utf8_lossy(&page.body);
+    assert!(
+        html.contains("/mock/ui/app.js") && !html.contains("://"),
+        "no remote assets"
+    );
+    let head = client.raw(Method::HEAD, "/mock/ui/app.js", &[], "").await;
+    assert_eq!((head.status.as_u16(), head.body.len()), (200, 0));
+    assert_eq!(client.admin_get("/mock/ui/nope.js").await.status, 404);
+    assert_eq!(
+        client.raw(Method::POST, "/mock/ui", &[], "").await.status,
+        405
+    );
+    assert_eq!(client.admin_get("/mock/uix").await.status, 404);
+    assert_eq!(
+        client.admin_get("/mock/requests").await.json()["last_seq"],
+        0,
+        "not journaled"
+    );
+
+    let guarded = mock::start_with(Emulator::dev().with_admin_token(Some("s3cret".into()))).await;
+    let client = TestClient::new(&guarded.base_url());
+    assert_eq!(
+        client.admin_get("/mock/ui").await.status,
+        200,
+        "the page holds no data"
+    );
+    assert_eq!(client.admin_get("/mock/overview").await.status, 401);
+    let with_token = client
+        .raw(
+            Method::GET,
+            "/mock/overview",
+            &[("Authorization", "Bearer s3cret")],
+            "",
+        )
+        .await;
+    assert_eq!(with_token.status, 200);
+    let redeliver = client
+        .raw(Method::POST, "/mock/callbacks/x/redeliver", &[], "")
+        .await;
+    assert_eq!(redeliver.status, 401);
 }

@@ -1,4 +1,5 @@
-//! The console's admin JSON over HTTP (`api`).
+//! The console: its admin JSON and files over HTTP (`api`), and its pages in a real browser
+//! (`pages`, headless Chromium over WebDriver).
 
 use wxpay_mock::{CallbackConfig, Emulator, Server};
 use wxpay_signing::ApiV3Key;
@@ -7,6 +8,8 @@ use wxpay_testkit::mock;
 use wxpay_testkit::receiver::Recorder;
 
 mod api;
+mod browser;
+mod pages;
 
 /// An emulator whose callers' callbacks go to a fresh recorder, retried after
 /// `retry_schedule_ms`.
