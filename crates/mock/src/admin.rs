@@ -10,11 +10,13 @@ use http_body_util::Full;
 use hyper::body::Incoming;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use wxpay_models::{CouponCodeMode, ProductCouponEntity, StockEntity};
+use wxpay_models::{CouponCodeMode, ProductCouponEntity, StockEntity, UserProductCouponState};
 
 use crate::faults::Faults;
 use crate::http::{Body, read_body};
 use crate::state::Emulator;
+
+mod console;
 
 /// Largest admin body (code uploads can be big).
 const MAX_ADMIN_BODY: usize = 16 << 20;
@@ -32,6 +34,9 @@ pub(crate) async fn handle(
     remote: SocketAddr,
     req: Request<Incoming>,
 ) -> Response<Body> {
+    if crate::console::is_ui(req.uri().path()) {
+        return crate::console::serve(emu, remote, &req);
+    }
     let authorized = authorize(emu, remote, req.headers());
     if authorized.is_ok() && req.method() == Method::GET && req.uri().path() == "/mock/metrics" {
         return reply(
@@ -129,10 +134,12 @@ async fn route(emu: &Emulator, req: Request<Incoming>) -> Reply {
             emu.reset();
             (StatusCode::OK, json!({ "reset": true }))
         }
-        _ => error(
-            StatusCode::NOT_FOUND,
-            format!("no admin endpoint {method} {path}"),
-        ),
+        _ => console::route(emu, &method, &segments).unwrap_or_else(|| {
+            error(
+                StatusCode::NOT_FOUND,
+                format!("no admin endpoint {method} {path}"),
+            )
+        }),
     }
 }
 
@@ -304,12 +311,28 @@ fn get_stock(emu: &Emulator, id: &str) -> Reply {
 fn list_coupons(emu: &Emulator, query: &str) -> Reply {
     let mut openid = None;
     let mut stock_id = None;
+    let mut code = None;
+    let mut state = None;
     let mut offset = 0usize;
     let mut limit = 100usize;
     for (key, value) in form_urlencoded::parse(query.as_bytes()) {
         match key.as_ref() {
             "openid" if !value.is_empty() => openid = Some(value.into_owned()),
             "stock_id" if !value.is_empty() => stock_id = Some(value.into_owned()),
+            "code" if !value.is_empty() => code = Some(value.into_owned()),
+            "state" if !value.is_empty() => {
+                let parsed = UserProductCouponState::from(value.as_ref());
+                if !parsed.is_known() {
+                    return error(
+                        StatusCode::BAD_REQUEST,
+                        format!(
+                            "state {value:?} is none of {}",
+                            UserProductCouponState::NAMES.join(", ")
+                        ),
+                    );
+                }
+                state = Some(parsed);
+            }
             "offset" | "limit" => match value.parse::<usize>() {
                 Ok(n) if key == "offset" => offset = n,
                 Ok(n) => limit = n.min(MAX_PAGE),
@@ -334,13 +357,26 @@ fn list_coupons(emu: &Emulator, query: &str) -> Reply {
     let matching = (0..ledger.coupons.len() as u32).filter(|&i| {
         stock.is_none_or(|s| ledger.coupons[i as usize].stock == s)
             && openid.as_deref().is_none_or(|o| ledger.text(i).openid == o)
+            && code.as_deref().is_none_or(|c| ledger.code(i) == c)
     });
     let mut total = 0usize;
     let mut data = Vec::new();
     for i in matching {
+        // The state is the rendered one (it moves with business time), so only candidates
+        // that passed the cheap filters are rendered.
+        let entity = match &state {
+            Some(wanted) => {
+                let entity = ledger.entity(i, now);
+                if entity.coupon_state != *wanted {
+                    continue;
+                }
+                Some(entity)
+            }
+            None => None,
+        };
         if total >= offset && data.len() < limit {
             let text_openid = ledger.text(i).openid.to_owned();
-            let mut item = json!(ledger.entity(i, now));
+            let mut item = json!(entity.unwrap_or_else(|| ledger.entity(i, now)));
             if let Value::Object(map) = &mut item {
                 let mut with_openid = serde_json::Map::new();
                 with_openid.insert("openid".into(), Value::String(text_openid));
@@ -378,7 +414,7 @@ fn list_requests(emu: &Emulator, query: &str) -> Reply {
     let data = emu.journal.recent(since, limit);
     (
         StatusCode::OK,
-        json!({ "total_count": data.len(), "data": data }),
+        json!({ "total_count": data.len(), "data": data, "last_seq": emu.journal.last_seq() }),
     )
 }
 

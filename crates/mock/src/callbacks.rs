@@ -81,6 +81,15 @@ pub struct DeliveryView {
     pub given_up: bool,
     /// Where it goes.
     pub notify_url: String,
+    /// When it was queued (business time; the notification's `create_time`).
+    pub created_time: String,
+    /// What the last failed attempt met (`HTTP 500`, `unreachable: …`); kept after a later
+    /// success, so the page still shows why earlier attempts failed.
+    pub last_error: Option<String>,
+    /// While pending: milliseconds until the next attempt (0: due or under way).
+    pub next_attempt_in_ms: Option<u64>,
+    /// While pending: when the next attempt is due (real time).
+    pub next_attempt_time: Option<String>,
 }
 
 #[derive(Debug)]
@@ -89,6 +98,8 @@ struct Delivery {
     body: Bytes,
     next_at: Instant,
     in_progress: bool,
+    /// Attempts made before the last redelivery: the retry schedule restarts there.
+    schedule_from: u32,
 }
 
 /// The callbacks of an emulator.
@@ -130,11 +141,40 @@ impl Callbacks {
     }
 
     pub(crate) fn list(&self) -> Vec<DeliveryView> {
+        let now = Instant::now();
+        let wall = time::OffsetDateTime::now_utc();
         self.deliveries
             .lock()
             .iter()
-            .map(|d| d.view.clone())
+            .map(|d| {
+                let mut view = d.view.clone();
+                if !view.delivered && !view.given_up {
+                    let wait = d.next_at.saturating_duration_since(now);
+                    view.next_attempt_in_ms =
+                        Some(u64::try_from(wait.as_millis()).unwrap_or(u64::MAX));
+                    view.next_attempt_time =
+                        Some(WxTime::from_offset_date_time(wall + wait).to_string());
+                }
+                view
+            })
             .collect()
+    }
+
+    /// Queues delivery `id` again now, whatever its state, with a fresh retry schedule; its
+    /// view, or `None` for an unknown id. An attempt already under way counts as the
+    /// redelivery.
+    pub(crate) fn redeliver(&self, id: &str) -> Option<DeliveryView> {
+        let view = {
+            let mut deliveries = self.deliveries.lock();
+            let d = deliveries.iter_mut().find(|d| d.view.id == id)?;
+            d.view.delivered = false;
+            d.view.given_up = false;
+            d.next_at = Instant::now();
+            d.schedule_from = d.view.attempts;
+            d.view.clone()
+        };
+        self.wake.notify_one();
+        Some(view)
     }
 
     pub(crate) fn clear(&self) {
@@ -147,6 +187,7 @@ impl Callbacks {
             body,
             next_at: Instant::now(),
             in_progress: false,
+            schedule_from: 0,
         });
         self.wake.notify_one();
     }
@@ -301,11 +342,12 @@ impl Callbacks {
             return;
         };
         let built = plaintext(caller.mode, &event).and_then(|(kind, coupon, plain)| {
-            let body = notification(&id, caller.mode, kind, &plain, key, emu.business_now())?;
-            Ok((kind, coupon, id, body))
+            let now = emu.business_now();
+            let body = notification(&id, caller.mode, kind, &plain, key, now)?;
+            Ok((kind, coupon, id, body, now))
         });
         match built {
-            Ok((kind, coupon, id, body)) => {
+            Ok((kind, coupon, id, body, now)) => {
                 let (stock_id, coupon_code) = coupon.unwrap_or_default();
                 self.push(
                     DeliveryView {
@@ -319,6 +361,12 @@ impl Callbacks {
                         delivered: false,
                         given_up: false,
                         notify_url: url,
+                        created_time: WxTime::from_unix(now)
+                            .unwrap_or_else(|_| WxTime::now())
+                            .to_string(),
+                        last_error: None,
+                        next_attempt_in_ms: None,
+                        next_attempt_time: None,
                     },
                     body,
                 );
@@ -418,12 +466,12 @@ async fn attempt(emu: Arc<Emulator>, client: HttpsClient, index: usize, url: Str
         if delivered {
             d.view.delivered = true;
         } else {
-            match emu
-                .callbacks
-                .config
-                .retry_schedule_ms
-                .get(d.view.attempts as usize - 1)
-            {
+            d.view.last_error = d.view.last_status.as_ref().map(|s| match &status {
+                Ok(_) => format!("HTTP {s}"),
+                Err(_) => s.clone(),
+            });
+            let retry = d.view.attempts.saturating_sub(d.schedule_from + 1);
+            match emu.callbacks.config.retry_schedule_ms.get(retry as usize) {
                 Some(ms) => d.next_at = Instant::now() + Duration::from_millis(*ms),
                 None => d.view.given_up = true,
             }

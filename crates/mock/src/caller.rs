@@ -191,11 +191,7 @@ pub(crate) fn authenticate<'c>(
             format!("missing Authorization header; sign the request ({scheme})"),
         )
     })?;
-    let mut presented = header.to_owned();
-    if let Some(at) = presented.find("signature=") {
-        presented.truncate(at + "signature=".len());
-        presented.push_str("\"…\"");
-    }
+    let presented = elide_signature(header);
     let auth = Authorization::parse(header).map_err(|e| {
         fail(
             "malformed Authorization",
@@ -288,6 +284,21 @@ pub(crate) fn authenticate<'c>(
     Ok(caller)
 }
 
+/// The Authorization header with only its signature's value elided (`signature="…"`), so
+/// that the journal shows every other field as presented.
+pub(crate) fn elide_signature(header: &str) -> String {
+    let Some(at) = header.find("signature=") else {
+        return header.to_owned();
+    };
+    let value = at + "signature=".len();
+    let rest = &header[value..];
+    let end = match rest.strip_prefix('"') {
+        Some(quoted) => quoted.find('"').map_or(header.len(), |n| value + n + 2),
+        None => rest.find(',').map_or(header.len(), |n| value + n),
+    };
+    format!("{}\"…\"{}", &header[..value], &header[end..])
+}
+
 fn wanted_noun(mode: Mode) -> &'static str {
     match mode {
         Mode::Brand => "brand",
@@ -298,6 +309,25 @@ fn wanted_noun(mode: Mode) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_the_signature_value_is_elided() {
+        assert_eq!(
+            elide_signature(
+                r#"WECHATPAY2-SHA256-RSA2048 mchid="1",signature="c2ln",timestamp="9",serial_no="S""#
+            ),
+            r#"WECHATPAY2-SHA256-RSA2048 mchid="1",signature="…",timestamp="9",serial_no="S""#
+        );
+        assert_eq!(
+            elide_signature("X signature=abc,nonce_str=n"),
+            r#"X signature="…",nonce_str=n"#
+        );
+        assert_eq!(
+            elide_signature(r#"X signature="unterminated"#),
+            r#"X signature="…""#
+        );
+        assert_eq!(elide_signature("X mchid=1"), "X mchid=1");
+    }
 
     #[test]
     fn nonces_are_remembered_for_two_windows() {

@@ -83,6 +83,12 @@ impl Journal {
             .collect()
     }
 
+    /// The newest sequence number (0: nothing since the last reset); a client polling with
+    /// `since=` sees it drop after a reset.
+    pub(crate) fn last_seq(&self) -> u64 {
+        self.inner.lock().0
+    }
+
     pub(crate) fn clear(&self) {
         *self.inner.lock() = (0, VecDeque::new());
     }

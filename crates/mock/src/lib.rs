@@ -24,6 +24,7 @@ mod caller;
 mod catalog;
 pub mod config;
 mod confirm;
+mod console;
 pub mod cpu;
 mod error;
 pub mod faults;

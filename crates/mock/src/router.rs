@@ -325,7 +325,11 @@ fn record(
         signature: outcome.auth.as_ref().map(|a| SignatureFailure {
             reason: a.reason,
             expected_message: a.expected.clone(),
-            presented: a.presented.clone(),
+            // What was presented, whatever check failed (the console shows it).
+            presented: a.presented.clone().or_else(|| {
+                let header = parts.headers.get(AUTHORIZATION)?.to_str().ok()?;
+                Some(crate::caller::elide_signature(header))
+            }),
         }),
     });
 }

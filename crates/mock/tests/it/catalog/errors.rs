@@ -29,7 +29,7 @@ use wxpay_testkit::http_client::Answer;
 use wxpay_testkit::{key_path, merchant_key, mock};
 
 use crate::catalog::bundles::{send, three_rounds};
-use crate::{
+use crate::catalog::{
     Api, biz, bundle, bundle_product, no, period, product_display, send_rule, server,
     single_product, single_stock, stock, stop_stock,
 };
@@ -157,7 +157,7 @@ async fn every_catalogue_error_row_in_both_modes() {
         };
         let budget = |s: &str, mode, current, target| {
             let p = if s == bsid { &bpid } else { &pid };
-            crate::budget(&api, (p, s), mode, current, target)
+            crate::catalog::budget(&api, (p, s), mode, current, target)
         };
         let stores = vec![StoreInfo {
             store_id: "S1".into(),
@@ -492,7 +492,7 @@ async fn a_provider_sees_only_its_own_product_coupons() {
         .product_coupon
         .product_coupon_id;
     assert_eq!(first.call(&query(&first, &mine)).await.status, 200);
-    crate::expect(
+    crate::catalog::expect(
         &second.call(&query(&second, &mine)).await,
         404,
         "NOT_FOUND",

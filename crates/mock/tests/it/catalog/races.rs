@@ -26,7 +26,7 @@ use wxpay_models::{
 use wxpay_testkit::http_client::Answer;
 
 use crate::catalog::bundles::{send, three_rounds};
-use crate::{
+use crate::catalog::{
     Api, biz, bundle, no, product_display, send_rule, server, single_product, single_stock, stock,
     stop_stock,
 };

@@ -3,14 +3,10 @@
 //! replays under concurrency, exact budgets under 64-way races, and the catalogue feeding
 //! the single send (E20).
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod catalog {
-    mod bundles;
-    mod errors;
-    mod lifecycle;
-    mod races;
-}
+mod bundles;
+mod errors;
+mod lifecycle;
+mod races;
 
 use std::collections::BTreeMap;
 

@@ -16,7 +16,7 @@ use wxpay_models::{
 use wxpay_testkit::fixtures::{send_body, unique};
 use wxpay_testkit::merchant_signer;
 
-use crate::{
+use crate::catalog::{
     Api, no, product_display, send_rule, server, single_product, single_stock, stock, stop_stock,
 };
 
@@ -127,8 +127,9 @@ async fn product_coupons_and_stocks_live_and_die_in_both_modes() {
             .await;
         assert_eq!(updated.remark.as_deref(), Some("周四专用"));
         assert_eq!(updated.stock_send_rule, rule);
-        let budget =
-            |mode, current, target| crate::budget(&api, (&pid, &sid), mode, current, target);
+        let budget = |mode, current, target| {
+            crate::catalog::budget(&api, (&pid, &sid), mode, current, target)
+        };
         let lowered = api.ok(&budget(UpdateMode::MaxCount, 1000, 800)).await;
         assert_eq!(lowered.stock_send_rule.max_count, Some(800));
         let daily = api.ok(&budget(UpdateMode::MaxCountPerDay, 500, 600)).await;
@@ -334,7 +335,7 @@ async fn a_stock_past_its_window_shows_stopped() {
     };
     assert_eq!(api.ok(&get).await.state, StockState::Stopped);
     let answer = api.call(&stop_stock(&api, &pid, &sid)).await;
-    crate::expect(
+    crate::catalog::expect(
         &answer,
         400,
         "INVALID_REQUEST",

@@ -11,10 +11,10 @@ use wxpay_models::{CouponSentEvent, Notification};
 use wxpay_signing::{ApiV3Key, ResponseHeaders};
 use wxpay_testkit::fixtures::{send_body, unique};
 use wxpay_testkit::http_client::TestClient;
-use wxpay_testkit::receiver::Recorder;
+use wxpay_testkit::receiver::{Received, Recorder};
 use wxpay_testkit::{merchant_signer, mock, platform_verifier};
 
-const KEY: &str = "0123456789abcdef0123456789ABCDEF";
+pub(crate) const KEY: &str = "0123456789abcdef0123456789ABCDEF";
 
 fn fast() -> CallbackConfig {
     CallbackConfig {
@@ -24,14 +24,18 @@ fn fast() -> CallbackConfig {
     }
 }
 
-async fn callbacks(client: &TestClient) -> Vec<Value> {
+pub(crate) async fn callbacks(client: &TestClient) -> Vec<Value> {
     client.admin_get("/mock/callbacks").await.json()["data"]
         .as_array()
         .unwrap()
         .clone()
 }
 
-async fn wait_until(client: &TestClient, secs: u64, done: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+pub(crate) async fn wait_until(
+    client: &TestClient,
+    secs: u64,
+    done: impl Fn(&[Value]) -> bool,
+) -> Vec<Value> {
     let deadline = Instant::now() + Duration::from_secs(secs);
     loop {
         let list = callbacks(client).await;
@@ -40,6 +44,18 @@ async fn wait_until(client: &TestClient, secs: u64, done: impl Fn(&[Value]) -> b
         }
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
+}
+
+/// The callback id of each received callback.
+pub(crate) fn callback_ids(got: &[Received]) -> Vec<String> {
+    got.iter()
+        .map(|r| {
+            serde_json::from_slice::<Value>(&r.body).unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect()
 }
 
 #[tokio::test]
@@ -174,15 +190,7 @@ async fn faults_fail_or_duplicate_callbacks() {
     client.send_new(dev::STOCK_WECHATPAY).await;
     let got = receiver.wait_for(2, 5).await;
     assert_eq!(got.len(), 2);
-    let ids: Vec<String> = got
-        .iter()
-        .map(|r| {
-            serde_json::from_slice::<Value>(&r.body).unwrap()["id"]
-                .as_str()
-                .unwrap()
-                .to_owned()
-        })
-        .collect();
+    let ids = callback_ids(&got);
     assert_eq!(ids[0], ids[1], "a duplicate carries the same callback id");
 
     client.set_faults(json!({"callback_fail_rate": 1.0})).await;

@@ -24,7 +24,7 @@ use wxpay_testkit::fixtures::send_body;
 use wxpay_testkit::receiver::Recorder;
 use wxpay_testkit::{merchant_signer, mock};
 
-use crate::{Api, bundle, bundle_product, emulator, expect, no, send_rule, server};
+use crate::catalog::{Api, bundle, bundle_product, emulator, expect, no, send_rule, server};
 
 /// A 3-round bundle product coupon made by `api`; its id and first bundle.
 pub(crate) async fn three_rounds(

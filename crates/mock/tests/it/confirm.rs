@@ -23,14 +23,14 @@ async fn issue(client: &TestClient, stock: &str) -> (String, String) {
     )
 }
 
-fn confirm_body(stock: &str, out_request_no: &str) -> Value {
+pub(crate) fn confirm_body(stock: &str, out_request_no: &str) -> Value {
     json!({
         "product_coupon_id": dev::PRODUCT_COUPON_ID, "stock_id": stock, "appid": dev::APPID,
         "out_request_no": out_request_no, "brand_id": dev::BRAND_ID,
     })
 }
 
-async fn confirm(client: &TestClient, openid: &str, code: &str, body: &Value) -> Answer {
+pub(crate) async fn confirm(client: &TestClient, openid: &str, code: &str, body: &Value) -> Answer {
     let path =
         format!("/v3/marketing/partner/product-coupon/users/{openid}/coupons/{code}/confirm");
     let answer = client

@@ -1,0 +1,278 @@
+//! The admin JSON behind the console's pages (docs/emulator.md, "Admin API"): the overview,
+//! one coupon with its timeline, redelivering a callback, the business clock. Same
+//! protection and error shapes as the rest of the admin API; scripts get what the page gets.
+
+use std::collections::BTreeMap;
+
+use http::{Method, StatusCode};
+use serde_json::{Value, json};
+use wxpay_models::{UserProductCouponState, WxTime};
+
+use super::{Reply, error};
+use crate::state::Emulator;
+
+/// Coupons looked at per hold of the world lock when the overview counts them, so that the
+/// API is never kept waiting long by a big ledger.
+const SCAN_CHUNK: usize = 2048;
+
+/// The console's endpoints; `None` when the request is none of them.
+pub(super) fn route(emu: &Emulator, method: &Method, segments: &[&str]) -> Option<Reply> {
+    Some(match (method, segments) {
+        (&Method::GET, ["overview"]) => overview(emu),
+        (&Method::GET, ["coupons", stock_id, code]) => {
+            coupon(emu, &decode(stock_id)?, &decode(code)?)
+        }
+        (&Method::POST, ["callbacks", id, "redeliver"]) => redeliver(emu, &decode(id)?),
+        (&Method::GET, ["clock"]) => (StatusCode::OK, clock(emu)),
+        _ => return None,
+    })
+}
+
+/// A path segment, percent-decoded (an undecodable one matches nothing).
+fn decode(segment: &str) -> Option<String> {
+    percent_encoding::percent_decode_str(segment)
+        .decode_utf8()
+        .ok()
+        .map(|s| s.into_owned())
+}
+
+fn clock(emu: &Emulator) -> Value {
+    let offset = emu.clock_offset();
+    let business = emu.business_now();
+    json!({
+        "offset_secs": offset,
+        "business_now": wx_time(business),
+        "real_now": wx_time(business - offset),
+    })
+}
+
+fn wx_time(secs: i64) -> String {
+    WxTime::from_unix(secs)
+        .unwrap_or_else(|_| WxTime::now())
+        .to_string()
+}
+
+/// `GET /mock/overview`.
+fn overview(emu: &Emulator) -> Reply {
+    let mut callers: Vec<_> = emu.callers.values().collect();
+    callers.sort_by(|a, b| (a.mode.as_str(), &a.id).cmp(&(b.mode.as_str(), &b.id)));
+    let callers: Vec<Value> = callers
+        .into_iter()
+        .map(|c| {
+            json!({
+                "mode": c.mode.as_str(),
+                "id": c.id,
+                "label": c.label(),
+                "serial_no": c.serial_no,
+                "brands": c.brands,
+                "appids": c.appids,
+                "notify_url": c.notify_url(),
+                "apiv3_key": c.apiv3_key.is_some(),
+            })
+        })
+        .collect();
+    let now = emu.business_now();
+    let (by_state, top_user) = scan_coupons(emu, now);
+    let day = emu.business_day();
+    let (products, stocks, coupons) = {
+        let world = emu.world.lock();
+        let ledger = &world.ledger;
+        let stocks: Vec<Value> = (0..ledger.stocks.len())
+            .filter_map(|i| u32::try_from(i).ok())
+            .map(|i| {
+                let s = ledger.stock_entity(i, day);
+                let rule = &s.stock_send_rule;
+                let codes = s.coupon_code_count_info.as_ref();
+                json!({
+                    "stock_id": s.stock_id,
+                    "product_coupon_id": s.product_coupon_id,
+                    "brand_id": s.brand_id,
+                    "remark": s.remark,
+                    "state": s.state,
+                    "coupon_code_mode": s.coupon_code_mode,
+                    "sent_total": s.sent_count_info.total_count,
+                    "sent_today": s.sent_count_info.today_count,
+                    "max_count": rule.max_count,
+                    "max_count_per_day": rule.max_count_per_day,
+                    "max_count_per_user": rule.max_count_per_user,
+                    "top_user_count": top_user.get(&i).copied().unwrap_or(0),
+                    "codes_total": codes.and_then(|c| c.total_count),
+                    "codes_available": codes.and_then(|c| c.available_count),
+                })
+            })
+            .collect();
+        (ledger.products.clone(), stocks, ledger.coupons.len())
+    };
+    let views = emu.callbacks();
+    let delivered = views.iter().filter(|v| v.delivered).count();
+    let given_up = views.iter().filter(|v| v.given_up).count();
+    (
+        StatusCode::OK,
+        json!({
+            "callers": callers,
+            "product_coupons": products,
+            "stocks": stocks,
+            "coupons": {
+                "total": coupons,
+                "by_state": by_state,
+                "states": UserProductCouponState::NAMES,
+            },
+            "callbacks": {
+                "total": views.len(),
+                "pending": views.len() - delivered - given_up,
+                "delivered": delivered,
+                "given_up": given_up,
+            },
+            "clock": clock(emu),
+            "faults": emu.faults(),
+            "requests": { "last_seq": emu.journal.last_seq() },
+        }),
+    )
+}
+
+/// Coupons by state as of `now`, and per stock the most coupons one user holds. The state
+/// comes from the coupon as the API renders it, so new states show up here unchanged.
+fn scan_coupons(emu: &Emulator, now: i64) -> (BTreeMap<String, u64>, BTreeMap<u32, u32>) {
+    let mut by_state = BTreeMap::new();
+    let mut top_user: BTreeMap<u32, u32> = BTreeMap::new();
+    let mut next = 0usize;
+    loop {
+        let world = emu.world.lock();
+        let ledger = &world.ledger;
+        let end = (next + SCAN_CHUNK).min(ledger.coupons.len());
+        for i in (next..end).filter_map(|i| u32::try_from(i).ok()) {
+            let state = ledger.entity(i, now).coupon_state;
+            *by_state.entry(state.as_str().to_owned()).or_insert(0) += 1;
+            let stock = ledger.coupons[i as usize].stock;
+            let held = ledger.user_count(stock, ledger.text(i).openid);
+            let top = top_user.entry(stock).or_insert(0);
+            *top = (*top).max(held);
+        }
+        if end >= ledger.coupons.len() {
+            return (by_state, top_user);
+        }
+        next = end;
+    }
+}
+
+/// Where a coupon's timeline events sit in its API rendering: the event, the time's JSON
+/// pointer, and the fields that say more about it. Events appear as the fields do.
+const EVENTS: &[(&str, &str, &[&str])] = &[
+    (
+        "sent",
+        "/receive_time",
+        &["/send_request_no", "/send_channel"],
+    ),
+    ("confirmed", "/confirm_time", &["/confirm_request_no"]),
+    (
+        "used",
+        "/single_usage_detail/use_time",
+        &["/single_usage_detail/use_request_no"],
+    ),
+    (
+        "returned",
+        "/single_usage_detail/return_time",
+        &["/single_usage_detail/return_request_no"],
+    ),
+    (
+        "deactivated",
+        "/deactivate_time",
+        &["/deactivate_request_no", "/deactivate_reason"],
+    ),
+];
+
+/// Which event a callback reports, by the end of its `event_type`.
+const CALLBACK_OF: &[(&str, &str)] =
+    &[(".SEND", "sent"), (".USE", "used"), (".RETURN", "returned")];
+
+/// `GET /mock/coupons/{stock_id}/{coupon_code}`: the coupon, its owner and its timeline.
+fn coupon(emu: &Emulator, stock_id: &str, code: &str) -> Reply {
+    let now = emu.business_now();
+    let (openid, appid, entity) = {
+        let world = emu.world.lock();
+        let ledger = &world.ledger;
+        let Some(stock) = ledger.stock(stock_id) else {
+            return error(StatusCode::NOT_FOUND, format!("no stock {stock_id}"));
+        };
+        let Some(i) = ledger.find_code(stock, code) else {
+            return error(
+                StatusCode::NOT_FOUND,
+                format!("no coupon {code} in stock {stock_id}"),
+            );
+        };
+        (
+            ledger.text(i).openid.to_owned(),
+            ledger.appid_of(i).to_owned(),
+            json!(ledger.entity(i, now)),
+        )
+    };
+    // Sorted by time, then by rank: an event's callback right after the event.
+    let mut timeline: Vec<(i64, usize, Value)> = EVENTS
+        .iter()
+        .enumerate()
+        .filter_map(|(rank, (event, at, details))| {
+            let time = entity.pointer(at)?.as_str()?;
+            let detail: Vec<&str> = details
+                .iter()
+                .filter_map(|p| entity.pointer(p).and_then(Value::as_str))
+                .collect();
+            Some((
+                unix(time),
+                2 * rank,
+                json!({ "time": time, "event": event, "detail": detail.join(" · ") }),
+            ))
+        })
+        .collect();
+    let callbacks: Vec<_> = emu
+        .callbacks()
+        .into_iter()
+        .filter(|v| v.stock_id == stock_id && v.coupon_code == code)
+        .collect();
+    for v in &callbacks {
+        let outcome = match (v.delivered, v.given_up) {
+            (true, _) => "delivered",
+            (_, true) => "given up",
+            _ => "pending",
+        };
+        let after = CALLBACK_OF
+            .iter()
+            .find(|(suffix, _)| v.event_type.ends_with(suffix))
+            .and_then(|(_, event)| EVENTS.iter().position(|(e, _, _)| e == event))
+            .map_or(2 * EVENTS.len(), |rank| 2 * rank + 1);
+        timeline.push((
+            unix(&v.created_time),
+            after,
+            json!({
+                "time": v.created_time,
+                "event": "callback",
+                "detail": format!("{} {} · {} attempt(s) · {outcome}", v.event_type, v.id, v.attempts),
+                "callback_id": v.id,
+            }),
+        ));
+    }
+    timeline.sort_by_key(|(time, rank, _)| (*time, *rank));
+    let timeline: Vec<Value> = timeline.into_iter().map(|(_, _, e)| e).collect();
+    (
+        StatusCode::OK,
+        json!({
+            "openid": openid,
+            "appid": appid,
+            "coupon": entity,
+            "timeline": timeline,
+            "callbacks": callbacks,
+        }),
+    )
+}
+
+fn unix(time: &str) -> i64 {
+    serde_json::from_value::<WxTime>(Value::String(time.to_owned()))
+        .map_or(i64::MAX, |t| t.unix_timestamp())
+}
+
+/// `POST /mock/callbacks/{id}/redeliver`.
+fn redeliver(emu: &Emulator, id: &str) -> Reply {
+    match emu.callbacks.redeliver(id) {
+        Some(view) => (StatusCode::OK, json!(view)),
+        None => error(StatusCode::NOT_FOUND, format!("no callback {id}")),
+    }
+}

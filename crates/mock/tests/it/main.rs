@@ -1,0 +1,16 @@
+//! wxpay-mock's integration tests: one binary (one link), a module per area.
+
+mod admin;
+mod api;
+mod binary;
+mod callbacks;
+mod catalog;
+mod concurrency;
+mod confirm;
+mod console;
+mod coupon_life;
+mod faults;
+mod media;
+mod properties;
+mod robustness;
+mod state;
