@@ -221,11 +221,11 @@ pub(crate) fn unionid(openid: &str, appid: &str) -> String {
     format!("oU{}", &hex[..26])
 }
 
+/// An event's kind, the coupon (stock, code) it is about, and its plaintext.
+type Plain = (&'static str, Option<(String, String)>, Vec<u8>);
+
 /// The plaintext of an event in `mode` (partner plaintexts carry `brand_id`).
-fn plaintext(
-    mode: Mode,
-    event: &Event,
-) -> Result<(&'static str, Option<(String, String)>, Vec<u8>), String> {
+fn plaintext(mode: Mode, event: &Event) -> Result<Plain, String> {
     match event {
         Event::Sent {
             openid,

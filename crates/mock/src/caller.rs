@@ -152,13 +152,13 @@ pub(crate) struct AuthFailure {
     pub(crate) presented: Option<String>,
 }
 
-fn fail(reason: &'static str, what: impl std::fmt::Display) -> AuthFailure {
-    AuthFailure {
+fn fail(reason: &'static str, what: impl std::fmt::Display) -> Box<AuthFailure> {
+    Box::new(AuthFailure {
         answer: ErrorAnswer::sign(what),
         reason,
         expected: None,
         presented: None,
-    }
+    })
 }
 
 /// What a request presents to be authenticated.
@@ -180,7 +180,7 @@ pub(crate) fn authenticate<'c>(
     skew: i64,
     p: Presented<'_>,
     now: i64,
-) -> Result<&'c Caller, AuthFailure> {
+) -> Result<&'c Caller, Box<AuthFailure>> {
     let scheme = match p.mode {
         Mode::Brand => wxpay_signing::authorization::BRAND_SCHEME,
         _ => wxpay_signing::authorization::SCHEME,

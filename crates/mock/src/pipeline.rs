@@ -41,7 +41,7 @@ pub(crate) struct Outcome {
     /// `mchid 1900000001` / `brand 120344`, once authenticated.
     pub(crate) caller: Option<String>,
     /// Why authentication failed.
-    pub(crate) auth: Option<AuthFailure>,
+    pub(crate) auth: Option<Box<AuthFailure>>,
 }
 
 impl Outcome {

@@ -26,10 +26,13 @@ pub(crate) enum Record {
     Bytes(Box<[u8]>),
 }
 
-/// (operation, brand, request number) → (parameter digest, record).
+/// (operation, brand, request number).
+type Key = (&'static str, Box<str>, Box<str>);
+
+/// Key → (parameter digest, record).
 #[derive(Debug, Default)]
 pub(crate) struct Requests {
-    map: HashMap<(&'static str, Box<str>, Box<str>), ([u8; 16], Record)>,
+    map: HashMap<Key, ([u8; 16], Record)>,
 }
 
 /// A lookup's verdict.
@@ -62,10 +65,5 @@ impl Requests {
     ) {
         self.map
             .insert((op, brand.into(), no.into()), (digest, record));
-    }
-
-    /// How many requests are recorded.
-    pub(crate) fn len(&self) -> usize {
-        self.map.len()
     }
 }
