@@ -47,6 +47,7 @@ mod endpoint;
 mod check;
 pub mod decode;
 mod error;
+pub mod examples;
 pub mod media;
 pub mod notify;
 pub mod operations;

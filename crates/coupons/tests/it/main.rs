@@ -6,3 +6,4 @@ mod family;
 mod network;
 mod resilience;
 mod send;
+mod tour;

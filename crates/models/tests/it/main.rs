@@ -1,7 +1,6 @@
 //! wxpay-models integration tests: one binary (link time on 2 cores).
 
 mod conformance;
-mod fixtures;
 mod properties;
 mod samples;
 mod validation;

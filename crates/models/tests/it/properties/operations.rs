@@ -15,7 +15,7 @@ use wxpay_models::user_coupon::{ListUserProductCouponsRequest, UseUserProductCou
 use wxpay_models::*;
 
 use super::{json_value, stock, text, time, wire};
-use crate::fixtures;
+use wxpay_models::examples as fixtures;
 
 fn id(max: usize) -> impl Strategy<Value = String> {
     proptest::string::string_regex(&format!("[0-9A-Za-z_-]{{6,{max}}}")).expect("regex")

@@ -7,7 +7,7 @@ use wxpay_models::media::CutOut;
 use wxpay_models::stock::StoreInfo;
 use wxpay_models::*;
 
-use crate::fixtures::*;
+use wxpay_models::examples::*;
 
 struct Case {
     line: u32,

@@ -1,29 +1,45 @@
-//! A valid request of every operation, for the validation table and the properties.
+//! A valid request of every operation, with the ids of WeChat Pay's document examples (which
+//! the emulator's dev state shares): a starting point for tests, for `wxpay call` bodies and
+//! for reading what each request looks like.
+//!
+//! ```
+//! use wxpay_models::{Endpoint, examples};
+//! assert!(examples::use_coupon().validate().is_ok());
+//! assert_eq!(examples::get_stock().path(wxpay_models::Mode::Brand), "/brand/marketing/product-coupon/product-coupons/1000000013/stocks/1000000013001");
+//! ```
 
-use wxpay_models::media::{
+use crate::media::{
     CombineImage, CreateImageGenerationTaskRequest, GetImageGenerationTaskRequest,
     UploadImageRequest,
 };
-use wxpay_models::product_coupon::*;
-use wxpay_models::stock::*;
-use wxpay_models::stock_bundle::*;
-use wxpay_models::user_coupon::*;
-use wxpay_models::user_coupon_bundle::*;
-use wxpay_models::*;
+use crate::product_coupon::*;
+use crate::stock::*;
+use crate::stock_bundle::*;
+use crate::user_coupon::*;
+use crate::user_coupon_bundle::*;
+use crate::*;
 
-pub(crate) const PRODUCT: &str = "1000000013";
-pub(crate) const STOCK: &str = "1000000013001";
-pub(crate) const BUNDLE: &str = "712315129419284901";
-pub(crate) const OPENID: &str = "oh-394z-6CGkNoJrsDLTTUKiAnp4";
-pub(crate) const APPID: &str = "wx233544546545989";
-pub(crate) const CODE: &str = "123446565767";
-pub(crate) const NO: &str = "34657_20250101_123456";
+/// The example `PRODUCT`.
+pub const PRODUCT: &str = "1000000013";
+/// The example `STOCK`.
+pub const STOCK: &str = "1000000013001";
+/// The example `BUNDLE`.
+pub const BUNDLE: &str = "712315129419284901";
+/// The example `OPENID`.
+pub const OPENID: &str = "oh-394z-6CGkNoJrsDLTTUKiAnp4";
+/// The example `APPID`.
+pub const APPID: &str = "wx233544546545989";
+/// The example `CODE`.
+pub const CODE: &str = "123446565767";
+/// The example `NO`.
+pub const NO: &str = "34657_20250101_123456";
 
 fn time(s: &str) -> WxTime {
     s.parse().expect("time")
 }
 
-pub(crate) fn period() -> CouponAvailablePeriod {
+/// The example `period`.
+pub fn period() -> CouponAvailablePeriod {
     CouponAvailablePeriod {
         available_begin_time: Some(time("2025-08-01T00:00:00+08:00")),
         available_end_time: Some(time("2025-08-31T23:59:59+08:00")),
@@ -32,7 +48,8 @@ pub(crate) fn period() -> CouponAvailablePeriod {
     }
 }
 
-pub(crate) fn usage_display() -> UsageRuleDisplayInfo {
+/// The example `usage_display`.
+pub fn usage_display() -> UsageRuleDisplayInfo {
     UsageRuleDisplayInfo {
         coupon_usage_method_list: Some(vec![CouponUsageMethod::Offline]),
         usage_description: Some("工作日可用".into()),
@@ -40,7 +57,8 @@ pub(crate) fn usage_display() -> UsageRuleDisplayInfo {
     }
 }
 
-pub(crate) fn coupon_display() -> CouponDisplayInfo {
+/// The example `coupon_display`.
+pub fn coupon_display() -> CouponDisplayInfo {
     CouponDisplayInfo {
         code_display_mode: Some(CouponCodeDisplayMode::Qrcode),
         background_color: Some("Color020".into()),
@@ -48,13 +66,15 @@ pub(crate) fn coupon_display() -> CouponDisplayInfo {
     }
 }
 
-pub(crate) fn notify() -> NotifyConfig {
+/// The example `notify`.
+pub fn notify() -> NotifyConfig {
     NotifyConfig {
         notify_appid: Some("wx23232232323".into()),
     }
 }
 
-pub(crate) fn display() -> ProductCouponDisplayInfo {
+/// The example `display`.
+pub fn display() -> ProductCouponDisplayInfo {
     ProductCouponDisplayInfo {
         name: Some("全场满100立减10".into()),
         image_url: Some("https://wxpaylogo.qpic.cn/wxpaylogo/a".into()),
@@ -64,7 +84,7 @@ pub(crate) fn display() -> ProductCouponDisplayInfo {
 }
 
 /// A stock of a SINGLE coupon of scope ALL: the period only.
-pub(crate) fn stock_for_create() -> StockForCreate {
+pub fn stock_for_create() -> StockForCreate {
     StockForCreate {
         remark: None,
         coupon_code_mode: CouponCodeMode::Wechatpay,
@@ -86,7 +106,7 @@ pub(crate) fn stock_for_create() -> StockForCreate {
 }
 
 /// A three-round DISCOUNT bundle.
-pub(crate) fn bundle_for_create() -> StockBundleForCreate {
+pub fn bundle_for_create() -> StockBundleForCreate {
     StockBundleForCreate {
         remark: Some("疯狂星期四".into()),
         coupon_code_mode: CouponCodeMode::Upload,
@@ -114,7 +134,8 @@ pub(crate) fn bundle_for_create() -> StockBundleForCreate {
     }
 }
 
-pub(crate) fn create_product_coupon() -> CreateProductCouponRequest {
+/// The example `create_product_coupon`.
+pub fn create_product_coupon() -> CreateProductCouponRequest {
     CreateProductCouponRequest {
         out_request_no: NO.into(),
         scope: ProductCouponScope::All,
@@ -134,7 +155,8 @@ pub(crate) fn create_product_coupon() -> CreateProductCouponRequest {
     }
 }
 
-pub(crate) fn create_bundle_coupon() -> CreateProductCouponRequest {
+/// The example `create_bundle_coupon`.
+pub fn create_bundle_coupon() -> CreateProductCouponRequest {
     CreateProductCouponRequest {
         out_request_no: NO.into(),
         scope: ProductCouponScope::All,
@@ -150,14 +172,16 @@ pub(crate) fn create_bundle_coupon() -> CreateProductCouponRequest {
     }
 }
 
-pub(crate) fn query_product_coupon() -> QueryProductCouponRequest {
+/// The example `query_product_coupon`.
+pub fn query_product_coupon() -> QueryProductCouponRequest {
     QueryProductCouponRequest {
         product_coupon_id: PRODUCT.into(),
         brand_id: None,
     }
 }
 
-pub(crate) fn update_product_coupon() -> UpdateProductCouponRequest {
+/// The example `update_product_coupon`.
+pub fn update_product_coupon() -> UpdateProductCouponRequest {
     UpdateProductCouponRequest {
         product_coupon_id: PRODUCT.into(),
         out_request_no: NO.into(),
@@ -166,7 +190,8 @@ pub(crate) fn update_product_coupon() -> UpdateProductCouponRequest {
     }
 }
 
-pub(crate) fn deactivate_product_coupon() -> DeactivateProductCouponRequest {
+/// The example `deactivate_product_coupon`.
+pub fn deactivate_product_coupon() -> DeactivateProductCouponRequest {
     DeactivateProductCouponRequest {
         product_coupon_id: PRODUCT.into(),
         out_request_no: NO.into(),
@@ -175,7 +200,8 @@ pub(crate) fn deactivate_product_coupon() -> DeactivateProductCouponRequest {
     }
 }
 
-pub(crate) fn create_stock() -> CreateStockRequest {
+/// The example `create_stock`.
+pub fn create_stock() -> CreateStockRequest {
     CreateStockRequest {
         product_coupon_id: PRODUCT.into(),
         out_request_no: NO.into(),
@@ -184,7 +210,8 @@ pub(crate) fn create_stock() -> CreateStockRequest {
     }
 }
 
-pub(crate) fn list_stocks() -> ListStocksRequest {
+/// The example `list_stocks`.
+pub fn list_stocks() -> ListStocksRequest {
     ListStocksRequest {
         product_coupon_id: PRODUCT.into(),
         state: Some(StockState::Sending),
@@ -193,7 +220,8 @@ pub(crate) fn list_stocks() -> ListStocksRequest {
     }
 }
 
-pub(crate) fn get_stock() -> GetStockRequest {
+/// The example `get_stock`.
+pub fn get_stock() -> GetStockRequest {
     GetStockRequest {
         product_coupon_id: PRODUCT.into(),
         stock_id: STOCK.into(),
@@ -201,7 +229,8 @@ pub(crate) fn get_stock() -> GetStockRequest {
     }
 }
 
-pub(crate) fn update_stock() -> UpdateStockRequest {
+/// The example `update_stock`.
+pub fn update_stock() -> UpdateStockRequest {
     UpdateStockRequest {
         product_coupon_id: PRODUCT.into(),
         stock_id: STOCK.into(),
@@ -211,7 +240,8 @@ pub(crate) fn update_stock() -> UpdateStockRequest {
     }
 }
 
-pub(crate) fn update_stock_budget() -> UpdateStockBudgetRequest {
+/// The example `update_stock_budget`.
+pub fn update_stock_budget() -> UpdateStockBudgetRequest {
     UpdateStockBudgetRequest {
         product_coupon_id: PRODUCT.into(),
         stock_id: STOCK.into(),
@@ -223,7 +253,8 @@ pub(crate) fn update_stock_budget() -> UpdateStockBudgetRequest {
     }
 }
 
-pub(crate) fn deactivate_stock() -> DeactivateStockRequest {
+/// The example `deactivate_stock`.
+pub fn deactivate_stock() -> DeactivateStockRequest {
     DeactivateStockRequest {
         product_coupon_id: PRODUCT.into(),
         stock_id: STOCK.into(),
@@ -233,7 +264,8 @@ pub(crate) fn deactivate_stock() -> DeactivateStockRequest {
     }
 }
 
-pub(crate) fn upload_coupon_codes() -> UploadCouponCodesRequest {
+/// The example `upload_coupon_codes`.
+pub fn upload_coupon_codes() -> UploadCouponCodesRequest {
     UploadCouponCodesRequest {
         product_coupon_id: PRODUCT.into(),
         stock_id: STOCK.into(),
@@ -243,13 +275,15 @@ pub(crate) fn upload_coupon_codes() -> UploadCouponCodesRequest {
     }
 }
 
-pub(crate) fn stores() -> Vec<StoreInfo> {
+/// The example `stores`.
+pub fn stores() -> Vec<StoreInfo> {
     vec![StoreInfo {
         store_id: "100000001".into(),
     }]
 }
 
-pub(crate) fn associate_stores() -> AssociateStoresRequest {
+/// The example `associate_stores`.
+pub fn associate_stores() -> AssociateStoresRequest {
     AssociateStoresRequest {
         product_coupon_id: PRODUCT.into(),
         stock_id: STOCK.into(),
@@ -258,7 +292,8 @@ pub(crate) fn associate_stores() -> AssociateStoresRequest {
     }
 }
 
-pub(crate) fn disassociate_stores() -> DisassociateStoresRequest {
+/// The example `disassociate_stores`.
+pub fn disassociate_stores() -> DisassociateStoresRequest {
     DisassociateStoresRequest {
         product_coupon_id: PRODUCT.into(),
         stock_id: STOCK.into(),
@@ -267,7 +302,8 @@ pub(crate) fn disassociate_stores() -> DisassociateStoresRequest {
     }
 }
 
-pub(crate) fn list_associated_stores() -> ListAssociatedStoresRequest {
+/// The example `list_associated_stores`.
+pub fn list_associated_stores() -> ListAssociatedStoresRequest {
     ListAssociatedStoresRequest {
         product_coupon_id: PRODUCT.into(),
         stock_id: STOCK.into(),
@@ -275,7 +311,8 @@ pub(crate) fn list_associated_stores() -> ListAssociatedStoresRequest {
     }
 }
 
-pub(crate) fn create_stock_bundle() -> CreateStockBundleRequest {
+/// The example `create_stock_bundle`.
+pub fn create_stock_bundle() -> CreateStockBundleRequest {
     CreateStockBundleRequest {
         product_coupon_id: PRODUCT.into(),
         out_request_no: NO.into(),
@@ -284,7 +321,8 @@ pub(crate) fn create_stock_bundle() -> CreateStockBundleRequest {
     }
 }
 
-pub(crate) fn update_stock_bundle() -> UpdateStockBundleRequest {
+/// The example `update_stock_bundle`.
+pub fn update_stock_bundle() -> UpdateStockBundleRequest {
     UpdateStockBundleRequest {
         product_coupon_id: PRODUCT.into(),
         stock_bundle_id: BUNDLE.into(),
@@ -294,7 +332,8 @@ pub(crate) fn update_stock_bundle() -> UpdateStockBundleRequest {
     }
 }
 
-pub(crate) fn update_stock_bundle_budget() -> UpdateStockBundleBudgetRequest {
+/// The example `update_stock_bundle_budget`.
+pub fn update_stock_bundle_budget() -> UpdateStockBundleBudgetRequest {
     UpdateStockBundleBudgetRequest {
         product_coupon_id: PRODUCT.into(),
         stock_bundle_id: BUNDLE.into(),
@@ -306,7 +345,8 @@ pub(crate) fn update_stock_bundle_budget() -> UpdateStockBundleBudgetRequest {
     }
 }
 
-pub(crate) fn associate_bundle_stores() -> AssociateStoresForStockBundleRequest {
+/// The example `associate_bundle_stores`.
+pub fn associate_bundle_stores() -> AssociateStoresForStockBundleRequest {
     AssociateStoresForStockBundleRequest {
         product_coupon_id: PRODUCT.into(),
         stock_bundle_id: BUNDLE.into(),
@@ -315,7 +355,8 @@ pub(crate) fn associate_bundle_stores() -> AssociateStoresForStockBundleRequest 
     }
 }
 
-pub(crate) fn disassociate_bundle_stores() -> DisassociateStoresForStockBundleRequest {
+/// The example `disassociate_bundle_stores`.
+pub fn disassociate_bundle_stores() -> DisassociateStoresForStockBundleRequest {
     DisassociateStoresForStockBundleRequest {
         product_coupon_id: PRODUCT.into(),
         stock_bundle_id: BUNDLE.into(),
@@ -324,7 +365,8 @@ pub(crate) fn disassociate_bundle_stores() -> DisassociateStoresForStockBundleRe
     }
 }
 
-pub(crate) fn send() -> SendUserProductCouponRequest {
+/// The example `send`.
+pub fn send() -> SendUserProductCouponRequest {
     SendUserProductCouponRequest {
         openid: OPENID.into(),
         product_coupon_id: PRODUCT.into(),
@@ -335,7 +377,8 @@ pub(crate) fn send() -> SendUserProductCouponRequest {
     }
 }
 
-pub(crate) fn pre_send() -> PreSendUserProductCouponRequest {
+/// The example `pre_send`.
+pub fn pre_send() -> PreSendUserProductCouponRequest {
     PreSendUserProductCouponRequest {
         openid: OPENID.into(),
         product_coupon_id: PRODUCT.into(),
@@ -347,7 +390,8 @@ pub(crate) fn pre_send() -> PreSendUserProductCouponRequest {
     }
 }
 
-pub(crate) fn confirm() -> ConfirmSendUserProductCouponRequest {
+/// The example `confirm`.
+pub fn confirm() -> ConfirmSendUserProductCouponRequest {
     ConfirmSendUserProductCouponRequest {
         openid: OPENID.into(),
         coupon_code: CODE.into(),
@@ -359,7 +403,8 @@ pub(crate) fn confirm() -> ConfirmSendUserProductCouponRequest {
     }
 }
 
-pub(crate) fn send_bundle() -> SendUserProductCouponBundleRequest {
+/// The example `send_bundle`.
+pub fn send_bundle() -> SendUserProductCouponBundleRequest {
     SendUserProductCouponBundleRequest {
         openid: OPENID.into(),
         product_coupon_id: PRODUCT.into(),
@@ -370,7 +415,8 @@ pub(crate) fn send_bundle() -> SendUserProductCouponBundleRequest {
     }
 }
 
-pub(crate) fn pre_send_bundle() -> PreSendUserProductCouponBundleRequest {
+/// The example `pre_send_bundle`.
+pub fn pre_send_bundle() -> PreSendUserProductCouponBundleRequest {
     PreSendUserProductCouponBundleRequest {
         openid: OPENID.into(),
         product_coupon_id: PRODUCT.into(),
@@ -381,7 +427,8 @@ pub(crate) fn pre_send_bundle() -> PreSendUserProductCouponBundleRequest {
     }
 }
 
-pub(crate) fn use_coupon() -> UseUserProductCouponRequest {
+/// The example `use_coupon`.
+pub fn use_coupon() -> UseUserProductCouponRequest {
     UseUserProductCouponRequest {
         openid: OPENID.into(),
         coupon_code: CODE.into(),
@@ -401,7 +448,8 @@ pub(crate) fn use_coupon() -> UseUserProductCouponRequest {
     }
 }
 
-pub(crate) fn get_coupon() -> GetUserProductCouponRequest {
+/// The example `get_coupon`.
+pub fn get_coupon() -> GetUserProductCouponRequest {
     GetUserProductCouponRequest {
         openid: OPENID.into(),
         coupon_code: CODE.into(),
@@ -412,7 +460,8 @@ pub(crate) fn get_coupon() -> GetUserProductCouponRequest {
     }
 }
 
-pub(crate) fn list_coupons() -> ListUserProductCouponsRequest {
+/// The example `list_coupons`.
+pub fn list_coupons() -> ListUserProductCouponsRequest {
     ListUserProductCouponsRequest {
         openid: OPENID.into(),
         appid: APPID.into(),
@@ -422,7 +471,8 @@ pub(crate) fn list_coupons() -> ListUserProductCouponsRequest {
     }
 }
 
-pub(crate) fn deactivate_coupon() -> DeactivateUserProductCouponRequest {
+/// The example `deactivate_coupon`.
+pub fn deactivate_coupon() -> DeactivateUserProductCouponRequest {
     DeactivateUserProductCouponRequest {
         openid: OPENID.into(),
         coupon_code: CODE.into(),
@@ -435,7 +485,8 @@ pub(crate) fn deactivate_coupon() -> DeactivateUserProductCouponRequest {
     }
 }
 
-pub(crate) fn return_coupon() -> ReturnUserProductCouponRequest {
+/// The example `return_coupon`.
+pub fn return_coupon() -> ReturnUserProductCouponRequest {
     ReturnUserProductCouponRequest {
         openid: OPENID.into(),
         coupon_code: CODE.into(),
@@ -447,7 +498,8 @@ pub(crate) fn return_coupon() -> ReturnUserProductCouponRequest {
     }
 }
 
-pub(crate) fn deactivate_bundle() -> DeactivateUserProductCouponBundleRequest {
+/// The example `deactivate_bundle`.
+pub fn deactivate_bundle() -> DeactivateUserProductCouponBundleRequest {
     DeactivateUserProductCouponBundleRequest {
         openid: OPENID.into(),
         user_coupon_bundle_id: "UB_1".into(),
@@ -460,25 +512,33 @@ pub(crate) fn deactivate_bundle() -> DeactivateUserProductCouponBundleRequest {
     }
 }
 
-pub(crate) fn set_notify() -> SetNotifyConfigRequest {
+/// The example `set_notify`.
+pub fn set_notify() -> SetNotifyConfigRequest {
     SetNotifyConfigRequest {
         notify_url: "https://pay.example.com/cb".into(),
     }
 }
 
+/// The example `get_notify`.
+pub fn get_notify() -> GetNotifyConfigRequest {
+    GetNotifyConfigRequest {}
+}
+
 /// The smallest bytes that pass as a PNG.
-pub(crate) fn png() -> Vec<u8> {
+pub fn png() -> Vec<u8> {
     b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01".to_vec()
 }
 
-pub(crate) fn upload() -> UploadImageRequest {
+/// The example `upload`.
+pub fn upload() -> UploadImageRequest {
     UploadImageRequest {
         filename: "logo.png".into(),
         file: png(),
     }
 }
 
-pub(crate) fn create_task() -> CreateImageGenerationTaskRequest {
+/// The example `create_task`.
+pub fn create_task() -> CreateImageGenerationTaskRequest {
     CreateImageGenerationTaskRequest {
         task_id: "image_generation_task_1".into(),
         image_generation_type: ImageGenerationType::CombineImage,
@@ -497,7 +557,8 @@ pub(crate) fn create_task() -> CreateImageGenerationTaskRequest {
     }
 }
 
-pub(crate) fn get_task() -> GetImageGenerationTaskRequest {
+/// The example `get_task`.
+pub fn get_task() -> GetImageGenerationTaskRequest {
     GetImageGenerationTaskRequest {
         task_id: "image_generation_task_1".into(),
         image_generation_type: Some(ImageGenerationType::CombineImage),
