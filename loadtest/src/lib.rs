@@ -18,6 +18,7 @@
 
 #![warn(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod lifecycle;
 pub mod options;
 pub mod plan;
 pub mod report;

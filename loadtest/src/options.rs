@@ -12,6 +12,9 @@ pub enum Scenario {
     /// Sends under injected faults (500s, dropped answers), retried with wxpay-transport's
     /// retry policy; the ledger must still be exact.
     RetryFaults,
+    /// A coupon's life per slot: send → confirm → detail → use, each call at most its
+    /// operation's limit (500/s for the last three); every coupon must end USED.
+    Lifecycle,
 }
 
 /// `wxpay-loadtest` options.
@@ -23,7 +26,8 @@ pub enum Scenario {
     max_term_width = 100
 )]
 pub struct Options {
-    /// Requests per second (default 1000; 300 for --scenario retry-faults).
+    /// Slots per second: sends (default 1000; 300 for retry-faults; 500 coupons for
+    /// lifecycle, each four calls).
     #[arg(long)]
     pub rate: Option<u32>,
     /// How long to send, e.g. 30s, 2m, 90.
@@ -52,6 +56,9 @@ pub struct Options {
     /// 1000), to find how far inline signing goes above it.
     #[arg(long, conflicts_with = "host")]
     pub emulator_rate_limit: Option<u32>,
+    /// Keep the in-process emulator's state in this SQLite file (`wxpay-mock --state`).
+    #[arg(long, conflicts_with = "host")]
+    pub state: Option<PathBuf>,
     /// An emulator in another process (needs --config for the keys).
     #[arg(long, requires = "config")]
     pub host: Option<String>,
@@ -81,20 +88,22 @@ impl Options {
         self.rate.unwrap_or(match self.scenario {
             Scenario::Issue => 1000,
             Scenario::RetryFaults => 300,
+            Scenario::Lifecycle => 500,
         })
     }
 
     /// The p99 limit.
     pub fn p99_ms(&self) -> f64 {
         self.p99_ms.unwrap_or(match self.scenario {
-            Scenario::Issue => 20.0,
+            Scenario::Issue | Scenario::Lifecycle => 20.0,
             Scenario::RetryFaults => 2000.0,
         })
     }
 
-    /// Whether requests are signed before the run.
+    /// Whether the sends are signed before the run (a lifecycle's later calls depend on the
+    /// send's answer, so they are always signed inline).
     pub fn presigned(&self) -> bool {
-        !self.sign_inline && self.scenario == Scenario::Issue
+        !self.sign_inline && self.scenario != Scenario::RetryFaults
     }
 
     /// Requests in the run.
@@ -109,6 +118,9 @@ impl Options {
         }
         if self.emulator_rate_limit == Some(0) {
             return Err("--emulator-rate-limit must be at least 1".into());
+        }
+        if self.state.is_some() && self.config.is_some() {
+            return Err("--state is for the in-process emulator (no --config)".into());
         }
         if self.emulator_rate_limit.is_some() && self.config.is_some() {
             return Err(

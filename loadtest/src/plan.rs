@@ -16,6 +16,8 @@ pub const MAX_DRIFT_SECS: f64 = 240.0;
 /// One request, ready to send.
 #[derive(Debug, Clone)]
 pub struct Prepared {
+    /// The user it is for.
+    pub openid: String,
     /// Path (with the openid) as sent and signed.
     pub path: String,
     /// Body bytes as sent and signed.
@@ -67,6 +69,7 @@ pub fn prepare(options: &Options, signer: &Signer, run_id: &str) -> Result<Plan,
         )
         .map_err(|e| format!("request {i}: {e}"))?;
         requests.push(Prepared {
+            openid: r.openid,
             path: wire.path_and_query,
             body: Bytes::from(wire.body),
             authorization: None,

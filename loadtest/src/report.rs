@@ -98,6 +98,8 @@ pub struct RunFacts {
     pub host: String,
     /// The emulator's limit, when known.
     pub emulator_limit: Option<u32>,
+    /// Lifecycle runs: (coupons the emulator shows USED, coupons sent).
+    pub final_states: Option<(u64, u64)>,
 }
 
 /// Judges a run. Pass iff: the achieved rate is within ±1 % of the target, no unexpected
@@ -161,6 +163,13 @@ pub fn summarize(options: &Options, stats: &Stats, facts: RunFacts) -> Summary {
         reasons.push(format!(
             "ledger mismatch: the emulator issued {} coupon(s), the load test saw {successes} success(es)",
             facts.issued_by_emulator
+        ));
+    }
+    if let Some((used, sent)) = facts.final_states
+        && (used != sent || sent != successes)
+    {
+        reasons.push(format!(
+            "final states: {used} of the {sent} coupons sent are USED in the emulator, and {successes} lifecycles succeeded; every one must be"
         ));
     }
     let verdict = if reasons.is_empty() { "pass" } else { "fail" };

@@ -14,6 +14,7 @@ use wxpay_mock::{Emulator, Faults, Limits, Server};
 use wxpay_signing::{KeyStore, PrivateKey, PublicKey, Signer, Verifier};
 use wxpay_transport::{ClientConfig, RetryPolicy};
 
+use crate::lifecycle::Ids;
 use crate::options::{Options, Scenario};
 use crate::plan::{now, prepare};
 use crate::report::{Cpu, RunFacts, Summary, summarize};
@@ -75,6 +76,28 @@ impl Target {
                 stock["sent_count_info"]["total_count"]
                     .as_i64()
                     .ok_or_else(|| format!("GET /mock/stocks/{stock_id} has no sent_count_info.total_count: {stock}"))
+            }
+        }
+    }
+
+    /// The state of coupon `code` of `stock_id` now.
+    fn coupon_state(&self, rt: &Runtime, stock_id: &str, code: &str) -> Result<String, String> {
+        match self {
+            Target::InProcess { server, .. } => server
+                .emulator()
+                .coupon(stock_id, code)
+                .map(|c| c.coupon_state.to_string())
+                .ok_or_else(|| format!("the emulator has no coupon {code} in {stock_id}")),
+            Target::Remote { .. } => {
+                let found = rt.block_on(self.admin(
+                    reqwest::Method::GET,
+                    &format!("/mock/coupons/{stock_id}/{code}"),
+                    None,
+                ))?;
+                Ok(found["coupon"]["coupon_state"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned())
             }
         }
     }
@@ -181,9 +204,13 @@ fn setup(options: &Options) -> Result<Setup, String> {
             }
             let rate = limits.rate_per_sec;
             // The dev state, without callbacks (each would cost one more RSA signature).
+            let emulator = Arc::new(Emulator::dev().with_limits(limits));
+            if let Some(path) = &options.state {
+                emulator.open_state(path).map_err(|e| e.to_string())?;
+            }
             let server = rt
                 .block_on(Server::start(
-                    Arc::new(Emulator::dev().with_limits(limits)),
+                    emulator,
                     ([127, 0, 0, 1], 0).into(),
                     Default::default(),
                 ))
@@ -277,6 +304,14 @@ pub fn run(options: &Options) -> Result<Summary, String> {
                 *m = cpu_mark();
             }
         }),
+        lifecycle: (options.scenario == Scenario::Lifecycle).then(|| Ids {
+            run_id: run_id.clone(),
+            product_coupon_id: options.product_coupon_id.clone(),
+            stock_id: options.stock_id.clone(),
+            appid: options.appid.clone(),
+            brand_id: options.brand_id.clone(),
+            codes: (0..total).map(|_| std::sync::OnceLock::new()).collect(),
+        }),
     });
     let attack = attack(options, &base, &report_dir, shared.clone())?;
     generator
@@ -288,6 +323,10 @@ pub fn run(options: &Options) -> Result<Summary, String> {
     }
     let issued_after = target.issued(&generator, &options.stock_id)?;
     let stats = shared.recorder.stats();
+    let final_states = match &shared.lifecycle {
+        Some(ids) => Some(final_states(&target, &generator, &options.stock_id, ids)?),
+        None => None,
+    };
     let cpu = match (start_mark.lock().ok().and_then(|m| *m), end_mark) {
         (Some(a), Some(b)) => {
             let wall = b.at.duration_since(a.at).as_secs_f64().max(f64::EPSILON);
@@ -304,6 +343,7 @@ pub fn run(options: &Options) -> Result<Summary, String> {
         },
     };
     let facts = RunFacts {
+        final_states,
         issued_by_emulator: issued_after - issued_before,
         cpu,
         host: base,
@@ -314,6 +354,25 @@ pub fn run(options: &Options) -> Result<Summary, String> {
         .write(&report_dir)
         .map_err(|e| format!("cannot write summary.json: {e}"))?;
     Ok(summary)
+}
+
+/// Every coupon the lifecycle sent, checked against the emulator: how many are USED, and
+/// how many were sent in all.
+fn final_states(
+    target: &Target,
+    rt: &Runtime,
+    stock_id: &str,
+    ids: &Ids,
+) -> Result<(u64, u64), String> {
+    let mut used = 0;
+    let mut sent = 0;
+    for code in ids.codes.iter().filter_map(|c| c.get()) {
+        sent += 1;
+        if target.coupon_state(rt, stock_id, code)? == "USED" {
+            used += 1;
+        }
+    }
+    Ok((used, sent))
 }
 
 /// The goose attack: `users` users launched within a second, each running the transaction

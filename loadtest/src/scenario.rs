@@ -9,6 +9,7 @@ use goose::prelude::*;
 use wxpay_signing::{ResponseHeaders, Signer, Verifier};
 use wxpay_transport::{RetryPolicy, retryable_status};
 
+use crate::lifecycle::Ids;
 use crate::options::Scenario;
 use crate::plan::Prepared;
 use crate::stats::{Recorder, TRANSPORT_ERROR, UNVERIFIED};
@@ -38,6 +39,8 @@ pub struct Shared {
     pub retry: RetryPolicy,
     /// Called once, when the run starts (to snapshot CPU counters).
     pub on_start: Box<dyn Fn() + Send + Sync>,
+    /// The lifecycle scenario's ids and the codes the sends got.
+    pub lifecycle: Option<Ids>,
 }
 
 impl std::fmt::Debug for Shared {
@@ -61,8 +64,8 @@ pub fn transaction(shared: Arc<Shared>) -> Transaction {
 
 /// What one HTTP attempt came to.
 enum Outcome {
-    /// A verified (or unsigned non-2xx) answer with this status.
-    Status(u16),
+    /// A verified (or unsigned non-2xx) answer with this status (and, for a 200, its body).
+    Status(u16, Option<bytes::Bytes>),
     /// An answer whose signature did not verify.
     Unverified,
     /// No answer.
@@ -85,14 +88,76 @@ impl Shared {
         let outcome = match self.scenario {
             Scenario::Issue => self.attempt(user, slot, true).await,
             Scenario::RetryFaults => self.with_retries(user, slot).await,
+            Scenario::Lifecycle => return self.lifecycle(user, slot, sent).await,
         };
-        let code = match outcome {
-            Outcome::Status(status) => status,
-            Outcome::Unverified => UNVERIFIED,
-            Outcome::NoAnswer => TRANSPORT_ERROR,
-        };
-        self.recorder.record(slot, code, sent.elapsed());
+        self.recorder
+            .record(slot, code_of(&outcome), sent.elapsed());
         Ok(())
+    }
+
+    /// Send, then confirm, detail and use the coupon; the slot's outcome is the first that is
+    /// not 200 (or 200), its latency the slowest call's.
+    async fn lifecycle(
+        &self,
+        user: &mut GooseUser,
+        slot: usize,
+        sent: Instant,
+    ) -> TransactionResult {
+        let send = self.attempt(user, slot, true).await;
+        let mut slowest = sent.elapsed();
+        let code = match (&send, &self.lifecycle) {
+            (Outcome::Status(200, Some(body)), Some(ids)) => {
+                let coupon: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
+                let code = coupon["coupon_code"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned();
+                let _ = ids.codes[slot].set(code.clone());
+                let mut status = 200;
+                match ids.calls(slot, &self.plan[slot].openid, &code) {
+                    Ok(calls) => {
+                        for call in &calls {
+                            let started = Instant::now();
+                            let outcome = self.exchange(user, call).await;
+                            slowest = slowest.max(started.elapsed());
+                            status = code_of(&outcome);
+                            if status != 200 {
+                                break;
+                            }
+                        }
+                    }
+                    Err(_) => status = TRANSPORT_ERROR,
+                }
+                status
+            }
+            (other, _) => code_of(other),
+        };
+        self.recorder.record(slot, code, slowest);
+        Ok(())
+    }
+
+    /// One signed call of an encoded request (signed now), its answer verified.
+    async fn exchange(&self, user: &mut GooseUser, call: &wxpay_models::Encoded) -> Outcome {
+        self.recorder.attempt();
+        let signed = call.signed_body.as_deref().unwrap_or(&call.body);
+        let Ok(auth) =
+            self.signer
+                .authorization(call.method.as_str(), &call.path_and_query, signed)
+        else {
+            return Outcome::NoAnswer;
+        };
+        let method = match call.method {
+            wxpay_models::Method::Get => GooseMethod::Get,
+            _ => GooseMethod::Post,
+        };
+        self.send_signed(
+            user,
+            method,
+            &call.path_and_query,
+            auth.to_string(),
+            call.body.clone().into(),
+        )
+        .await
     }
 
     /// Sends until an answer that is final under wxpay-transport's rules: not 429/5xx, not
@@ -103,7 +168,7 @@ impl Shared {
             attempt += 1;
             let outcome = self.attempt(user, slot, false).await;
             let retry = match outcome {
-                Outcome::Status(status) => retryable_status(
+                Outcome::Status(status, _) => retryable_status(
                     http::StatusCode::from_u16(status)
                         .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR),
                 ),
@@ -130,20 +195,47 @@ impl Shared {
                 Err(_) => return Outcome::NoAnswer,
             },
         };
-        let Ok(mut builder) = user.get_request_builder(&GooseMethod::Post, &prepared.path) else {
+        self.send_signed(
+            user,
+            GooseMethod::Post,
+            &prepared.path,
+            authorization,
+            prepared.body.clone(),
+        )
+        .await
+    }
+
+    /// Sends one signed request through goose's client and verifies its answer.
+    async fn send_signed(
+        &self,
+        user: &mut GooseUser,
+        method: GooseMethod,
+        path: &str,
+        authorization: String,
+        body: bytes::Bytes,
+    ) -> Outcome {
+        let name = if self.scenario == Scenario::Lifecycle {
+            path_name(path)
+        } else {
+            "send"
+        };
+        let Ok(mut builder) = user.get_request_builder(&method, path) else {
             return Outcome::NoAnswer;
         };
         builder = builder
             .header("Authorization", authorization)
-            .header("Content-Type", "application/json")
-            .header("Accept", "application/json")
-            .body(prepared.body.clone());
+            .header("Accept", "application/json");
+        if method != GooseMethod::Get {
+            builder = builder
+                .header("Content-Type", "application/json")
+                .body(body);
+        }
         if let Some(serial) = &self.wechatpay_serial {
             builder = builder.header("Wechatpay-Serial", serial);
         }
         let request = GooseRequest::builder()
-            .method(GooseMethod::Post)
-            .name("send")
+            .method(method)
+            .name(name)
             .set_request_builder(builder)
             .build();
         let Ok(mut goose) = user.request(request).await else {
@@ -173,6 +265,28 @@ impl Shared {
                 return Outcome::Unverified;
             }
         }
-        Outcome::Status(status)
+        Outcome::Status(status, (status == 200).then_some(body))
+    }
+}
+
+fn code_of(outcome: &Outcome) -> u16 {
+    match outcome {
+        Outcome::Status(status, _) => *status,
+        Outcome::Unverified => UNVERIFIED,
+        Outcome::NoAnswer => TRANSPORT_ERROR,
+    }
+}
+
+/// The goose request name of a lifecycle call (its report groups by operation).
+fn path_name(path: &str) -> &'static str {
+    let path = path.split('?').next().unwrap_or(path);
+    if path.ends_with("/confirm") {
+        "confirm"
+    } else if path.ends_with("/use") {
+        "use"
+    } else if path.ends_with("/coupons") {
+        "send"
+    } else {
+        "detail"
     }
 }

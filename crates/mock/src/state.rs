@@ -513,6 +513,17 @@ impl Emulator {
             .map(|p| world.ledger.products[p as usize].clone())
     }
 
+    /// The user coupon `code` of stock `stock_id`, as the API shows it now.
+    pub fn coupon(&self, stock_id: &str, code: &str) -> Option<UserProductCouponEntity> {
+        let now = self.business_now();
+        let world = self.world.lock();
+        let ledger = &world.ledger;
+        let i = ledger
+            .stock(stock_id)
+            .and_then(|s| ledger.find_code(s, code))?;
+        Some(ledger.entity(i, now))
+    }
+
     /// A stock with its live counters.
     pub fn stock(&self, id: &str) -> Option<wxpay_models::StockEntity> {
         let day = self.business_day();

@@ -6,6 +6,7 @@ use wxpay_loadtest::{Options, run};
 
 #[test]
 fn retried_sends_under_faults_keep_the_ledger_exact() {
+    let _turn = crate::one_at_a_time();
     let dir = wxpay_testkit::temp_dir();
     let options = Options::parse_from([
         "wxpay-loadtest",

@@ -8,6 +8,7 @@ use wxpay_loadtest::{Options, run};
 
 #[test]
 fn a_short_run_writes_a_complete_summary_with_an_exact_ledger() {
+    let _turn = crate::one_at_a_time();
     let dir = wxpay_testkit::temp_dir();
     let report_dir = dir.path().to_str().unwrap();
     let options = Options::parse_from([

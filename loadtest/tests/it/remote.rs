@@ -9,6 +9,7 @@ use wxpay_mock::{Emulator, Limits, Server};
 
 #[test]
 fn remote_emulator_over_its_limit() {
+    let _turn = crate::one_at_a_time();
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let mut emulator = Emulator::dev().with_limits(Limits {
         rate_per_sec: 80,
