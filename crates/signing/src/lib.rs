@@ -20,7 +20,7 @@
 //! [aws-lc-rs](https://docs.rs/aws-lc-rs) (feature `aws-lc-rs`, the default) or
 //! [ring](https://docs.rs/ring) (feature `ring`; it wins if both are enabled); [`BACKEND`]
 //! names the one in use. Both are constant-time and give byte-identical signatures; on a CPU
-//! with AVX-512 IFMA, AWS-LC signs RSA-2048 about 2.3× faster than ring (see
+//! with AVX-512 IFMA, AWS-LC signs RSA-2048 2.0–2.3× faster than ring (see
 //! `docs/benchmarks.md`). The signature is the whole cost of a request; everything around it
 //! is a few string copies.
 //!
