@@ -26,10 +26,7 @@ use wxpay_models::{CouponSentEvent, event_type};
 /// The out_request_no a receiver confirms a coupon with: derived from (stock, code), so that
 /// every receiver, restart or redelivery confirms it with the same number.
 pub fn auto_confirm_request_no(stock_id: &str, coupon_code: &str) -> String {
-    let digest = ring::digest::digest(
-        &ring::digest::SHA256,
-        format!("{stock_id}/{coupon_code}").as_bytes(),
-    );
+    let digest = wxpay_signing::sha256(format!("{stock_id}/{coupon_code}").as_bytes());
     let hex: String = digest
         .as_ref()
         .iter()

@@ -322,7 +322,7 @@ pub fn confirm_request_no(campaign_id: &str, row: u64) -> String {
 /// SHA-256 of a file, hex.
 pub fn sha256_file(path: &Path) -> Result<String, std::io::Error> {
     let bytes = std::fs::read(path)?;
-    Ok(ring::digest::digest(&ring::digest::SHA256, &bytes)
+    Ok(wxpay_signing::sha256(&bytes)
         .as_ref()
         .iter()
         .map(|b| format!("{b:02x}"))
