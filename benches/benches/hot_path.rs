@@ -5,7 +5,8 @@
 //! - `serialize_request`: typed request → JSON bytes;
 //! - `rsa_verify_raw`: the bare RSA verification of a response message;
 //! - `response`: headers + 3.3 KB body → verified → typed entity;
-//! - `parse_response`: 3.3 KB body → typed entity.
+//! - `parse_response`: 3.3 KB body → typed entity;
+//! - `endpoint_path`: a list operation's validated path and sorted, encoded query.
 //!
 //! Group `baselines` holds plain serde_json references to compare against.
 
@@ -78,6 +79,23 @@ fn hot_path(c: &mut Criterion) {
                 .verify(&h.as_headers(), black_box(RESPONSE_MEMBER))
                 .expect("verified");
             serde_json::from_slice::<UserProductCouponEntity>(RESPONSE_MEMBER).expect("entity")
+        })
+    });
+    let list = wxpay_models::user_coupon::ListUserProductCouponsRequest {
+        openid: "oh-394z-6CGkNoJrsDLTTUKiAnp4".into(),
+        product_coupon_id: Some("1000000013".into()),
+        stock_id: Some("1000000013001".into()),
+        appid: "wx233544546545989".into(),
+        coupon_state: Some(wxpay_models::UserProductCouponState::Effective),
+        page_size: Some(20),
+        page_token: Some("MTAwMA==".into()),
+        ..Default::default()
+    };
+    g.bench_function("endpoint_path", |b| {
+        b.iter(|| {
+            encode(black_box(&list), target)
+                .expect("valid")
+                .path_and_query
         })
     });
     g.bench_function("parse_response", |b| {

@@ -1,15 +1,18 @@
 //! The emulator ledger's size (`cargo bench -p wxpay-benches --bench ledger`):
 //! `WXPAY_BENCH_COUPONS` (default 1,000,000) coupons of the load test's mix (member and
 //! normal, WeChat Pay–assigned codes, no attach) issued through the library, without HTTP or
-//! RSA; the live heap growth, counted by an instrumented allocator, per coupon.
-//! Goal: ≤ 256 bytes.
+//! RSA; the live heap growth, counted by an instrumented allocator, per coupon — sent, then
+//! with each confirmed, then with each used (the lifecycle fields). Goal: ≤ 256 bytes.
 
 use std::time::Instant;
 
 use wxpay_benches::load_test_request as request;
 use wxpay_mock::Emulator;
 use wxpay_mock::fixtures::dev;
-use wxpay_models::SendUserProductCouponRequest;
+use wxpay_models::user_coupon::UseUserProductCouponRequest;
+use wxpay_models::{
+    AssociatedOrderInfo, ConfirmSendUserProductCouponRequest, SendUserProductCouponRequest, WxTime,
+};
 
 /// Counts live heap bytes.
 #[global_allocator]
@@ -42,11 +45,58 @@ fn ledger_size() {
     let stats = emulator.ledger_stats();
     assert_eq!(stats.coupons, n);
     println!("ledger: {n} coupons issued through the library in {elapsed:.2?}");
+    let per = |bytes: isize| bytes as f64 / n as f64;
     println!(
-        "ledger: live heap growth {:.1} MiB = {:.1} bytes/coupon; ledger's own accounting {:.1} bytes/coupon  (goal <= 256)",
+        "ledger: sent: live heap growth {:.1} MiB = {:.1} bytes/coupon; ledger's own accounting {:.1} bytes/coupon  (goal <= 256)",
         grown as f64 / 1048576.0,
-        grown as f64 / n as f64,
+        per(grown),
         stats.heap_bytes as f64 / n as f64
+    );
+    // The lifecycle: each coupon confirmed, then each used.
+    let codes: Vec<String> = (0..n).map(|i| format!("8{:012}", i + 1)).collect();
+    let confirm = |i: usize| ConfirmSendUserProductCouponRequest {
+        openid: requests[i].openid.clone(),
+        coupon_code: codes[i].clone(),
+        product_coupon_id: requests[i].product_coupon_id.clone(),
+        stock_id: requests[i].stock_id.clone(),
+        appid: requests[i].appid.clone(),
+        out_request_no: format!("LEDGERC{i:010}"),
+        brand_id: requests[i].brand_id.clone(),
+    };
+    let confirms: Vec<_> = (0..n).map(confirm).collect();
+    let before = live_bytes();
+    for r in &confirms {
+        emulator.confirm(dev::MCHID, r).expect("confirmed");
+    }
+    let confirmed = grown + live_bytes() - before;
+    drop(confirms);
+    let now = WxTime::now();
+    let uses: Vec<_> = (0..n)
+        .map(|i| UseUserProductCouponRequest {
+            openid: requests[i].openid.clone(),
+            coupon_code: codes[i].clone(),
+            product_coupon_id: requests[i].product_coupon_id.clone(),
+            stock_id: requests[i].stock_id.clone(),
+            appid: requests[i].appid.clone(),
+            use_time: Some(now),
+            associated_order_info: Some(AssociatedOrderInfo {
+                transaction_id: Some(format!("42000{i:023}")),
+                ..Default::default()
+            }),
+            out_request_no: format!("LEDGERU{i:010}"),
+            brand_id: requests[i].brand_id.clone(),
+            ..Default::default()
+        })
+        .collect();
+    let before = live_bytes();
+    for r in &uses {
+        emulator.use_coupon(dev::MCHID, r).expect("used");
+    }
+    let used = confirmed + live_bytes() - before;
+    println!(
+        "ledger: + confirmed: {:.1} bytes/coupon  (goal <= 256); + used (the use's request number, time and order): {:.1} bytes/coupon",
+        per(confirmed),
+        per(used)
     );
 }
 

@@ -130,6 +130,21 @@ pub(crate) fn replay(
     (matched.route.apply)(emu, caller, &raw, now)
 }
 
+/// A routed request: the mode, the operation, its raw path parameters by name.
+pub type Routed<'p> = (Mode, &'static Operation, Vec<(&'static str, &'p str)>);
+
+/// The operation and mode that serve `method` `path` (no query), with its raw path
+/// parameters; `None` for a path no operation has (the emulator answers 404).
+///
+/// ```
+/// let (mode, op, params) = wxpay_mock::route("POST", "/brand/marketing/product-coupon/users/o1/coupons/C1/use").unwrap();
+/// assert_eq!((mode.as_str(), op.kebab), ("brand", "use-user-product-coupon"));
+/// assert_eq!(params, [("openid", "o1"), ("coupon_code", "C1")]);
+/// ```
+pub fn route<'p>(method: &str, path: &'p str) -> Option<Routed<'p>> {
+    lookup(method, path).map(|m| (m.mode, m.route.op, m.params))
+}
+
 /// Every operation and mode the emulator serves, as (mode, operation).
 pub fn served() -> Vec<(Mode, &'static Operation)> {
     let table = &*TABLE;

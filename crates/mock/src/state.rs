@@ -504,6 +504,40 @@ impl Emulator {
         crate::pipeline::run_direct(self, caller, request.clone(), fail)
     }
 
+    /// Confirms a coupon for an already-authenticated partner `mchid`, without HTTP,
+    /// signatures or rate limit (as [`Emulator::send`]).
+    pub fn confirm(
+        &self,
+        mchid: &str,
+        request: &wxpay_models::ConfirmSendUserProductCouponRequest,
+    ) -> Result<UserProductCouponEntity, ErrorAnswer> {
+        self.direct(mchid, request)
+    }
+
+    /// Uses (核销) a coupon for an already-authenticated partner `mchid`, without HTTP,
+    /// signatures or rate limit (as [`Emulator::send`]).
+    pub fn use_coupon(
+        &self,
+        mchid: &str,
+        request: &wxpay_models::user_coupon::UseUserProductCouponRequest,
+    ) -> Result<UserProductCouponEntity, ErrorAnswer> {
+        self.direct(mchid, request)
+    }
+
+    fn direct<E: crate::ops::Handle>(
+        &self,
+        mchid: &str,
+        request: &E,
+    ) -> Result<E::Response, ErrorAnswer> {
+        let caller = self
+            .caller(Mode::Partner, mchid)
+            .ok_or_else(|| ErrorAnswer::sign(format!("unknown mchid {mchid}")))?;
+        request
+            .validate()
+            .map_err(|e| ErrorAnswer::validation(&e))?;
+        crate::pipeline::run_direct(self, caller, request.clone(), false)
+    }
+
     /// A product coupon as stored.
     pub fn product_coupon(&self, id: &str) -> Option<wxpay_models::ProductCouponEntity> {
         let world = self.world.lock();
