@@ -52,7 +52,7 @@ pub use error::{ErrorAnswer, biz};
 pub use faults::Faults;
 pub use fixtures::Fixtures;
 pub use journal::{JournalEntry, SignatureFailure};
-pub use router::{route, served};
+pub use router::{Routed, route, served};
 pub use server::{
     HEADER_READ_TIMEOUT, MAX_CONNECTIONS, MAX_HEAD_BYTES, Server, ServerOptions, tls_config,
 };
