@@ -27,5 +27,5 @@ pub mod scenario;
 pub mod stats;
 
 pub use options::{Options, Scenario};
-pub use report::Summary;
+pub use report::{FinalStates, Summary};
 pub use run::{RETRY_FAULTS, run};

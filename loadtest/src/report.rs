@@ -85,6 +85,17 @@ pub struct Summary {
     pub p99_limit_ms: f64,
     /// The emulator's base URL.
     pub host: String,
+    /// Lifecycle runs: what the emulator shows at the end (`null` for other scenarios).
+    pub final_states: Option<FinalStates>,
+}
+
+/// The end of a lifecycle run, read back from the emulator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct FinalStates {
+    /// Coupons the emulator shows USED.
+    pub used: u64,
+    /// Coupons the run sent.
+    pub sent: u64,
 }
 
 /// Inputs of the verdict that are not in [`Stats`].
@@ -225,6 +236,9 @@ pub fn summarize(options: &Options, stats: &Stats, facts: RunFacts) -> Summary {
         attempts: stats.attempts,
         p99_limit_ms: options.p99_ms(),
         host: facts.host,
+        final_states: facts
+            .final_states
+            .map(|(used, sent)| FinalStates { used, sent }),
     }
 }
 
@@ -286,6 +300,12 @@ impl Summary {
             pct(self.cpu.generator_pct),
             self.verdict.to_uppercase(),
         );
+        if let Some(states) = self.final_states {
+            out.push_str(&format!(
+                "  states     {} of the {} coupons sent are USED\n",
+                states.used, states.sent
+            ));
+        }
         for reason in &self.reasons {
             out.push_str(&format!("  - {reason}\n"));
         }

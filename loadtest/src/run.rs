@@ -18,7 +18,7 @@ use crate::lifecycle::Ids;
 use crate::options::{Options, Scenario};
 use crate::plan::{now, prepare};
 use crate::report::{Cpu, RunFacts, Summary, summarize};
-use crate::scenario::{Shared, transaction};
+use crate::scenario::{Shared, transaction, warm_up};
 use crate::stats::Recorder;
 
 const DEV_MERCHANT_KEY: &[u8] = include_bytes!("../../crates/mock/dev-keys/merchant_key.pem");
@@ -414,7 +414,9 @@ fn attack(
     let attack =
         GooseAttack::initialize_with_config(config).map_err(|e| format!("goose: {e:?}"))?;
     Ok(attack.register_scenario(
-        goose::goose::Scenario::new("IssueCoupons").register_transaction(transaction(shared)),
+        goose::goose::Scenario::new("IssueCoupons")
+            .register_transaction(warm_up(options.admin_token.clone()))
+            .register_transaction(transaction(shared)),
     ))
 }
 

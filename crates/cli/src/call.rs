@@ -33,6 +33,9 @@ pub(crate) struct Args {
     /// A file holding the JSON body.
     #[arg(long)]
     body_file: Option<PathBuf>,
+    /// The image to upload (upload-image only): a JPG or PNG of at most 2 MB.
+    #[arg(long, conflicts_with_all = ["body", "body_file"])]
+    file: Option<PathBuf>,
 }
 
 /// What a call needs besides the client: the parameters as given.
@@ -40,6 +43,7 @@ struct Input {
     path: Vec<(String, String)>,
     query: Vec<(String, String)>,
     body: Vec<u8>,
+    file: Option<PathBuf>,
 }
 
 type Run = fn(CouponClient, Input) -> Pin<Box<dyn Future<Output = Result<String, Failure>> + Send>>;
@@ -79,10 +83,19 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
             op.kebab, config.mode
         )));
     }
+    let multipart = op.body == models::BodyKind::Multipart;
+    if args.file.is_some() && !multipart {
+        return Err(Failure::usage(format!(
+            "{} takes no --file (only upload-image does)",
+            op.kebab
+        )));
+    }
+    let run = if multipart { upload } else { run };
     let input = Input {
         path: pairs("--path", &args.path)?,
         query: pairs("--query", &args.query)?,
         body: crate::body_bytes(args.body, args.body_file)?,
+        file: args.file,
     };
     let client = CouponClient::from_config(&config).map_err(Failure::usage)?;
     let answer = crate::runtime()?.block_on(run(client, input))?;
@@ -129,6 +142,37 @@ fn call<E: Endpoint>(
     })
 }
 
+/// upload-image: the request is the file named by `--file`, sent as multipart.
+fn upload(
+    client: CouponClient,
+    input: Input,
+) -> Pin<Box<dyn Future<Output = Result<String, Failure>> + Send>> {
+    Box::pin(async move {
+        if !input.path.is_empty() || !input.query.is_empty() {
+            return Err(Failure::usage(
+                "upload-image takes no --path or --query: only --file PATH",
+            ));
+        }
+        let Some(path) = input.file else {
+            return Err(Failure::usage(
+                "upload-image needs --file PATH (a JPG or PNG of at most 2 MB)",
+            ));
+        };
+        let file = std::fs::read(&path)
+            .map_err(|e| Failure::usage(format!("--file {}: {e}", path.display())))?;
+        let filename = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let request = models::media::UploadImageRequest { filename, file };
+        let answer = client
+            .execute(&request)
+            .await
+            .map_err(crate::send::failure)?;
+        serde_json::to_string_pretty(&answer).map_err(|e| Failure::with_code(4, e))
+    })
+}
+
 fn build<E: Endpoint>(input: &Input) -> Result<E, Failure> {
     let op = E::OPERATION;
     let mut request: E = if input.body.iter().all(u8::is_ascii_whitespace) {
@@ -140,7 +184,7 @@ fn build<E: Endpoint>(input: &Input) -> Result<E, Failure> {
             "{} takes no JSON body{}",
             op.kebab,
             if op.body == models::BodyKind::Multipart {
-                " (the image upload is a file: use `wxpay call upload-image --path file=PATH`)"
+                " (give the image as --file PATH)"
             } else {
                 ""
             }

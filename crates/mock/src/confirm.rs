@@ -6,7 +6,7 @@ use wxpay_models::{
 };
 
 use crate::error::{ErrorAnswer as ApiError, biz};
-use crate::ledger::{Confirm, CouponState, Ledger};
+use crate::ledger::{CouponState, Ledger};
 use crate::ops::Cx;
 
 /// One confirm, decoded and authenticated.
@@ -54,8 +54,7 @@ impl Ledger {
         if self.appid_of(coupon) != r.appid {
             return Err(mismatch("appid", &r.appid, self.appid_of(coupon)));
         }
-        let key = (brand.to_owned(), r.out_request_no.clone());
-        if let Some(&done) = self.confirm_requests.get(&key) {
+        if let Some(done) = self.find_confirm(brand, &r.out_request_no) {
             if done == coupon {
                 return Ok((coupon, false)); // an identical replay
             }
@@ -96,7 +95,7 @@ impl Ledger {
             _ => {}
         }
         if c.state != CouponState::Confirming {
-            let previous = self.confirms.get(&coupon).map_or("", |c| &c.out_request_no);
+            let previous = self.confirm_of(coupon).map_or("", |c| c.out_request_no);
             return Err(ApiError::new(
                 ErrorRow::BusinessRule,
                 format!(
@@ -105,16 +104,9 @@ impl Ledger {
                 ),
             ));
         }
-        self.coupons[coupon as usize].state = CouponState::Confirmed;
         let time = u32::try_from(input.cx.now.max(0)).unwrap_or(u32::MAX);
-        self.confirms.insert(
-            coupon,
-            Confirm {
-                out_request_no: r.out_request_no.as_str().into(),
-                time,
-            },
-        );
-        self.confirm_requests.insert(key, coupon);
+        self.record_confirm(coupon, &r.out_request_no, time)
+            .map_err(|_| ApiError::system("the emulator's ledger is full"))?;
         Ok((coupon, true))
     }
 }

@@ -26,8 +26,13 @@ pub(crate) enum Record {
     Bytes(Box<[u8]>),
 }
 
-/// (operation, brand, request number).
-type Key = (&'static str, Box<str>, Box<str>);
+/// The 128-bit digest of (operation, brand, request number): a fixed-size key, so a record
+/// costs no allocation of its own (a collision would need 2^64 numbers).
+type Key = [u8; 16];
+
+fn key(op: &str, brand: &str, no: &str) -> Key {
+    crate::ledger::digest16(format!("{op}\0{brand}\0{no}").as_bytes())
+}
 
 /// Key → (parameter digest, record).
 #[derive(Debug, Default)]
@@ -48,7 +53,7 @@ pub(crate) enum Seen {
 
 impl Requests {
     pub(crate) fn check(&self, op: &'static str, brand: &str, no: &str, digest: [u8; 16]) -> Seen {
-        match self.map.get(&(op, brand.into(), no.into())) {
+        match self.map.get(&key(op, brand, no)) {
             None => Seen::New,
             Some((d, record)) if *d == digest => Seen::Replay(record.clone()),
             Some(_) => Seen::Conflict,
@@ -63,7 +68,6 @@ impl Requests {
         digest: [u8; 16],
         record: Record,
     ) {
-        self.map
-            .insert((op, brand.into(), no.into()), (digest, record));
+        self.map.insert(key(op, brand, no), (digest, record));
     }
 }

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use clap::Parser;
-use wxpay_loadtest::{Options, Scenario, run};
+use wxpay_loadtest::{FinalStates, Options, Scenario, run};
 use wxpay_mock::Emulator;
 
 #[test]
@@ -39,11 +39,12 @@ fn a_short_lifecycle_run_leaves_every_coupon_used_and_saved() {
     // Four calls per coupon.
     assert_eq!(summary.attempts, 400);
     assert_eq!(summary.ledger.issued_by_emulator, 100);
-    assert!(
-        !summary
-            .reasons
-            .iter()
-            .any(|r| r.starts_with("final states")),
+    assert_eq!(
+        summary.final_states,
+        Some(FinalStates {
+            used: 100,
+            sent: 100
+        }),
         "{:?}",
         summary.reasons
     );

@@ -113,6 +113,53 @@ async fn any_operation_in_both_modes() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upload_image_takes_a_file_in_both_modes() {
+    let server = mock::start().await;
+    let dir = temp_dir();
+    let image = dir.path().join("logo.png");
+    std::fs::write(&image, wxpay_coupons::models::examples::png()).unwrap();
+    let image = image.to_str().unwrap();
+    let partner = write_client_config(dir.path(), &server.base_url(), "");
+    let brand = write_brand_client_config(dir.path(), &server.base_url(), "");
+    let mut urls = Vec::new();
+    for config in [&partner, &brand] {
+        let config = config.to_str().unwrap();
+        let answer = json(&wxpay(&[
+            "call",
+            "upload-image",
+            "--config",
+            config,
+            "--file",
+            image,
+        ]));
+        let url = answer["media_url"].as_str().expect("media_url").to_owned();
+        assert!(url.starts_with("https://"), "{url}");
+        urls.push(url);
+    }
+    // Uploads are content-addressed: the same bytes, whoever sends them, get one URL.
+    assert_eq!(urls[0], urls[1]);
+
+    let out = wxpay(&[
+        "call",
+        "upload-image",
+        "--config",
+        partner.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--file PATH"));
+    let out = wxpay(&[
+        "call",
+        "get-notify-config",
+        "--config",
+        partner.to_str().unwrap(),
+        "--file",
+        image,
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("only upload-image"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_calls_say_what_is_wrong() {
     let server = mock::start().await;
     let dir = temp_dir();

@@ -7,6 +7,10 @@
 //! by (stock, openid) for the per-user limit. The idempotency record is a 16-byte digest of
 //! the parsed request, not the body. See `docs/emulator.md` for the measured size.
 
+mod arena;
+
+use arena::{put_str, read_text};
+
 use std::collections::{HashMap, VecDeque};
 use std::hash::BuildHasher;
 
@@ -38,6 +42,8 @@ pub(crate) struct Coupon {
     appid: u16,
     /// 1 + index of its lifecycle record in `lives`; 0: none yet (most coupons).
     life: u32,
+    /// 1 + arena offset of its confirm (time, then out_request_no); 0: not confirmed.
+    confirm: u32,
 }
 
 const HAS_CODE_TEXT: u8 = 1;
@@ -92,10 +98,10 @@ pub(crate) struct UseRecord {
     pub(crate) saved_amount: Option<i64>,
 }
 
-/// A recorded confirm.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Confirm {
-    pub(crate) out_request_no: Box<str>,
+/// A recorded confirm, borrowed from the arena.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Confirm<'a> {
+    pub(crate) out_request_no: &'a str,
     pub(crate) time: u32,
 }
 
@@ -145,10 +151,8 @@ pub(crate) struct Ledger {
     hasher: hashbrown::DefaultHashBuilder,
     appids: Vec<String>,
     appid_ids: HashMap<String, u16>,
-    /// Confirms, by coupon (only confirmed coupons have one).
-    pub(crate) confirms: HashMap<u32, Confirm>,
-    /// Confirm request numbers, by brand and number.
-    pub(crate) confirm_requests: HashMap<(String, String), u32>,
+    /// Confirmed coupons, by (brand, confirm out_request_no).
+    by_confirm: HashTable<u32>,
     /// Lifecycle records (see [`Coupon::life`]).
     lives: Vec<Life>,
     /// Users' coupon bundles ([`Life::bundle`] indexes them).
@@ -266,6 +270,54 @@ impl Ledger {
             .copied()
     }
 
+    /// The coupon confirmed under (brand_id, out_request_no), if any.
+    pub(crate) fn find_confirm(&self, brand_id: &str, out_request_no: &str) -> Option<u32> {
+        let hash = self.hasher.hash_one((brand_id, out_request_no));
+        self.by_confirm
+            .find(hash, |&i| {
+                self.confirm_of(i)
+                    .is_some_and(|c| c.out_request_no == out_request_no)
+                    && self.brand_of(i) == brand_id
+            })
+            .copied()
+    }
+
+    /// Coupon `i`'s confirm, if it was confirmed.
+    pub(crate) fn confirm_of(&self, i: u32) -> Option<Confirm<'_>> {
+        arena::read_confirm(&self.arena, &self.coupons[i as usize])
+    }
+
+    /// Records coupon `i`'s confirm and marks it confirmed (once: the caller has checked it
+    /// was CONFIRMING and that the number is new for the brand).
+    pub(crate) fn record_confirm(
+        &mut self,
+        i: u32,
+        out_request_no: &str,
+        time: u32,
+    ) -> Result<(), LedgerFull> {
+        let at = u32::try_from(self.arena.len() + 1).map_err(|_| LedgerFull)?;
+        self.arena.extend_from_slice(&time.to_le_bytes());
+        put_str(&mut self.arena, out_request_no);
+        let c = &mut self.coupons[i as usize];
+        c.confirm = at;
+        c.state = CouponState::Confirmed;
+        let hash = self.hasher.hash_one((self.brand_of(i), out_request_no));
+        let (hasher, coupons, arena, products, stocks) = (
+            &self.hasher,
+            &self.coupons,
+            &self.arena,
+            &self.products,
+            &self.stocks,
+        );
+        self.by_confirm.insert_unique(hash, i, |&j| {
+            let c = &coupons[j as usize];
+            let brand = &products[stocks[c.stock as usize].product as usize].brand_id;
+            let no = arena::read_confirm(arena, c).map_or("", |c| c.out_request_no);
+            hasher.hash_one((brand.as_str(), no))
+        });
+        Ok(())
+    }
+
     /// How many coupons `openid` holds from `stock`.
     pub(crate) fn user_count(&self, stock: u32, openid: &str) -> u32 {
         let hash = self.hasher.hash_one((stock, openid));
@@ -350,6 +402,7 @@ impl Ledger {
             flags,
             appid,
             life: 0,
+            confirm: 0,
         });
 
         let brand = self.brand_of(index).to_owned();
@@ -437,7 +490,7 @@ impl Ledger {
             (None, Some(json)) => serde_json::from_str(json).ok(),
             (None, None) => None,
         };
-        let confirm = self.confirms.get(&i);
+        let confirm = self.confirm_of(i);
         let coupon_state = self.state_at(i, now);
         let life = self.life(i);
         let deactivated = life.and_then(|l| l.deactivated.as_deref());
@@ -467,7 +520,7 @@ impl Ledger {
             } else {
                 UserProductCouponSendChannel::Api
             },
-            confirm_request_no: confirm.map(|c| c.out_request_no.to_string()),
+            confirm_request_no: confirm.map(|c| c.out_request_no.to_owned()),
             confirm_time: confirm.map(|c| time_of(c.time)),
             deactivate_request_no: deactivated.map(|d| d.0.clone()),
             deactivate_time: deactivated.map(|d| time_of(d.1)),
@@ -571,6 +624,7 @@ impl Ledger {
             + table_bytes(&self.by_request)
             + table_bytes(&self.by_code)
             + table_bytes(&self.by_user)
+            + table_bytes(&self.by_confirm)
             + self.lives.capacity() * std::mem::size_of::<Life>()
     }
 
@@ -667,80 +721,14 @@ pub(crate) fn generated_code(seq: u32) -> String {
     format!("8{seq:012}")
 }
 
-/// Appends a string with a LEB128 length prefix.
-fn put_str(arena: &mut Vec<u8>, s: &str) {
-    let mut len = s.len();
-    loop {
-        let byte = (len & 0x7f) as u8;
-        len >>= 7;
-        if len == 0 {
-            arena.push(byte);
-            break;
-        }
-        arena.push(byte | 0x80);
-    }
-    arena.extend_from_slice(s.as_bytes());
-}
-
-/// Reads a string written by [`put_str`] at `*pos`, advancing it.
-fn get_str<'a>(arena: &'a [u8], pos: &mut usize) -> &'a str {
-    let mut len = 0usize;
-    let mut shift = 0;
-    while let Some(&byte) = arena.get(*pos) {
-        *pos += 1;
-        len |= usize::from(byte & 0x7f) << shift;
-        shift += 7;
-        if byte & 0x80 == 0 {
-            break;
-        }
-    }
-    let end = (*pos + len).min(arena.len());
-    let s = std::str::from_utf8(&arena[*pos..end]).unwrap_or("");
-    *pos = end;
-    s
-}
-
-fn read_text<'a>(arena: &'a [u8], c: &Coupon) -> CouponText<'a> {
-    let mut pos = c.text as usize;
-    let openid = get_str(arena, &mut pos);
-    let send_request_no = get_str(arena, &mut pos);
-    let mut optional = |flag: u8| (c.flags & flag != 0).then(|| get_str(arena, &mut pos));
-    let code = optional(HAS_CODE_TEXT);
-    let attach = optional(HAS_ATTACH);
-    let member_card = optional(HAS_MEMBER_CARD);
-    let tag_json = optional(HAS_TAG_JSON);
-    CouponText {
-        openid,
-        send_request_no,
-        code,
-        attach,
-        member_card,
-        tag_json,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn arena_strings_round_trip_with_long_lengths() {
-        let mut arena = Vec::new();
-        let long = "券".repeat(150);
-        for s in ["", "a", long.as_str(), "o-1"] {
-            put_str(&mut arena, s);
-        }
-        let mut pos = 0;
-        for s in ["", "a", long.as_str(), "o-1"] {
-            assert_eq!(get_str(&arena, &mut pos), s);
-        }
-        assert_eq!(pos, arena.len());
-    }
-
-    #[test]
     fn coupon_record_is_small() {
         assert!(
-            std::mem::size_of::<Coupon>() <= 48,
+            std::mem::size_of::<Coupon>() <= 52,
             "{}",
             std::mem::size_of::<Coupon>()
         );
