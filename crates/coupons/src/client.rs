@@ -194,6 +194,19 @@ pub struct Answered<T> {
     pub attempts: u32,
 }
 
+/// What is wrong with an answer that did not decode, naming the field's JSON path (read
+/// again only on this rare path, so decoding an answer costs one pass).
+fn decode_problem<T: DeserializeOwned>(body: &[u8], error: serde_json::Error) -> String {
+    if error.is_syntax() || error.is_eof() {
+        return error.to_string();
+    }
+    let mut de = serde_json::Deserializer::from_slice(body);
+    match serde_path_to_error::deserialize::<_, T>(&mut de) {
+        Err(e) if e.path().to_string() != "." => format!("at {}: {}", e.path(), e.inner()),
+        _ => error.to_string(),
+    }
+}
+
 fn decode<T: DeserializeOwned>(
     response: ApiResponse,
     what: &'static str,
@@ -207,7 +220,7 @@ fn decode<T: DeserializeOwned>(
             }),
             Err(e) => Err(CouponError::Decode {
                 what,
-                message: e.to_string(),
+                message: decode_problem::<T>(&response.body, e),
                 request_id: response.request_id,
             }),
         };
@@ -231,4 +244,25 @@ fn decode<T: DeserializeOwned>(
         request_id: response.request_id,
         attempts: response.attempts,
     })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wxpay_models::StockEntity;
+
+    fn problem(body: &str) -> String {
+        let error = serde_json::from_slice::<StockEntity>(body.as_bytes()).unwrap_err();
+        decode_problem::<StockEntity>(body.as_bytes(), error)
+    }
+
+    #[test]
+    fn a_bad_answer_names_the_field_path() {
+        let message = problem(r#"{"stock_id": "1", "sent_count_info": {"total_count": "many"}}"#);
+        assert!(
+            message.starts_with("at sent_count_info.total_count: invalid type"),
+            "{message}"
+        );
+        assert!(problem("{").contains("EOF"), "{}", problem("{"));
+    }
 }

@@ -1,11 +1,15 @@
 //! wxpay-coupons: issue WeChat Pay product coupons (商品券) from Rust.
 //!
 //! [`CouponClient::send_user_product_coupon`] validates a [`SendUserProductCouponRequest`]
-//! before anything is sent, signs it (WECHATPAY2-SHA256-RSA2048), sends it over a pooled
+//! before anything is sent, signs it (WECHATPAY2-SHA256-RSA2048 in partner mode,
+//! WECHATPAY-BRAND-SHA256-RSA2048 in brand-direct mode), sends it over a pooled
 //! hyper + rustls client, retries what is safe to retry with the same body (WeChat Pay
 //! deduplicates by `send_request_no`, so a retry never issues twice), fails over to the
 //! backup domain, stays under the rate limit, verifies the answer's signature and returns a
-//! typed [`UserProductCouponEntity`] — or a typed [`CouponError`].
+//! typed [`UserProductCouponEntity`] — or a typed [`CouponError`]. Every operation of the
+//! family (35; 30 in brand-direct mode) goes the same way through [`CouponClient::execute`]
+//! with its typed request from [`models`], and lists through [`CouponClient::paginate`];
+//! `docs/client.md` lists each with its retry class and rate limit.
 //!
 //! The layers are separate crates, re-exported here: [`signing`] (pure), [`models`] (pure),
 //! [`transport`] (HTTP). Test against `wxpay-mock`, the emulator: see

@@ -193,6 +193,21 @@ impl Callbacks {
     }
 }
 
+/// An error and its causes, `a: b: c` (hyper's own message alone says only "Connect").
+fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut out = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        source = cause.source();
+    }
+    out
+}
+
 /// The certificates of `root_cert_files` (resolved paths).
 pub(crate) fn load_roots(
     files: &[std::path::PathBuf],
@@ -522,7 +537,7 @@ async fn post(
         let response = client
             .request(request)
             .await
-            .map_err(|e| format!("unreachable: {e}"))?;
+            .map_err(|e| format!("unreachable: {}", with_causes(&e)))?;
         let status = response.status().as_u16();
         let _ = response.into_body().collect().await;
         Ok::<_, String>(status)

@@ -34,10 +34,13 @@ impl Ledger {
             .and_then(|s| self.find_code(s, &r.coupon_code))
             .filter(|&i| self.text(i).openid == r.openid)
             .ok_or_else(|| {
-                ApiError::not_found(format!(
-                    "未找到用户商品券: no coupon {} in stock {} for openid {}",
-                    r.coupon_code, r.stock_id, r.openid
-                ))
+                ApiError::user_coupon_not_found(
+                    input.cx.mode,
+                    format!(
+                        "no coupon {} in stock {} for openid {}",
+                        r.coupon_code, r.stock_id, r.openid
+                    ),
+                )
             })?;
         let c = &self.coupons[coupon as usize];
         let product = &self.products[self.stocks[c.stock as usize].product as usize];

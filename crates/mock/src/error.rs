@@ -102,6 +102,23 @@ impl ErrorAnswer {
         }
     }
 
+    /// 404 NOT_FOUND for an unknown user coupon: brand mode has its own code (用户券不存在,
+    /// 268578851), partner mode the generic one.
+    pub(crate) fn user_coupon_not_found(
+        mode: wxpay_models::Mode,
+        what: impl std::fmt::Display,
+    ) -> Self {
+        match mode {
+            wxpay_models::Mode::Brand => Self::coded(
+                404,
+                ErrorCode::NotFound,
+                biz::USER_COUPON_NOT_FOUND,
+                format!("用户券不存在: {what}"),
+            ),
+            _ => Self::not_found(what),
+        }
+    }
+
     /// 404 NOT_FOUND (268578608): unknown id, another brand's, or another provider's.
     pub fn not_found(what: impl std::fmt::Display) -> Self {
         Self::coded(

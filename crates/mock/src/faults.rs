@@ -14,12 +14,13 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Faults {
-    /// Share of new sends answered 500 SYSTEM_ERROR, consuming nothing.
+    /// Share of new writes (any operation but a GET; replays excepted) answered 500
+    /// SYSTEM_ERROR, changing nothing.
     pub error_rate: f64,
     /// Added delay before every answer of the API.
     pub latency_ms: u64,
-    /// Share of new sends whose coupon IS issued and whose connection is then closed with no
-    /// answer (the lost-response case).
+    /// Share of new writes that DO act (a send issues its coupon) and whose connection is
+    /// then closed with no answer (the lost-response case).
     pub drop_rate: f64,
     /// Share of answers (errors included) whose signature is a `WECHATPAY/SIGNTEST/` probe.
     pub sign_probe_rate: f64,

@@ -85,8 +85,8 @@ impl World {
 
     /// The id of the user coupon bundle coupon `i` belongs to, if any.
     pub(crate) fn user_bundle_id_of(&self, i: u32) -> Option<&str> {
-        let _ = self.ledger.life(i)?.bundle?;
-        None
+        let (bundle, _round) = self.ledger.life(i)?.bundle?;
+        Some(&self.ledger.bundles.get(bundle as usize)?.id)
     }
 
     /// Loading fixtures reports what it skipped; a config with bad fixtures is an error.

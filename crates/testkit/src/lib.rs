@@ -21,13 +21,29 @@ pub const APPID: &str = "wx233544546545989";
 pub const PRODUCT_COUPON_ID: &str = "1000000013";
 pub const STOCK_ID: &str = "1000000013001";
 
+/// The workspace root: above the crate cargo runs the test in (`CARGO_MANIFEST_DIR` at run
+/// time), since a target directory shared between checkouts may hold this library compiled in
+/// another one; the compile-time directory only when run outside cargo.
 fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+    let compiled = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let Some(running) = std::env::var_os("CARGO_MANIFEST_DIR") else {
+        return compiled;
+    };
+    Path::new(&running)
+        .ancestors()
+        .find(|dir| dir.join("crates/testkit/tls").is_dir())
+        .map_or(compiled, Path::to_path_buf)
 }
 
 /// A file of the dev keys directory (`crates/mock/dev-keys`).
 pub fn key_path(name: &str) -> PathBuf {
     workspace().join("crates/mock/dev-keys").join(name)
+}
+
+/// The test TLS files (`crates/testkit/tls`: a CA, and a server certificate it signed for
+/// `localhost` and 127.0.0.1).
+pub fn tls_dir() -> PathBuf {
+    workspace().join("crates/testkit/tls")
 }
 
 /// The signing vectors of an independent implementation.

@@ -26,21 +26,39 @@ pub struct Recorder {
     pub addr: SocketAddr,
     pub received: Arc<Mutex<Vec<Received>>>,
     status: Arc<AtomicU16>,
+    tls: bool,
 }
 
 impl Recorder {
     /// Starts on 127.0.0.1:0, answering 200.
     pub async fn start() -> Self {
+        Self::start_on(None).await
+    }
+
+    /// Starts over TLS on 127.0.0.1:0 with the test certificate of `tls/` (for `localhost`
+    /// and 127.0.0.1, signed by `tls/ca_cert.pem`), answering 200.
+    pub async fn start_tls() -> Self {
+        let tls = wxpay_mock::config::TlsConfig {
+            cert_file: crate::tls_dir().join("server_cert.pem"),
+            key_file: crate::tls_dir().join("server_key.pem"),
+        };
+        let config = wxpay_mock::tls_config(&tls, |p| p.to_path_buf()).unwrap();
+        Self::start_on(Some(tokio_rustls::TlsAcceptor::from(config))).await
+    }
+
+    async fn start_on(tls: Option<tokio_rustls::TlsAcceptor>) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let recorder = Self {
             addr: listener.local_addr().unwrap(),
             received: Arc::default(),
             status: Arc::new(AtomicU16::new(200)),
+            tls: tls.is_some(),
         };
         let r = recorder.clone();
         tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
                 let r = r.clone();
+                let tls = tls.clone();
                 tokio::spawn(async move {
                     let service = service_fn(move |req: http::Request<hyper::body::Incoming>| {
                         let r = r.clone();
@@ -63,9 +81,23 @@ impl Recorder {
                             Ok::<_, std::convert::Infallible>(res)
                         }
                     });
-                    let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await;
+                    let builder =
+                        hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+                    let _ = match tls {
+                        None => {
+                            builder
+                                .serve_connection(TokioIo::new(stream), service)
+                                .await
+                        }
+                        Some(tls) => match tls.accept(stream).await {
+                            Ok(stream) => {
+                                builder
+                                    .serve_connection(TokioIo::new(stream), service)
+                                    .await
+                            }
+                            Err(_) => return, // a client that does not trust the test CA
+                        },
+                    };
                 });
             }
         });
@@ -73,7 +105,8 @@ impl Recorder {
     }
 
     pub fn url(&self) -> String {
-        format!("http://{}/notify", self.addr)
+        let scheme = if self.tls { "https" } else { "http" };
+        format!("{scheme}://{}/notify", self.addr)
     }
 
     /// The status later requests get.

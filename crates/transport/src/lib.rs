@@ -1,4 +1,5 @@
-//! HTTP transport for WeChat Pay APIv3, usable for any endpoint: hyper 1 + rustls (ring).
+//! HTTP transport for WeChat Pay APIv3, usable for any endpoint: hyper 1 + rustls on the
+//! signing crate's crypto backend (aws-lc-rs by default, ring by feature).
 //!
 //! [`Transport::execute`] signs every attempt (fresh timestamp and nonce over the same body
 //! bytes), verifies every 2xx answer and any other that carries a signature, retries what is

@@ -25,7 +25,8 @@ fn fast() -> CallbackConfig {
     }
 }
 
-/// `wxpay notify serve` with auto-confirm on `listen`, events in `events`.
+/// `wxpay notify serve` with auto-confirm on `listen`, events in `events`. No `--appid`, and
+/// none in the config: each confirm takes the AppID from its SEND event.
 fn receiver(config: &std::path::Path, listen: &str, events: &std::path::Path) -> MockProcess {
     spawn_binary(
         BIN.as_ref(),
@@ -37,8 +38,6 @@ fn receiver(config: &std::path::Path, listen: &str, events: &std::path::Path) ->
             "--listen",
             listen,
             "--auto-confirm",
-            "--appid",
-            dev::APPID,
             "--events",
             events.to_str().unwrap(),
         ],

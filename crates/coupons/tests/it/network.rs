@@ -11,11 +11,7 @@ use wxpay_coupons::{ClientConfig, CouponClient, CouponError, TransportError};
 use wxpay_mock::config::TlsConfig;
 use wxpay_mock::fixtures::dev;
 use wxpay_mock::{Emulator, ServerOptions};
-use wxpay_testkit::mock;
-
-fn tls_dir() -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../testkit/tls")
-}
+use wxpay_testkit::{mock, tls_dir};
 
 async fn tls_emulator() -> wxpay_mock::Server {
     let tls = TlsConfig {

@@ -1,10 +1,11 @@
 //! The emulator's state: product coupons, stocks and every issued coupon, kept compact.
 //!
-//! A coupon is a 44-byte [`Coupon`] plus its strings in one shared arena (openid,
-//! send_request_no, and only when present: an assigned code, attach, tags). Three
-//! `hashbrown::HashTable`s index coupons by position (4 bytes a slot): by (brand_id,
-//! send_request_no) for idempotency, by (stock, code) for code uniqueness and lookups, and
-//! by (stock, openid) for the per-user limit. The idempotency record is a 16-byte digest of
+//! A coupon is a 52-byte [`Coupon`] plus its strings in one shared arena (openid,
+//! send_request_no, and only when present: an assigned code, attach, tags; later its
+//! confirm). `hashbrown::HashTable`s index coupons by position: by (brand_id,
+//! send_request_no) for idempotency, by (stock, code) for code uniqueness and lookups, by
+//! (stock, openid) for the per-user limit, and by (brand_id, confirm out_request_no). What
+//! happens after a confirm (use, return, deactivation) lives in a side table, `lives`. The idempotency record is a 16-byte digest of
 //! the parsed request, not the body. See `docs/emulator.md` for the measured size.
 
 mod arena;

@@ -1,10 +1,10 @@
 //! User coupons: send (E20), confirm (E22), get (E26).
 
+use wxpay_models::Endpoint;
 use wxpay_models::user_coupon::{
     ConfirmSendUserProductCouponRequest, GetUserProductCouponRequest, SendUserProductCouponRequest,
     UserProductCouponEntity,
 };
-use wxpay_models::{Endpoint, Mode};
 
 use crate::callbacks::Event;
 use crate::confirm::ConfirmInput;
@@ -145,14 +145,6 @@ pub(crate) fn find_coupon(
                 "no user coupon {code} of openid {openid} in stock {stock_id} of product coupon {product_coupon_id} for brand {}",
                 cx.brand
             );
-            match cx.mode {
-                Mode::Brand => ErrorAnswer::coded(
-                    404,
-                    wxpay_models::ErrorCode::NotFound,
-                    biz::USER_COUPON_NOT_FOUND,
-                    format!("用户券不存在: {what}"),
-                ),
-                _ => ErrorAnswer::not_found(what),
-            }
+            ErrorAnswer::user_coupon_not_found(cx.mode, what)
         })
 }

@@ -178,6 +178,48 @@ async fn a_receiver_that_never_answers_2xx_is_given_up_after_the_schedule() {
 }
 
 #[tokio::test]
+async fn an_https_receiver_gets_it_when_its_ca_is_trusted() {
+    let receiver = Recorder::start_tls().await;
+    assert!(receiver.url().starts_with("https://127.0.0.1:"));
+    let key = ApiV3Key::new(KEY).unwrap();
+    for trusted in [true, false] {
+        let config = CallbackConfig {
+            root_cert_files: if trusted {
+                vec![wxpay_testkit::tls_dir().join("ca_cert.pem")]
+            } else {
+                Vec::new()
+            },
+            retry_schedule_ms: vec![50],
+            ..fast()
+        };
+        let server =
+            mock::start_with(Emulator::dev().with_callbacks(&key, Some(&receiver.url()), config))
+                .await;
+        let client = TestClient::new(&server.base_url());
+        let before = receiver.count().await;
+        client.send_new(dev::STOCK_WECHATPAY).await;
+        let list = wait_until(&client, 5, |l| {
+            l.first()
+                .is_some_and(|c| c["delivered"] == true || c["given_up"] == true)
+        })
+        .await;
+        if trusted {
+            assert_eq!(list[0]["delivered"], true, "{list:?}");
+            let got = receiver.wait_for(before + 1, 5).await;
+            let n: Notification = serde_json::from_slice(&got[before].body).unwrap();
+            assert_eq!(n.event_type, "PRODUCT_COUPON_SP.SEND");
+        } else {
+            // The web PKI alone does not trust the test CA: never delivered, and the
+            // delivery says why.
+            assert_eq!(list[0]["given_up"], true, "{list:?}");
+            let error = list[0]["last_error"].as_str().unwrap_or_default();
+            assert!(error.to_lowercase().contains("certificate"), "{error}");
+            assert_eq!(receiver.count().await, before);
+        }
+    }
+}
+
+#[tokio::test]
 async fn faults_fail_or_duplicate_callbacks() {
     let receiver = Recorder::start().await;
     let key = ApiV3Key::new(KEY).unwrap();

@@ -252,6 +252,20 @@ async fn state_rules_of_use_return_and_deactivate() {
         error(&in_brand_mode),
         (404, "NOT_FOUND".into(), "268578851".into())
     );
+    // A confirm of an unknown coupon answers the same codes as the other operations.
+    let confirm_nobody = ConfirmSendUserProductCouponRequest {
+        openid: nobody.openid.clone(),
+        coupon_code: nobody.code.clone(),
+        product_coupon_id: dev::PRODUCT_COUPON_ID.into(),
+        stock_id: dev::STOCK_LOAD_TEST.into(),
+        appid: dev::APPID.into(),
+        out_request_no: unique("CONF"),
+        brand_id: None,
+    };
+    for (caller, code) in [(partner(), "268578608"), (brand(), "268578851")] {
+        let answer = call(&c, &caller, &confirm_nobody).await;
+        assert_eq!(error(&answer), (404, "NOT_FOUND".into(), code.into()));
+    }
     // A use outside the coupon's validity.
     let coupon = confirmed(&c, &who).await;
     let mut early = use_of(&coupon, "USE_100003");

@@ -26,7 +26,7 @@ struct YamlOp {
 }
 
 fn yaml_ops() -> Vec<YamlOp> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/openapi");
+    let root = crate::data_path("openapi");
     let mut files = Vec::new();
     collect(&root, &mut files);
     files.sort();

@@ -3,8 +3,8 @@
 use wxpay_signing::{Certificate, KeyError, KeyStore, PrivateKey, PublicKey};
 
 fn key(name: &str) -> Vec<u8> {
-    let path = format!("{}/tests/data/keys/{name}", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+    let path = crate::data_path(&format!("keys/{name}"));
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 #[test]

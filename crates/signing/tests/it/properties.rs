@@ -23,11 +23,7 @@ fn keys() -> &'static Keys {
     static KEYS: OnceLock<Keys> = OnceLock::new();
     KEYS.get_or_init(|| {
         let load = |name: &str| {
-            PrivateKey::from_pem_file(format!(
-                "{}/tests/data/keys/{name}",
-                env!("CARGO_MANIFEST_DIR")
-            ))
-            .expect("test key")
+            PrivateKey::from_pem_file(crate::data_path(&format!("keys/{name}"))).expect("test key")
         };
         let merchant_key = load("merchant_key.pem");
         let platform_key = load("platform_key.pem");

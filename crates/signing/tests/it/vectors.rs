@@ -51,8 +51,8 @@ struct ResponseVector {
 }
 
 fn data(path: &str) -> Vec<u8> {
-    let full = format!("{}/tests/data/{path}", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read(&full).unwrap_or_else(|e| panic!("{full}: {e}"))
+    let full = crate::data_path(path);
+    std::fs::read(&full).unwrap_or_else(|e| panic!("{}: {e}", full.display()))
 }
 
 fn vectors() -> Vectors {

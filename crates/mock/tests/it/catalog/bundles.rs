@@ -11,6 +11,7 @@ use wxpay_models::stock_bundle::{
     DisassociateStoresForStockBundleRequest, UpdateStockBundleBudgetRequest,
     UpdateStockBundleRequest,
 };
+use wxpay_models::user_coupon::ListUserProductCouponsRequest;
 use wxpay_models::user_coupon_bundle::{
     DeactivateUserProductCouponBundleRequest, PreSendUserProductCouponBundleRequest,
     SendUserProductCouponBundleRequest, UserProductCouponBundleEntity,
@@ -238,6 +239,19 @@ async fn a_bundle_send_issues_every_round_at_once_with_a_callback_each() {
     // The same number and body: the same bundle, no new coupon, no new callback.
     let replay = api.call(&request).await;
     assert_eq!(replay.json(), answer.json());
+    // The user's list filters by bundle.
+    for (bundle, expected) in [("UB0000000000000001", 3), ("UB0000000000000002", 0)] {
+        let listed = api
+            .ok(&ListUserProductCouponsRequest {
+                openid: "o-bundle-1".into(),
+                appid: request.appid.clone(),
+                user_coupon_bundle_id: Some(bundle.into()),
+                brand_id: Some(dev::BRAND_ID.into()),
+                ..ListUserProductCouponsRequest::default()
+            })
+            .await;
+        assert_eq!(listed.total_count, Some(expected), "{bundle}");
+    }
     // The same number, another body.
     let other = SendUserProductCouponBundleRequest {
         attach: Some("other".into()),
