@@ -4,7 +4,7 @@
     pip install wechatpayv3==2.0.4
     python3 wechatpayv3_smoke.py http://127.0.0.1:PORT [--keys DIR] [--mchid ...] [--serial ...] ...
 
-Defaults match docs/emulator.md (dev state) (dev state) with the keys in ../crates/signing/tests/data/keys
+Defaults match docs/emulator.md (dev state) with the keys in ../crates/signing/tests/data/keys
 (the dev keys of the emulator). Through wechatpayv3 (which signs
 requests its own way and verifies answers with its own code): the seed's member-coupon send, its
 replay, confirm (twice), a tampered request; then a whole lifecycle — send, confirm, get, list, use
