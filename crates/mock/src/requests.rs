@@ -34,10 +34,24 @@ fn key(op: &str, brand: &str, no: &str) -> Key {
     crate::ledger::digest16(format!("{op}\0{brand}\0{no}").as_bytes())
 }
 
+/// A record as kept: 8 bytes, answers' bytes in a side table (most records are entities).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stored {
+    Coupon(u32),
+    Product(u32),
+    Stock(u32),
+    Bundle(u32),
+    UserBundle(u32),
+    Task(u32),
+    /// Index in `Requests::answers`.
+    Bytes(u32),
+}
+
 /// Key → (parameter digest, record).
 #[derive(Debug, Default)]
 pub(crate) struct Requests {
-    map: HashMap<Key, ([u8; 16], Record)>,
+    map: HashMap<Key, ([u8; 16], Stored)>,
+    answers: Vec<Box<[u8]>>,
 }
 
 /// A lookup's verdict.
@@ -55,7 +69,7 @@ impl Requests {
     pub(crate) fn check(&self, op: &'static str, brand: &str, no: &str, digest: [u8; 16]) -> Seen {
         match self.map.get(&key(op, brand, no)) {
             None => Seen::New,
-            Some((d, record)) if *d == digest => Seen::Replay(record.clone()),
+            Some((d, stored)) if *d == digest => Seen::Replay(self.record_of(*stored)),
             Some(_) => Seen::Conflict,
         }
     }
@@ -68,6 +82,64 @@ impl Requests {
         digest: [u8; 16],
         record: Record,
     ) {
-        self.map.insert(key(op, brand, no), (digest, record));
+        let stored = match record {
+            Record::Coupon(i) => Stored::Coupon(i),
+            Record::Product(i) => Stored::Product(i),
+            Record::Stock(i) => Stored::Stock(i),
+            Record::Bundle(i) => Stored::Bundle(i),
+            Record::UserBundle(i) => Stored::UserBundle(i),
+            Record::Task(i) => Stored::Task(i),
+            Record::Bytes(bytes) => {
+                self.answers.push(bytes);
+                Stored::Bytes(u32::try_from(self.answers.len() - 1).unwrap_or(u32::MAX))
+            }
+        };
+        self.map.insert(key(op, brand, no), (digest, stored));
+    }
+
+    fn record_of(&self, stored: Stored) -> Record {
+        match stored {
+            Stored::Coupon(i) => Record::Coupon(i),
+            Stored::Product(i) => Record::Product(i),
+            Stored::Stock(i) => Record::Stock(i),
+            Stored::Bundle(i) => Record::Bundle(i),
+            Stored::UserBundle(i) => Record::UserBundle(i),
+            Stored::Task(i) => Record::Task(i),
+            Stored::Bytes(i) => {
+                Record::Bytes(self.answers.get(i as usize).cloned().unwrap_or_default())
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_replay_as_recorded_and_conflict_on_other_parameters() {
+        let mut requests = Requests::default();
+        let records = [
+            Record::Coupon(7),
+            Record::Stock(3),
+            Record::Bytes(b"{\"a\":1}".to_vec().into()),
+            Record::Bytes(b"{}".to_vec().into()),
+        ];
+        for (n, record) in records.iter().enumerate() {
+            let no = format!("NO{n}");
+            assert_eq!(requests.check("op", "b", &no, [1; 16]), Seen::New);
+            requests.record("op", "b", &no, [1; 16], record.clone());
+        }
+        for (n, record) in records.iter().enumerate() {
+            let no = format!("NO{n}");
+            assert_eq!(
+                requests.check("op", "b", &no, [1; 16]),
+                Seen::Replay(record.clone())
+            );
+            assert_eq!(requests.check("op", "b", &no, [2; 16]), Seen::Conflict);
+            assert_eq!(requests.check("other", "b", &no, [1; 16]), Seen::New);
+            assert_eq!(requests.check("op", "c", &no, [1; 16]), Seen::New);
+        }
+        assert_eq!(std::mem::size_of::<Stored>(), 8);
     }
 }

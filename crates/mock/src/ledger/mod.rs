@@ -5,10 +5,12 @@
 //! confirm). `hashbrown::HashTable`s index coupons by position: by (brand_id,
 //! send_request_no) for idempotency, by (stock, code) for code uniqueness and lookups, by
 //! (stock, openid) for the per-user limit, and by (brand_id, confirm out_request_no). What
-//! happens after a confirm (use, return, deactivation) lives in a side table, `lives`. The idempotency record is a 16-byte digest of
-//! the parsed request, not the body. See `docs/emulator.md` for the measured size.
+//! happens after a confirm (use, return, deactivation) lives in a side table, `lives`. The
+//! idempotency record is a 16-byte digest of the parsed request, not the body. `view` renders
+//! the API's entities from these records. See `docs/emulator.md` for the measured size.
 
 mod arena;
+mod view;
 
 use arena::{put_str, read_text};
 
@@ -18,11 +20,7 @@ use std::hash::BuildHasher;
 use hashbrown::HashTable;
 use hashbrown::hash_table::Entry;
 use time::Date;
-use wxpay_models::{
-    CouponCodeCountInfo, CouponTagInfo, CouponUsageDetail, ProductCouponEntity,
-    ProgressiveBundleUsageDetail, StockEntity, UsageMode, UserProductCouponBundleInfo,
-    UserProductCouponEntity, UserProductCouponSendChannel, UserProductCouponState, WxTime,
-};
+use wxpay_models::{CouponTagInfo, CouponUsageDetail, ProductCouponEntity, StockEntity};
 
 /// One issued coupon. Times are Unix seconds (u32 holds them until 2106).
 #[derive(Debug, Clone)]
@@ -88,15 +86,47 @@ pub(crate) struct Life {
     pub(crate) bundle: Option<(u32, u32)>,
 }
 
-/// A use (核销) as recorded.
+/// A use (核销) as recorded: the number and time, and what the request said of the order
+/// as compact JSON (most uses are never read back, so no typed copy is kept).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct UseRecord {
-    pub(crate) out_request_no: String,
+    pub(crate) out_request_no: Box<str>,
     pub(crate) time: u32,
-    pub(crate) order: Option<wxpay_models::AssociatedOrderInfo>,
-    pub(crate) pay_score_order: Option<wxpay_models::AssociatedPayScoreOrderInfo>,
-    pub(crate) store_id: Option<String>,
-    pub(crate) saved_amount: Option<i64>,
+    /// A `CouponUsageDetail` holding only `associated_order_info`,
+    /// `associated_pay_score_order_info` and `saved_amount`; `None` when all are absent.
+    details: Option<Box<str>>,
+}
+
+impl UseRecord {
+    /// The record of a use at `time` (Unix seconds).
+    pub(crate) fn new(
+        request: &wxpay_models::user_coupon::UseUserProductCouponRequest,
+        time: u32,
+    ) -> Self {
+        let details = CouponUsageDetail {
+            associated_order_info: request.associated_order_info.clone(),
+            associated_pay_score_order_info: request.associated_pay_score_order_info.clone(),
+            saved_amount: request.saved_amount,
+            ..CouponUsageDetail::default()
+        };
+        let details = (details != CouponUsageDetail::default())
+            .then(|| serde_json::to_string(&details).ok())
+            .flatten()
+            .map(String::into_boxed_str);
+        Self {
+            out_request_no: request.out_request_no.as_str().into(),
+            time,
+            details,
+        }
+    }
+
+    /// The order details the use recorded (the other fields are left at their defaults).
+    pub(crate) fn details(&self) -> CouponUsageDetail {
+        self.details
+            .as_deref()
+            .and_then(|json| serde_json::from_str(json).ok())
+            .unwrap_or_default()
+    }
 }
 
 /// A recorded confirm, borrowed from the arena.
@@ -464,81 +494,6 @@ impl Ledger {
         &self.products[stock.product as usize].brand_id
     }
 
-    /// The stock entity with live `sent_count_info` (and `coupon_code_count_info` for UPLOAD).
-    pub(crate) fn stock_entity(&self, stock: u32, today: Date) -> StockEntity {
-        let slot = &self.stocks[stock as usize];
-        let mut entity = slot.entity.clone();
-        entity.sent_count_info.total_count = Some(slot.sent_total);
-        entity.sent_count_info.today_count = Some(self.sent_on(stock, today));
-        if entity.coupon_code_mode == wxpay_models::CouponCodeMode::Upload {
-            entity.coupon_code_count_info = Some(CouponCodeCountInfo {
-                total_count: Some(slot.codes_total),
-                available_count: Some(i64::try_from(slot.codes.len()).unwrap_or(i64::MAX)),
-            });
-        }
-        entity
-    }
-
-    /// Coupon `i` as the API returns it, its state as of business time `now`.
-    pub(crate) fn entity(&self, i: u32, now: i64) -> UserProductCouponEntity {
-        let c = &self.coupons[i as usize];
-        let text = self.text(i);
-        let today = time_of(clamp_u32(now)).beijing_date();
-        let stock = self.stock_entity(c.stock, today);
-        let product = &self.products[self.stocks[c.stock as usize].product as usize];
-        let coupon_tag_info = match (text.member_card, text.tag_json) {
-            (Some(card), _) => Some(CouponTagInfo::member(card)),
-            (None, Some(json)) => serde_json::from_str(json).ok(),
-            (None, None) => None,
-        };
-        let confirm = self.confirm_of(i);
-        let coupon_state = self.state_at(i, now);
-        let life = self.life(i);
-        let deactivated = life.and_then(|l| l.deactivated.as_deref());
-        let usage = life.map_or_else(CouponUsageDetail::default, |l| CouponUsageDetail {
-            use_request_no: l.used.as_ref().map(|u| u.out_request_no.clone()),
-            use_time: l.used.as_ref().map(|u| time_of(u.time)),
-            return_request_no: l.returned.as_ref().map(|(no, _)| no.to_string()),
-            return_time: l.returned.as_ref().map(|(_, t)| time_of(*t)),
-            associated_order_info: l.used.as_ref().and_then(|u| u.order.clone()),
-            associated_pay_score_order_info: l
-                .used
-                .as_ref()
-                .and_then(|u| u.pay_score_order.clone()),
-            ..CouponUsageDetail::default()
-        });
-        let progressive_bundle_usage_detail =
-            (product.usage_mode == UsageMode::ProgressiveBundle).then(|| bundle_detail(&usage));
-        UserProductCouponEntity {
-            coupon_code: self.code(i),
-            coupon_state,
-            valid_begin_time: time_of(c.valid_begin),
-            valid_end_time: time_of(c.valid_end),
-            receive_time: time_of(c.receive),
-            send_request_no: text.send_request_no.to_owned(),
-            send_channel: if c.flags & VIA_COMPONENT != 0 {
-                UserProductCouponSendChannel::ReceiveComponent
-            } else {
-                UserProductCouponSendChannel::Api
-            },
-            confirm_request_no: confirm.map(|c| c.out_request_no.to_owned()),
-            confirm_time: confirm.map(|c| time_of(c.time)),
-            deactivate_request_no: deactivated.map(|d| d.0.clone()),
-            deactivate_time: deactivated.map(|d| time_of(d.1)),
-            deactivate_reason: deactivated.map(|d| d.2.clone()),
-            single_usage_detail: (product.usage_mode == UsageMode::Single).then_some(usage),
-            progressive_bundle_usage_detail,
-            sequential_usage_detail: None,
-            user_product_coupon_bundle_info: self.bundle_info(i),
-            product_coupon: product.clone(),
-            brand_id: product.brand_id.clone(),
-            stock,
-            attach: text.attach.map(str::to_owned),
-            channel_custom_info: None,
-            coupon_tag_info,
-        }
-    }
-
     /// The AppID coupon `i` was sent under.
     pub(crate) fn appid_of(&self, i: u32) -> &str {
         self.appids
@@ -593,25 +548,6 @@ impl Ledger {
         &mut self.lives[index]
     }
 
-    /// The state the API shows for coupon `i` at business time `now`.
-    pub(crate) fn state_at(&self, i: u32, now: i64) -> UserProductCouponState {
-        let c = &self.coupons[i as usize];
-        let expired = now > i64::from(c.valid_end);
-        match c.state {
-            CouponState::Confirming | CouponState::Confirmed if expired => {
-                UserProductCouponState::Expired
-            }
-            CouponState::Confirming => UserProductCouponState::Confirming,
-            CouponState::Confirmed if now < i64::from(c.valid_begin) => {
-                UserProductCouponState::Pending
-            }
-            CouponState::Confirmed => UserProductCouponState::Effective,
-            CouponState::Used => UserProductCouponState::Used,
-            CouponState::Deactivated => UserProductCouponState::Deactivated,
-            CouponState::Deleted => UserProductCouponState::Deleted,
-        }
-    }
-
     /// The coupons `openid` holds, in issue order (every stock).
     pub(crate) fn coupons_of(&self, openid: &str) -> impl Iterator<Item = u32> + '_ {
         let owner = openid.to_owned();
@@ -642,34 +578,9 @@ impl Ledger {
         index
     }
 
-    /// `user_product_coupon_bundle_info` of coupon `i`, if it is a round of a user's bundle.
-    pub(crate) fn bundle_info(&self, i: u32) -> Option<UserProductCouponBundleInfo> {
-        let (b, round) = self.life(i)?.bundle?;
-        let bundle = self.bundles.get(b as usize)?;
-        let used = bundle
-            .coupons
-            .iter()
-            .filter(|&&c| self.coupons[c as usize].state == CouponState::Used)
-            .count();
-        Some(UserProductCouponBundleInfo {
-            user_coupon_bundle_id: bundle.id.to_string(),
-            user_coupon_bundle_index: i64::from(round),
-            total_count: i64::try_from(bundle.coupons.len()).unwrap_or(i64::MAX),
-            used_count: i64::try_from(used).unwrap_or(i64::MAX),
-        })
-    }
-
     /// Marks coupon `i` as claimed through the receive component (`send_channel`).
     pub(crate) fn mark_component(&mut self, i: u32) {
         self.coupons[i as usize].flags |= VIA_COMPONENT;
-    }
-}
-
-/// The use details of a bundle round, in the bundle's own shape.
-fn bundle_detail(u: &CouponUsageDetail) -> ProgressiveBundleUsageDetail {
-    ProgressiveBundleUsageDetail {
-        usage: u.clone(),
-        ..ProgressiveBundleUsageDetail::default()
     }
 }
 
@@ -704,10 +615,6 @@ fn to_u32(n: usize) -> u32 {
 
 fn clamp_u32(secs: i64) -> u32 {
     u32::try_from(secs.max(0)).unwrap_or(u32::MAX)
-}
-
-fn time_of(secs: u32) -> WxTime {
-    WxTime::from_unix(i64::from(secs)).unwrap_or_else(|_| WxTime::now())
 }
 
 fn render_code(arena: &[u8], c: &Coupon) -> String {

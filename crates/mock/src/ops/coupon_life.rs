@@ -118,7 +118,7 @@ impl Handle for UseUserProductCouponRequest {
                         .ledger
                         .life(coupon)
                         .and_then(|l| l.used.as_ref())
-                        .map_or("", |u| u.out_request_no.as_str())
+                        .map_or("", |u| &*u.out_request_no)
                 ),
             ));
         }
@@ -150,14 +150,7 @@ impl Handle for UseUserProductCouponRequest {
         if let Some(store) = &r.store_id {
             check_store(world, stock, stock_index, store)?;
         }
-        let record = UseRecord {
-            out_request_no: r.out_request_no.clone(),
-            time: clamp(use_time),
-            order: r.associated_order_info.clone(),
-            pay_score_order: r.associated_pay_score_order_info.clone(),
-            store_id: r.store_id.clone(),
-            saved_amount: r.saved_amount,
-        };
+        let record = UseRecord::new(&r, clamp(use_time));
         world.ledger.coupons[coupon as usize].state = CouponState::Used;
         world.ledger.life_mut(coupon).used = Some(Box::new(record));
         let entity = world.ledger.entity(coupon, cx.now);

@@ -110,6 +110,7 @@ fn use_of(coupon: &Coupon, no: &str) -> UseUserProductCouponRequest {
             ..Default::default()
         }),
         out_request_no: no.into(),
+        saved_amount: Some(300),
         ..Default::default()
     }
 }
@@ -163,6 +164,7 @@ async fn lifecycle(who: Caller) {
         used["single_usage_detail"]["associated_order_info"]["transaction_id"],
         "4200000000123456789123456789"
     );
+    assert_eq!(used["single_usage_detail"]["saved_amount"], 300);
     let replay = ok(&call(&c, &who, &use_of(&coupon, "USE_000001")).await);
     assert_eq!(replay["single_usage_detail"], used["single_usage_detail"]);
     let other = call(&c, &who, &use_of(&coupon, "USE_000002")).await;
