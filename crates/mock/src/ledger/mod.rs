@@ -513,6 +513,11 @@ impl Ledger {
             .stock_id
     }
 
+    /// The product coupon (index) of coupon `i`.
+    pub(crate) fn product_of(&self, i: u32) -> u32 {
+        self.stocks[self.coupons[i as usize].stock as usize].product
+    }
+
     /// The product coupon id of coupon `i`.
     pub(crate) fn product_id_of(&self, i: u32) -> &str {
         let stock = &self.stocks[self.coupons[i as usize].stock as usize];

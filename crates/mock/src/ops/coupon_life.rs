@@ -293,6 +293,7 @@ impl Handle for ListUserProductCouponsRequest {
         let matches = |i: u32| {
             ledger.text(i).openid == r.openid
                 && ledger.brand(i) == cx.brand
+                && world.visible(ledger.product_of(i), cx)
                 && ledger.appid_of(i) == r.appid
                 && r.product_coupon_id
                     .as_deref()
@@ -352,6 +353,7 @@ impl Handle for PreSendUserProductCouponRequest {
             send_request_no: r.send_request_no.clone(),
             brand_id: Some(cx.brand.to_owned()),
         };
+        world.check_creator(cx, &r.product_coupon_id)?;
         let params =
             digest16(&serde_json::to_vec(&send).map_err(|e| ErrorAnswer::system(e.to_string()))?);
         let input = SendInput {

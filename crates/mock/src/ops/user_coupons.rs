@@ -45,6 +45,7 @@ pub(crate) fn send(
     component: bool,
 ) -> Result<Done<UserProductCouponEntity>, ErrorAnswer> {
     {
+        world.check_creator(cx, &request.product_coupon_id)?;
         let input = SendInput {
             cx,
             request,
@@ -80,6 +81,8 @@ impl Handle for ConfirmSendUserProductCouponRequest {
         cx: &Cx<'_>,
         request: Self,
     ) -> Result<Done<Self::Response>, ErrorAnswer> {
+        // The ledger's confirm checks that the coupon is of this product coupon.
+        world.check_creator(cx, &request.product_coupon_id)?;
         let ledger = &mut world.ledger;
         let (coupon, new) = ledger.confirm(&ConfirmInput {
             cx,
@@ -139,6 +142,7 @@ pub(crate) fn find_coupon(
             ledger.text(i).openid == openid
                 && ledger.brand(i) == cx.brand
                 && ledger.product_id_of(i) == product_coupon_id
+                && world.visible(ledger.product_of(i), cx)
         })
         .ok_or_else(|| {
             let what = format!(

@@ -16,6 +16,7 @@ use wxpay_models::stock_bundle::{
     AssociateStoresForStockBundleRequest, CreateStockBundleRequest, UpdateStockBundleBudgetRequest,
     UpdateStockBundleRequest,
 };
+use wxpay_models::user_coupon::{GetUserProductCouponRequest, ListUserProductCouponsRequest};
 use wxpay_models::user_coupon_bundle::{
     DeactivateUserProductCouponBundleRequest, PreSendUserProductCouponBundleRequest,
 };
@@ -452,8 +453,8 @@ async fn a_provider_sees_only_its_own_product_coupons() {
     let key = key_path("merchant_pub.pem").display().to_string();
     let text = format!(
         "[platform]\npublic_key_id = \"{}\"\nprivate_key_file = \"{}\"\n\
-         [[merchants]]\nmchid = \"{}\"\nserial_no = \"{}\"\npublic_key_file = \"{key}\"\nbrands = [\"{}\"]\n\
-         [[merchants]]\nmchid = \"1900000002\"\nserial_no = \"SERIAL2\"\npublic_key_file = \"{key}\"\nbrands = [\"{}\"]\n\
+         [[merchants]]\nmchid = \"{}\"\nserial_no = \"{}\"\npublic_key_file = \"{key}\"\nbrands = [\"{}\"]\nappids = [\"{appid}\"]\n\
+         [[merchants]]\nmchid = \"1900000002\"\nserial_no = \"SERIAL2\"\npublic_key_file = \"{key}\"\nbrands = [\"{}\"]\nappids = [\"{appid}\"]\n\
          [[brands]]\nbrand_id = \"{}\"\nserial_no = \"{}\"\npublic_key_file = \"{key}\"\n",
         dev::PLATFORM_KEY_ID,
         key_path("platform_key.pem").display(),
@@ -463,6 +464,7 @@ async fn a_provider_sees_only_its_own_product_coupons() {
         dev::BRAND_ID,
         dev::BRAND_ID,
         dev::BRAND_SERIAL,
+        appid = dev::APPID,
     );
     let config = MockConfig::from_toml_str(&text, None).unwrap();
     let server = mock::start_with(Emulator::from_config(&config).unwrap()).await;
@@ -533,4 +535,60 @@ async fn a_provider_sees_only_its_own_product_coupons() {
         brand_id: second.brand_id(),
     };
     assert_eq!(second.call(&get).await.status, 404);
+
+    // Sends and the operations on issued coupons hold to the same rule: 268578608 reads
+    // "属于当前品牌且由当前服务商创建" for every ID-addressed operation.
+    let sid = format!("{mine}001");
+    let send = |api: &Api| SendUserProductCouponRequest {
+        openid: "o-owner-1".into(),
+        product_coupon_id: mine.clone(),
+        stock_id: sid.clone(),
+        appid: dev::APPID.into(),
+        send_request_no: no("OWN"),
+        brand_id: api.brand_id(),
+        ..SendUserProductCouponRequest::default()
+    };
+    crate::catalog::expect(
+        &second.call(&send(&second)).await,
+        404,
+        "NOT_FOUND",
+        NOT_FOUND,
+        "created by another service provider",
+    );
+    let coupon = first.ok(&send(&first)).await;
+    let get = |api: &Api| GetUserProductCouponRequest {
+        openid: "o-owner-1".into(),
+        coupon_code: coupon.coupon_code.clone(),
+        product_coupon_id: mine.clone(),
+        stock_id: sid.clone(),
+        appid: dev::APPID.into(),
+        brand_id: api.brand_id(),
+    };
+    assert_eq!(first.call(&get(&first)).await.status, 200);
+    assert_eq!(second.call(&get(&second)).await.status, 404);
+    let confirm = |api: &Api| wxpay_models::ConfirmSendUserProductCouponRequest {
+        openid: "o-owner-1".into(),
+        coupon_code: coupon.coupon_code.clone(),
+        product_coupon_id: mine.clone(),
+        stock_id: sid.clone(),
+        appid: dev::APPID.into(),
+        out_request_no: no("OWNC"),
+        brand_id: api.brand_id(),
+    };
+    crate::catalog::expect(
+        &second.call(&confirm(&second)).await,
+        404,
+        "NOT_FOUND",
+        NOT_FOUND,
+        "created by another service provider",
+    );
+    assert_eq!(first.call(&confirm(&first)).await.status, 200);
+    let list = |api: &Api| ListUserProductCouponsRequest {
+        openid: "o-owner-1".into(),
+        appid: dev::APPID.into(),
+        brand_id: api.brand_id(),
+        ..ListUserProductCouponsRequest::default()
+    };
+    assert_eq!(first.ok(&list(&first)).await.total_count, Some(1));
+    assert_eq!(second.ok(&list(&second)).await.total_count, Some(0));
 }
