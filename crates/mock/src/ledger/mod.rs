@@ -553,10 +553,29 @@ impl Ledger {
         &mut self.lives[index]
     }
 
-    /// The coupons `openid` holds, in issue order (every stock).
-    pub(crate) fn coupons_of(&self, openid: &str) -> impl Iterator<Item = u32> + '_ {
-        let owner = openid.to_owned();
-        (0..to_u32(self.coupons.len())).filter(move |&i| self.text(i).openid == owner)
+    /// The coupons `openid` holds, in issue order (every stock). The per-user index gives,
+    /// for each stock, the user's first coupon and how many there are (coupons are never
+    /// removed), so this scans from there until all are found, not the whole ledger.
+    pub(crate) fn coupons_of(&self, openid: &str) -> Vec<u32> {
+        let mut out = Vec::new();
+        for stock in 0..to_u32(self.stocks.len()) {
+            let hash = self.hasher.hash_one((stock, openid));
+            let Some(slot) = self
+                .by_user
+                .find(hash, |slot| self.user_matches(slot, stock, openid))
+            else {
+                continue;
+            };
+            out.extend(
+                (slot.first..to_u32(self.coupons.len()))
+                    .filter(|&i| {
+                        self.coupons[i as usize].stock == stock && self.text(i).openid == openid
+                    })
+                    .take(slot.count as usize),
+            );
+        }
+        out.sort_unstable();
+        out
     }
 
     /// Bytes held by the coupon ledger (coupons, arena, indexes), by capacity.

@@ -308,10 +308,9 @@ impl Handle for ListUserProductCouponsRequest {
                     .as_deref()
                     .is_none_or(|b| world.user_bundle_id_of(i) == Some(b))
         };
-        // A scan in issue order: lists are rare next to sends, and an index per openid would
-        // cost every coupon memory (docs/emulator.md, ledger size).
         let all: Vec<u32> = ledger
             .coupons_of(&r.openid)
+            .into_iter()
             .filter(|&i| matches(i))
             .collect();
         let page: Vec<u32> = all

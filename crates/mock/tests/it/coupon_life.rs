@@ -368,22 +368,27 @@ async fn lists_page_in_a_stable_order_with_filters() {
     let c = TestClient::new(&server.base_url());
     let who = partner();
     let openid = unique("o");
+    let other = unique("o");
     let mut codes = Vec::new();
-    for _ in 0..5 {
-        let r = SendUserProductCouponRequest {
-            openid: openid.clone(),
+    // Two stocks in turn, another user's coupon between each: the list is this user's, in
+    // issue order across stocks.
+    for n in 0..5 {
+        let stock = [dev::STOCK_LOAD_TEST, dev::STOCK_WECHATPAY][n % 2];
+        let send = |openid: &str| SendUserProductCouponRequest {
+            openid: openid.into(),
             product_coupon_id: dev::PRODUCT_COUPON_ID.into(),
             appid: dev::APPID.into(),
-            stock_id: dev::STOCK_LOAD_TEST.into(),
+            stock_id: stock.into(),
             send_request_no: unique("SEND"),
             ..Default::default()
         };
         codes.push(
-            ok(&call(&c, &who, &r).await)["coupon_code"]
+            ok(&call(&c, &who, &send(&openid)).await)["coupon_code"]
                 .as_str()
                 .unwrap()
                 .to_owned(),
         );
+        ok(&call(&c, &who, &send(&other)).await);
     }
     let mut request = ListUserProductCouponsRequest {
         openid: openid.clone(),
@@ -406,7 +411,21 @@ async fn lists_page_in_a_stable_order_with_filters() {
         }
         assert!(pages < 10, "paging does not end");
     }
-    assert_eq!((pages, seen), (3, codes));
+    assert_eq!((pages, seen), (3, codes.clone()));
+    let by_stock = ListUserProductCouponsRequest {
+        openid: openid.clone(),
+        appid: dev::APPID.into(),
+        stock_id: Some(dev::STOCK_WECHATPAY.into()),
+        ..Default::default()
+    };
+    let page = ok(&call(&c, &who, &by_stock).await);
+    let listed: Vec<&str> = page["user_coupon_list"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["coupon_code"].as_str().unwrap())
+        .collect();
+    assert_eq!(listed, [codes[1].as_str(), codes[3].as_str()]);
     // By state: none is EFFECTIVE before a confirm.
     let by_state = ListUserProductCouponsRequest {
         openid,
