@@ -156,7 +156,8 @@ fn scan_coupons(emu: &Emulator, now: i64) -> (BTreeMap<String, u64>, BTreeMap<u3
 }
 
 /// Where a coupon's timeline events sit in its API rendering: the event, the time's JSON
-/// pointer, and the fields that say more about it. Events appear as the fields do.
+/// pointer, and the fields that say more about it. Events appear as the fields do. `@` stands
+/// for the usage detail: a single coupon's, or a bundle round's.
 const EVENTS: &[(&str, &str, &[&str])] = &[
     (
         "sent",
@@ -164,16 +165,8 @@ const EVENTS: &[(&str, &str, &[&str])] = &[
         &["/send_request_no", "/send_channel"],
     ),
     ("confirmed", "/confirm_time", &["/confirm_request_no"]),
-    (
-        "used",
-        "/single_usage_detail/use_time",
-        &["/single_usage_detail/use_request_no"],
-    ),
-    (
-        "returned",
-        "/single_usage_detail/return_time",
-        &["/single_usage_detail/return_request_no"],
-    ),
+    ("used", "@/use_time", &["@/use_request_no"]),
+    ("returned", "@/return_time", &["@/return_request_no"]),
     (
         "deactivated",
         "/deactivate_time",
@@ -206,15 +199,24 @@ fn coupon(emu: &Emulator, stock_id: &str, code: &str) -> Reply {
             json!(ledger.entity(i, now)),
         )
     };
+    let usage = if entity.get("progressive_bundle_usage_detail").is_some() {
+        "/progressive_bundle_usage_detail"
+    } else {
+        "/single_usage_detail"
+    };
+    let field = |pointer: &str| match pointer.strip_prefix('@') {
+        Some(rest) => entity.pointer(&format!("{usage}{rest}")),
+        None => entity.pointer(pointer),
+    };
     // Sorted by time, then by rank: an event's callback right after the event.
     let mut timeline: Vec<(i64, usize, Value)> = EVENTS
         .iter()
         .enumerate()
         .filter_map(|(rank, (event, at, details))| {
-            let time = entity.pointer(at)?.as_str()?;
+            let time = field(at)?.as_str()?;
             let detail: Vec<&str> = details
                 .iter()
-                .filter_map(|p| entity.pointer(p).and_then(Value::as_str))
+                .filter_map(|p| field(p).and_then(Value::as_str))
                 .collect();
             Some((
                 unix(time),

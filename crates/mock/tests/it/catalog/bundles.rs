@@ -11,14 +11,15 @@ use wxpay_models::stock_bundle::{
     DisassociateStoresForStockBundleRequest, UpdateStockBundleBudgetRequest,
     UpdateStockBundleRequest,
 };
-use wxpay_models::user_coupon::ListUserProductCouponsRequest;
+use wxpay_models::user_coupon::{ListUserProductCouponsRequest, UseUserProductCouponRequest};
 use wxpay_models::user_coupon_bundle::{
     DeactivateUserProductCouponBundleRequest, PreSendUserProductCouponBundleRequest,
     SendUserProductCouponBundleRequest, UserProductCouponBundleEntity,
 };
 use wxpay_models::{
-    CouponSentEvent, Mode, Notification, StockBundleEntity, StockStoreScope, StoreInfo, UpdateMode,
-    UserProductCouponSendChannel, UserProductCouponState,
+    AssociatedOrderInfo, ConfirmSendUserProductCouponRequest, CouponSentEvent, Mode, Notification,
+    StockBundleEntity, StockStoreScope, StoreInfo, UpdateMode, UserProductCouponSendChannel,
+    UserProductCouponState, WxTime,
 };
 use wxpay_signing::ApiV3Key;
 use wxpay_testkit::fixtures::send_body;
@@ -316,6 +317,56 @@ async fn a_bundle_send_issues_every_round_at_once_with_a_callback_each() {
         .collect();
     issued.sort();
     assert_eq!(codes, issued);
+
+    // A round is confirmed and used like a single coupon; the bundle counts it, and the
+    // console's timeline shows the use from the round's usage detail.
+    let round = &sent.user_product_coupon_list[0];
+    let confirm = ConfirmSendUserProductCouponRequest {
+        openid: "o-bundle-1".into(),
+        coupon_code: round.coupon_code.clone(),
+        product_coupon_id: pid.clone(),
+        stock_id: round.stock.stock_id.clone(),
+        appid: request.appid.clone(),
+        out_request_no: no("BC"),
+        brand_id: Some(dev::BRAND_ID.into()),
+    };
+    api.ok(&confirm).await;
+    let use_round = UseUserProductCouponRequest {
+        openid: "o-bundle-1".into(),
+        coupon_code: round.coupon_code.clone(),
+        product_coupon_id: pid.clone(),
+        stock_id: round.stock.stock_id.clone(),
+        appid: request.appid.clone(),
+        use_time: Some(WxTime::now()),
+        associated_order_info: Some(AssociatedOrderInfo {
+            transaction_id: Some("4200000000123456789123456789".into()),
+            ..AssociatedOrderInfo::default()
+        }),
+        out_request_no: no("BU"),
+        brand_id: Some(dev::BRAND_ID.into()),
+        ..UseUserProductCouponRequest::default()
+    };
+    let used = api.ok(&use_round).await;
+    assert_eq!(used.coupon_state, UserProductCouponState::Used);
+    let detail = used.progressive_bundle_usage_detail.as_ref().unwrap();
+    assert_eq!(
+        detail.usage.use_request_no.as_deref(),
+        Some(use_round.out_request_no.as_str())
+    );
+    assert_eq!(used.user_product_coupon_bundle_info.unwrap().used_count, 1);
+    let path = format!(
+        "/mock/coupons/{}/{}",
+        round.stock.stock_id, round.coupon_code
+    );
+    let timeline = api.client.admin_get(&path).await.json()["timeline"].clone();
+    let events: Vec<&str> = timeline
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["event"].as_str())
+        .filter(|e| *e != "callback")
+        .collect();
+    assert_eq!(events, ["sent", "confirmed", "used"], "{timeline}");
 }
 
 #[tokio::test]
