@@ -6,10 +6,11 @@
 use std::collections::HashMap;
 
 /// What a keyed request's first answer was about: replays answer its current state (or,
-/// for results that are not an entity, the first answer's bytes).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// for results that are not an entity, the first answer's bytes). `B` is how the bytes are
+/// held: the bytes themselves, or (as stored) their index in a side table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
-pub(crate) enum Record {
+pub(crate) enum Record<B = Box<[u8]>> {
     /// A user coupon (ledger index).
     Coupon(u32),
     /// A product coupon.
@@ -23,7 +24,22 @@ pub(crate) enum Record {
     /// An image-generation task.
     Task(u32),
     /// The first answer's JSON.
-    Bytes(Box<[u8]>),
+    Bytes(B),
+}
+
+impl<B> Record<B> {
+    /// The same record with its bytes held another way.
+    fn map_bytes<C>(self, f: impl FnOnce(B) -> C) -> Record<C> {
+        match self {
+            Self::Coupon(i) => Record::Coupon(i),
+            Self::Product(i) => Record::Product(i),
+            Self::Stock(i) => Record::Stock(i),
+            Self::Bundle(i) => Record::Bundle(i),
+            Self::UserBundle(i) => Record::UserBundle(i),
+            Self::Task(i) => Record::Task(i),
+            Self::Bytes(b) => Record::Bytes(f(b)),
+        }
+    }
 }
 
 /// The 128-bit digest of (operation, brand, request number): a fixed-size key, so a record
@@ -35,17 +51,7 @@ fn key(op: &str, brand: &str, no: &str) -> Key {
 }
 
 /// A record as kept: 8 bytes, answers' bytes in a side table (most records are entities).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Stored {
-    Coupon(u32),
-    Product(u32),
-    Stock(u32),
-    Bundle(u32),
-    UserBundle(u32),
-    Task(u32),
-    /// Index in `Requests::answers`.
-    Bytes(u32),
-}
+type Stored = Record<u32>;
 
 /// Key → (parameter digest, record).
 #[derive(Debug, Default)]
@@ -82,33 +88,15 @@ impl Requests {
         digest: [u8; 16],
         record: Record,
     ) {
-        let stored = match record {
-            Record::Coupon(i) => Stored::Coupon(i),
-            Record::Product(i) => Stored::Product(i),
-            Record::Stock(i) => Stored::Stock(i),
-            Record::Bundle(i) => Stored::Bundle(i),
-            Record::UserBundle(i) => Stored::UserBundle(i),
-            Record::Task(i) => Stored::Task(i),
-            Record::Bytes(bytes) => {
-                self.answers.push(bytes);
-                Stored::Bytes(u32::try_from(self.answers.len() - 1).unwrap_or(u32::MAX))
-            }
-        };
+        let stored = record.map_bytes(|bytes| {
+            self.answers.push(bytes);
+            u32::try_from(self.answers.len() - 1).unwrap_or(u32::MAX)
+        });
         self.map.insert(key(op, brand, no), (digest, stored));
     }
 
     fn record_of(&self, stored: Stored) -> Record {
-        match stored {
-            Stored::Coupon(i) => Record::Coupon(i),
-            Stored::Product(i) => Record::Product(i),
-            Stored::Stock(i) => Record::Stock(i),
-            Stored::Bundle(i) => Record::Bundle(i),
-            Stored::UserBundle(i) => Record::UserBundle(i),
-            Stored::Task(i) => Record::Task(i),
-            Stored::Bytes(i) => {
-                Record::Bytes(self.answers.get(i as usize).cloned().unwrap_or_default())
-            }
-        }
+        stored.map_bytes(|i| self.answers.get(i as usize).cloned().unwrap_or_default())
     }
 }
 
