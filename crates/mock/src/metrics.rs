@@ -75,8 +75,16 @@ impl Metrics {
         self.latency.observe(seconds);
     }
 
-    pub(crate) fn issued(&self) {
-        self.issued.inc();
+    /// Counts the coupons among `events`: every new coupon (a send, a bundle's rounds, a
+    /// claimed pre-send) has its SEND event, whether or not a callback goes out.
+    pub(crate) fn issued(&self, events: &[crate::callbacks::Event]) {
+        let sent = events
+            .iter()
+            .filter(|e| matches!(e, crate::callbacks::Event::Sent { .. }))
+            .count();
+        if sent > 0 {
+            self.issued.inc_by(u64::try_from(sent).unwrap_or(u64::MAX));
+        }
     }
 
     pub(crate) fn replayed(&self) {

@@ -127,13 +127,9 @@ fn decide<E: Handle>(emu: &Emulator, caller: &Caller, incoming: &Incoming<'_>) -
     };
     let acted = act(emu, caller, request, incoming.fail);
     if op.name == wxpay_models::operations::SEND_USER_PRODUCT_COUPON.name
-        && let Ok((_, new)) = &acted
+        && let Ok((_, false)) = &acted
     {
-        if *new {
-            emu.metrics.issued();
-        } else {
-            emu.metrics.replayed();
-        }
+        emu.metrics.replayed();
     }
     match acted {
         Ok((response, new)) => match encode_answer(&response, caller.mode) {
@@ -261,6 +257,7 @@ pub(crate) fn act_at<E: Handle>(
     }
     let ids: Vec<String> = events.iter().map(|_| world.next_event_id()).collect();
     drop(world);
+    emu.metrics.issued(&events);
     for (event, id) in events.into_iter().zip(ids) {
         emu.callbacks.enqueue(emu, caller, event, id);
     }

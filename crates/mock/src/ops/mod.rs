@@ -170,6 +170,7 @@ pub(crate) fn claim_pre_send(
     drop(world);
     match done {
         Ok(done) => {
+            emu.metrics.issued(&done.events);
             for (event, id) in done.events.into_iter().zip(ids) {
                 emu.callbacks.enqueue(emu, caller, event, id);
             }

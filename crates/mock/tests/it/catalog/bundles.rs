@@ -240,6 +240,9 @@ async fn a_bundle_send_issues_every_round_at_once_with_a_callback_each() {
     // The same number and body: the same bundle, no new coupon, no new callback.
     let replay = api.call(&request).await;
     assert_eq!(replay.json(), answer.json());
+    let metrics = api.client.admin_get("/mock/metrics").await;
+    let text = String::from_utf8_lossy(&metrics.body);
+    assert!(text.contains("wxpay_mock_coupons_issued_total 3"), "{text}");
     // The user's list filters by bundle.
     for (bundle, expected) in [("UB0000000000000001", 3), ("UB0000000000000002", 0)] {
         let listed = api
