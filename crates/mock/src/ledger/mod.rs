@@ -296,7 +296,8 @@ impl Ledger {
         let hash = self.hasher.hash_one((stock, code));
         self.by_code
             .find(hash, |&i| {
-                self.coupons[i as usize].stock == stock && self.code(i) == code
+                let c = &self.coupons[i as usize];
+                c.stock == stock && code_is(&self.arena, c, code)
             })
             .copied()
     }
@@ -648,6 +649,20 @@ fn render_code(arena: &[u8], c: &Coupon) -> String {
     }
 }
 
+/// Whether coupon `c`'s code is `code`, without rendering a generated one (a lookup by code
+/// is on the path of every confirm, use and query).
+fn code_is(arena: &[u8], c: &Coupon, code: &str) -> bool {
+    match read_text(arena, c).code {
+        Some(text) => text == code,
+        None => {
+            code.len() == 13
+                && code.starts_with('8')
+                && code.bytes().skip(1).all(|b| b.is_ascii_digit())
+                && code[1..].parse::<u32>() == Ok(c.seq)
+        }
+    }
+}
+
 /// A WeChat Pay–assigned code: `8` and 12 digits, unique within its stock.
 pub(crate) fn generated_code(seq: u32) -> String {
     format!("8{seq:012}")
@@ -656,6 +671,37 @@ pub(crate) fn generated_code(seq: u32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_generated_code_matches_only_itself() {
+        let mut arena = Vec::new();
+        put_str(&mut arena, "o");
+        put_str(&mut arena, "no");
+        let c = Coupon {
+            text: 0,
+            stock: 0,
+            seq: 42,
+            receive: 0,
+            valid_begin: 0,
+            valid_end: 0,
+            params: [0; 16],
+            state: CouponState::Confirming,
+            flags: 0,
+            appid: 0,
+            life: 0,
+            confirm: 0,
+        };
+        assert!(code_is(&arena, &c, &generated_code(42)));
+        for other in [
+            generated_code(43),
+            "8+00000000042".into(),
+            "9000000000042".into(),
+            "800000000042".into(),
+            "80000000000042".into(),
+        ] {
+            assert!(!code_is(&arena, &c, &other), "{other}");
+        }
+    }
 
     #[test]
     fn coupon_record_is_small() {

@@ -20,8 +20,8 @@ use wxpay_models::{
     CouponAvailablePeriod, CouponCodeDisplayMode, CouponCodeMode, CouponDisplayInfo,
     CouponUsageMethod, Endpoint, Mode, NormalCouponUsageRule, NotifyConfig,
     ProductCouponDisplayInfo, ProductCouponScope, ProductCouponType, ProgressiveBundleUsageInfo,
-    SingleUsageInfo, SingleUsageRule, StockBundleForCreate, StockBundleUsageRule, StockForCreate,
-    StockSendRule, StockStoreScope, UpdateMode, UsageMode, UsageRuleDisplayInfo, WxTime,
+    SingleUsageRule, StockBundleForCreate, StockBundleUsageRule, StockForCreate, StockSendRule,
+    StockStoreScope, UpdateMode, UsageMode, UsageRuleDisplayInfo, WxTime,
 };
 use wxpay_signing::Signer;
 use wxpay_testkit::fixtures::{assert_signed, unique};
@@ -233,22 +233,13 @@ pub(crate) fn product_display(name: &str) -> ProductCouponDisplayInfo {
 
 /// E01 of a scope-ALL NORMAL SINGLE product coupon with `stock`.
 pub(crate) fn single_product(api: &Api, stock: StockForCreate) -> CreateProductCouponRequest {
+    // The models' example is exactly that coupon (满100减10, scope ALL, NORMAL, SINGLE).
     CreateProductCouponRequest {
         out_request_no: no("PC"),
-        scope: ProductCouponScope::All,
-        coupon_type: ProductCouponType::Normal,
-        usage_mode: UsageMode::Single,
-        single_usage_info: Some(SingleUsageInfo {
-            normal_coupon: Some(NormalCouponUsageRule {
-                threshold: Some(10_000),
-                discount_amount: Some(1_000),
-            }),
-            discount_coupon: None,
-        }),
         display_info: product_display("满100减10"),
         stock: Some(stock),
         brand_id: api.brand_id(),
-        ..CreateProductCouponRequest::default()
+        ..wxpay_models::examples::create_product_coupon()
     }
 }
 
