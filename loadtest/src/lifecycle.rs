@@ -33,8 +33,14 @@ impl Ids {
         }
     }
 
-    /// The three calls of slot `slot` for coupon `code` of `openid`, in order.
-    pub fn calls(&self, slot: usize, openid: &str, code: &str) -> Result<[Encoded; 3], String> {
+    /// The three calls of slot `slot` for coupon `code` of `openid`, in order, each with its
+    /// name in goose's report.
+    pub fn calls(
+        &self,
+        slot: usize,
+        openid: &str,
+        code: &str,
+    ) -> Result<[(&'static str, Encoded); 3], String> {
         let confirm = ConfirmSendUserProductCouponRequest {
             openid: openid.into(),
             coupon_code: code.into(),
@@ -67,9 +73,9 @@ impl Ids {
             ..UseUserProductCouponRequest::default()
         };
         Ok([
-            self.encoded(&confirm)?,
-            self.encoded(&get)?,
-            self.encoded(&use_)?,
+            ("confirm", self.encoded(&confirm)?),
+            ("detail", self.encoded(&get)?),
+            ("use", self.encoded(&use_)?),
         ])
     }
 

@@ -140,9 +140,9 @@ impl Shared {
                 let mut status = 200;
                 match ids.calls(slot, &self.plan[slot].openid, &code) {
                     Ok(calls) => {
-                        for call in &calls {
+                        for (name, call) in &calls {
                             let started = Instant::now();
-                            let outcome = self.exchange(user, call).await;
+                            let outcome = self.exchange(user, name, call).await;
                             slowest = slowest.max(started.elapsed());
                             status = code_of(&outcome);
                             if status != 200 {
@@ -161,7 +161,12 @@ impl Shared {
     }
 
     /// One signed call of an encoded request (signed now), its answer verified.
-    async fn exchange(&self, user: &mut GooseUser, call: &wxpay_models::Encoded) -> Outcome {
+    async fn exchange(
+        &self,
+        user: &mut GooseUser,
+        name: &'static str,
+        call: &wxpay_models::Encoded,
+    ) -> Outcome {
         self.recorder.attempt();
         let signed = call.signed_body.as_deref().unwrap_or(&call.body);
         let Ok(auth) =
@@ -176,6 +181,7 @@ impl Shared {
         };
         self.send_signed(
             user,
+            name,
             method,
             &call.path_and_query,
             auth.to_string(),
@@ -221,6 +227,7 @@ impl Shared {
         };
         self.send_signed(
             user,
+            "send",
             GooseMethod::Post,
             &prepared.path,
             authorization,
@@ -233,16 +240,12 @@ impl Shared {
     async fn send_signed(
         &self,
         user: &mut GooseUser,
+        name: &'static str,
         method: GooseMethod,
         path: &str,
         authorization: String,
         body: bytes::Bytes,
     ) -> Outcome {
-        let name = if self.scenario == Scenario::Lifecycle {
-            path_name(path)
-        } else {
-            "send"
-        };
         let Ok(mut builder) = user.get_request_builder(&method, path) else {
             return Outcome::NoAnswer;
         };
@@ -298,19 +301,5 @@ fn code_of(outcome: &Outcome) -> u16 {
         Outcome::Status(status, _) => *status,
         Outcome::Unverified => UNVERIFIED,
         Outcome::NoAnswer => TRANSPORT_ERROR,
-    }
-}
-
-/// The goose request name of a lifecycle call (its report groups by operation).
-fn path_name(path: &str) -> &'static str {
-    let path = path.split('?').next().unwrap_or(path);
-    if path.ends_with("/confirm") {
-        "confirm"
-    } else if path.ends_with("/use") {
-        "use"
-    } else if path.ends_with("/coupons") {
-        "send"
-    } else {
-        "detail"
     }
 }
