@@ -496,12 +496,8 @@ impl Emulator {
         mchid: &str,
         request: &SendUserProductCouponRequest,
     ) -> Result<UserProductCouponEntity, ErrorAnswer> {
-        let caller = self
-            .caller(Mode::Partner, mchid)
-            .ok_or_else(|| ErrorAnswer::sign(format!("unknown mchid {mchid}")))?;
-        wxpay_models::Endpoint::validate(request).map_err(|e| ErrorAnswer::validation(&e))?;
         let fail = crate::faults::roll(self.faults().error_rate);
-        crate::pipeline::run_direct(self, caller, request.clone(), fail)
+        self.direct(mchid, request, fail)
     }
 
     /// Confirms a coupon for an already-authenticated partner `mchid`, without HTTP,
@@ -511,7 +507,7 @@ impl Emulator {
         mchid: &str,
         request: &wxpay_models::ConfirmSendUserProductCouponRequest,
     ) -> Result<UserProductCouponEntity, ErrorAnswer> {
-        self.direct(mchid, request)
+        self.direct(mchid, request, false)
     }
 
     /// Uses (核销) a coupon for an already-authenticated partner `mchid`, without HTTP,
@@ -521,13 +517,16 @@ impl Emulator {
         mchid: &str,
         request: &wxpay_models::user_coupon::UseUserProductCouponRequest,
     ) -> Result<UserProductCouponEntity, ErrorAnswer> {
-        self.direct(mchid, request)
+        self.direct(mchid, request, false)
     }
 
+    /// Runs `request` for partner `mchid` from step 4 on (validated here), `fail` being the
+    /// injected-error roll.
     fn direct<E: crate::ops::Handle>(
         &self,
         mchid: &str,
         request: &E,
+        fail: bool,
     ) -> Result<E::Response, ErrorAnswer> {
         let caller = self
             .caller(Mode::Partner, mchid)
@@ -535,7 +534,7 @@ impl Emulator {
         request
             .validate()
             .map_err(|e| ErrorAnswer::validation(&e))?;
-        crate::pipeline::run_direct(self, caller, request.clone(), false)
+        crate::pipeline::run_direct(self, caller, request.clone(), fail)
     }
 
     /// A product coupon as stored.
