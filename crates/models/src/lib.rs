@@ -44,6 +44,7 @@
 mod enums;
 #[macro_use]
 mod endpoint;
+mod biz;
 mod check;
 pub mod decode;
 mod error;
@@ -59,6 +60,7 @@ pub mod user_coupon;
 pub mod user_coupon_bundle;
 mod validate;
 
+pub use biz::BizCode;
 pub use endpoint::{
     BodyKind, Encoded, Endpoint, Method, Mode, Multipart, Operation, Paged, Period, RateLimit,
     RawRequest, Retry, Target, carries_brand, encode,
