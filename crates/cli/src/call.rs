@@ -128,7 +128,7 @@ fn pairs(flag: &str, given: &[String]) -> Result<Vec<(String, String)>, Failure>
 }
 
 /// Builds `E` from the parameters as given and calls it.
-fn call<E: Endpoint>(
+fn call<E: models::Decode>(
     client: CouponClient,
     input: Input,
 ) -> Pin<Box<dyn Future<Output = Result<String, Failure>> + Send>> {
@@ -173,12 +173,12 @@ fn upload(
     })
 }
 
-fn build<E: Endpoint>(input: &Input) -> Result<E, Failure> {
+fn build<E: models::Decode>(input: &Input) -> Result<E, Failure> {
     let op = E::OPERATION;
     let mut request: E = if input.body.iter().all(u8::is_ascii_whitespace) {
         E::default()
     } else if op.body == models::BodyKind::Json {
-        models::decode::json(&input.body).map_err(|e| Failure::usage(format!("--body: {e}")))?
+        models::server::json(&input.body).map_err(|e| Failure::usage(format!("--body: {e}")))?
     } else {
         return Err(Failure::usage(format!(
             "{} takes no JSON body{}",

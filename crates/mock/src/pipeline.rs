@@ -4,8 +4,8 @@
 //! operation's own rules (`ops/`), and callbacks after the world is unlocked.
 
 use wxpay_models::{
-    Endpoint, ErrorRow, FieldError, Location, Method, Mode, RawRequest, Retry, Rule, Target,
-    carries_brand, encode,
+    Endpoint, ErrorRow, FieldError, Location, Method, Mode, RawRequest, Retry, Rule,
+    SendUserProductCouponRequest, Target, encode,
 };
 
 use crate::caller::{AuthFailure, Caller, Presented, authenticate};
@@ -126,7 +126,7 @@ fn decide<E: Handle>(emu: &Emulator, caller: &Caller, incoming: &Incoming<'_>) -
         Err(e) => return Outcome::error(E::invalid(&e)),
     };
     let acted = act(emu, caller, request, incoming.fail);
-    if op.name == wxpay_models::operations::SEND_USER_PRODUCT_COUPON.name
+    if op.name == <SendUserProductCouponRequest as Endpoint>::OPERATION.name
         && let Ok((_, false)) = &acted
     {
         emu.metrics.replayed();
@@ -288,7 +288,7 @@ fn brand_of<E: Endpoint>(caller: &Caller, request: &E) -> Result<String, ErrorAn
             )))),
             _ => Ok(caller.id.clone()),
         },
-        _ if !carries_brand(E::OPERATION) => Ok(String::new()),
+        _ if !E::OPERATION.carries_brand => Ok(String::new()),
         _ => match request.brand_id() {
             Some(brand) if !brand.is_empty() => Ok(brand.to_owned()),
             _ => Err(param(Rule::Required)),

@@ -98,7 +98,7 @@ fn apply<E: crate::ops::Handle>(
     raw: &RawRequest<'_>,
     now: i64,
 ) -> Result<(), String> {
-    let request = E::decode(raw).map_err(|e| e.to_string())?;
+    let request = <E as wxpay_models::Decode>::decode(raw).map_err(|e| e.to_string())?;
     crate::pipeline::act_at(emu, caller, request, false, now)
         .map(|_| ())
         .map_err(|e| e.to_string())

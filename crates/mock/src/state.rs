@@ -139,7 +139,9 @@ pub(crate) fn rate_of(limits: &Limits, op: &Operation, mode: Mode) -> u32 {
     if let Some(&rate) = limits.operations.get(op.kebab) {
         return rate;
     }
-    if op.name == operations::SEND_USER_PRODUCT_COUPON.name && mode == Mode::Partner {
+    if op.name == <SendUserProductCouponRequest as wxpay_models::Endpoint>::OPERATION.name
+        && mode == Mode::Partner
+    {
         return limits.rate_per_sec;
     }
     op.limit(mode).map_or(limits.rate_per_sec, |l| {

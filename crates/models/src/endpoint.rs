@@ -1,303 +1,26 @@
-//! [`Endpoint`]: one operation of the API as data — method, path template, query, body,
-//! response type, what makes a retry safe, and its rate limit — so that the client, the
-//! emulator's router and the tests all read the same facts.
+//! [`Endpoint`]: the client half of an operation's request type — its [`Operation`], path
+//! and query parameters, body and response type — and [`encode`], which turns a request into
+//! the bytes sent and signed. What a server needs to read a request back is
+//! [`crate::server::Decode`].
 
 use std::borrow::Cow;
 use std::fmt;
 
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
+use percent_encoding::utf8_percent_encode;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::operation::{BodyKind, BrandRule, Method, Mode, Operation};
 use crate::validate::{FieldError, Location, Rule, ValidationError};
+use crate::wire::UNRESERVED;
 
-/// Everything but RFC 3986 unreserved characters is percent-encoded in a path segment or a
-/// query value.
-pub(crate) const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
-
-/// The HTTP method of an operation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Method {
-    /// Reads.
-    Get,
-    /// Creates and actions.
-    Post,
-    /// Partial updates.
-    Patch,
-}
-
-impl Method {
-    /// `GET`, `POST` or `PATCH`.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Method::Get => "GET",
-            Method::Post => "POST",
-            Method::Patch => "PATCH",
-        }
-    }
-}
-
-impl fmt::Display for Method {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Who calls: a service provider for its brands, or a brand for itself.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-#[non_exhaustive]
-pub enum Mode {
-    /// 服务商: `WECHATPAY2-SHA256-RSA2048 mchid="…"`, paths under
-    /// `/v3/marketing/partner/product-coupon`, `brand_id` in every body and GET query.
-    #[default]
-    Partner,
-    /// 品牌直连: `WECHATPAY-BRAND-SHA256-RSA2048 brand_id="…"`, paths under
-    /// `/brand/marketing/product-coupon`, no `brand_id` in bodies or queries.
-    Brand,
-}
-
-impl Mode {
-    /// Both modes.
-    pub const ALL: [Mode; 2] = [Mode::Partner, Mode::Brand];
-
-    /// The path prefix of every operation in this mode.
-    ///
-    /// ```
-    /// assert_eq!(wxpay_models::Mode::Brand.prefix(), "/brand/marketing/product-coupon");
-    /// ```
-    pub const fn prefix(self) -> &'static str {
-        match self {
-            Mode::Partner => "/v3/marketing/partner/product-coupon",
-            Mode::Brand => "/brand/marketing/product-coupon",
-        }
-    }
-
-    /// `partner` or `brand`, as in client configs and `wxpay call --list`.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Mode::Partner => "partner",
-            Mode::Brand => "brand",
-        }
-    }
-
-    /// The mode whose path prefix `path` starts with, and the rest of the path.
-    ///
-    /// ```
-    /// use wxpay_models::Mode;
-    /// assert_eq!(Mode::split_path("/brand/marketing/product-coupon/notify-configs"), Some((Mode::Brand, "/notify-configs")));
-    /// assert_eq!(Mode::split_path("/v3/other"), None);
-    /// ```
-    pub fn split_path(path: &str) -> Option<(Mode, &str)> {
-        Mode::ALL.into_iter().find_map(|mode| {
-            let rest = path.strip_prefix(mode.prefix())?;
-            (rest.is_empty() || rest.starts_with('/')).then_some((mode, rest))
-        })
-    }
-}
-
-impl fmt::Display for Mode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl std::str::FromStr for Mode {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "partner" => Ok(Mode::Partner),
-            "brand" => Ok(Mode::Brand),
-            other => Err(format!(
-                "mode must be \"partner\" or \"brand\", got {other:?}"
-            )),
-        }
-    }
-}
-
-/// Whether the client may send the same request again after an attempt went unanswered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Retry {
-    /// A read: always safe.
-    Read,
-    /// A write whose body carries this request number; WeChat Pay answers a repeated number
-    /// with the first result, so a retry never acts twice.
-    Keyed(&'static str),
-    /// A write that sets state to what the body says (notify URL): repeating it is harmless.
-    Overwrite,
-    /// A write with no request number (store association, image upload): never retried
-    /// blindly, the caller decides.
-    Never,
-}
-
-impl Retry {
-    /// Whether the transport may resend the same bytes.
-    pub const fn is_safe(self) -> bool {
-        !matches!(self, Retry::Never)
-    }
-}
-
-/// A documented request rate: `count` calls per second or per minute, per caller.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct RateLimit {
-    /// Calls allowed in one `period`.
-    pub count: u32,
-    /// The period.
-    pub period: Period,
-}
-
-/// The period of a [`RateLimit`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Period {
-    /// One second.
-    Second,
-    /// One minute.
-    Minute,
-}
-
-impl RateLimit {
-    /// `count` per second.
-    pub const fn per_second(count: u32) -> Self {
-        Self {
-            count,
-            period: Period::Second,
-        }
-    }
-
-    /// `count` per minute.
-    pub const fn per_minute(count: u32) -> Self {
-        Self {
-            count,
-            period: Period::Minute,
-        }
-    }
-
-    /// The period in seconds.
-    pub const fn period_secs(self) -> u64 {
-        match self.period {
-            Period::Second => 1,
-            Period::Minute => 60,
-        }
-    }
-}
-
-impl fmt::Display for RateLimit {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.period {
-            Period::Second => write!(f, "{}/s", self.count),
-            Period::Minute => write!(f, "{}/min", self.count),
-        }
-    }
-}
-
-/// How an operation's body travels.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum BodyKind {
-    /// No body (GET); the signed body line is empty.
-    Empty,
-    /// `application/json`, signed as sent.
-    Json,
-    /// `multipart/form-data` with a `meta` JSON part and a `file` part; only `meta` is signed.
-    Multipart,
-}
-
-/// The static description of one operation of the family, shared by both modes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Operation {
-    /// The operation's name in Tencent's samples, e.g. `SendUserProductCoupon`.
-    pub name: &'static str,
-    /// Its kebab-case, e.g. `send-user-product-coupon` (`wxpay call NAME`).
-    pub kebab: &'static str,
-    /// The Chinese title of WeChat Pay's document, e.g. `向用户发放商品券`.
-    pub title: &'static str,
-    /// HTTP method.
-    pub method: Method,
-    /// The path after the mode's prefix, with `{param}` placeholders.
-    pub path: &'static str,
-    /// What makes a retry safe.
-    pub retry: Retry,
-    /// Body encoding.
-    pub body: BodyKind,
-    /// Rate limit per service provider (mchid) in partner mode; `None` where not offered.
-    pub partner: Option<RateLimit>,
-    /// Rate limit per brand in brand-direct mode; `None` where not offered.
-    pub brand: Option<RateLimit>,
-}
-
-impl Operation {
-    /// Whether the operation exists in `mode`.
-    pub const fn supports(&self, mode: Mode) -> bool {
-        self.limit(mode).is_some()
-    }
-
-    /// The documented rate limit in `mode`, or `None` if the mode lacks the operation.
-    pub const fn limit(&self, mode: Mode) -> Option<RateLimit> {
-        match mode {
-            Mode::Partner => self.partner,
-            Mode::Brand => self.brand,
-        }
-    }
-
-    /// The full path template in `mode`, as in the spec.
-    ///
-    /// ```
-    /// use wxpay_models::{Mode, operations};
-    /// assert_eq!(operations::SEND_USER_PRODUCT_COUPON.template(Mode::Partner), "/v3/marketing/partner/product-coupon/users/{openid}/coupons");
-    /// ```
-    pub fn template(&self, mode: Mode) -> String {
-        format!("{}{}", mode.prefix(), self.path)
-    }
-
-    /// The placeholder names of the path, in order.
-    pub fn path_params(&self) -> impl Iterator<Item = &'static str> {
-        self.path
-            .split('/')
-            .filter_map(|s| s.strip_prefix('{')?.strip_suffix('}'))
-    }
-
-    /// Matches a path suffix (after the mode prefix) against the template; returns the raw
-    /// (still percent-encoded) value of each placeholder, in order.
-    ///
-    /// ```
-    /// use wxpay_models::operations::CONFIRM_SEND_USER_PRODUCT_COUPON as OP;
-    /// assert_eq!(OP.match_path("/users/o1/coupons/C1/confirm"), Some(vec![("openid", "o1"), ("coupon_code", "C1")]));
-    /// assert_eq!(OP.match_path("/users/o1/coupons"), None);
-    /// ```
-    pub fn match_path<'a>(&self, rest: &'a str) -> Option<Vec<(&'static str, &'a str)>> {
-        let mut wanted = self.path.split('/');
-        let mut given = rest.split('/');
-        let mut out = Vec::new();
-        loop {
-            match (wanted.next(), given.next()) {
-                (None, None) => return Some(out),
-                (Some(w), Some(g)) => match w.strip_prefix('{').and_then(|w| w.strip_suffix('}')) {
-                    Some(name) if !g.is_empty() => out.push((name, g)),
-                    Some(_) => return None,
-                    None if w == g => {}
-                    None => return None,
-                },
-                _ => return None,
-            }
-        }
-    }
-}
-
-/// One operation's request type: everything needed to send it and to receive it.
+/// One operation's request type: everything needed to send it.
 ///
 /// Path and query parameters are fields of the request (`#[serde(skip)]` in the body); the
 /// body is the type's own serde form. `brand_id` is the mode's concern: in partner mode the
 /// client puts it in the body (or, for GETs, the query), in brand mode it is left out — see
 /// [`encode`].
-pub trait Endpoint: Serialize + DeserializeOwned + Clone + Default + Send + Sync + 'static {
+pub trait Endpoint: Serialize + Clone + Send + Sync + 'static {
     /// The operation.
     const OPERATION: &'static Operation;
     /// The decoded 2xx answer.
@@ -305,18 +28,13 @@ pub trait Endpoint: Serialize + DeserializeOwned + Clone + Default + Send + Sync
 
     /// The value of path parameter `name` (unencoded).
     fn path_param(&self, name: &str) -> Option<&str>;
-    /// Sets path parameter `name`; `false` if the operation has none of that name.
-    fn set_path_param(&mut self, name: &str, value: String) -> bool;
     /// The query parameters that have a value, unencoded, `brand_id` excluded.
     fn query(&self) -> Vec<(&'static str, Cow<'_, str>)>;
-    /// Sets query parameter `name` from its text; `Ok(false)` if the operation has none of
-    /// that name (it is then ignored, as WeChat Pay ignores unknown parameters).
-    fn set_query_param(&mut self, name: &str, value: &str) -> Result<bool, Rule>;
     /// The request's `brand_id` (partner mode).
     fn brand_id(&self) -> Option<&str>;
-    /// Sets or clears `brand_id`.
+    /// Sets or clears `brand_id` (the encoder puts the client's default brand there).
     fn set_brand_id(&mut self, brand_id: Option<String>);
-    /// The value of the field [`Retry::Keyed`] names, if the operation has one.
+    /// The value of the field [`crate::Retry::Keyed`] names, if the operation has one.
     fn request_no(&self) -> Option<&str>;
     /// Checks every documented rule of the request itself (not the mode's `brand_id` rule),
     /// naming each broken field.
@@ -348,18 +66,6 @@ pub trait Endpoint: Serialize + DeserializeOwned + Clone + Default + Send + Sync
     fn multipart(&self) -> Option<Multipart> {
         None
     }
-
-    /// Decodes a request as a server receives it: raw (percent-encoded) path parameters, the
-    /// raw query string, the body bytes. Every problem is reported with its field; the rules
-    /// of [`validate`](Self::validate) are checked too.
-    fn decode(raw: &RawRequest<'_>) -> Result<Self, ValidationError> {
-        let mut request = match Self::OPERATION.body {
-            BodyKind::Json => crate::decode::json::<Self>(raw.body)?,
-            BodyKind::Empty | BodyKind::Multipart => Self::default(),
-        };
-        crate::decode::fill_params(&mut request, raw)?;
-        request.validate().map(|()| request)
-    }
 }
 
 /// A list operation: its answer is one page, and the next page is asked for with
@@ -371,17 +77,6 @@ pub trait Paged: Endpoint {
     fn set_page_token(&mut self, token: Option<String>);
     /// The items of one page and the token of the next (`None` or empty: the last page).
     fn into_page(response: Self::Response) -> (Vec<Self::Item>, Option<String>);
-}
-
-/// A request as a server sees it, before decoding.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct RawRequest<'a> {
-    /// Path parameters, as matched (still percent-encoded).
-    pub path: &'a [(&'static str, &'a str)],
-    /// The query string without `?`, if any.
-    pub query: Option<&'a str>,
-    /// The body bytes.
-    pub body: &'a [u8],
 }
 
 /// A `multipart/form-data` body: the bytes sent, the part that is signed, the content type.
@@ -491,7 +186,6 @@ fn brand_for<'a, E: Endpoint>(
     request: &'a E,
     target: Target<'a>,
 ) -> Result<Option<&'a str>, ValidationError> {
-    let given = request.brand_id().filter(|b| !b.is_empty());
     let location = if E::OPERATION.method == Method::Get {
         Location::Query
     } else {
@@ -504,33 +198,16 @@ fn brand_for<'a, E: Endpoint>(
             rule,
         }))
     };
-    match target.mode {
-        // The notify URL is the service provider's own, for all its brands, and an upload
-        // names no brand: no brand_id.
-        Mode::Partner if !carries_brand(E::OPERATION) => Ok(None),
-        Mode::Partner => match given.or(target.brand_id) {
-            Some(brand) => Ok(Some(brand)),
-            None => fail(Rule::Mode(
-                "is required in partner mode: set it on the request or as the client's default brand_id".into(),
-            )),
-        },
-        Mode::Brand => match (given, target.brand_id) {
-            (Some(given), Some(own)) if given != own => fail(Rule::Mode(format!(
-                "is {given:?}, but this brand-mode client signs as brand {own:?}; brand mode calls only for its own brand"
-            ))),
-            _ => Ok(None),
-        },
+    match E::OPERATION.brand_rule(target.mode, request.brand_id(), target.brand_id) {
+        BrandRule::None => Ok(None),
+        BrandRule::Brand(brand) => Ok(Some(brand)),
+        BrandRule::Missing => fail(Rule::Mode(
+            "is required in partner mode: set it on the request or as the client's default brand_id".into(),
+        )),
+        BrandRule::OtherBrand { given, own } => fail(Rule::Mode(format!(
+            "is {given:?}, but this brand-mode client signs as brand {own:?}; brand mode calls only for its own brand"
+        ))),
     }
-}
-
-/// Whether the operation carries `brand_id` in partner mode: all but notify-configs (the
-/// service provider's own URL) and the image upload (a multipart `meta` of file name and hash
-/// only, in the YAML and Tencent's samples).
-pub const fn carries_brand(op: &Operation) -> bool {
-    !matches!(
-        op.path.as_bytes(),
-        b"/notify-configs" | b"/media/upload-image"
-    )
 }
 
 fn write_query<E: Endpoint>(out: &mut String, request: &E, brand: Option<&str>) {
@@ -557,14 +234,6 @@ fn encode_error(e: impl fmt::Display) -> ValidationError {
     ))
 }
 
-/// Percent-decodes a path or query value.
-pub(crate) fn decode_component(raw: &str) -> Option<String> {
-    percent_decode_str(&raw.replace('+', "%20"))
-        .decode_utf8()
-        .ok()
-        .map(Cow::into_owned)
-}
-
 /// Implements [`Endpoint`] for a request type from the facts that differ per operation:
 /// the operation, the response type, which fields are path and query parameters, the
 /// request-number field and whether the request carries `brand_id`.
@@ -577,7 +246,7 @@ macro_rules! endpoint {
         brand: $brand:tt $(,)?
     ) => {
         impl $crate::endpoint::Endpoint for $req {
-            const OPERATION: &'static $crate::endpoint::Operation = &$op;
+            const OPERATION: &'static $crate::operation::Operation = &$op;
             type Response = $resp;
 
             fn path_param(&self, name: &str) -> Option<&str> {
@@ -587,23 +256,32 @@ macro_rules! endpoint {
                 }
             }
 
+            fn query(&self) -> Vec<(&'static str, std::borrow::Cow<'_, str>)> {
+                #[allow(unused_mut)]
+                let mut out = Vec::new();
+                $(
+                    if let Some(v) = $crate::wire::QueryField::query_text(&self.$q) {
+                        out.push((stringify!($q), v));
+                    }
+                )*
+                out
+            }
+
+            endpoint!(@brand $brand);
+            endpoint!(@key $key);
+
+            fn validate(&self) -> Result<(), $crate::validate::ValidationError> {
+                <$req>::validate(self)
+            }
+        }
+
+        impl $crate::server::Decode for $req {
             #[allow(unused_variables)]
             fn set_path_param(&mut self, name: &str, value: String) -> bool {
                 match name {
                     $(stringify!($p) => { self.$p = value; true })*
                     _ => false,
                 }
-            }
-
-            fn query(&self) -> Vec<(&'static str, std::borrow::Cow<'_, str>)> {
-                #[allow(unused_mut)]
-                let mut out = Vec::new();
-                $(
-                    if let Some(v) = $crate::decode::QueryField::query_text(&self.$q) {
-                        out.push((stringify!($q), v));
-                    }
-                )*
-                out
             }
 
             #[allow(unused_variables)]
@@ -614,17 +292,10 @@ macro_rules! endpoint {
             ) -> Result<bool, $crate::validate::Rule> {
                 match name {
                     $(stringify!($q) => {
-                        $crate::decode::QueryField::set_query_text(&mut self.$q, value).map(|()| true)
+                        $crate::wire::QueryField::set_query_text(&mut self.$q, value).map(|()| true)
                     })*
                     _ => Ok(false),
                 }
-            }
-
-            endpoint!(@brand $brand);
-            endpoint!(@key $key);
-
-            fn validate(&self) -> Result<(), $crate::validate::ValidationError> {
-                <$req>::validate(self)
             }
         }
     };

@@ -46,25 +46,24 @@ mod enums;
 mod endpoint;
 mod biz;
 mod check;
-pub mod decode;
 mod error;
 pub mod examples;
 pub mod media;
 pub mod notify;
+pub mod operation;
 pub mod operations;
 pub mod product_coupon;
+pub mod server;
 pub mod stock;
 pub mod stock_bundle;
 mod time;
 pub mod user_coupon;
 pub mod user_coupon_bundle;
 mod validate;
+mod wire;
 
 pub use biz::BizCode;
-pub use endpoint::{
-    BodyKind, Encoded, Endpoint, Method, Mode, Multipart, Operation, Paged, Period, RateLimit,
-    RawRequest, Retry, Target, carries_brand, encode,
-};
+pub use endpoint::{Encoded, Endpoint, Multipart, Paged, Target, encode};
 pub use enums::{
     AppJumpType, BackgroundColor, CouponCodeDisplayMode, CouponCodeMode, CouponUsageMethod,
     DetailState, ImageGenerationType, ProductCouponScope, ProductCouponState, ProductCouponType,
@@ -78,11 +77,13 @@ pub use notify::{
     GetNotifyConfigRequest, ImageGenerationEvent, ImageResult, Notification, NotifyConfigEntity,
     SetNotifyConfigRequest, event_type,
 };
+pub use operation::{BodyKind, BrandRule, Method, Mode, Operation, Period, RateLimit, Retry};
 pub use product_coupon::{
     ComboPackage, ComboPackageChoice, CreateProductCouponResponse, DiscountCouponUsageRule,
     ExchangeCouponUsageRule, NormalCouponUsageRule, ProductCouponDisplayInfo, ProductCouponEntity,
     ProgressiveBundleUsageInfo, SequentialUsageInfo, SingleUsageInfo,
 };
+pub use server::{Decode, RawRequest};
 pub use stock::{
     CouponAvailablePeriod, CouponAvailableStoreInfo, CouponCodeCountInfo, CouponDisplayInfo,
     EntranceFinder, EntranceMiniProgram, EntranceOfficialAccount, FailedStoreInfo, FixedWeekPeriod,

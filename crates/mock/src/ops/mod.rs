@@ -2,7 +2,7 @@
 //! Everything operations share — authentication, limits, decoding, the mode's `brand_id`
 //! rule, idempotency records, faults, signing — happens around them in `pipeline.rs`.
 
-use wxpay_models::{Endpoint, Mode, ValidationError};
+use wxpay_models::{Mode, ValidationError};
 
 use crate::callbacks::Event;
 use crate::caller::Caller;
@@ -75,7 +75,7 @@ impl<R> Done<R> {
 }
 
 /// One operation's rules.
-pub(crate) trait Handle: Endpoint {
+pub(crate) trait Handle: wxpay_models::Decode {
     /// The operation keeps its own idempotency records (send and confirm, compactly in the
     /// ledger); otherwise keyed requests are recorded generically.
     const OWN_IDEMPOTENCY: bool = false;

@@ -8,11 +8,39 @@ use crate::check;
 use crate::enums::{
     ImageGenerationType, ProductCouponScope, ProductCouponType, TaskState, UsageMode,
 };
-use crate::operations::{CREATE_IMAGE_GENERATION_TASK, GET_IMAGE_GENERATION_TASK};
+use crate::operation::{BodyKind, Method, Operation, Retry, per_second};
 use crate::product_coupon::{
     DiscountCouponUsageRule, ExchangeCouponUsageRule, NormalCouponUsageRule,
 };
 use crate::validate::{Checker, Location, Rule, ValidationError};
+
+/// E34 提交图片生成任务 (`POST /image-generation-tasks`).
+const CREATE_IMAGE_GENERATION_TASK: Operation = Operation {
+    name: "CreateImageGenerationTask",
+    kebab: "create-image-generation-task",
+    title: "提交图片生成任务",
+    method: Method::Post,
+    path: "/image-generation-tasks",
+    retry: Retry::Keyed("task_id"),
+    body: BodyKind::Json,
+    partner: per_second(10),
+    brand: None,
+    carries_brand: true,
+};
+
+/// E35 查询图片生成任务执行结果 (`GET /image-generation-tasks/{task_id}`).
+const GET_IMAGE_GENERATION_TASK: Operation = Operation {
+    name: "GetImageGenerationTask",
+    kebab: "get-image-generation-task",
+    title: "查询图片生成任务执行结果",
+    method: Method::Get,
+    path: "/image-generation-tasks/{task_id}",
+    retry: Retry::Read,
+    body: BodyKind::Empty,
+    partner: per_second(20),
+    brand: None,
+    carries_brand: true,
+};
 
 /// Where `cut_out.image_url` must live.
 pub const CUT_OUT_HOST: &str = "https://wxpaylogo.qpic.cn";

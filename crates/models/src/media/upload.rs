@@ -8,9 +8,24 @@ use serde::{Deserialize, Serialize};
 use serde_with::skip_serializing_none;
 use sha2::{Digest, Sha256};
 
-use crate::endpoint::{Endpoint, Multipart, Operation, RawRequest};
-use crate::operations::UPLOAD_IMAGE;
+use crate::endpoint::{Endpoint, Multipart};
+use crate::operation::{BodyKind, Method, Operation, Retry, per_second};
+use crate::server::{Decode, RawRequest};
 use crate::validate::{Checker, FieldError, Rule, ValidationError};
+
+/// E33 图片上传 (`POST /media/upload-image`).
+const UPLOAD_IMAGE: Operation = Operation {
+    name: "UploadImage",
+    kebab: "upload-image",
+    title: "图片上传",
+    method: Method::Post,
+    path: "/media/upload-image",
+    retry: Retry::Never,
+    body: BodyKind::Multipart,
+    partner: per_second(20),
+    brand: per_second(20),
+    carries_brand: false,
+};
 
 /// The largest image accepted: 2 MB.
 pub const MAX_IMAGE_BYTES: usize = 2 * 1024 * 1024;
@@ -24,7 +39,7 @@ const JPEG_MAGIC: &[u8] = b"\xff\xd8\xff";
 /// mode, and not retried blindly.
 ///
 /// ```
-/// use wxpay_models::{Endpoint, Mode, RawRequest, Target, encode, media::UploadImageRequest};
+/// use wxpay_models::{Decode, Endpoint, Mode, RawRequest, Target, encode, media::UploadImageRequest};
 /// let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
 /// let r = UploadImageRequest { filename: "logo.png".into(), file: png };
 /// r.validate()?;
@@ -222,14 +237,8 @@ impl Endpoint for UploadImageRequest {
     fn path_param(&self, _: &str) -> Option<&str> {
         None
     }
-    fn set_path_param(&mut self, _: &str, _: String) -> bool {
-        false
-    }
     fn query(&self) -> Vec<(&'static str, Cow<'_, str>)> {
         Vec::new()
-    }
-    fn set_query_param(&mut self, _: &str, _: &str) -> Result<bool, Rule> {
-        Ok(false)
     }
     fn brand_id(&self) -> Option<&str> {
         None
@@ -282,6 +291,15 @@ impl Endpoint for UploadImageRequest {
             content_type: format!("multipart/form-data; boundary={boundary}"),
         })
     }
+}
+
+impl Decode for UploadImageRequest {
+    fn set_path_param(&mut self, _: &str, _: String) -> bool {
+        false
+    }
+    fn set_query_param(&mut self, _: &str, _: &str) -> Result<bool, Rule> {
+        Ok(false)
+    }
 
     /// Reads a multipart body back: the boundary from its first line, the `meta` and `file`
     /// parts in either order; `meta.sha256` must match the file; then every rule of
@@ -293,7 +311,7 @@ impl Endpoint for UploadImageRequest {
         let named = |name: &str| parts.iter().find(|p| p.name == name).map(|p| p.content);
         let meta_bytes = named("meta").ok_or_else(|| missing("meta"))?;
         let file = named("file").ok_or_else(|| missing("file"))?;
-        let meta: ImageMeta = crate::decode::json(meta_bytes).map_err(|e| under_meta(&e))?;
+        let meta: ImageMeta = crate::server::json(meta_bytes).map_err(|e| under_meta(&e))?;
         if !meta.sha256.eq_ignore_ascii_case(&sha256_hex(file)) {
             return Err(ValidationError::single(FieldError::body(
                 "meta.sha256",

@@ -7,8 +7,36 @@ use serde::{Deserialize, Serialize};
 use serde_with::skip_serializing_none;
 
 use crate::WxTime;
-use crate::operations::{GET_NOTIFY_CONFIG, SET_NOTIFY_CONFIG};
+use crate::operation::{BodyKind, Method, Operation, Retry, per_second};
 use crate::validate::{Checker, Rule, ValidationError};
+
+/// E32 获取商品券事件通知地址 (`GET /notify-configs`).
+const GET_NOTIFY_CONFIG: Operation = Operation {
+    name: "GetNotifyConfig",
+    kebab: "get-notify-config",
+    title: "获取商品券事件通知地址",
+    method: Method::Get,
+    path: "/notify-configs",
+    retry: Retry::Read,
+    body: BodyKind::Empty,
+    partner: per_second(20),
+    brand: per_second(20),
+    carries_brand: false,
+};
+
+/// E31 设置商品券事件通知地址 (`POST /notify-configs`).
+const SET_NOTIFY_CONFIG: Operation = Operation {
+    name: "SetNotifyConfig",
+    kebab: "set-notify-config",
+    title: "设置商品券事件通知地址",
+    method: Method::Post,
+    path: "/notify-configs",
+    retry: Retry::Overwrite,
+    body: BodyKind::Json,
+    partner: per_second(20),
+    brand: per_second(20),
+    carries_brand: false,
+};
 
 /// Sets where callbacks go.
 ///

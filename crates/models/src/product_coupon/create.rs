@@ -6,7 +6,7 @@ use serde_with::skip_serializing_none;
 
 use crate::check;
 use crate::enums::{ProductCouponScope, ProductCouponType, UsageMode};
-use crate::operations::CREATE_PRODUCT_COUPON;
+use crate::operation::{BodyKind, Method, Operation, Retry, per_second};
 use crate::product_coupon::{
     ProductCouponDisplayInfo, ProductCouponEntity, ProgressiveBundleUsageInfo, SequentialUsageInfo,
     SingleUsageInfo,
@@ -14,6 +14,20 @@ use crate::product_coupon::{
 use crate::stock::{StockEntity, StockForCreate};
 use crate::stock_bundle::{BundleShape, ROUNDS, StockBundleEntity, StockBundleForCreate};
 use crate::validate::{Checker, Rule, ValidationError};
+
+/// E01 创建商品券 (`POST /product-coupons`).
+const CREATE_PRODUCT_COUPON: Operation = Operation {
+    name: "CreateProductCoupon",
+    kebab: "create-product-coupon",
+    title: "创建商品券",
+    method: Method::Post,
+    path: "/product-coupons",
+    retry: Retry::Keyed("out_request_no"),
+    body: BodyKind::Json,
+    partner: per_second(20),
+    brand: per_second(20),
+    carries_brand: true,
+};
 
 /// E01 创建商品券 — `POST /product-coupons`: creates a product coupon and its first stock
 /// (`stock`, usage mode SINGLE) or stock bundle (`stock_bundle`, PROGRESSIVE_BUNDLE; not in

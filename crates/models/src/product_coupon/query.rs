@@ -5,9 +5,51 @@ use serde::{Deserialize, Serialize};
 use serde_with::skip_serializing_none;
 
 use crate::check;
-use crate::operations::{DEACTIVATE_PRODUCT_COUPON, QUERY_PRODUCT_COUPON, UPDATE_PRODUCT_COUPON};
+use crate::operation::{BodyKind, Method, Operation, Retry, per_second};
 use crate::product_coupon::{ProductCouponDisplayInfo, ProductCouponEntity};
 use crate::validate::{Checker, ValidationError};
+
+/// E04 失效商品券 (`POST /product-coupons/{product_coupon_id}/deactivate`).
+const DEACTIVATE_PRODUCT_COUPON: Operation = Operation {
+    name: "DeactivateProductCoupon",
+    kebab: "deactivate-product-coupon",
+    title: "失效商品券",
+    method: Method::Post,
+    path: "/product-coupons/{product_coupon_id}/deactivate",
+    retry: Retry::Keyed("out_request_no"),
+    body: BodyKind::Json,
+    partner: per_second(20),
+    brand: per_second(20),
+    carries_brand: true,
+};
+
+/// E02 查询商品券 (`GET /product-coupons/{product_coupon_id}`).
+const QUERY_PRODUCT_COUPON: Operation = Operation {
+    name: "QueryProductCoupon",
+    kebab: "query-product-coupon",
+    title: "查询商品券",
+    method: Method::Get,
+    path: "/product-coupons/{product_coupon_id}",
+    retry: Retry::Read,
+    body: BodyKind::Empty,
+    partner: per_second(20),
+    brand: per_second(20),
+    carries_brand: true,
+};
+
+/// E03 修改商品券 (`PATCH /product-coupons/{product_coupon_id}`).
+const UPDATE_PRODUCT_COUPON: Operation = Operation {
+    name: "UpdateProductCoupon",
+    kebab: "update-product-coupon",
+    title: "修改商品券",
+    method: Method::Patch,
+    path: "/product-coupons/{product_coupon_id}",
+    retry: Retry::Keyed("out_request_no"),
+    body: BodyKind::Json,
+    partner: per_second(20),
+    brand: per_second(20),
+    carries_brand: true,
+};
 
 /// E02 查询商品券 — `GET /product-coupons/{product_coupon_id}`: the product coupon, without
 /// its stocks. Answers the [`ProductCouponEntity`].

@@ -4,8 +4,22 @@ use serde::{Deserialize, Serialize};
 use serde_with::skip_serializing_none;
 
 use crate::check::{self, MAX_LIST};
-use crate::operations::UPLOAD_COUPON_CODES;
+use crate::operation::{BodyKind, Method, Operation, Retry, per_second};
 use crate::validate::{Checker, Rule, ValidationError, index};
+
+/// E11 预上传券Code (`POST /product-coupons/{product_coupon_id}/stocks/{stock_id}/upload-coupon-codes`).
+const UPLOAD_COUPON_CODES: Operation = Operation {
+    name: "UploadCouponCodes",
+    kebab: "upload-coupon-codes",
+    title: "预上传券Code",
+    method: Method::Post,
+    path: "/product-coupons/{product_coupon_id}/stocks/{stock_id}/upload-coupon-codes",
+    retry: Retry::Keyed("out_request_no"),
+    body: BodyKind::Json,
+    partner: per_second(20),
+    brand: per_second(20),
+    carries_brand: true,
+};
 
 /// E11 预上传券Code — `POST /product-coupons/{product_coupon_id}/stocks/{stock_id}/upload-coupon-codes`:
 /// adds codes to an UPLOAD stock's pool. Answers [`UploadCouponCodesResponse`].

@@ -6,12 +6,26 @@ use serde_with::skip_serializing_none;
 
 use crate::check;
 use crate::enums::{CouponCodeMode, StockStoreScope};
-use crate::operations::CREATE_STOCK;
+use crate::operation::{BodyKind, Method, Operation, Retry, per_second};
 use crate::stock::{
     CouponDisplayInfo, NotifyConfig, SequentialUsageRule, SingleUsageRule, StockEntity,
     StockSendRule, UsageRuleDisplayInfo,
 };
 use crate::validate::{Checker, Rule, ValidationError, index, join};
+
+/// E05 添加商品券批次 (`POST /product-coupons/{product_coupon_id}/stocks`).
+const CREATE_STOCK: Operation = Operation {
+    name: "CreateStock",
+    kebab: "create-stock",
+    title: "添加商品券批次",
+    method: Method::Post,
+    path: "/product-coupons/{product_coupon_id}/stocks",
+    retry: Retry::Keyed("out_request_no"),
+    body: BodyKind::Json,
+    partner: per_second(20),
+    brand: per_second(20),
+    carries_brand: true,
+};
 
 /// `stock` of E01 and E05 (StockForCreate): a new stock of a SINGLE (or deprecated
 /// SEQUENTIAL) product coupon.

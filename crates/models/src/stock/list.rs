@@ -6,9 +6,37 @@ use serde_with::skip_serializing_none;
 
 use crate::check;
 use crate::enums::StockState;
-use crate::operations::{GET_STOCK, LIST_STOCKS};
+use crate::operation::{BodyKind, Method, Operation, Retry, per_second};
 use crate::stock::StockEntity;
 use crate::validate::{Checker, ValidationError};
+
+/// E07 查询商品券指定批次 (`GET /product-coupons/{product_coupon_id}/stocks/{stock_id}`).
+const GET_STOCK: Operation = Operation {
+    name: "GetStock",
+    kebab: "get-stock",
+    title: "查询商品券指定批次",
+    method: Method::Get,
+    path: "/product-coupons/{product_coupon_id}/stocks/{stock_id}",
+    retry: Retry::Read,
+    body: BodyKind::Empty,
+    partner: per_second(20),
+    brand: per_second(20),
+    carries_brand: true,
+};
+
+/// E06 查询商品券批次列表 (`GET /product-coupons/{product_coupon_id}/stocks`).
+const LIST_STOCKS: Operation = Operation {
+    name: "ListStocks",
+    kebab: "list-stocks",
+    title: "查询商品券批次列表",
+    method: Method::Get,
+    path: "/product-coupons/{product_coupon_id}/stocks",
+    retry: Retry::Read,
+    body: BodyKind::Empty,
+    partner: per_second(20),
+    brand: per_second(20),
+    carries_brand: true,
+};
 
 /// The page size WeChat Pay uses when `page_size` is not given.
 pub const DEFAULT_PAGE_SIZE: i64 = 20;

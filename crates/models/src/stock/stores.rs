@@ -5,9 +5,51 @@ use serde::{Deserialize, Serialize};
 use serde_with::skip_serializing_none;
 
 use crate::check;
-use crate::operations::{ASSOCIATE_STORES, DISASSOCIATE_STORES, LIST_ASSOCIATED_STORES};
+use crate::operation::{BodyKind, Method, Operation, Retry, per_second};
 use crate::stock::{FailedStoreInfo, StoreInfo};
 use crate::validate::{Checker, ValidationError};
+
+/// E12 批次关联门店 (`POST /product-coupons/{product_coupon_id}/stocks/{stock_id}/associate-stores`).
+const ASSOCIATE_STORES: Operation = Operation {
+    name: "AssociateStores",
+    kebab: "associate-stores",
+    title: "批次关联门店",
+    method: Method::Post,
+    path: "/product-coupons/{product_coupon_id}/stocks/{stock_id}/associate-stores",
+    retry: Retry::Never,
+    body: BodyKind::Json,
+    partner: per_second(20),
+    brand: per_second(20),
+    carries_brand: true,
+};
+
+/// E13 批次取消关联门店 (`POST /product-coupons/{product_coupon_id}/stocks/{stock_id}/disassociate-stores`).
+const DISASSOCIATE_STORES: Operation = Operation {
+    name: "DisassociateStores",
+    kebab: "disassociate-stores",
+    title: "批次取消关联门店",
+    method: Method::Post,
+    path: "/product-coupons/{product_coupon_id}/stocks/{stock_id}/disassociate-stores",
+    retry: Retry::Never,
+    body: BodyKind::Json,
+    partner: per_second(20),
+    brand: per_second(20),
+    carries_brand: true,
+};
+
+/// E14 查询批次关联门店列表 (`GET /product-coupons/{product_coupon_id}/stocks/{stock_id}/associated-stores`).
+const LIST_ASSOCIATED_STORES: Operation = Operation {
+    name: "ListAssociatedStores",
+    kebab: "list-associated-stores",
+    title: "查询批次关联门店列表",
+    method: Method::Get,
+    path: "/product-coupons/{product_coupon_id}/stocks/{stock_id}/associated-stores",
+    retry: Retry::Read,
+    body: BodyKind::Empty,
+    partner: per_second(20),
+    brand: per_second(20),
+    carries_brand: true,
+};
 
 /// Declares a store (dis)association request: `store_list` in the body, the listed path
 /// parameters, answered by a [`StoreAssociationResult`]. E12, E13, E18 and E19 differ only in

@@ -7,9 +7,51 @@ use serde_with::skip_serializing_none;
 
 use crate::check::{self, MAX_BUDGET};
 use crate::enums::UpdateMode;
-use crate::operations::{DEACTIVATE_STOCK, UPDATE_STOCK, UPDATE_STOCK_BUDGET};
+use crate::operation::{BodyKind, Method, Operation, Retry, per_second};
 use crate::stock::StockEntity;
 use crate::validate::{Checker, ValidationError};
+
+/// E10 失效商品券批次 (`POST /product-coupons/{product_coupon_id}/stocks/{stock_id}/deactivate`).
+const DEACTIVATE_STOCK: Operation = Operation {
+    name: "DeactivateStock",
+    kebab: "deactivate-stock",
+    title: "失效商品券批次",
+    method: Method::Post,
+    path: "/product-coupons/{product_coupon_id}/stocks/{stock_id}/deactivate",
+    retry: Retry::Keyed("out_request_no"),
+    body: BodyKind::Json,
+    partner: per_second(20),
+    brand: per_second(20),
+    carries_brand: true,
+};
+
+/// E08 修改商品券指定批次 (`PATCH /product-coupons/{product_coupon_id}/stocks/{stock_id}`).
+const UPDATE_STOCK: Operation = Operation {
+    name: "UpdateStock",
+    kebab: "update-stock",
+    title: "修改商品券指定批次",
+    method: Method::Patch,
+    path: "/product-coupons/{product_coupon_id}/stocks/{stock_id}",
+    retry: Retry::Keyed("out_request_no"),
+    body: BodyKind::Json,
+    partner: per_second(20),
+    brand: per_second(20),
+    carries_brand: true,
+};
+
+/// E09 修改商品券批次发放预算 (`POST /product-coupons/{product_coupon_id}/stocks/{stock_id}/update-budget`).
+const UPDATE_STOCK_BUDGET: Operation = Operation {
+    name: "UpdateStockBudget",
+    kebab: "update-stock-budget",
+    title: "修改商品券批次发放预算",
+    method: Method::Post,
+    path: "/product-coupons/{product_coupon_id}/stocks/{stock_id}/update-budget",
+    retry: Retry::Keyed("out_request_no"),
+    body: BodyKind::Json,
+    partner: per_second(20),
+    brand: per_second(20),
+    carries_brand: true,
+};
 
 /// Declares a change request (E08, E16): every body field optional, each given one checked.
 macro_rules! changes_request {

@@ -4,9 +4,23 @@ use serde::{Deserialize, Serialize};
 use serde_with::skip_serializing_none;
 
 use crate::check;
-use crate::operations::CREATE_STOCK_BUNDLE;
+use crate::operation::{BodyKind, Method, Operation, Retry, per_second};
 use crate::stock_bundle::{BundleShape, StockBundleEntity, StockBundleForCreate};
 use crate::validate::{Checker, ValidationError};
+
+/// E15 添加商品券批次组 (`POST /product-coupons/{product_coupon_id}/stock-bundles`).
+const CREATE_STOCK_BUNDLE: Operation = Operation {
+    name: "CreateStockBundle",
+    kebab: "create-stock-bundle",
+    title: "添加商品券批次组",
+    method: Method::Post,
+    path: "/product-coupons/{product_coupon_id}/stock-bundles",
+    retry: Retry::Keyed("out_request_no"),
+    body: BodyKind::Json,
+    partner: per_second(20),
+    brand: per_second(20),
+    carries_brand: true,
+};
 
 /// E15 添加商品券批次组 — `POST /product-coupons/{product_coupon_id}/stock-bundles`: adds a
 /// stock bundle (one stock per round) to a PROGRESSIVE_BUNDLE product coupon. Answers the

@@ -1,8 +1,36 @@
 //! E18 批次组批量关联门店 and E19 批次组批量取消关联门店:
 //! `…/stock-bundles/{stock_bundle_id}/associate-stores` and `…/disassociate-stores`.
 
-use crate::operations::{ASSOCIATE_STORES_FOR_STOCK_BUNDLE, DISASSOCIATE_STORES_FOR_STOCK_BUNDLE};
+use crate::operation::{BodyKind, Method, Operation, Retry, per_second};
 use crate::stock::store_request;
+
+/// E18 批次组批量关联门店 (`POST /product-coupons/{product_coupon_id}/stock-bundles/{stock_bundle_id}/associate-stores`).
+const ASSOCIATE_STORES_FOR_STOCK_BUNDLE: Operation = Operation {
+    name: "AssociateStoresForStockBundle",
+    kebab: "associate-stores-for-stock-bundle",
+    title: "批次组批量关联门店",
+    method: Method::Post,
+    path: "/product-coupons/{product_coupon_id}/stock-bundles/{stock_bundle_id}/associate-stores",
+    retry: Retry::Never,
+    body: BodyKind::Json,
+    partner: per_second(20),
+    brand: per_second(20),
+    carries_brand: true,
+};
+
+/// E19 批次组批量取消关联门店 (`POST /product-coupons/{product_coupon_id}/stock-bundles/{stock_bundle_id}/disassociate-stores`).
+const DISASSOCIATE_STORES_FOR_STOCK_BUNDLE: Operation = Operation {
+    name: "DisassociateStoresForStockBundle",
+    kebab: "disassociate-stores-for-stock-bundle",
+    title: "批次组批量取消关联门店",
+    method: Method::Post,
+    path: "/product-coupons/{product_coupon_id}/stock-bundles/{stock_bundle_id}/disassociate-stores",
+    retry: Retry::Never,
+    body: BodyKind::Json,
+    partner: per_second(20),
+    brand: per_second(20),
+    carries_brand: true,
+};
 
 store_request! {
     /// E18 批次组批量关联门店 — `POST /product-coupons/{product_coupon_id}/stock-bundles/{stock_bundle_id}/associate-stores`:

@@ -1,9 +1,37 @@
 //! E16 修改商品券批次组 (`PATCH …/stock-bundles/{stock_bundle_id}`) and E17
 //! 修改商品券批次组发放预算 (`POST …/stock-bundles/{stock_bundle_id}/update-budget`).
 
-use crate::operations::{UPDATE_STOCK_BUNDLE, UPDATE_STOCK_BUNDLE_BUDGET};
+use crate::operation::{BodyKind, Method, Operation, Retry, per_second};
 use crate::stock::{budget_request, changes_request};
 use crate::stock_bundle::StockBundleEntity;
+
+/// E16 修改商品券批次组 (`PATCH /product-coupons/{product_coupon_id}/stock-bundles/{stock_bundle_id}`).
+const UPDATE_STOCK_BUNDLE: Operation = Operation {
+    name: "UpdateStockBundle",
+    kebab: "update-stock-bundle",
+    title: "修改商品券批次组",
+    method: Method::Patch,
+    path: "/product-coupons/{product_coupon_id}/stock-bundles/{stock_bundle_id}",
+    retry: Retry::Keyed("out_request_no"),
+    body: BodyKind::Json,
+    partner: per_second(20),
+    brand: per_second(20),
+    carries_brand: true,
+};
+
+/// E17 修改商品券批次组发放预算 (`POST /product-coupons/{product_coupon_id}/stock-bundles/{stock_bundle_id}/update-budget`).
+const UPDATE_STOCK_BUNDLE_BUDGET: Operation = Operation {
+    name: "UpdateStockBundleBudget",
+    kebab: "update-stock-bundle-budget",
+    title: "修改商品券批次组发放预算",
+    method: Method::Post,
+    path: "/product-coupons/{product_coupon_id}/stock-bundles/{stock_bundle_id}/update-budget",
+    retry: Retry::Keyed("out_request_no"),
+    body: BodyKind::Json,
+    partner: per_second(20),
+    brand: per_second(20),
+    carries_brand: true,
+};
 
 changes_request! {
     /// E16 修改商品券批次组 — `PATCH /product-coupons/{product_coupon_id}/stock-bundles/{stock_bundle_id}`:

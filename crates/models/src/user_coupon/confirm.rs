@@ -5,9 +5,23 @@ use serde::{Deserialize, Serialize};
 use serde_with::skip_serializing_none;
 
 use crate::check;
-use crate::operations::CONFIRM_SEND_USER_PRODUCT_COUPON;
+use crate::operation::{BodyKind, Method, Operation, Retry, per_second};
 use crate::user_coupon::UserProductCouponEntity;
 use crate::validate::{Checker, ValidationError};
+
+/// E22 确认发放用户商品券 (`POST /users/{openid}/coupons/{coupon_code}/confirm`).
+const CONFIRM_SEND_USER_PRODUCT_COUPON: Operation = Operation {
+    name: "ConfirmSendUserProductCoupon",
+    kebab: "confirm-send-user-product-coupon",
+    title: "确认发放用户商品券",
+    method: Method::Post,
+    path: "/users/{openid}/coupons/{coupon_code}/confirm",
+    retry: Retry::Keyed("out_request_no"),
+    body: BodyKind::Json,
+    partner: per_second(500),
+    brand: per_second(500),
+    carries_brand: true,
+};
 
 /// Confirms a sent coupon.
 ///

@@ -5,9 +5,37 @@ use serde::{Deserialize, Serialize};
 use serde_with::skip_serializing_none;
 
 use crate::check;
-use crate::operations::{DEACTIVATE_USER_PRODUCT_COUPON, RETURN_USER_PRODUCT_COUPON};
+use crate::operation::{BodyKind, Method, Operation, Retry, per_second};
 use crate::user_coupon::UserProductCouponEntity;
 use crate::validate::{Checker, ValidationError};
+
+/// E28 失效用户商品券 (`POST /users/{openid}/coupons/{coupon_code}/deactivate`).
+const DEACTIVATE_USER_PRODUCT_COUPON: Operation = Operation {
+    name: "DeactivateUserProductCoupon",
+    kebab: "deactivate-user-product-coupon",
+    title: "失效用户商品券",
+    method: Method::Post,
+    path: "/users/{openid}/coupons/{coupon_code}/deactivate",
+    retry: Retry::Keyed("out_request_no"),
+    body: BodyKind::Json,
+    partner: per_second(500),
+    brand: per_second(500),
+    carries_brand: true,
+};
+
+/// E29 退券 (`POST /users/{openid}/coupons/{coupon_code}/return`).
+const RETURN_USER_PRODUCT_COUPON: Operation = Operation {
+    name: "ReturnUserProductCoupon",
+    kebab: "return-user-product-coupon",
+    title: "退券",
+    method: Method::Post,
+    path: "/users/{openid}/coupons/{coupon_code}/return",
+    retry: Retry::Keyed("out_request_no"),
+    body: BodyKind::Json,
+    partner: per_second(500),
+    brand: per_second(500),
+    carries_brand: true,
+};
 
 /// E28 失效用户商品券 — `POST /users/{openid}/coupons/{coupon_code}/deactivate`: makes a sent
 /// coupon unusable for good. Answers the [`UserProductCouponEntity`].

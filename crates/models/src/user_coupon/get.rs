@@ -2,9 +2,23 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::operations::GET_USER_PRODUCT_COUPON;
+use crate::operation::{BodyKind, Method, Operation, Retry, per_second};
 use crate::user_coupon::{MAX_OPENID_CHARS, UserProductCouponEntity};
 use crate::validate::{Checker, ValidationError};
+
+/// E26 查询用户商品券详情 (`GET /users/{openid}/coupons/{coupon_code}`).
+const GET_USER_PRODUCT_COUPON: Operation = Operation {
+    name: "GetUserProductCoupon",
+    kebab: "get-user-product-coupon",
+    title: "查询用户商品券详情",
+    method: Method::Get,
+    path: "/users/{openid}/coupons/{coupon_code}",
+    retry: Retry::Read,
+    body: BodyKind::Empty,
+    partner: per_second(500),
+    brand: per_second(500),
+    carries_brand: true,
+};
 
 /// Reads one of a user's coupons. Every field is a path or query parameter.
 ///

@@ -5,9 +5,23 @@ use serde_with::skip_serializing_none;
 
 use crate::check;
 use crate::enums::UserProductCouponState;
-use crate::operations::LIST_USER_PRODUCT_COUPONS;
+use crate::operation::{BodyKind, Method, Operation, Retry, per_second};
 use crate::user_coupon::{MAX_OPENID_CHARS, UserProductCouponEntity};
 use crate::validate::{Checker, ValidationError};
+
+/// E27 指定券状态查询用户商品券列表 (`GET /users/{openid}/coupons`).
+const LIST_USER_PRODUCT_COUPONS: Operation = Operation {
+    name: "ListUserProductCoupons",
+    kebab: "list-user-product-coupons",
+    title: "指定券状态查询用户商品券列表",
+    method: Method::Get,
+    path: "/users/{openid}/coupons",
+    retry: Retry::Read,
+    body: BodyKind::Empty,
+    partner: per_second(500),
+    brand: per_second(500),
+    carries_brand: true,
+};
 
 /// E27 指定券状态查询用户商品券列表 — `GET /users/{openid}/coupons`: one page of a user's
 /// coupons under an AppID, optionally of one product coupon, stock, state or user bundle.

@@ -5,9 +5,23 @@ use serde::{Deserialize, Serialize};
 use serde_with::skip_serializing_none;
 
 use crate::check;
-use crate::operations::PRE_SEND_USER_PRODUCT_COUPON;
+use crate::operation::{BodyKind, Method, Operation, Retry, per_second};
 use crate::user_coupon::MAX_OPENID_CHARS;
 use crate::validate::{Checker, ValidationError};
+
+/// E21 向用户预发放商品券 (`POST /users/{openid}/pre-send-coupon`).
+const PRE_SEND_USER_PRODUCT_COUPON: Operation = Operation {
+    name: "PreSendUserProductCoupon",
+    kebab: "pre-send-user-product-coupon",
+    title: "向用户预发放商品券",
+    method: Method::Post,
+    path: "/users/{openid}/pre-send-coupon",
+    retry: Retry::Keyed("send_request_no"),
+    body: BodyKind::Json,
+    partner: per_second(500),
+    brand: per_second(500),
+    carries_brand: true,
+};
 
 /// E21 向用户预发放商品券 — `POST /users/{openid}/pre-send-coupon`: reserves a send for the
 /// receive component; the user claims it there (then SEND callback, then confirm). Bound by

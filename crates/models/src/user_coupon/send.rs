@@ -3,9 +3,23 @@
 use serde::{Deserialize, Serialize};
 use serde_with::skip_serializing_none;
 
-use crate::operations::SEND_USER_PRODUCT_COUPON;
+use crate::operation::{BodyKind, Method, Operation, Retry, per_second};
 use crate::user_coupon::{CouponTagInfo, UserProductCouponEntity};
 use crate::validate::{Checker, Rule, ValidationError};
+
+/// E20 向用户发放商品券 (`POST /users/{openid}/coupons`).
+const SEND_USER_PRODUCT_COUPON: Operation = Operation {
+    name: "SendUserProductCoupon",
+    kebab: "send-user-product-coupon",
+    title: "向用户发放商品券",
+    method: Method::Post,
+    path: "/users/{openid}/coupons",
+    retry: Retry::Keyed("send_request_no"),
+    body: BodyKind::Json,
+    partner: per_second(1000),
+    brand: per_second(500),
+    carries_brand: true,
+};
 
 /// The send endpoint's partner-mode path template.
 pub const SEND_PATH_TEMPLATE: &str = "/v3/marketing/partner/product-coupon/users/{openid}/coupons";
@@ -82,7 +96,7 @@ impl SendUserProductCouponRequest {
     /// assert!(err.to_string().contains("stock_id must be a string"));
     /// ```
     pub fn from_body(openid: &str, body: &[u8]) -> Result<Self, ValidationError> {
-        let mut request: Self = crate::decode::json(body)?;
+        let mut request: Self = crate::server::json(body)?;
         request.openid = openid.to_owned();
         request.validate().map(|()| request)
     }

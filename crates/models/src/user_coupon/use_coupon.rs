@@ -5,11 +5,25 @@ use serde_with::skip_serializing_none;
 
 use crate::WxTime;
 use crate::check;
-use crate::operations::USE_USER_PRODUCT_COUPON;
+use crate::operation::{BodyKind, Method, Operation, Retry, per_second};
 use crate::user_coupon::{
     AssociatedOrderInfo, AssociatedPayScoreOrderInfo, UserProductCouponEntity,
 };
 use crate::validate::{Checker, Rule, ValidationError};
+
+/// E25 核销用户商品券 (`POST /users/{openid}/coupons/{coupon_code}/use`).
+const USE_USER_PRODUCT_COUPON: Operation = Operation {
+    name: "UseUserProductCoupon",
+    kebab: "use-user-product-coupon",
+    title: "核销用户商品券",
+    method: Method::Post,
+    path: "/users/{openid}/coupons/{coupon_code}/use",
+    retry: Retry::Keyed("out_request_no"),
+    body: BodyKind::Json,
+    partner: per_second(500),
+    brand: per_second(500),
+    carries_brand: true,
+};
 
 /// E25 核销用户商品券 — `POST /users/{openid}/coupons/{coupon_code}/use`: redeems an
 /// EFFECTIVE coupon against exactly one order: a WeChat Pay order

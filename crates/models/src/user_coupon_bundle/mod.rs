@@ -5,9 +5,23 @@ use serde::{Deserialize, Serialize};
 use serde_with::skip_serializing_none;
 
 use crate::check;
-use crate::operations::DEACTIVATE_USER_PRODUCT_COUPON_BUNDLE;
+use crate::operation::{BodyKind, Method, Operation, Retry, per_second};
 use crate::user_coupon::{MAX_OPENID_CHARS, UserProductCouponEntity};
 use crate::validate::{Checker, ValidationError};
+
+/// E30 失效用户商品券组 (`POST /users/{openid}/coupon-bundles/{user_coupon_bundle_id}/deactivate`).
+const DEACTIVATE_USER_PRODUCT_COUPON_BUNDLE: Operation = Operation {
+    name: "DeactivateUserProductCouponBundle",
+    kebab: "deactivate-user-product-coupon-bundle",
+    title: "失效用户商品券组",
+    method: Method::Post,
+    path: "/users/{openid}/coupon-bundles/{user_coupon_bundle_id}/deactivate",
+    retry: Retry::Keyed("out_request_no"),
+    body: BodyKind::Json,
+    partner: per_second(500),
+    brand: None,
+    carries_brand: true,
+};
 
 mod send;
 

@@ -5,10 +5,38 @@ use serde::{Deserialize, Serialize};
 use serde_with::skip_serializing_none;
 
 use crate::check;
-use crate::operations::{PRE_SEND_USER_PRODUCT_COUPON_BUNDLE, SEND_USER_PRODUCT_COUPON_BUNDLE};
+use crate::operation::{BodyKind, Method, Operation, Retry, per_second};
 use crate::user_coupon::{CouponTagInfo, MAX_OPENID_CHARS, PreSendToken, check_tags};
 use crate::user_coupon_bundle::UserProductCouponBundleEntity;
 use crate::validate::{Checker, ValidationError};
+
+/// E24 向用户预发放商品券批次组 (`POST /users/{openid}/pre-send-coupon-bundle`).
+const PRE_SEND_USER_PRODUCT_COUPON_BUNDLE: Operation = Operation {
+    name: "PreSendUserProductCouponBundle",
+    kebab: "pre-send-user-product-coupon-bundle",
+    title: "向用户预发放商品券批次组",
+    method: Method::Post,
+    path: "/users/{openid}/pre-send-coupon-bundle",
+    retry: Retry::Keyed("send_request_no"),
+    body: BodyKind::Json,
+    partner: per_second(500),
+    brand: None,
+    carries_brand: true,
+};
+
+/// E23 向用户发放商品券批次组 (`POST /users/{openid}/coupon-bundles`).
+const SEND_USER_PRODUCT_COUPON_BUNDLE: Operation = Operation {
+    name: "SendUserProductCouponBundle",
+    kebab: "send-user-product-coupon-bundle",
+    title: "向用户发放商品券批次组",
+    method: Method::Post,
+    path: "/users/{openid}/coupon-bundles",
+    retry: Retry::Keyed("send_request_no"),
+    body: BodyKind::Json,
+    partner: per_second(500),
+    brand: None,
+    carries_brand: true,
+};
 
 /// E23 向用户发放商品券批次组 — `POST /users/{openid}/coupon-bundles`: sends a whole stock
 /// bundle (one coupon per round) to a user. Partner mode only. Answers the

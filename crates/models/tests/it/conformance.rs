@@ -226,7 +226,7 @@ fn param_text(value: &Value) -> String {
     }
 }
 
-fn round_trip<E: Endpoint>(y: &YamlOp, counts: &mut Counts) {
+fn round_trip<E: Decode>(y: &YamlOp, counts: &mut Counts) {
     let name = E::OPERATION.name;
     let params = y.spec["parameters"].as_array().cloned().unwrap_or_default();
     let mut path: Vec<(&'static str, String)> = Vec::new();
@@ -305,7 +305,7 @@ fn round_trip<E: Endpoint>(y: &YamlOp, counts: &mut Counts) {
     counts.response_fields += same_fields(&format!("{name} response"), &answer, &again);
 }
 
-fn serde_only<E: Endpoint>(
+fn serde_only<E: Decode>(
     path: &[(&'static str, &str)],
     query: &BTreeMap<String, String>,
     body: &Value,
@@ -330,7 +330,7 @@ fn serde_only<E: Endpoint>(
 
 /// The upload: a hand-made body (file part first, as Tencent's Go sample writes it) decodes,
 /// and the `meta` signed on the way out has every YAML meta field.
-fn multipart_round_trip<E: Endpoint>(y: &YamlOp) -> usize {
+fn multipart_round_trip<E: Decode>(y: &YamlOp) -> usize {
     let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01".to_vec();
     let meta = json!({"filename": "example.png", "sha256": media::sha256_hex(&png)});
     let mut body = Vec::new();

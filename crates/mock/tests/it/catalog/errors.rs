@@ -21,9 +21,9 @@ use wxpay_models::user_coupon_bundle::{
     DeactivateUserProductCouponBundleRequest, PreSendUserProductCouponBundleRequest,
 };
 use wxpay_models::{
-    CouponCodeMode, DiscountCouponUsageRule, Mode, NormalCouponUsageRule,
+    CouponCodeMode, DiscountCouponUsageRule, Endpoint, Mode, NormalCouponUsageRule,
     SendUserProductCouponRequest, SequentialUsageInfo, SequentialUsageRule, SequentialUsageType,
-    StockStoreScope, StoreInfo, UpdateMode, UsageMode, operations,
+    StockStoreScope, StoreInfo, UpdateMode, UsageMode,
 };
 use wxpay_signing::Signer;
 use wxpay_testkit::http_client::Answer;
@@ -287,9 +287,9 @@ async fn every_catalogue_error_row_in_both_modes() {
     check(&rows);
     // Brand mode offers no user-bundle operations.
     for op in [
-        &operations::SEND_USER_PRODUCT_COUPON_BUNDLE,
-        &operations::PRE_SEND_USER_PRODUCT_COUPON_BUNDLE,
-        &operations::DEACTIVATE_USER_PRODUCT_COUPON_BUNDLE,
+        <wxpay_models::user_coupon_bundle::SendUserProductCouponBundleRequest as Endpoint>::OPERATION,
+        <wxpay_models::user_coupon_bundle::PreSendUserProductCouponBundleRequest as Endpoint>::OPERATION,
+        <wxpay_models::user_coupon_bundle::DeactivateUserProductCouponBundleRequest as Endpoint>::OPERATION,
     ] {
         let served = wxpay_mock::served();
         assert!(

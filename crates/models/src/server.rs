@@ -1,15 +1,52 @@
-//! Strict decoding of requests as a server receives them: serde for the body, with the JSON
-//! path of the first problem, and the path and query parameters by name.
+//! The server half of a request type: [`Decode`] reads a request back as a server receives
+//! it — strict serde for the body, with the JSON path of the first problem, and the path and
+//! query parameters by name. The emulator and `wxpay call --body` use it; SDK users need only
+//! [`Endpoint`].
 
 use serde::de::DeserializeOwned;
 
-use crate::endpoint::{Endpoint, RawRequest, decode_component};
+use crate::endpoint::Endpoint;
+use crate::operation::BodyKind;
 use crate::validate::{FieldError, Location, Rule, ValidationError};
+use crate::wire::decode_component;
+
+/// A request as a server sees it, before decoding.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RawRequest<'a> {
+    /// Path parameters, as matched (still percent-encoded).
+    pub path: &'a [(&'static str, &'a str)],
+    /// The query string without `?`, if any.
+    pub query: Option<&'a str>,
+    /// The body bytes.
+    pub body: &'a [u8],
+}
+
+/// A request type a server can read back: its path and query parameters set by name, and
+/// [`Decode::decode`], which checks every documented rule on the way.
+pub trait Decode: Endpoint + DeserializeOwned + Default {
+    /// Sets path parameter `name`; `false` if the operation has none of that name.
+    fn set_path_param(&mut self, name: &str, value: String) -> bool;
+    /// Sets query parameter `name` from its text; `Ok(false)` if the operation has none of
+    /// that name (it is then ignored, as WeChat Pay ignores unknown parameters).
+    fn set_query_param(&mut self, name: &str, value: &str) -> Result<bool, Rule>;
+
+    /// Decodes a request as a server receives it: raw (percent-encoded) path parameters, the
+    /// raw query string, the body bytes. Every problem is reported with its field; the rules
+    /// of [`Endpoint::validate`] are checked too.
+    fn decode(raw: &RawRequest<'_>) -> Result<Self, ValidationError> {
+        let mut request = match Self::OPERATION.body {
+            BodyKind::Json => json::<Self>(raw.body)?,
+            BodyKind::Empty | BodyKind::Multipart => Self::default(),
+        };
+        fill_params(&mut request, raw)?;
+        request.validate().map(|()| request)
+    }
+}
 
 /// Decodes a JSON body into `T`, naming the field of the first problem.
 ///
 /// ```
-/// use wxpay_models::{decode, user_coupon::ConfirmSendUserProductCouponRequest as Confirm};
+/// use wxpay_models::{server as decode, user_coupon::ConfirmSendUserProductCouponRequest as Confirm};
 /// let e = decode::json::<Confirm>(br#"{"stock_id": 5}"#).unwrap_err();
 /// assert_eq!(e.to_string(), "invalid request: stock_id must be a string");
 /// let e = decode::json::<Confirm>(br#"{"stock_id": "1"}"#).unwrap_err();
@@ -116,7 +153,7 @@ fn json_problem(body: &[u8], e: &serde_json::Error) -> String {
 }
 
 /// Sets the path and query parameters of `request` from their raw text.
-pub(crate) fn fill_params<E: Endpoint>(
+pub(crate) fn fill_params<E: Decode>(
     request: &mut E,
     raw: &RawRequest<'_>,
 ) -> Result<(), ValidationError> {
@@ -154,68 +191,4 @@ fn param_error(field: &str, location: Location, rule: Rule) -> ValidationError {
         location,
         rule,
     })
-}
-
-/// A query parameter's value: how it is written and read.
-pub trait QueryValue: Sized {
-    /// The text sent.
-    fn to_query(&self) -> std::borrow::Cow<'_, str>;
-    /// Reads the text back.
-    fn from_query(text: &str) -> Result<Self, Rule>;
-}
-
-impl QueryValue for String {
-    fn to_query(&self) -> std::borrow::Cow<'_, str> {
-        self.as_str().into()
-    }
-    fn from_query(text: &str) -> Result<Self, Rule> {
-        Ok(text.to_owned())
-    }
-}
-
-impl QueryValue for i64 {
-    fn to_query(&self) -> std::borrow::Cow<'_, str> {
-        self.to_string().into()
-    }
-    fn from_query(text: &str) -> Result<Self, Rule> {
-        text.parse().map_err(|_| Rule::Type("an integer"))
-    }
-}
-
-impl<T: crate::enums::WireEnum> QueryValue for T {
-    fn to_query(&self) -> std::borrow::Cow<'_, str> {
-        self.as_wire().into()
-    }
-    fn from_query(text: &str) -> Result<Self, Rule> {
-        Ok(T::from(text))
-    }
-}
-
-/// A request field sent as a query parameter: a required `String` (sent when non-empty) or
-/// an `Option` of a [`QueryValue`].
-pub trait QueryField {
-    /// The text to send, if any.
-    fn query_text(&self) -> Option<std::borrow::Cow<'_, str>>;
-    /// Sets the field from the text received.
-    fn set_query_text(&mut self, text: &str) -> Result<(), Rule>;
-}
-
-impl QueryField for String {
-    fn query_text(&self) -> Option<std::borrow::Cow<'_, str>> {
-        (!self.is_empty()).then(|| self.as_str().into())
-    }
-    fn set_query_text(&mut self, text: &str) -> Result<(), Rule> {
-        text.clone_into(self);
-        Ok(())
-    }
-}
-
-impl<T: QueryValue> QueryField for Option<T> {
-    fn query_text(&self) -> Option<std::borrow::Cow<'_, str>> {
-        self.as_ref().map(QueryValue::to_query)
-    }
-    fn set_query_text(&mut self, text: &str) -> Result<(), Rule> {
-        *self = Some(T::from_query(text)?);
-        Ok(())
-    }
 }
