@@ -9,7 +9,9 @@ use wxpay_models::{
 };
 
 use crate::caller::{AuthFailure, Caller, Presented, authenticate};
-use crate::error::{ErrorAnswer, biz};
+use wxpay_models::BizCode;
+
+use crate::error::ErrorAnswer;
 use crate::ops::{Cx, Done, Handle};
 use crate::persist::Entry;
 use crate::requests::Seen;
@@ -305,7 +307,7 @@ pub(crate) fn unauthorised(caller: &Caller, brand: &str) -> ErrorAnswer {
             caller.id
         ),
     );
-    e.biz = Some(biz::NO_AUTH);
+    e.biz = Some(BizCode::NoAuth);
     e
 }
 
@@ -328,11 +330,11 @@ fn conflict(op: &wxpay_models::Operation, no: &str) -> ErrorAnswer {
         ErrorAnswer::coded(
             400,
             wxpay_models::ErrorCode::AlreadyExists,
-            biz::SAME_NO_OTHER_DATA,
+            BizCode::SameNoOtherData,
             format!("已存在: {what}"),
         )
     } else {
-        ErrorAnswer::rule(biz::SAME_NO_OTHER_DATA, what)
+        ErrorAnswer::rule(BizCode::SameNoOtherData, what)
     }
 }
 

@@ -4,6 +4,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use serde_with::skip_serializing_none;
 
+use crate::BizCode;
+
 wire_enum! {
     /// The `code` of an error body.
     ErrorCode {
@@ -185,6 +187,25 @@ impl ErrorRow {
             ErrorRow::StockNotFound => "未找到 stock_id 对应的商品券批次",
             ErrorRow::RateLimited => "请求超过接口频率限制",
         }
+    }
+
+    /// The numeric business code answers of this row end their Request-ID with, where the
+    /// troubleshooting guides give one.
+    ///
+    /// ```
+    /// use wxpay_models::{BizCode, ErrorRow};
+    /// assert_eq!(ErrorRow::UserLimitReached.biz(), Some(BizCode::UserLimit));
+    /// assert_eq!(ErrorRow::SystemError.biz(), None);
+    /// ```
+    pub fn biz(self) -> Option<BizCode> {
+        Some(match self {
+            ErrorRow::ParamError => BizCode::ParamIllegal,
+            ErrorRow::UserLimitReached => BizCode::UserLimit,
+            ErrorRow::RequestNoConflict => BizCode::SameNoOtherData,
+            ErrorRow::ProductCouponNotFound | ErrorRow::StockNotFound => BizCode::NotFound,
+            ErrorRow::RateLimited => BizCode::TooFrequent,
+            _ => return None,
+        })
     }
 
     /// The solution column (解决方案), in English.

@@ -567,3 +567,22 @@ pub fn get_task() -> GetImageGenerationTaskRequest {
         brand_id: None,
     }
 }
+
+/// The user coupon of WeChat Pay's send example (`response-normal.json`), with its product
+/// coupon and stock.
+#[allow(clippy::expect_used)]
+pub fn coupon_entity() -> UserProductCouponEntity {
+    // A compiled-in sample: a parse failure is a defect here, not bad input.
+    serde_json::from_str(include_str!("../tests/data/response-normal.json"))
+        .expect("response-normal.json is a UserProductCouponEntity")
+}
+
+/// The stock of [`coupon_entity`].
+pub fn stock_entity() -> StockEntity {
+    coupon_entity().stock
+}
+
+/// The product coupon of [`coupon_entity`].
+pub fn product_coupon_entity() -> ProductCouponEntity {
+    coupon_entity().product_coupon
+}

@@ -46,6 +46,7 @@ mod enums;
 mod endpoint;
 mod biz;
 mod check;
+mod entity_rules;
 mod error;
 pub mod examples;
 pub mod media;

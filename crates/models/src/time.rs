@@ -51,6 +51,19 @@ impl WxTime {
             })
     }
 
+    /// Unix seconds, at `+08:00`, clamped to the years 1–9999 that RFC 3339 writes.
+    ///
+    /// ```
+    /// use wxpay_models::WxTime;
+    /// assert_eq!(WxTime::from_unix_clamped(0).to_string(), "1970-01-01T08:00:00+08:00");
+    /// assert_eq!(WxTime::from_unix_clamped(i64::MAX).to_string(), "9999-12-31T23:59:59+08:00");
+    /// ```
+    pub fn from_unix_clamped(secs: i64) -> Self {
+        // 0001-01-01T00:00:00+08:00 and 9999-12-31T23:59:59+08:00.
+        Self::from_unix(secs.clamp(-62_135_625_600, 253_402_271_999))
+            .unwrap_or(Self(OffsetDateTime::UNIX_EPOCH.to_offset(BEIJING)))
+    }
+
     /// Wraps an [`OffsetDateTime`], keeping its offset.
     pub fn from_offset_date_time(t: OffsetDateTime) -> Self {
         Self(t)

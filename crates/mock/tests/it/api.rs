@@ -65,7 +65,7 @@ async fn seed_request_succeeds_with_the_sample_shape() {
     );
     let json = answer.json();
     let sample: Value =
-        serde_json::from_str(include_str!("../../data/seed-response-member.json")).unwrap();
+        serde_json::from_str(include_str!("../../../mock-core/data/seed-response-member.json")).unwrap();
     assert_eq!(shape(&json), shape(&sample));
     assert_eq!(json["coupon_code"], body["coupon_code"]);
     assert_eq!(json["coupon_state"], "CONFIRMING");

@@ -6,11 +6,14 @@ use wxpay_models::user_coupon::{
     UserProductCouponEntity,
 };
 
-use crate::callbacks::Event;
-use crate::confirm::ConfirmInput;
-use crate::error::{ErrorAnswer, biz};
-use crate::ledger::digest16;
-use crate::ops::{Cx, Done, Handle};
+use crate::event::Event;
+use crate::rules::ConfirmInput;
+use wxpay_models::BizCode;
+
+use crate::error::ErrorAnswer;
+use crate::digest::digest16;
+use crate::cx::Cx;
+use crate::ops::{Done, Handle};
 use crate::requests::Record;
 use crate::rules::{SendInput, Sent};
 use crate::world::World;
@@ -21,6 +24,7 @@ impl Handle for SendUserProductCouponRequest {
     const OWN_IDEMPOTENCY: bool = true;
     const OWN_FAULTS: bool = true;
     const OWN_BRAND_CHECK: bool = true;
+    const SEND: bool = true;
 
     fn handle(
         world: &mut World,
@@ -113,7 +117,7 @@ impl Handle for GetUserProductCouponRequest {
         )?;
         if world.ledger.appid_of(coupon) != request.appid {
             return Err(ErrorAnswer::rule(
-                biz::APPID_ILLEGAL,
+                BizCode::AppidIllegal,
                 format!(
                     "appid {} is not the AppID coupon {} was sent under",
                     request.appid, request.coupon_code

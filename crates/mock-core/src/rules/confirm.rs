@@ -5,9 +5,11 @@ use wxpay_models::{
     ConfirmSendUserProductCouponRequest, ErrorRow, FieldError, Rule, UserProductCouponState,
 };
 
-use crate::error::{ErrorAnswer as ApiError, biz};
+use wxpay_models::BizCode;
+
+use crate::error::ErrorAnswer as ApiError;
 use crate::ledger::{CouponState, Ledger};
-use crate::ops::Cx;
+use crate::cx::Cx;
 
 /// One confirm, decoded and authenticated.
 #[derive(Debug)]
@@ -73,7 +75,7 @@ impl Ledger {
         match self.state_at(coupon, input.cx.now) {
             UserProductCouponState::Expired => {
                 return Err(ApiError::rule(
-                    biz::COUPON_EXPIRED,
+                    BizCode::CouponExpired,
                     format!(
                         "用户券已过期: coupon {} passed its valid_end_time before it was confirmed",
                         r.coupon_code
@@ -82,7 +84,7 @@ impl Ledger {
             }
             UserProductCouponState::Deleted => {
                 return Err(ApiError::rule(
-                    biz::COUPON_DELETED,
+                    BizCode::CouponDeleted,
                     format!(
                         "券已被删除: coupon {} was deleted by the user",
                         r.coupon_code
@@ -91,7 +93,7 @@ impl Ledger {
             }
             UserProductCouponState::Deactivated => {
                 return Err(ApiError::rule(
-                    biz::COUPON_STATE,
+                    BizCode::CouponState,
                     format!("用户券状态非法: coupon {} is DEACTIVATED", r.coupon_code),
                 ));
             }

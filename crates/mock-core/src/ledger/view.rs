@@ -130,5 +130,5 @@ fn bundle_detail(u: &CouponUsageDetail) -> ProgressiveBundleUsageDetail {
 }
 
 pub(super) fn time_of(secs: u32) -> WxTime {
-    WxTime::from_unix(i64::from(secs)).unwrap_or_else(|_| WxTime::now())
+    WxTime::from_unix_clamped(i64::from(secs))
 }

@@ -1,67 +1,19 @@
 //! Error answers: status, code, a message that says what to fix, and the numeric business
-//! code that ends the answer's Request-ID (`…-268578608`), as Tencent's troubleshooting
-//! guide tells integrators to read it.
+//! code ([`BizCode`]) that ends the answer's Request-ID (`…-268578608`), as Tencent's
+//! troubleshooting guide tells integrators to read it.
 
-use wxpay_models::{ApiErrorBody, ErrorCode, ErrorDetail, ErrorRow, FieldError, ValidationError};
+use wxpay_models::{
+    ApiErrorBody, BizCode, ErrorCode, ErrorDetail, ErrorRow, FieldError, ValidationError,
+};
 
 /// The numeric business codes of the fact sheet (§f) the emulator answers with.
-pub mod biz {
-    /// 参数非法: a parameter breaks its format.
-    pub const PARAM_ILLEGAL: u32 = 268_435_461;
-    /// 入参不合法: invalid JSON, missing field, wrong nesting.
-    pub const INVALID_INPUT: u32 = 268_578_101;
-    /// 当前访问对象不存在: unknown id, other brand, or created by another provider.
-    pub const NOT_FOUND: u32 = 268_578_608;
-    /// 用户券不存在 (brand mode's code for an unknown user coupon).
-    pub const USER_COUPON_NOT_FOUND: u32 = 268_578_851;
-    /// 用户券状态非法.
-    pub const COUPON_STATE: u32 = 268_578_367;
-    /// 用户券已过期.
-    pub const COUPON_EXPIRED: u32 = 268_578_776;
-    /// 券已被删除.
-    pub const COUPON_DELETED: u32 = 272_756_769;
-    /// 券已被其他订单核销.
-    pub const USED_BY_OTHER_ORDER: u32 = 272_756_745;
-    /// 券不在使用有效期 (absolute validity).
-    pub const OUTSIDE_VALIDITY: u32 = 272_755_715;
-    /// 券不在使用有效期 (weekly / irregular periods).
-    pub const OUTSIDE_PERIOD: u32 = 272_755_717;
-    /// 批次状态不是发放中.
-    pub const STOCK_NOT_SENDING: u32 = 268_577_984;
-    /// 用户领取券张数已达上限.
-    pub const USER_LIMIT: u32 = 272_756_740;
-    /// 发券请求重入但单号不一致.
-    pub const SEND_REENTRY: u32 = 272_755_200;
-    /// 使用了相同单号，但与上次请求的数据不一致.
-    pub const SAME_NO_OTHER_DATA: u32 = 268_578_927;
-    /// 传入的 AppID 非法.
-    pub const APPID_ILLEGAL: u32 = 268_578_704;
-    /// 解析 OpenID 错误 (partner).
-    pub const OPENID_PARTNER: u32 = 268_578_526;
-    /// 核销门店非法.
-    pub const STORE_ILLEGAL: u32 = 268_584_404;
-    /// 当前券批次全部门店可用.
-    pub const ALL_STORES: u32 = 268_578_813;
-    /// 服务商没有此接口权限 (NO_AUTH).
-    pub const NO_AUTH: u32 = 268_579_803;
-    /// 频率过快.
-    pub const TOO_FREQUENT: u32 = 270_924_289;
-    /// 参数错误 (e.g. count 3–15, validity window), see detail.
-    pub const PARAM_RULE: u32 = 268_578_224;
-    /// 参数超出取值范围.
-    pub const OUT_OF_RANGE: u32 = 268_435_464;
-    /// 非递减优惠: each round at least as strong as the previous.
-    pub const NON_DECREASING: u32 = 268_586_067;
-    /// 图片超过指定大小.
-    pub const IMAGE_TOO_LARGE: u32 = 270_087_680;
-}
-
 /// An error answer of the emulator.
 ///
 /// ```
-/// use wxpay_mock::ErrorAnswer;
+/// use wxpay_mock_core::ErrorAnswer;
+/// use wxpay_models::BizCode;
 /// let e = ErrorAnswer::not_found("no such stock 1");
-/// assert_eq!((e.status, e.code.as_str(), e.biz), (404, "NOT_FOUND", Some(268578608)));
+/// assert_eq!((e.status, e.code.as_str(), e.biz), (404, "NOT_FOUND", Some(BizCode::NotFound)));
 /// ```
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("{status} {code}: {message}")]
@@ -75,7 +27,7 @@ pub struct ErrorAnswer {
     /// PARAM_ERROR details.
     pub detail: Option<Box<ErrorDetail>>,
     /// The numeric business code the Request-ID ends with, when one is documented.
-    pub biz: Option<u32>,
+    pub biz: Option<BizCode>,
 }
 
 impl ErrorAnswer {
@@ -87,12 +39,12 @@ impl ErrorAnswer {
             code: row.code(),
             message: format!("{}: {what}", row.description()),
             detail: None,
-            biz: row_biz(row),
+            biz: row.biz(),
         }
     }
 
     /// Any status and code, with a numeric business code.
-    pub fn coded(status: u16, code: ErrorCode, biz: u32, what: impl std::fmt::Display) -> Self {
+    pub fn coded(status: u16, code: ErrorCode, biz: BizCode, what: impl std::fmt::Display) -> Self {
         Self {
             status,
             code,
@@ -104,7 +56,7 @@ impl ErrorAnswer {
 
     /// 404 NOT_FOUND for an unknown user coupon: brand mode has its own code (用户券不存在,
     /// 268578851), partner mode the generic one.
-    pub(crate) fn user_coupon_not_found(
+    pub fn user_coupon_not_found(
         mode: wxpay_models::Mode,
         what: impl std::fmt::Display,
     ) -> Self {
@@ -112,7 +64,7 @@ impl ErrorAnswer {
             wxpay_models::Mode::Brand => Self::coded(
                 404,
                 ErrorCode::NotFound,
-                biz::USER_COUPON_NOT_FOUND,
+                BizCode::UserCouponNotFound,
                 format!("用户券不存在: {what}"),
             ),
             _ => Self::not_found(what),
@@ -124,13 +76,13 @@ impl ErrorAnswer {
         Self::coded(
             404,
             ErrorCode::NotFound,
-            biz::NOT_FOUND,
+            BizCode::NotFound,
             format!("当前访问对象不存在: {what}"),
         )
     }
 
     /// 400 INVALID_REQUEST with a business code: a rule of the operation is broken.
-    pub fn rule(biz: u32, what: impl std::fmt::Display) -> Self {
+    pub fn rule(biz: BizCode, what: impl std::fmt::Display) -> Self {
         Self::coded(
             400,
             ErrorCode::InvalidRequest,
@@ -156,7 +108,7 @@ impl ErrorAnswer {
                 issue: Some(e.rule.to_string()),
                 ..ErrorDetail::default()
             })),
-            biz: Some(biz::PARAM_ILLEGAL),
+            biz: Some(BizCode::ParamIllegal),
         }
     }
 
@@ -173,6 +125,17 @@ impl ErrorAnswer {
             }
             None => Self::new(ErrorRow::ParamError, "invalid request"),
         }
+    }
+
+    /// 400 INVALID_REQUEST (268579803): the brand has not granted service provider `mchid`
+    /// the product.
+    pub fn unauthorised(mchid: &str, brand: &str) -> Self {
+        let mut e = Self::new(
+            ErrorRow::BusinessRule,
+            format!("brand {brand} has not authorised service provider {mchid}"),
+        );
+        e.biz = Some(BizCode::NoAuth);
+        e
     }
 
     /// 401 SIGN_ERROR.
@@ -193,16 +156,4 @@ impl ErrorAnswer {
             detail: self.detail.as_deref().cloned(),
         }
     }
-}
-
-/// The business code of a send-table row, where the troubleshooting guides give one.
-fn row_biz(row: ErrorRow) -> Option<u32> {
-    Some(match row {
-        ErrorRow::ParamError => biz::PARAM_ILLEGAL,
-        ErrorRow::UserLimitReached => biz::USER_LIMIT,
-        ErrorRow::RequestNoConflict => biz::SAME_NO_OTHER_DATA,
-        ErrorRow::ProductCouponNotFound | ErrorRow::StockNotFound => biz::NOT_FOUND,
-        ErrorRow::RateLimited => biz::TOO_FREQUENT,
-        _ => return None,
-    })
 }

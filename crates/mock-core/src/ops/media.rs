@@ -9,9 +9,12 @@ use wxpay_models::media::{
 };
 use wxpay_models::{FieldError, Rule};
 
-use crate::error::{ErrorAnswer, biz};
+use wxpay_models::BizCode;
+
+use crate::error::ErrorAnswer;
 use crate::media::Task;
-use crate::ops::{Cx, Done, Handle};
+use crate::cx::Cx;
+use crate::ops::{Done, Handle};
 use crate::requests::Record;
 use crate::world::World;
 
@@ -53,7 +56,7 @@ fn too_large(size: usize) -> ErrorAnswer {
         )),
     ));
     e.message = format!("图片超过指定大小: {}", e.message);
-    e.biz = Some(biz::IMAGE_TOO_LARGE);
+    e.biz = Some(BizCode::ImageTooLarge);
     e
 }
 
@@ -75,7 +78,7 @@ impl Handle for CreateImageGenerationTaskRequest {
         if world.media.find(cx.brand, &request.task_id).is_some() {
             // Records and tasks are made together, so this is only a safety net.
             return Err(ErrorAnswer::rule(
-                biz::SAME_NO_OTHER_DATA,
+                BizCode::SameNoOtherData,
                 format!("task_id {} is already a task", request.task_id),
             ));
         }

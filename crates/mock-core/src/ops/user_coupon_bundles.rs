@@ -11,14 +11,18 @@ use wxpay_models::{
     StockEntity, StockState, UsageMode, UserProductCouponState,
 };
 
-use crate::callbacks::Event;
-use crate::catalog::{PreSend, TOKEN_SECS, beijing_day, require_usage_mode, stock_state};
-use crate::error::{ErrorAnswer, biz};
-use crate::ledger::{CouponState, NewCoupon, digest16};
-use crate::ops::{Cx, Done, Handle};
+use crate::event::Event;
+use crate::catalog::{beijing_day, require_usage_mode, stock_state};
+use crate::pre_sends::{PreSend, PreSent};
+use wxpay_models::BizCode;
+
+use crate::error::ErrorAnswer;
+use crate::digest::digest16;
+use crate::ledger::{CouponState, NewCoupon};
+use crate::cx::Cx;
+use crate::ops::{Done, Handle};
 use crate::requests::Record;
 use crate::rules::{SendInput, validity};
-use crate::state::Emulator;
 use crate::world::World;
 
 /// What a bundle send (E23, or E24 and its claim) asks for.
@@ -64,7 +68,7 @@ fn check_send(world: &World, cx: &Cx<'_>, send: &BundleSend<'_>) -> Result<Vec<u
     let (_, b) = world.find_bundle(cx, send.product_coupon_id, send.stock_bundle_id)?;
     if !cx.caller.appid_bound(send.appid) {
         return Err(ErrorAnswer::rule(
-            biz::APPID_ILLEGAL,
+            BizCode::AppidIllegal,
             format!(
                 "AppID非法: appid {} is not bound to {}",
                 send.appid,
@@ -78,7 +82,7 @@ fn check_send(world: &World, cx: &Cx<'_>, send: &BundleSend<'_>) -> Result<Vec<u
         .is_some()
     {
         return Err(ErrorAnswer::rule(
-            biz::SAME_NO_OTHER_DATA,
+            BizCode::SameNoOtherData,
             format!(
                 "send_request_no {} was already used by another send of brand {}; use a new send_request_no",
                 send.send_request_no, cx.brand
@@ -90,7 +94,7 @@ fn check_send(world: &World, cx: &Cx<'_>, send: &BundleSend<'_>) -> Result<Vec<u
         let state = stock_state(ledger, s, cx.now);
         if state != StockState::Sending {
             return Err(ErrorAnswer::rule(
-                biz::STOCK_NOT_SENDING,
+                BizCode::StockNotSending,
                 format!(
                     "stock {} (round {round}) of stock bundle {} is {state}, not SENDING; nothing was sent",
                     ledger.stocks[s as usize].entity.stock_id, send.stock_bundle_id
@@ -253,13 +257,13 @@ impl Handle for PreSendUserProductCouponBundleRequest {
         let params = params_of(&r)?;
         // The same checks as a send; nothing is reserved until the claim.
         check_send(world, cx, &BundleSend::pre(&r, params))?;
-        let token = world.catalog.token();
-        world.catalog.pre_sends.insert(
+        let token = world.pre_sends.next_token();
+        world.pre_sends.insert(
             token.clone(),
             PreSend {
-                caller: (cx.mode, cx.caller.id.clone()),
+                caller: cx.caller.key(),
                 brand: cx.brand.to_owned(),
-                request: r,
+                sent: PreSent::Bundle(r),
                 params,
                 created: cx.now,
                 claimed: None,
@@ -272,70 +276,25 @@ impl Handle for PreSendUserProductCouponBundleRequest {
     }
 }
 
-/// Claims pre-send `token` as the receive component would for its user: the bundle is
-/// issued (send channel RECEIVE_COMPONENT) with SEND callbacks. Errors: 404 unknown token,
-/// 409 already claimed, 410 older than 5 minutes, or the send's own error answer.
-pub(crate) fn claim_pre_send(
-    emu: &Emulator,
-    token: &str,
-    now: i64,
-) -> Result<UserProductCouponBundleEntity, (u16, String)> {
-    let mut world = emu.world.lock();
-    let pre = world
-        .catalog
-        .pre_sends
-        .get(token)
-        .cloned()
-        .ok_or_else(|| (404, format!("no pre-send token {token}")))?;
-    if let Some(ub) = pre.claimed {
-        let id = &world.ledger.bundles[ub as usize].id;
-        return Err((
-            409,
-            format!("token {token} was already claimed: user coupon bundle {id}"),
-        ));
-    }
-    if now > pre.created + TOKEN_SECS {
-        return Err((
-            410,
-            format!("token {token} has expired: a pre-send token is valid for {TOKEN_SECS} s"),
-        ));
-    }
-    let caller = emu
-        .caller(pre.caller.0, &pre.caller.1)
-        .ok_or_else(|| (500, format!("the caller of token {token} is gone")))?;
-    let cx = Cx {
-        caller,
-        mode: caller.mode,
-        brand: &pre.brand,
-        now,
-        fail: false,
-    };
-    let send = BundleSend::pre(&pre.request, pre.params);
-    let answer = |e: ErrorAnswer| (e.status, e.message);
-    let stocks = check_send(&world, &cx, &send).map_err(answer)?;
-    let ub = issue(&mut world, &cx, &send, &stocks).map_err(answer)?;
+/// Issues a claimed bundle pre-send (`POST /mock/pre-sends/{token}/claim`) as the receive
+/// component would for its user: every send rule again, the coupons marked as claimed
+/// through the component; the bundle, its index and its SEND events.
+pub(crate) fn claim(
+    world: &mut World,
+    cx: &Cx<'_>,
+    request: &PreSendUserProductCouponBundleRequest,
+    params: [u8; 16],
+) -> Result<(UserProductCouponBundleEntity, u32, Vec<Event>), ErrorAnswer> {
+    let send = BundleSend::pre(request, params);
+    let stocks = check_send(world, cx, &send)?;
+    let ub = issue(world, cx, &send, &stocks)?;
     let coupons = world.ledger.bundles[ub as usize].coupons.clone();
     for &i in coupons.iter() {
         world.ledger.mark_component(i);
     }
-    if let Some(p) = world.catalog.pre_sends.get_mut(token) {
-        p.claimed = Some(ub);
-    }
-    let entity = view(&world, ub, now);
-    world.log(|| crate::persist::Entry::Admin {
-        kind: "claim",
-        data: token.to_owned(),
-        now,
-    });
-    let events: Vec<_> = sent_events(&entity, &pre.request.openid, &pre.request.appid)
-        .into_iter()
-        .map(|event| (event, world.next_event_id()))
-        .collect();
-    drop(world);
-    for (event, id) in events {
-        emu.callbacks.enqueue(emu, caller, event, id);
-    }
-    Ok(entity)
+    let entity = view(world, ub, cx.now);
+    let events = sent_events(&entity, &request.openid, &request.appid);
+    Ok((entity, ub, events))
 }
 
 impl Handle for DeactivateUserProductCouponBundleRequest {
@@ -375,7 +334,7 @@ impl Handle for DeactivateUserProductCouponBundleRequest {
         let sent_under = ledger.appid_of(coupons[0]);
         if sent_under != r.appid {
             return Err(ErrorAnswer::rule(
-                biz::APPID_ILLEGAL,
+                BizCode::AppidIllegal,
                 format!(
                     "appid {} is not the AppID user coupon bundle {} was sent under ({sent_under})",
                     r.appid, r.user_coupon_bundle_id
@@ -397,9 +356,9 @@ impl Handle for DeactivateUserProductCouponBundleRequest {
         if !states.iter().any(open) {
             let names: Vec<&str> = states.iter().map(|s| s.as_str()).collect();
             let (code, what) = if states.iter().all(|s| *s == UserProductCouponState::Expired) {
-                (biz::COUPON_EXPIRED, "用户券已过期")
+                (BizCode::CouponExpired, "用户券已过期")
             } else {
-                (biz::COUPON_STATE, "用户券状态非法")
+                (BizCode::CouponState, "用户券状态非法")
             };
             return Err(ErrorAnswer::rule(
                 code,

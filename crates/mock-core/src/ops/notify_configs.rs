@@ -1,28 +1,25 @@
 //! The callback URL: set (E31) and get (E32), per service provider in partner mode and per
-//! brand in brand-direct mode.
+//! brand in brand-direct mode. The URL's rules are the request's own (wxpay-models), checked
+//! when it was decoded.
 
 use wxpay_models::{
-    ErrorRow, FieldError, GetNotifyConfigRequest, NotifyConfigEntity, Rule, SetNotifyConfigRequest,
-    WxTime,
+    ErrorRow, GetNotifyConfigRequest, NotifyConfigEntity, SetNotifyConfigRequest,
 };
 
-use crate::caller::NotifyTarget;
-use crate::config::check_notify_url;
+use crate::cx::Cx;
 use crate::error::ErrorAnswer;
-use crate::ops::{Cx, Done, Handle};
+use crate::notify::NotifyTarget;
+use crate::ops::{Done, Handle};
+use crate::views::wx_time;
 use crate::world::World;
 
 impl Handle for SetNotifyConfigRequest {
     fn handle(
-        _: &mut World,
+        world: &mut World,
         cx: &Cx<'_>,
         request: Self,
     ) -> Result<Done<Self::Response>, ErrorAnswer> {
-        let url = request.notify_url.trim();
-        check_notify_url(url).map_err(|problem| {
-            ErrorAnswer::param(&FieldError::body("notify_url", Rule::Mode(problem)))
-        })?;
-        if cx.caller.apiv3_key.is_none() {
+        if !cx.caller.has_apiv3_key() {
             return Err(ErrorAnswer::new(
                 ErrorRow::BusinessRule,
                 format!(
@@ -32,13 +29,14 @@ impl Handle for SetNotifyConfigRequest {
             ));
         }
         let target = NotifyTarget {
-            url: url.to_owned(),
-            update_time: WxTime::from_unix(cx.now).unwrap_or_else(|_| WxTime::now()),
+            url: request.notify_url.trim().to_owned(),
+            update_time: cx.now,
         };
-        *cx.caller.notify.write() = Some(target.clone());
+        let entity = entity(&target);
+        world.notify.set(cx.caller.key(), target);
         Ok(Done {
             new: true,
-            ..Done::read(entity(&target))
+            ..Done::read(entity)
         })
     }
 }
@@ -46,8 +44,8 @@ impl Handle for SetNotifyConfigRequest {
 impl Handle for GetNotifyConfigRequest {
     /// Before any is set the answer is an empty URL (our choice: the documents show only
     /// the answer's shape, and an empty config is not an error to the caller).
-    fn handle(_: &mut World, cx: &Cx<'_>, _: Self) -> Result<Done<Self::Response>, ErrorAnswer> {
-        Ok(Done::read(match cx.caller.notify.read().as_ref() {
+    fn handle(world: &mut World, cx: &Cx<'_>, _: Self) -> Result<Done<Self::Response>, ErrorAnswer> {
+        Ok(Done::read(match world.notify.get(&cx.caller.key()) {
             Some(target) => entity(target),
             None => NotifyConfigEntity {
                 notify_url: String::new(),
@@ -60,6 +58,6 @@ impl Handle for GetNotifyConfigRequest {
 fn entity(target: &NotifyTarget) -> NotifyConfigEntity {
     NotifyConfigEntity {
         notify_url: target.url.clone(),
-        update_time: Some(target.update_time),
+        update_time: Some(wx_time(target.update_time)),
     }
 }

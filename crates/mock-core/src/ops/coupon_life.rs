@@ -9,20 +9,23 @@ use wxpay_models::user_coupon::{
     ReturnUserProductCouponRequest, SendUserProductCouponRequest, UseUserProductCouponRequest,
 };
 use wxpay_models::{
-    Mode, StockEntity, StockStoreScope, UserProductCouponEntity, UserProductCouponState, WxTime,
+    CouponReturnedEvent, CouponUsedEvent, Mode, StockEntity, StockStoreScope,
+    UserProductCouponEntity, UserProductCouponState, WxTime,
 };
 
-use crate::callbacks::Event;
-use crate::error::{ErrorAnswer, biz};
-use crate::ledger::{CouponState, UseRecord, digest16};
+use crate::event::Event;
+use wxpay_models::BizCode;
+
+use crate::error::ErrorAnswer;
+use crate::digest::{digest16, hex};
+use crate::ledger::{CouponState, UseRecord};
 use crate::ops::user_coupons::find_coupon;
-use crate::ops::{Cx, Done, Handle};
+use crate::cx::Cx;
+use crate::ops::{Done, Handle};
 use crate::requests::Record;
 use crate::rules::{SendInput, Sent};
-use crate::world::{PreSend, World};
-
-/// How long a pre-send token lasts (Tencent's guide: five minutes).
-pub(crate) const PRE_SEND_TTL_SECS: i64 = 300;
+use crate::pre_sends::{PreSend, PreSent};
+use crate::world::World;
 
 /// Answers a replay with the coupon's current state (as a send's replay does).
 fn replay_coupon(
@@ -51,7 +54,7 @@ fn addressed(
     let coupon = find_coupon(world, cx, openid, code, stock_id, product_coupon_id)?;
     if world.ledger.appid_of(coupon) != appid {
         return Err(ErrorAnswer::rule(
-            biz::APPID_ILLEGAL,
+            BizCode::AppidIllegal,
             format!("appid {appid} is not the AppID coupon {code} was sent under"),
         ));
     }
@@ -70,15 +73,15 @@ fn require_state(
     }
     Err(match state {
         UserProductCouponState::Deleted => ErrorAnswer::rule(
-            biz::COUPON_DELETED,
+            BizCode::CouponDeleted,
             format!("券已被删除: coupon {code} was deleted by the user; it cannot be {what}"),
         ),
         UserProductCouponState::Expired => ErrorAnswer::rule(
-            biz::COUPON_EXPIRED,
+            BizCode::CouponExpired,
             format!("用户券已过期: coupon {code} is past its validity; it cannot be {what}"),
         ),
         other => ErrorAnswer::rule(
-            biz::COUPON_STATE,
+            BizCode::CouponState,
             format!(
                 "用户券状态非法: coupon {code} is {other}; it can be {what} only when {}",
                 wanted
@@ -110,7 +113,7 @@ impl Handle for UseUserProductCouponRequest {
         if state == UserProductCouponState::Used {
             // The same number replays (handled before this); another order's use is refused.
             return Err(ErrorAnswer::rule(
-                biz::USED_BY_OTHER_ORDER,
+                BizCode::UsedByOtherOrder,
                 format!(
                     "券已被其他订单核销: coupon {} was used with out_request_no {}",
                     r.coupon_code,
@@ -154,15 +157,16 @@ impl Handle for UseUserProductCouponRequest {
         world.ledger.coupons[coupon as usize].state = CouponState::Used;
         world.ledger.life_mut(coupon).used = Some(Box::new(record));
         let entity = world.ledger.entity(coupon, cx.now);
-        let event = coupon_event(cx, "USE", &entity, &r.openid, |p| {
-            p.insert("use_request_no".into(), r.out_request_no.clone().into());
-            p.insert("use_time".into(), time_text(use_time).into());
-            if let Some(order) = &r.associated_order_info
-                && let Ok(v) = serde_json::to_value(order)
-            {
-                p.insert("associated_order_info".into(), v);
-            }
-        });
+        let event = Event::Used(Box::new(CouponUsedEvent {
+            brand_id: Some(cx.brand.to_owned()),
+            coupon_code: entity.coupon_code.clone(),
+            stock_id: entity.stock.stock_id.clone(),
+            product_coupon_id: Some(entity.product_coupon.product_coupon_id.clone()),
+            openid: Some(r.openid.clone()),
+            use_request_no: Some(r.out_request_no.clone()),
+            use_time: WxTime::from_unix(use_time).ok(),
+            associated_order_info: r.associated_order_info.clone(),
+        }));
         Ok(Done {
             events: vec![event],
             ..Done::wrote(entity, Record::Coupon(coupon))
@@ -201,10 +205,15 @@ impl Handle for ReturnUserProductCouponRequest {
         world.ledger.life_mut(coupon).returned =
             Some((r.out_request_no.as_str().into(), clamp(cx.now)));
         let entity = world.ledger.entity(coupon, cx.now);
-        let event = coupon_event(cx, "RETURN", &entity, &r.openid, |p| {
-            p.insert("return_request_no".into(), r.out_request_no.clone().into());
-            p.insert("return_time".into(), time_text(cx.now).into());
-        });
+        let event = Event::Returned(Box::new(CouponReturnedEvent {
+            brand_id: Some(cx.brand.to_owned()),
+            coupon_code: entity.coupon_code.clone(),
+            stock_id: entity.stock.stock_id.clone(),
+            product_coupon_id: Some(entity.product_coupon.product_coupon_id.clone()),
+            openid: Some(r.openid.clone()),
+            return_request_no: Some(r.out_request_no.clone()),
+            return_time: WxTime::from_unix(cx.now).ok(),
+        }));
         Ok(Done {
             events: vec![event],
             ..Done::wrote(entity, Record::Coupon(coupon))
@@ -234,7 +243,7 @@ impl Handle for DeactivateUserProductCouponRequest {
         let state = world.ledger.state_at(coupon, cx.now);
         if state == UserProductCouponState::Expired && cx.mode == Mode::Brand {
             return Err(ErrorAnswer::rule(
-                272_756_790,
+                BizCode::ExpiredFinal,
                 format!(
                     "券已过期，不能再进行其他操作: coupon {} expired; EXPIRED is final",
                     r.coupon_code
@@ -364,7 +373,7 @@ impl Handle for PreSendUserProductCouponRequest {
         };
         if let Sent::Replay(_) = world.ledger.send(&input)? {
             return Err(ErrorAnswer::rule(
-                biz::SEND_REENTRY,
+                BizCode::SendReentry,
                 format!(
                     "send_request_no {} already issued a coupon; pre-send with a new number",
                     r.send_request_no
@@ -377,9 +386,12 @@ impl Handle for PreSendUserProductCouponRequest {
         world.pre_sends.insert(
             token.clone(),
             PreSend {
-                caller: (cx.caller.mode, cx.caller.id.clone()),
-                request: send,
-                expires: cx.now + PRE_SEND_TTL_SECS,
+                caller: cx.caller.key(),
+                brand: cx.brand.to_owned(),
+                sent: PreSent::Coupon(send),
+                params,
+                created: cx.now,
+                claimed: None,
             },
         );
         let answer = PreSendToken { token };
@@ -390,7 +402,7 @@ impl Handle for PreSendUserProductCouponRequest {
 
 fn outside_validity(code: &str, why: &str) -> ErrorAnswer {
     ErrorAnswer::rule(
-        biz::OUTSIDE_VALIDITY,
+        BizCode::OutsideValidity,
         format!("券不在使用有效期: coupon {code}: {why}"),
     )
 }
@@ -408,7 +420,7 @@ fn check_periods(stock: &StockEntity, time: i64, code: &str) -> Result<(), Error
     let local = at.as_offset_date_time().to_offset(wxpay_models::BEIJING);
     let refused = |why: String| {
         Err(ErrorAnswer::rule(
-            biz::OUTSIDE_PERIOD,
+            BizCode::OutsidePeriod,
             format!("券不在使用有效期（规则周期）: coupon {code}: {why}"),
         ))
     };
@@ -462,7 +474,7 @@ fn check_store(
         return Ok(());
     }
     Err(ErrorAnswer::rule(
-        biz::STORE_ILLEGAL,
+        BizCode::StoreIllegal,
         format!(
             "核销门店非法: store {store} is not associated with stock {} (store_scope SPECIFIC)",
             stock.stock_id
@@ -470,41 +482,7 @@ fn check_store(
     ))
 }
 
-/// A USE / RETURN callback's plaintext: the coupon's identity plus `extra`.
-fn coupon_event(
-    cx: &Cx<'_>,
-    kind: &'static str,
-    entity: &UserProductCouponEntity,
-    openid: &str,
-    extra: impl FnOnce(&mut serde_json::Map<String, serde_json::Value>),
-) -> Event {
-    let mut p = serde_json::Map::new();
-    p.insert("brand_id".into(), cx.brand.into());
-    p.insert("coupon_code".into(), entity.coupon_code.clone().into());
-    p.insert("stock_id".into(), entity.stock.stock_id.clone().into());
-    p.insert(
-        "product_coupon_id".into(),
-        entity.product_coupon.product_coupon_id.clone().into(),
-    );
-    p.insert("openid".into(), openid.into());
-    extra(&mut p);
-    Event::Other {
-        kind,
-        coupon: Some((entity.stock.stock_id.clone(), entity.coupon_code.clone())),
-        plaintext: p,
-    }
-}
-
-fn time_text(secs: i64) -> String {
-    WxTime::from_unix(secs)
-        .map(|t| t.to_string())
-        .unwrap_or_default()
-}
-
 fn clamp(secs: i64) -> u32 {
     u32::try_from(secs.max(0)).unwrap_or(u32::MAX)
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}

@@ -17,11 +17,14 @@ use crate::catalog::{
     wx_time,
 };
 use crate::error::ErrorAnswer;
-use crate::ops::{Cx, Done, Handle};
+use crate::cx::Cx;
+use crate::ops::{Conflict, Done, Handle};
 use crate::requests::Record;
 use crate::world::World;
 
 impl Handle for CreateStockRequest {
+    const CONFLICT: Conflict = Conflict::Create;
+
     fn handle(
         world: &mut World,
         cx: &Cx<'_>,
@@ -452,7 +455,7 @@ impl Handle for UploadCouponCodesRequest {
                 || world.ledger.stocks[s as usize].codes.contains(code)
         });
         let total = known.len() + new.len();
-        world.ledger.upload_codes(s, new.clone());
+        world.ledger.upload_codes(s, new.iter().map(String::as_str));
         let response = UploadCouponCodesResponse {
             total_count: i64::try_from(total).unwrap_or(i64::MAX),
             success_code_list: Some(new),

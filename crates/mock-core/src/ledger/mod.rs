@@ -10,20 +10,26 @@
 //! the API's entities from these records. See `docs/emulator.md` for the measured size.
 
 mod arena;
+mod life;
+mod stocks;
 mod view;
+
+pub(crate) use life::{CouponBundle, Life, UseRecord};
+pub(crate) use stocks::StockSlot;
 
 use arena::{put_str, read_text};
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::hash::BuildHasher;
 
 use hashbrown::HashTable;
 use hashbrown::hash_table::Entry;
+use serde::{Deserialize, Serialize};
 use time::Date;
-use wxpay_models::{CouponTagInfo, CouponUsageDetail, ProductCouponEntity, StockEntity};
+use wxpay_models::{CouponTagInfo, ProductCouponEntity};
 
 /// One issued coupon. Times are Unix seconds (u32 holds them until 2106).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Coupon {
     /// Offset of its strings in the arena.
     text: u32,
@@ -54,7 +60,7 @@ const VIA_COMPONENT: u8 = 16;
 
 /// The coupon states the emulator keeps; PENDING, EFFECTIVE and EXPIRED follow from the
 /// business clock (see [`Ledger::state_at`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[repr(u8)]
 pub(crate) enum CouponState {
     /// Sent, waiting for the brand's confirm.
@@ -68,65 +74,6 @@ pub(crate) enum CouponState {
     Deactivated,
     /// Deleted by the user in WeChat (terminal; only the admin API can do this here).
     Deleted,
-}
-
-/// What happened to a coupon after it was sent and confirmed: kept only for the coupons it
-/// concerns, so that the common case costs nothing.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(crate) struct Life {
-    /// The last use (a return keeps it, as the API shows both).
-    pub(crate) used: Option<Box<UseRecord>>,
-    /// The last return.
-    pub(crate) returned: Option<(Box<str>, u32)>,
-    /// The deactivation: request number, time, reason.
-    pub(crate) deactivated: Option<Box<(String, u32, String)>>,
-    /// When the user deleted it.
-    pub(crate) deleted: Option<u32>,
-    /// Its user coupon bundle (index in the ledger's bundles) and round, from 0.
-    pub(crate) bundle: Option<(u32, u32)>,
-}
-
-/// A use (核销) as recorded: the number and time, and what the request said of the order
-/// as compact JSON (most uses are never read back, so no typed copy is kept).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct UseRecord {
-    pub(crate) out_request_no: Box<str>,
-    pub(crate) time: u32,
-    /// A `CouponUsageDetail` holding only `associated_order_info`,
-    /// `associated_pay_score_order_info` and `saved_amount`; `None` when all are absent.
-    details: Option<Box<str>>,
-}
-
-impl UseRecord {
-    /// The record of a use at `time` (Unix seconds).
-    pub(crate) fn new(
-        request: &wxpay_models::user_coupon::UseUserProductCouponRequest,
-        time: u32,
-    ) -> Self {
-        let details = CouponUsageDetail {
-            associated_order_info: request.associated_order_info.clone(),
-            associated_pay_score_order_info: request.associated_pay_score_order_info.clone(),
-            saved_amount: request.saved_amount,
-            ..CouponUsageDetail::default()
-        };
-        let details = (details != CouponUsageDetail::default())
-            .then(|| serde_json::to_string(&details).ok())
-            .flatten()
-            .map(String::into_boxed_str);
-        Self {
-            out_request_no: request.out_request_no.as_str().into(),
-            time,
-            details,
-        }
-    }
-
-    /// The order details the use recorded (the other fields are left at their defaults).
-    pub(crate) fn details(&self) -> CouponUsageDetail {
-        self.details
-            .as_deref()
-            .and_then(|json| serde_json::from_str(json).ok())
-            .unwrap_or_default()
-    }
 }
 
 /// A recorded confirm, borrowed from the arena.
@@ -147,19 +94,6 @@ pub(crate) struct CouponText<'a> {
     pub(crate) tag_json: Option<&'a str>,
 }
 
-/// A stock and its live counters.
-#[derive(Debug, Clone)]
-pub(crate) struct StockSlot {
-    pub(crate) entity: StockEntity,
-    pub(crate) product: u32,
-    pub(crate) sent_total: i64,
-    pub(crate) sent_by_day: HashMap<Date, i64>,
-    /// Uploaded codes not handed out yet (UPLOAD stocks), oldest first.
-    pub(crate) codes: VecDeque<String>,
-    pub(crate) codes_total: i64,
-    next_seq: u32,
-}
-
 /// (first coupon of this user in this stock, coupons the user holds there).
 #[derive(Debug, Clone, Copy)]
 struct UserSlot {
@@ -167,22 +101,33 @@ struct UserSlot {
     count: u32,
 }
 
-/// Product coupons, stocks and coupons, with their indexes.
-#[derive(Debug, Default)]
+/// Product coupons, stocks and coupons, with their indexes. A snapshot keeps the records;
+/// the indexes (`#[serde(skip)]`) are rebuilt by [`Ledger::reindex`].
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub(crate) struct Ledger {
+    #[serde(with = "crate::json::vec")]
     pub(crate) products: Vec<ProductCouponEntity>,
+    #[serde(skip)]
     product_ids: HashMap<String, u32>,
     pub(crate) stocks: Vec<StockSlot>,
+    #[serde(skip)]
     stock_ids: HashMap<String, u32>,
     pub(crate) coupons: Vec<Coupon>,
+    #[serde(with = "serde_bytes_vec")]
     arena: Vec<u8>,
+    #[serde(skip)]
     by_request: HashTable<u32>,
+    #[serde(skip)]
     by_code: HashTable<u32>,
+    #[serde(skip)]
     by_user: HashTable<UserSlot>,
+    #[serde(skip)]
     hasher: hashbrown::DefaultHashBuilder,
     appids: Vec<String>,
+    #[serde(skip)]
     appid_ids: HashMap<String, u16>,
     /// Confirmed coupons, by (brand, confirm out_request_no).
+    #[serde(skip)]
     by_confirm: HashTable<u32>,
     /// Lifecycle records (see [`Coupon::life`]).
     lives: Vec<Life>,
@@ -190,11 +135,31 @@ pub(crate) struct Ledger {
     pub(crate) bundles: Vec<CouponBundle>,
 }
 
-/// A user's coupon bundle (用户商品券组): its id and its coupons, one per round.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct CouponBundle {
-    pub(crate) id: Box<str>,
-    pub(crate) coupons: Box<[u32]>,
+/// The arena as one byte string (a sequence of u8 would cost a length prefix per byte in
+/// some formats and a call per byte in all).
+mod serde_bytes_vec {
+    use serde::{Deserializer, Serializer};
+
+    pub(super) fn serialize<S: Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bytes(bytes)
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        struct Bytes;
+        impl serde::de::Visitor<'_> for Bytes {
+            type Value = Vec<u8>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("bytes")
+            }
+            fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<Vec<u8>, E> {
+                Ok(v.to_vec())
+            }
+            fn visit_byte_buf<E: serde::de::Error>(self, v: Vec<u8>) -> Result<Vec<u8>, E> {
+                Ok(v)
+            }
+        }
+        d.deserialize_byte_buf(Bytes)
+    }
 }
 
 /// What to record for a new coupon.
@@ -222,65 +187,6 @@ pub(crate) struct NewCoupon<'a> {
 pub(crate) struct LedgerFull;
 
 impl Ledger {
-    /// Adds a product coupon; `false` if its id exists.
-    pub(crate) fn add_product(&mut self, product: ProductCouponEntity) -> bool {
-        if self.product_ids.contains_key(&product.product_coupon_id) {
-            return false;
-        }
-        let index = to_u32(self.products.len());
-        self.product_ids
-            .insert(product.product_coupon_id.clone(), index);
-        self.products.push(product);
-        true
-    }
-
-    /// Adds a stock of a known product coupon; `Err(true)` if its id exists, `Err(false)` if
-    /// the product coupon is unknown. Live counters start at zero.
-    pub(crate) fn add_stock(&mut self, mut stock: StockEntity) -> Result<u32, bool> {
-        if self.stock_ids.contains_key(&stock.stock_id) {
-            return Err(true);
-        }
-        let product = self.product(&stock.product_coupon_id).ok_or(false)?;
-        stock.sent_count_info = Default::default();
-        let index = to_u32(self.stocks.len());
-        self.stock_ids.insert(stock.stock_id.clone(), index);
-        self.stocks.push(StockSlot {
-            entity: stock,
-            product,
-            sent_total: 0,
-            sent_by_day: HashMap::new(),
-            codes: VecDeque::new(),
-            codes_total: 0,
-            next_seq: 0,
-        });
-        Ok(index)
-    }
-
-    pub(crate) fn product(&self, id: &str) -> Option<u32> {
-        self.product_ids.get(id).copied()
-    }
-
-    pub(crate) fn stock(&self, id: &str) -> Option<u32> {
-        self.stock_ids.get(id).copied()
-    }
-
-    /// Adds uploaded codes to a stock; returns how many were new (duplicates of codes already
-    /// uploaded or issued are skipped).
-    pub(crate) fn upload_codes(&mut self, stock: u32, codes: Vec<String>) -> usize {
-        let mut added = 0;
-        for code in codes {
-            let issued = self.find_code(stock, &code).is_some();
-            let slot = &mut self.stocks[stock as usize];
-            if issued || slot.codes.contains(&code) {
-                continue;
-            }
-            slot.codes.push_back(code);
-            slot.codes_total += 1;
-            added += 1;
-        }
-        added
-    }
-
     /// The coupon sent under (brand_id, send_request_no), if any.
     pub(crate) fn find_request(&self, brand_id: &str, send_request_no: &str) -> Option<u32> {
         let hash = self.hasher.hash_one((brand_id, send_request_no));
@@ -333,7 +239,11 @@ impl Ledger {
         let c = &mut self.coupons[i as usize];
         c.confirm = at;
         c.state = CouponState::Confirmed;
-        let hash = self.hasher.hash_one((self.brand_of(i), out_request_no));
+        self.index_confirm(i);
+        Ok(())
+    }
+
+    fn index_confirm(&mut self, i: u32) {
         let (hasher, coupons, arena, products, stocks) = (
             &self.hasher,
             &self.coupons,
@@ -341,13 +251,17 @@ impl Ledger {
             &self.products,
             &self.stocks,
         );
-        self.by_confirm.insert_unique(hash, i, |&j| {
+        let key_of = |j: u32| {
             let c = &coupons[j as usize];
-            let brand = &products[stocks[c.stock as usize].product as usize].brand_id;
+            let brand = products[stocks[c.stock as usize].product as usize]
+                .brand_id
+                .as_str();
             let no = arena::read_confirm(arena, c).map_or("", |c| c.out_request_no);
-            hasher.hash_one((brand.as_str(), no))
-        });
-        Ok(())
+            (brand, no)
+        };
+        let hash = hasher.hash_one(key_of(i));
+        self.by_confirm
+            .insert_unique(hash, i, |&j| hasher.hash_one(key_of(j)));
     }
 
     /// How many coupons `openid` holds from `stock`.
@@ -362,15 +276,6 @@ impl Ledger {
         self.coupons[slot.first as usize].stock == stock && self.text(slot.first).openid == openid
     }
 
-    /// Sent today (Beijing day `day`) from `stock`.
-    pub(crate) fn sent_on(&self, stock: u32, day: Date) -> i64 {
-        self.stocks[stock as usize]
-            .sent_by_day
-            .get(&day)
-            .copied()
-            .unwrap_or(0)
-    }
-
     /// Records a new coupon. The caller has checked every rule; this assigns the code (the
     /// next uploaded one, or the next generated number) and updates every counter and index.
     pub(crate) fn issue(&mut self, new: NewCoupon<'_>) -> Result<u32, LedgerFull> {
@@ -379,7 +284,7 @@ impl Ledger {
         let text = u32::try_from(self.arena.len()).map_err(|_| LedgerFull)?;
         let slot = &mut self.stocks[new.stock as usize];
         let uploaded = if new.code.is_none() {
-            slot.codes.pop_front()
+            slot.codes.pop()
         } else {
             None
         };
@@ -389,8 +294,7 @@ impl Ledger {
         } else {
             0
         };
-        slot.sent_total += 1;
-        *slot.sent_by_day.entry(new.day).or_insert(0) += 1;
+        slot.count_sent(new.day);
 
         let code = new.code.or(uploaded.as_deref());
         let mut flags = if new.component { VIA_COMPONENT } else { 0 };
@@ -437,34 +341,44 @@ impl Ledger {
             confirm: 0,
         });
 
-        let brand = self.brand_of(index).to_owned();
-        let hash = self.hasher.hash_one((brand.as_str(), new.send_request_no));
-        let hasher = &self.hasher;
-        let (coupons, arena, products, stocks) =
-            (&self.coupons, &self.arena, &self.products, &self.stocks);
+        self.index_coupon(index);
+        Ok(index)
+    }
+
+    /// Adds coupon `i` to the indexes by request number, code and user.
+    fn index_coupon(&mut self, index: u32) {
+        let (hasher, coupons, arena, products, stocks) = (
+            &self.hasher,
+            &self.coupons,
+            &self.arena,
+            &self.products,
+            &self.stocks,
+        );
+        let c = &coupons[index as usize];
+        let text = read_text(arena, c);
         let brand_of = |i: u32| {
             products[stocks[coupons[i as usize].stock as usize].product as usize]
                 .brand_id
                 .as_str()
         };
         let srn_of = |i: u32| read_text(arena, &coupons[i as usize]).send_request_no;
+        let hash = hasher.hash_one((brand_of(index), text.send_request_no));
         self.by_request
             .insert_unique(hash, index, |&i| hasher.hash_one((brand_of(i), srn_of(i))));
 
-        let code = self.code(index);
-        let hash = self.hasher.hash_one((new.stock, code.as_str()));
         let code_of = |i: u32| render_code(arena, &coupons[i as usize]);
+        let hash = hasher.hash_one((c.stock, code_of(index).as_str()));
         self.by_code.insert_unique(hash, index, |&i| {
             hasher.hash_one((coupons[i as usize].stock, code_of(i).as_str()))
         });
 
-        let hash = self.hasher.hash_one((new.stock, new.openid));
         let openid_of = |i: u32| read_text(arena, &coupons[i as usize]).openid;
+        let hash = hasher.hash_one((c.stock, text.openid));
         let entry = self.by_user.entry(
             hash,
             |slot| {
-                coupons[slot.first as usize].stock == new.stock
-                    && openid_of(slot.first) == new.openid
+                coupons[slot.first as usize].stock == c.stock
+                    && openid_of(slot.first) == text.openid
             },
             |slot| hasher.hash_one((coupons[slot.first as usize].stock, openid_of(slot.first))),
         );
@@ -477,7 +391,28 @@ impl Ledger {
                 });
             }
         }
-        Ok(index)
+    }
+
+    /// Rebuilds every index from the records (after a snapshot was read).
+    pub(crate) fn reindex(&mut self) {
+        self.reindex_catalogue();
+        self.appid_ids = self
+            .appids
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (a.clone(), u16::try_from(i).unwrap_or(u16::MAX)))
+            .collect();
+        let n = self.coupons.len();
+        self.by_request = HashTable::with_capacity(n);
+        self.by_code = HashTable::with_capacity(n);
+        self.by_user = HashTable::new();
+        self.by_confirm = HashTable::new();
+        for i in 0..to_u32(n) {
+            self.index_coupon(i);
+            if self.coupons[i as usize].confirm != 0 {
+                self.index_confirm(i);
+            }
+        }
     }
 
     /// The strings of coupon `i`.
@@ -535,25 +470,6 @@ impl Ledger {
         Some(id)
     }
 
-    /// Coupon `i`'s lifecycle record, if any.
-    pub(crate) fn life(&self, i: u32) -> Option<&Life> {
-        let life = self.coupons.get(i as usize)?.life;
-        life.checked_sub(1).and_then(|l| self.lives.get(l as usize))
-    }
-
-    /// Coupon `i`'s lifecycle record, made on first use.
-    pub(crate) fn life_mut(&mut self, i: u32) -> &mut Life {
-        let index = match self.coupons[i as usize].life.checked_sub(1) {
-            Some(l) => l as usize,
-            None => {
-                self.lives.push(Life::default());
-                self.coupons[i as usize].life = to_u32(self.lives.len());
-                self.lives.len() - 1
-            }
-        };
-        &mut self.lives[index]
-    }
-
     /// The coupons `openid` holds, in issue order (every stock). The per-user index gives,
     /// for each stock, the user's first coupon and how many there are (coupons are never
     /// removed), so this scans from there until all are found, not the whole ledger.
@@ -590,31 +506,10 @@ impl Ledger {
             + self.lives.capacity() * std::mem::size_of::<Life>()
     }
 
-    /// Records a user's coupon bundle of `coupons` (round order); returns its index.
-    pub(crate) fn add_bundle(&mut self, id: String, coupons: Vec<u32>) -> u32 {
-        let index = to_u32(self.bundles.len());
-        for (round, &c) in coupons.iter().enumerate() {
-            self.life_mut(c).bundle = Some((index, to_u32(round)));
-        }
-        self.bundles.push(CouponBundle {
-            id: id.into(),
-            coupons: coupons.into(),
-        });
-        index
-    }
-
     /// Marks coupon `i` as claimed through the receive component (`send_channel`).
     pub(crate) fn mark_component(&mut self, i: u32) {
         self.coupons[i as usize].flags |= VIA_COMPONENT;
     }
-}
-
-/// The first 16 bytes of SHA-256: the idempotency record of a request's parameters.
-pub(crate) fn digest16(bytes: &[u8]) -> [u8; 16] {
-    let digest = wxpay_signing::sha256(bytes);
-    let mut out = [0; 16];
-    out.copy_from_slice(&digest.as_ref()[..16]);
-    out
 }
 
 fn table_bytes<T>(table: &HashTable<T>) -> usize {

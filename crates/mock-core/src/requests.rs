@@ -5,12 +5,16 @@
 
 use std::collections::HashMap;
 
+use serde::{Deserialize, Serialize};
+
+use crate::digest::digest16;
+
 /// What a keyed request's first answer was about: replays answer its current state (or,
 /// for results that are not an entity, the first answer's bytes). `B` is how the bytes are
 /// held: the bytes themselves, or (as stored) their index in a side table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
-pub(crate) enum Record<B = Box<[u8]>> {
+pub enum Record<B = Box<[u8]>> {
     /// A user coupon (ledger index).
     Coupon(u32),
     /// A product coupon.
@@ -47,14 +51,14 @@ impl<B> Record<B> {
 type Key = [u8; 16];
 
 fn key(op: &str, brand: &str, no: &str) -> Key {
-    crate::ledger::digest16(format!("{op}\0{brand}\0{no}").as_bytes())
+    digest16(format!("{op}\0{brand}\0{no}").as_bytes())
 }
 
 /// A record as kept: 8 bytes, answers' bytes in a side table (most records are entities).
 type Stored = Record<u32>;
 
 /// Key → (parameter digest, record).
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub(crate) struct Requests {
     map: HashMap<Key, ([u8; 16], Stored)>,
     answers: Vec<Box<[u8]>>,

@@ -14,11 +14,14 @@ use crate::catalog::{
 use crate::error::ErrorAnswer;
 use crate::ops::stock_bundles::{add_bundle, non_decreasing_answer};
 use crate::ops::stocks::add_stock;
-use crate::ops::{Cx, Done, Handle};
+use crate::cx::Cx;
+use crate::ops::{Conflict, Done, Handle};
 use crate::requests::Record;
 use crate::world::World;
 
 impl Handle for CreateProductCouponRequest {
+    const CONFLICT: Conflict = Conflict::Create;
+
     fn invalid(e: &ValidationError) -> ErrorAnswer {
         non_decreasing_answer(e)
     }

@@ -1,23 +1,27 @@
 //! The catalogue's own state beside the ledger: who created each product coupon (partner
 //! mode shows a provider only its own), what E01 created with it, stock bundles, users'
-//! bundles by id, pre-send tokens and the id counters; and the lookups, views and rules the
-//! catalogue operations share (`ops/{product_coupons,stocks,stock_bundles,user_coupon_bundles}.rs`).
+//! bundles by id and the id counters; and the rules the catalogue operations share
+//! (`ops/{product_coupons,stocks,stock_bundles,user_coupon_bundles}.rs`). The lookups that
+//! need the whole world are in `lookup.rs`.
 
 use std::collections::HashMap;
 
+use serde::{Deserialize, Serialize};
+
 use wxpay_models::{
-    ErrorCode, ErrorRow, FieldError, Mode, ProductCouponEntity, ProductCouponState, Rule,
-    StockEntity, StockState, UsageMode, WxTime,
+    ErrorCode, ErrorRow, FieldError, Mode, ProductCouponState, Rule, StockState, UsageMode,
+    WxTime,
 };
 
-use crate::error::{ErrorAnswer, biz};
+use wxpay_models::BizCode;
+
+use crate::error::ErrorAnswer;
+use crate::cx::Cx;
 use crate::ledger::Ledger;
-use crate::ops::Cx;
-use crate::world::World;
 
 /// Who created a product coupon through the API. Fixtures and admin-added product
 /// coupons have none: every caller of their brand sees them.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) enum Creator {
     /// A service provider (partner mode), by mchid.
     Partner(String),
@@ -26,50 +30,35 @@ pub(crate) enum Creator {
 }
 
 /// What E01 created with a product coupon, for replays of E01.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) enum First {
     Stock(u32),
     Bundle(u32),
 }
 
 /// A stock bundle: its id, product coupon and stocks (ledger indexes, round order).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct StockBundle {
     pub(crate) id: String,
     pub(crate) product: u32,
     pub(crate) stocks: Vec<u32>,
 }
 
-/// A pre-sent bundle (E24) waiting for its claim (`POST /mock/pre-sends/{token}/claim`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct PreSend {
-    pub(crate) caller: (Mode, String),
-    pub(crate) brand: String,
-    pub(crate) request: wxpay_models::user_coupon_bundle::PreSendUserProductCouponBundleRequest,
-    pub(crate) params: [u8; 16],
-    pub(crate) created: i64,
-    /// The user bundle its claim issued.
-    pub(crate) claimed: Option<u32>,
-}
-
-/// How long a pre-send token can be claimed (the receive component's 5 minutes).
-pub(crate) const TOKEN_SECS: i64 = 300;
 /// Effective stocks (not STOPPED or DEACTIVATED) a product coupon may have.
 pub(crate) const MAX_EFFECTIVE_STOCKS: usize = 200;
 
 /// The catalogue's state (see the module doc).
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub(crate) struct Catalog {
     creators: HashMap<u32, Creator>,
     pub(crate) created_with: HashMap<u32, First>,
     pub(crate) bundles: Vec<StockBundle>,
+    #[serde(skip)]
     bundle_ids: HashMap<String, u32>,
     /// Users' bundles by id → index in `Ledger::bundles`.
     pub(crate) user_bundles: HashMap<String, u32>,
-    pub(crate) pre_sends: HashMap<String, PreSend>,
     products_made: u64,
     user_bundles_made: u64,
-    tokens_made: u64,
 }
 
 impl Catalog {
@@ -136,12 +125,6 @@ impl Catalog {
         format!("UB{:016}", self.user_bundles_made)
     }
 
-    /// A new pre-send token.
-    pub(crate) fn token(&mut self) -> String {
-        self.tokens_made += 1;
-        format!("mock-presend-token-{:016}", self.tokens_made)
-    }
-
     pub(crate) fn set_creator(&mut self, product: u32, cx: &Cx<'_>) {
         let creator = match cx.mode {
             Mode::Brand => Creator::Brand,
@@ -152,7 +135,7 @@ impl Catalog {
 
     /// Whether `cx` may see product coupon `product` of brand `brand_id`: its brand's, and
     /// in partner mode one the provider created (or a fixture).
-    fn visible(&self, product: u32, brand_id: &str, cx: &Cx<'_>) -> bool {
+    pub(crate) fn visible(&self, product: u32, brand_id: &str, cx: &Cx<'_>) -> bool {
         brand_id == cx.brand
             && match (self.creators.get(&product), cx.mode) {
                 (None, _) | (Some(_), Mode::Brand) => true,
@@ -164,139 +147,15 @@ impl Catalog {
     pub(crate) fn bundle(&self, id: &str) -> Option<u32> {
         self.bundle_ids.get(id).copied()
     }
-}
 
-impl World {
-    /// The product coupon `id` as `cx` may see it, or 404 NOT_FOUND (268578608).
-    pub(crate) fn find_product(&self, cx: &Cx<'_>, id: &str) -> Result<u32, ErrorAnswer> {
-        self.ledger
-            .product(id)
-            .filter(|&p| self.visible(p, cx))
-            .ok_or_else(|| {
-                ErrorAnswer::not_found(format!(
-                    "product coupon {id} does not exist, is not brand {}'s{}; check product_coupon_id",
-                    cx.brand,
-                    match cx.mode {
-                        Mode::Brand => "",
-                        _ => " or was created by another service provider",
-                    }
-                ))
-            })
-    }
-
-    /// 404 NOT_FOUND (268578608) when product coupon `id` is the caller's brand's but was
-    /// created by another service provider ("属于当前品牌且由当前服务商创建" holds for every
-    /// ID-addressed operation, sends included). An unknown id or another brand's is left to
-    /// the operation's own checks, which say so in their words.
-    pub(crate) fn check_creator(&self, cx: &Cx<'_>, id: &str) -> Result<(), ErrorAnswer> {
-        match self.ledger.product(id) {
-            Some(p)
-                if self.ledger.products[p as usize].brand_id == cx.brand
-                    && !self.visible(p, cx) =>
-            {
-                self.find_product(cx, id).map(|_| ())
-            }
-            _ => Ok(()),
-        }
-    }
-
-    /// Whether `cx` may see product coupon `p`.
-    pub(crate) fn visible(&self, p: u32, cx: &Cx<'_>) -> bool {
-        let brand = &self.ledger.products[p as usize].brand_id;
-        self.catalog.visible(p, brand, cx)
-    }
-
-    /// Stock `stock_id` of product coupon `product_id`, as (product, stock), or 404.
-    pub(crate) fn find_stock(
-        &self,
-        cx: &Cx<'_>,
-        product_id: &str,
-        stock_id: &str,
-    ) -> Result<(u32, u32), ErrorAnswer> {
-        let p = self.find_product(cx, product_id)?;
-        let s = self
-            .ledger
-            .stock(stock_id)
-            .filter(|&s| self.ledger.stocks[s as usize].product == p)
-            .ok_or_else(|| {
-                ErrorAnswer::not_found(format!(
-                    "stock {stock_id} does not exist in product coupon {product_id}; check stock_id (ListStocks lists them)"
-                ))
-            })?;
-        Ok((p, s))
-    }
-
-    /// Stock bundle `bundle_id` of product coupon `product_id`, as (product, bundle), or 404.
-    pub(crate) fn find_bundle(
-        &self,
-        cx: &Cx<'_>,
-        product_id: &str,
-        bundle_id: &str,
-    ) -> Result<(u32, u32), ErrorAnswer> {
-        let p = self.find_product(cx, product_id)?;
-        let b = self
-            .catalog
-            .bundle(bundle_id)
-            .filter(|&b| self.catalog.bundles[b as usize].product == p)
-            .ok_or_else(|| {
-                ErrorAnswer::not_found(format!(
-                    "stock bundle {bundle_id} does not exist in product coupon {product_id}; check stock_bundle_id"
-                ))
-            })?;
-        Ok((p, b))
-    }
-
-    /// The product coupon as `cx`'s mode shows it.
-    pub(crate) fn product_view(&self, p: u32, cx: &Cx<'_>) -> ProductCouponEntity {
-        let mut product = self.ledger.products[p as usize].clone();
-        if cx.mode == Mode::Brand {
-            product.brand_id.clear();
-        }
-        product
-    }
-
-    /// The stock as `cx`'s mode shows it at `cx.now`: live counters, STOPPED once its
-    /// availability window is over.
-    pub(crate) fn stock_view(&self, s: u32, cx: &Cx<'_>) -> StockEntity {
-        let mut stock = self.ledger.stock_entity(s, beijing_day(cx.now));
-        stock.state = stock_state(&self.ledger, s, cx.now);
-        if cx.mode == Mode::Brand {
-            stock.brand_id.clear();
-        }
-        stock
-    }
-
-    /// Stocks of product coupon `p`, in creation order.
-    pub(crate) fn stocks_of(&self, p: u32) -> impl Iterator<Item = u32> + '_ {
-        self.ledger
-            .stocks
+    /// Rebuilds the index of stock bundles (after a snapshot was read).
+    pub(crate) fn reindex(&mut self) {
+        self.bundle_ids = self
+            .bundles
             .iter()
             .enumerate()
-            .filter(move |(_, s)| s.product == p)
-            .map(|(i, _)| u32::try_from(i).unwrap_or(u32::MAX))
-    }
-
-    /// Refuses when product coupon `p` already has `adding` too many effective stocks.
-    pub(crate) fn check_stock_room(
-        &self,
-        p: u32,
-        adding: usize,
-        now: i64,
-    ) -> Result<(), ErrorAnswer> {
-        let effective = self
-            .stocks_of(p)
-            .filter(|&s| !is_final(&stock_state(&self.ledger, s, now)))
-            .count();
-        if effective + adding > MAX_EFFECTIVE_STOCKS {
-            return Err(ErrorAnswer::new(
-                ErrorRow::BusinessRule,
-                format!(
-                    "product coupon {} has {effective} effective stocks; at most {MAX_EFFECTIVE_STOCKS} may be effective (deactivate some first)",
-                    self.ledger.products[p as usize].product_coupon_id
-                ),
-            ));
-        }
-        Ok(())
+            .map(|(i, b)| (b.id.clone(), u32::try_from(i).unwrap_or(u32::MAX)))
+            .collect();
     }
 }
 
@@ -324,12 +183,12 @@ pub(crate) fn is_final(state: &StockState) -> bool {
 
 /// The Beijing day of business time `now`.
 pub(crate) fn beijing_day(now: i64) -> time::Date {
-    WxTime::from_unix(now).map_or_else(|_| WxTime::now().beijing_date(), |t| t.beijing_date())
+    WxTime::from_unix_clamped(now).beijing_date()
 }
 
 /// `now` as an API time.
 pub(crate) fn wx_time(now: i64) -> WxTime {
-    WxTime::from_unix(now).unwrap_or_else(|_| WxTime::now())
+    WxTime::from_unix_clamped(now)
 }
 
 /// 400 INVALID_REQUEST 268577984: stock `id` is in `state`, and `op` needs `wanted`.
@@ -340,7 +199,7 @@ pub(crate) fn stock_state_error(
     wanted: &str,
 ) -> ErrorAnswer {
     ErrorAnswer::rule(
-        biz::STOCK_NOT_SENDING,
+        BizCode::StockNotSending,
         format!("stock {id} is {state}; {op} needs a stock that is {wanted}"),
     )
 }
@@ -441,7 +300,7 @@ pub(crate) fn check_notify_appid(
 ) -> Result<(), ErrorAnswer> {
     match appid {
         Some(appid) if !cx.caller.appid_bound(appid) => Err(ErrorAnswer::rule(
-            biz::APPID_ILLEGAL,
+            BizCode::AppidIllegal,
             format!(
                 "AppID非法: {field} {appid} is not bound to {} or brand {}; use a bound AppID",
                 cx.caller.label(),
@@ -455,7 +314,7 @@ pub(crate) fn check_notify_appid(
 /// 400 PARAM_ERROR 268578224 (参数错误) for `field`: a rule that depends on the product coupon.
 pub(crate) fn param_rule(field: &str, problem: String) -> ErrorAnswer {
     let mut e = ErrorAnswer::param(&FieldError::body(field, Rule::Mode(problem)));
-    e.biz = Some(biz::PARAM_RULE);
+    e.biz = Some(BizCode::ParamRule);
     e
 }
 
@@ -464,7 +323,7 @@ pub(crate) fn replay_hidden() -> ErrorAnswer {
     ErrorAnswer::coded(
         404,
         ErrorCode::NotFound,
-        biz::NOT_FOUND,
+        BizCode::NotFound,
         "当前访问对象不存在: the object this request number created is not visible to this caller",
     )
 }

@@ -7,16 +7,18 @@ use wxpay_models::{
     StockState, UsageMode, WxTime,
 };
 
-use crate::error::{ErrorAnswer as ApiError, biz};
+use wxpay_models::BizCode;
+
+use crate::error::ErrorAnswer as ApiError;
 use crate::ledger::{Ledger, NewCoupon};
-use crate::ops::Cx;
+use crate::cx::Cx;
 
 /// One send, decoded and authenticated.
 #[derive(Debug)]
 pub(crate) struct SendInput<'a> {
     pub(crate) cx: &'a Cx<'a>,
     pub(crate) request: &'a SendUserProductCouponRequest,
-    /// Digest of the parsed request (see [`crate::ledger::digest16`]).
+    /// Digest of the parsed request (see [`crate::digest16`]).
     pub(crate) params: [u8; 16],
     /// Check every rule but issue nothing (pre-send).
     pub(crate) dry_run: bool,
@@ -222,10 +224,7 @@ fn check_business(
     let r = input.request;
     let fail = |what: String| Err(ApiError::new(ErrorRow::BusinessRule, what));
     if !input.cx.caller.may_act_for(input.cx.brand) {
-        return Err(crate::pipeline::unauthorised(
-            input.cx.caller,
-            input.cx.brand,
-        ));
+        return Err(ApiError::unauthorised(input.cx.caller.id(), input.cx.brand));
     }
     if !input.cx.caller.appid_bound(&r.appid) {
         let mut e = ApiError::new(
@@ -236,7 +235,7 @@ fn check_business(
                 input.cx.caller.label()
             ),
         );
-        e.biz = Some(biz::APPID_ILLEGAL);
+        e.biz = Some(BizCode::AppidIllegal);
         return Err(e);
     }
     if stock.state != StockState::Sending {
@@ -244,7 +243,7 @@ fn check_business(
             ErrorRow::BusinessRule,
             format!("stock {} is {}, not SENDING", r.stock_id, stock.state),
         );
-        e.biz = Some(biz::STOCK_NOT_SENDING);
+        e.biz = Some(BizCode::StockNotSending);
         return Err(e);
     }
     if product.usage_mode == UsageMode::ProgressiveBundle {
@@ -321,7 +320,7 @@ mod tests {
 
     fn seed_stock() -> wxpay_models::StockEntity {
         let sample: wxpay_models::UserProductCouponEntity =
-            serde_json::from_str(include_str!("../data/seed-response-member.json")).unwrap();
+            serde_json::from_str(include_str!("../../data/seed-response-member.json")).unwrap();
         sample.stock
     }
 

@@ -11,8 +11,11 @@ use wxpay_models::stock_bundle::{
 use wxpay_models::{FailedStoreInfo, StockStoreScope, StoreAssociationResult, StoreInfo};
 
 use crate::catalog::{MANAGEABLE, page, refuse_bundle_stock, require_stock_state};
-use crate::error::{ErrorAnswer, biz};
-use crate::ops::{Cx, Done, Handle};
+use wxpay_models::BizCode;
+
+use crate::error::ErrorAnswer;
+use crate::cx::Cx;
+use crate::ops::{Done, Handle};
 use crate::world::World;
 
 /// Refuses unless every stock of `stocks` is SPECIFIC (268578813) and still manageable.
@@ -21,7 +24,7 @@ fn check_specific(world: &World, cx: &Cx<'_>, stocks: &[u32], op: &str) -> Resul
         let stock = &world.ledger.stocks[s as usize].entity;
         if stock.store_scope != StockStoreScope::Specific {
             return Err(ErrorAnswer::rule(
-                biz::ALL_STORES,
+                BizCode::AllStores,
                 format!(
                     "当前券批次全部门店可用: stock {} has store_scope {}; {op} needs store_scope SPECIFIC (change it with UpdateStock / UpdateStockBundle first)",
                     stock.stock_id, stock.store_scope

@@ -13,9 +13,12 @@ use crate::catalog::{
     MANAGEABLE, OPEN, check_notify_appid, param_rule, replay_hidden, require_effective,
     require_usage_mode, stock_state,
 };
-use crate::error::{ErrorAnswer, biz};
+use wxpay_models::BizCode;
+
+use crate::error::ErrorAnswer;
 use crate::ops::stocks::{BudgetChange, changes_of, insert_stock, new_stock};
-use crate::ops::{Cx, Done, Handle};
+use crate::cx::Cx;
+use crate::ops::{Conflict, Done, Handle};
 use crate::requests::Record;
 use crate::world::World;
 
@@ -27,12 +30,14 @@ pub(crate) fn non_decreasing_answer(e: &ValidationError) -> ErrorAnswer {
         matches!(&f.rule, Rule::Mode(why) if why.contains("at least the discount of the round before"))
     });
     if decreasing {
-        answer.biz = Some(biz::NON_DECREASING);
+        answer.biz = Some(BizCode::NonDecreasing);
     }
     answer
 }
 
 impl Handle for CreateStockBundleRequest {
+    const CONFLICT: Conflict = Conflict::Create;
+
     fn invalid(e: &ValidationError) -> ErrorAnswer {
         non_decreasing_answer(e)
     }
@@ -221,7 +226,7 @@ fn open_stocks(
     if open.is_empty() {
         let wanted: Vec<&str> = allowed.iter().map(|s| s.as_str()).collect();
         return Err(ErrorAnswer::rule(
-            biz::STOCK_NOT_SENDING,
+            BizCode::StockNotSending,
             format!(
                 "no stock of stock bundle {} is {}; {op} needs at least one",
                 bundle.id,
