@@ -109,7 +109,7 @@ fn list() -> Vec<String> {
         .into_iter()
         .flat_map(|mode| {
             operations::ALL
-                .into_iter()
+                .iter()
                 .filter(move |op| op.supports(mode))
                 .map(move |op| format!("{mode} {} {} {}", op.method, op.template(mode), op.kebab))
         })

@@ -9,14 +9,13 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 
 use wxpay_models::{
-    ErrorCode, ErrorRow, FieldError, Mode, ProductCouponState, Rule, StockState, UsageMode,
-    WxTime,
+    ErrorCode, ErrorRow, FieldError, Mode, ProductCouponState, Rule, StockState, UsageMode, WxTime,
 };
 
 use wxpay_models::BizCode;
 
-use crate::error::ErrorAnswer;
 use crate::cx::Cx;
+use crate::error::ErrorAnswer;
 use crate::ledger::Ledger;
 
 /// Who created a product coupon through the API. Fixtures and admin-added product

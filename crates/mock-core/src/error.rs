@@ -56,10 +56,7 @@ impl ErrorAnswer {
 
     /// 404 NOT_FOUND for an unknown user coupon: brand mode has its own code (用户券不存在,
     /// 268578851), partner mode the generic one.
-    pub fn user_coupon_not_found(
-        mode: wxpay_models::Mode,
-        what: impl std::fmt::Display,
-    ) -> Self {
+    pub fn user_coupon_not_found(mode: wxpay_models::Mode, what: impl std::fmt::Display) -> Self {
         match mode {
             wxpay_models::Mode::Brand => Self::coded(
                 404,

@@ -65,8 +65,8 @@ pub mod dev {
 }
 
 impl Fixtures {
-    /// The built-in dev state, with availability windows from yesterday 00:00 to 365 days
-    /// ahead (+08:00) of `now`.
+    /// The built-in dev state, with availability windows from yesterday 00:00 to the end of the
+    /// day 363 days ahead (+08:00) of `now`: the 365 days a stock may be available.
     pub fn dev(now: WxTime) -> Self {
         let seed: UserProductCouponEntity =
             match serde_json::from_str(include_str!("../data/seed-response-member.json")) {
@@ -75,7 +75,7 @@ impl Fixtures {
             };
         let today = now.beijing_date();
         let begin = WxTime::start_of_beijing_day(today - Duration::days(1));
-        let end = WxTime::end_of_beijing_day(today + Duration::days(365));
+        let end = WxTime::end_of_beijing_day(today + Duration::days(363));
         let base = {
             // Keeps the sample's `coupon_code_count_info` so that answers have its shape.
             let mut stock = seed.stock.clone();

@@ -312,7 +312,13 @@ mod tests {
 
     #[test]
     fn a_task_finishes_once_when_due_whoever_asks() {
-        let caller = &Actor::new(Mode::Partner, dev::MCHID, vec![dev::BRAND_ID.into()], vec![], true);
+        let caller = &Actor::new(
+            Mode::Partner,
+            dev::MCHID,
+            vec![dev::BRAND_ID.into()],
+            vec![],
+            true,
+        );
         let mut media = Media::default();
         let request = CreateImageGenerationTaskRequest {
             task_id: "task_1".into(),
@@ -337,7 +343,13 @@ mod tests {
 
     #[test]
     fn the_clock_moving_back_does_not_hold_up_earlier_due_tasks() {
-        let caller = &Actor::new(Mode::Partner, dev::MCHID, vec![dev::BRAND_ID.into()], vec![], true);
+        let caller = &Actor::new(
+            Mode::Partner,
+            dev::MCHID,
+            vec![dev::BRAND_ID.into()],
+            vec![],
+            true,
+        );
         let mut media = Media::default();
         let task = |id: &str| CreateImageGenerationTaskRequest {
             task_id: id.into(),

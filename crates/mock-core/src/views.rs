@@ -122,7 +122,10 @@ impl World {
         let end = from.saturating_add(chunk).min(ledger.coupons.len());
         for i in (from..end).filter_map(|i| u32::try_from(i).ok()) {
             let state = ledger.state_at(i, now);
-            *counts.by_state.entry(state.as_str().to_owned()).or_insert(0) += 1;
+            *counts
+                .by_state
+                .entry(state.as_str().to_owned())
+                .or_insert(0) += 1;
             let stock = ledger.coupons[i as usize].stock;
             let held = ledger.user_count(stock, ledger.text(i).openid);
             let top = counts

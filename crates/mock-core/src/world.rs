@@ -220,12 +220,9 @@ impl World {
 
     /// The notify URL of `caller`, and when it was set.
     pub fn notify_url(&self, caller: &ActorKey) -> Option<(&str, WxTime)> {
-        self.notify.get(caller).map(|t| {
-            (
-                t.url.as_str(),
-                WxTime::from_unix_clamped(t.update_time),
-            )
-        })
+        self.notify
+            .get(caller)
+            .map(|t| (t.url.as_str(), WxTime::from_unix_clamped(t.update_time)))
     }
 
     /// Coupons issued.

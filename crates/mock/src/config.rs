@@ -408,6 +408,27 @@ pub(crate) fn check_notify_url(url: &str) -> Result<(), String> {
     }
 }
 
+/// The certificates of `root_cert_files` (resolved paths).
+pub(crate) fn load_roots(
+    files: &[std::path::PathBuf],
+) -> Result<Vec<rustls_pki_types::CertificateDer<'static>>, String> {
+    use rustls_pki_types::pem::PemObject;
+    let mut roots = Vec::new();
+    for path in files {
+        let certs = rustls_pki_types::CertificateDer::pem_file_iter(path)
+            .and_then(|it| it.collect::<Result<Vec<_>, _>>())
+            .map_err(|e| format!("callbacks.root_cert_files: {}: {e}", path.display()))?;
+        if certs.is_empty() {
+            return Err(format!(
+                "callbacks.root_cert_files: {}: no CERTIFICATE in it",
+                path.display()
+            ));
+        }
+        roots.extend(certs);
+    }
+    Ok(roots)
+}
+
 pub(crate) fn read_to_string(path: &Path) -> Result<String, ConfigError> {
     std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
         path: path.display().to_string(),

@@ -5,8 +5,13 @@
 //! enough to test against: it verifies every request's signature (wxpay-signing), enforces
 //! every business rule and error row of the API document in the documented order, keeps a
 //! ledger of issued coupons with atomic limits and idempotent replays, signs every answer with
-//! a platform key, limits each merchant to `rate_per_sec`, and injects faults on demand.
-//! See `docs/emulator.md`.
+//! a platform key, limits each merchant to `rate_per_sec`, injects faults on demand, and with
+//! `--state` never forgets what it answered. See `docs/emulator.md`.
+//!
+//! The rules live in `wxpay-mock-core` (a pure world); this crate is the shell around it, in
+//! layers that import downwards only: `service` (the world's owner: authentication, limits,
+//! faults, metrics, journal, the one commit step), `io` (callback delivery, the media clock,
+//! the state file) and `http` (server, routes, admin API, console).
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -18,42 +23,41 @@
 
 #![warn(clippy::unwrap_used, clippy::expect_used)]
 
-mod admin;
-pub mod callbacks;
-mod caller;
-mod catalog;
 pub mod config;
-mod confirm;
-mod console;
 pub mod cpu;
-mod error;
-pub mod faults;
-pub mod fixtures;
 mod http;
-pub mod journal;
-mod ledger;
-mod media;
-mod metrics;
-mod ops;
-pub mod persist;
-mod pipeline;
-mod requests;
-mod router;
-mod rules;
-mod server;
-mod state;
-mod world;
+mod io;
+mod service;
+mod tls;
 
-pub use admin::MAX_PAGE;
-pub use callbacks::DeliveryView;
-pub use caller::Caller;
+/// The product coupons, stocks and uploaded codes an emulator starts with.
+pub mod fixtures {
+    pub use wxpay_mock_core::fixtures::*;
+}
+
+/// Faults injected on demand.
+pub mod faults {
+    pub use crate::service::faults::Faults;
+}
+
+/// The request journal.
+pub mod journal {
+    pub use crate::service::journal::{CAPACITY, JournalEntry, SignatureFailure};
+}
+
 pub use config::{CallbackConfig, ConfigError, Limits, MockConfig};
-pub use error::{ErrorAnswer, biz};
-pub use faults::Faults;
 pub use fixtures::Fixtures;
-pub use journal::{JournalEntry, SignatureFailure};
-pub use router::{Routed, route, served};
-pub use server::{
-    HEADER_READ_TIMEOUT, MAX_CONNECTIONS, MAX_HEAD_BYTES, Server, ServerOptions, tls_config,
+pub use http::admin::MAX_PAGE;
+pub use http::router::{Routed, route, served};
+pub use http::server::{
+    HEADER_READ_TIMEOUT, MAX_CONNECTIONS, MAX_HEAD_BYTES, Server, ServerOptions,
 };
-pub use state::{Emulator, LedgerStats};
+pub use io::state::StateError;
+pub use journal::{JournalEntry, SignatureFailure};
+pub use service::caller::Caller;
+pub use service::deliveries::DeliveryView;
+pub use service::faults::Faults;
+pub use service::snapshots::SnapshotInfo;
+pub use service::{Emulator, LedgerStats};
+pub use tls::tls_config;
+pub use wxpay_mock_core::ErrorAnswer;

@@ -61,7 +61,9 @@ impl CodePool {
     /// Whether `code` is waiting in the pool.
     pub(crate) fn contains(&self, code: &str) -> bool {
         let hash = self.hasher.hash_one(code);
-        self.index.find(hash, |&n| self.at(n) == Some(code)).is_some()
+        self.index
+            .find(hash, |&n| self.at(n) == Some(code))
+            .is_some()
     }
 
     fn at(&self, number: u64) -> Option<&str> {

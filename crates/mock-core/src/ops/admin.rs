@@ -144,9 +144,7 @@ impl World {
         match action {
             AdminAction::AddProductCoupon { product } => self.add_product(product),
             AdminAction::AddStock { stock } => self.add_stock(stock, now),
-            AdminAction::UploadCodes { stock_id, codes } => {
-                self.upload_codes(stock_id, codes, now)
-            }
+            AdminAction::UploadCodes { stock_id, codes } => self.upload_codes(stock_id, codes, now),
             AdminAction::DeleteCoupon {
                 stock_id,
                 coupon_code,
@@ -281,10 +279,7 @@ impl World {
                 Claimed::Coupon(i) => format!("coupon {}", self.ledger.code(i)),
                 Claimed::Bundle(b) => format!(
                     "user coupon bundle {}",
-                    self.ledger
-                        .bundles
-                        .get(b as usize)
-                        .map_or("", |b| &*b.id)
+                    self.ledger.bundles.get(b as usize).map_or("", |b| &*b.id)
                 ),
             };
             return Err(refuse(
@@ -313,8 +308,8 @@ impl World {
         let answer = |e: crate::error::ErrorAnswer| refuse(e.status, e.message);
         let (response, events, claimed) = match &pre.sent {
             PreSent::Coupon(request) => {
-                let done = user_coupons::send(self, &cx, request, pre.params, true)
-                    .map_err(answer)?;
+                let done =
+                    user_coupons::send(self, &cx, request, pre.params, true).map_err(answer)?;
                 let claimed = self
                     .ledger
                     .find_request(&pre.brand, &request.send_request_no)

@@ -16,15 +16,15 @@ use wxpay_models::{
 use crate::event::Event;
 use wxpay_models::BizCode;
 
-use crate::error::ErrorAnswer;
+use crate::cx::Cx;
 use crate::digest::{digest16, hex};
+use crate::error::ErrorAnswer;
 use crate::ledger::{CouponState, UseRecord};
 use crate::ops::user_coupons::find_coupon;
-use crate::cx::Cx;
 use crate::ops::{Done, Handle};
+use crate::pre_sends::{PreSend, PreSent};
 use crate::requests::Record;
 use crate::rules::{SendInput, Sent};
-use crate::pre_sends::{PreSend, PreSent};
 use crate::world::World;
 
 /// Answers a replay with the coupon's current state (as a send's replay does).
@@ -485,4 +485,3 @@ fn check_store(
 fn clamp(secs: i64) -> u32 {
     u32::try_from(secs.max(0)).unwrap_or(u32::MAX)
 }
-

@@ -11,9 +11,9 @@ use wxpay_models::{FieldError, Rule};
 
 use wxpay_models::BizCode;
 
+use crate::cx::Cx;
 use crate::error::ErrorAnswer;
 use crate::media::Task;
-use crate::cx::Cx;
 use crate::ops::{Done, Handle};
 use crate::requests::Record;
 use crate::world::World;

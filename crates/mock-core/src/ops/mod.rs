@@ -98,11 +98,7 @@ pub trait Handle: Decode {
 
     /// Answers a replay of a keyed request from its first answer's record.
     #[doc(hidden)]
-    fn replay(
-        world: &World,
-        cx: &Cx<'_>,
-        record: &Record,
-    ) -> Result<Self::Response, ErrorAnswer> {
+    fn replay(world: &World, cx: &Cx<'_>, record: &Record) -> Result<Self::Response, ErrorAnswer> {
         let _ = (world, cx);
         match record {
             Record::Bytes(bytes) => serde_json::from_slice(bytes)

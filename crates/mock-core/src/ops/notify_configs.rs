@@ -2,9 +2,7 @@
 //! brand in brand-direct mode. The URL's rules are the request's own (wxpay-models), checked
 //! when it was decoded.
 
-use wxpay_models::{
-    ErrorRow, GetNotifyConfigRequest, NotifyConfigEntity, SetNotifyConfigRequest,
-};
+use wxpay_models::{ErrorRow, GetNotifyConfigRequest, NotifyConfigEntity, SetNotifyConfigRequest};
 
 use crate::cx::Cx;
 use crate::error::ErrorAnswer;
@@ -44,7 +42,11 @@ impl Handle for SetNotifyConfigRequest {
 impl Handle for GetNotifyConfigRequest {
     /// Before any is set the answer is an empty URL (our choice: the documents show only
     /// the answer's shape, and an empty config is not an error to the caller).
-    fn handle(world: &mut World, cx: &Cx<'_>, _: Self) -> Result<Done<Self::Response>, ErrorAnswer> {
+    fn handle(
+        world: &mut World,
+        cx: &Cx<'_>,
+        _: Self,
+    ) -> Result<Done<Self::Response>, ErrorAnswer> {
         Ok(Done::read(match world.notify.get(&cx.caller.key()) {
             Some(target) => entity(target),
             None => NotifyConfigEntity {

@@ -11,10 +11,10 @@ use wxpay_models::{
 use crate::catalog::{
     First, check_notify_appid, is_final, replay_hidden, require_effective, stock_state, wx_time,
 };
+use crate::cx::Cx;
 use crate::error::ErrorAnswer;
 use crate::ops::stock_bundles::{add_bundle, non_decreasing_answer};
 use crate::ops::stocks::add_stock;
-use crate::cx::Cx;
 use crate::ops::{Conflict, Done, Handle};
 use crate::requests::Record;
 use crate::world::World;

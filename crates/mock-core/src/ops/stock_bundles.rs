@@ -15,9 +15,9 @@ use crate::catalog::{
 };
 use wxpay_models::BizCode;
 
+use crate::cx::Cx;
 use crate::error::ErrorAnswer;
 use crate::ops::stocks::{BudgetChange, changes_of, insert_stock, new_stock};
-use crate::cx::Cx;
 use crate::ops::{Conflict, Done, Handle};
 use crate::requests::Record;
 use crate::world::World;

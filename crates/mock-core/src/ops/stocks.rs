@@ -16,8 +16,8 @@ use crate::catalog::{
     replay_hidden, require_effective, require_stock_state, require_usage_mode, stock_state,
     wx_time,
 };
-use crate::error::ErrorAnswer;
 use crate::cx::Cx;
+use crate::error::ErrorAnswer;
 use crate::ops::{Conflict, Done, Handle};
 use crate::requests::Record;
 use crate::world::World;

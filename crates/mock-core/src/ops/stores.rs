@@ -13,8 +13,8 @@ use wxpay_models::{FailedStoreInfo, StockStoreScope, StoreAssociationResult, Sto
 use crate::catalog::{MANAGEABLE, page, refuse_bundle_stock, require_stock_state};
 use wxpay_models::BizCode;
 
-use crate::error::ErrorAnswer;
 use crate::cx::Cx;
+use crate::error::ErrorAnswer;
 use crate::ops::{Done, Handle};
 use crate::world::World;
 

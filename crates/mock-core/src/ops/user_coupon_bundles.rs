@@ -11,15 +11,15 @@ use wxpay_models::{
     StockEntity, StockState, UsageMode, UserProductCouponState,
 };
 
-use crate::event::Event;
 use crate::catalog::{beijing_day, require_usage_mode, stock_state};
+use crate::event::Event;
 use crate::pre_sends::{PreSend, PreSent};
 use wxpay_models::BizCode;
 
-use crate::error::ErrorAnswer;
-use crate::digest::digest16;
-use crate::ledger::{CouponState, NewCoupon};
 use crate::cx::Cx;
+use crate::digest::digest16;
+use crate::error::ErrorAnswer;
+use crate::ledger::{CouponState, NewCoupon};
 use crate::ops::{Done, Handle};
 use crate::requests::Record;
 use crate::rules::{SendInput, validity};

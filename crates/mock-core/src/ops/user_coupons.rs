@@ -10,9 +10,9 @@ use crate::event::Event;
 use crate::rules::ConfirmInput;
 use wxpay_models::BizCode;
 
-use crate::error::ErrorAnswer;
-use crate::digest::digest16;
 use crate::cx::Cx;
+use crate::digest::digest16;
+use crate::error::ErrorAnswer;
 use crate::ops::{Done, Handle};
 use crate::requests::Record;
 use crate::rules::{SendInput, Sent};

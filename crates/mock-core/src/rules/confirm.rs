@@ -7,9 +7,9 @@ use wxpay_models::{
 
 use wxpay_models::BizCode;
 
+use crate::cx::Cx;
 use crate::error::ErrorAnswer as ApiError;
 use crate::ledger::{CouponState, Ledger};
-use crate::cx::Cx;
 
 /// One confirm, decoded and authenticated.
 #[derive(Debug)]

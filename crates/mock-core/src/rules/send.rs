@@ -9,9 +9,9 @@ use wxpay_models::{
 
 use wxpay_models::BizCode;
 
+use crate::cx::Cx;
 use crate::error::ErrorAnswer as ApiError;
 use crate::ledger::{Ledger, NewCoupon};
-use crate::cx::Cx;
 
 /// One send, decoded and authenticated.
 #[derive(Debug)]

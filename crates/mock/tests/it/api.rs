@@ -64,8 +64,10 @@ async fn seed_request_succeeds_with_the_sample_shape() {
         Some("application/json; charset=utf-8")
     );
     let json = answer.json();
-    let sample: Value =
-        serde_json::from_str(include_str!("../../../mock-core/data/seed-response-member.json")).unwrap();
+    let sample: Value = serde_json::from_str(include_str!(
+        "../../../mock-core/data/seed-response-member.json"
+    ))
+    .unwrap();
     assert_eq!(shape(&json), shape(&sample));
     assert_eq!(json["coupon_code"], body["coupon_code"]);
     assert_eq!(json["coupon_state"], "CONFIRMING");
@@ -426,7 +428,7 @@ async fn row_business_rule() {
         s["single_usage_rule"]["coupon_available_period"]["available_begin_time"] =
             json!("2020-01-01T00:00:00+08:00");
         s["single_usage_rule"]["coupon_available_period"]["available_end_time"] =
-            json!("2020-12-31T23:59:59+08:00");
+            json!("2020-12-30T23:59:59+08:00");
     })
     .await;
     expect_error(

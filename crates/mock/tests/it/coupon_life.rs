@@ -482,7 +482,14 @@ async fn a_pre_send_token_is_claimed_through_the_component() {
             &Value::Null,
         )
         .await;
-    assert_eq!(twice.status, 404);
+    assert_eq!(twice.status, 409, "a token is claimed once");
+    assert!(
+        twice.json()["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("already claimed")),
+        "{}",
+        String::from_utf8_lossy(&twice.body)
+    );
     // A pre-send checks what a send checks: a paused stock is refused.
     let mut paused = r.clone();
     paused.stock_id = dev::STOCK_PAUSED.into();

@@ -133,7 +133,7 @@ async fn business_clock_moves_receive_time_but_not_the_signature_window() {
         (10 * 86_400 - 5..=10 * 86_400 + 5).contains(&ahead),
         "{ahead}"
     );
-    // Past the dev stock's window (365 days ahead) sending is refused.
+    // Past the dev stock's window (363 days ahead) sending is refused.
     client
         .admin(
             Method::PUT,

@@ -223,8 +223,11 @@ async fn a_state_file_of_another_format_is_refused() {
         emu.close_state();
     }
     let conn = rusqlite::Connection::open(&path).unwrap();
-    conn.execute("UPDATE meta SET value = '99' WHERE key = 'schema'", [])
-        .unwrap();
+    conn.execute(
+        "UPDATE wxpay_mock SET value = '99' WHERE key = 'format'",
+        [],
+    )
+    .unwrap();
     drop(conn);
     let err = Arc::new(Emulator::dev())
         .open_state(&path)

@@ -449,7 +449,7 @@ async fn a_pre_sent_bundle_is_claimed_once_within_five_minutes() {
     assert_eq!(claim("nope".into()).await.status, 404);
 
     let late = api.ok(&pre("o-pre-2")).await.token;
-    server.emulator().set_clock_offset(301);
+    server.emulator().set_clock_offset(301).expect("clock");
     assert_eq!(claim(late).await.status, 410);
 }
 
@@ -497,7 +497,10 @@ async fn deactivating_a_user_bundle_deactivates_every_round() {
     let late = api
         .ok(&send(&pid, &stock_bundle.stock_bundle_id, "o-late"))
         .await;
-    server.emulator().set_clock_offset(40 * 86_400);
+    server
+        .emulator()
+        .set_clock_offset(40 * 86_400)
+        .expect("clock");
     let expired = DeactivateUserProductCouponBundleRequest {
         openid: "o-late".into(),
         user_coupon_bundle_id: late.user_coupon_bundle_id,

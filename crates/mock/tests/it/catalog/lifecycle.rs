@@ -327,7 +327,10 @@ async fn a_stock_past_its_window_shows_stopped() {
         send_rule(10, None, 1),
     )
     .await;
-    server.emulator().set_clock_offset(40 * 86_400);
+    server
+        .emulator()
+        .set_clock_offset(40 * 86_400)
+        .expect("clock");
     let get = GetStockRequest {
         product_coupon_id: pid.clone(),
         stock_id: sid.clone(),

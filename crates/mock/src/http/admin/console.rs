@@ -2,28 +2,28 @@
 //! one coupon with its timeline, redelivering a callback, the business clock. Same
 //! protection and error shapes as the rest of the admin API; scripts get what the page gets.
 
-use std::collections::BTreeMap;
-
 use http::{Method, StatusCode};
 use serde_json::{Value, json};
 use wxpay_models::{UserProductCouponState, WxTime};
 
+use wxpay_mock_core::{AdminAction, LedgerCounts};
+
 use super::{Reply, error};
-use crate::state::Emulator;
+use crate::service::Emulator;
 
 /// Coupons looked at per hold of the world lock when the overview counts them, so that the
 /// API is never kept waiting long by a big ledger.
 const SCAN_CHUNK: usize = 2048;
 
 /// The console's endpoints; `None` when the request is none of them.
-pub(super) fn route(emu: &Emulator, method: &Method, segments: &[&str]) -> Option<Reply> {
+pub(super) async fn route(emu: &Emulator, method: &Method, segments: &[&str]) -> Option<Reply> {
     Some(match (method, segments) {
         (&Method::GET, ["overview"]) => overview(emu),
         (&Method::GET, ["coupons", stock_id, code]) => {
             coupon(emu, &decode(stock_id)?, &decode(code)?)
         }
-        (&Method::POST, ["callbacks", id, "redeliver"]) => redeliver(emu, &decode(id)?),
-        (&Method::GET, ["clock"]) => (StatusCode::OK, clock(emu)),
+        (&Method::POST, ["callbacks", id, "redeliver"]) => redeliver(emu, &decode(id)?).await,
+        (&Method::GET, ["clock"]) => Reply::Json(StatusCode::OK, clock(emu)),
         _ => return None,
     })
 }
@@ -54,33 +54,36 @@ fn wx_time(secs: i64) -> String {
 
 /// `GET /mock/overview`.
 fn overview(emu: &Emulator) -> Reply {
-    let mut callers: Vec<_> = emu.callers.values().collect();
-    callers.sort_by(|a, b| (a.mode.as_str(), &a.id).cmp(&(b.mode.as_str(), &b.id)));
+    let space = emu.space();
+    let mut callers: Vec<_> = emu.callers().collect();
+    callers.sort_by(|a, b| (a.mode().as_str(), a.id()).cmp(&(b.mode().as_str(), b.id())));
     let callers: Vec<Value> = callers
         .into_iter()
         .map(|c| {
+            let notify = space.peek(|w| {
+                w.notify_url(&c.actor().key())
+                    .map(|(url, _)| url.to_owned())
+            });
             json!({
-                "mode": c.mode.as_str(),
-                "id": c.id,
-                "label": c.label(),
+                "mode": c.mode().as_str(),
+                "id": c.id(),
+                "label": c.actor().label(),
                 "serial_no": c.serial_no,
-                "brands": c.brands,
-                "appids": c.appids,
-                "notify_url": c.notify_url(),
+                "brands": c.brands(),
+                "appids": c.appids(),
+                "notify_url": notify,
                 "apiv3_key": c.apiv3_key.is_some(),
             })
         })
         .collect();
-    let now = emu.business_now();
-    let (by_state, top_user) = scan_coupons(emu, now);
-    let day = emu.business_day();
-    let (products, stocks, coupons) = {
-        let world = emu.world.lock();
-        let ledger = &world.ledger;
-        let stocks: Vec<Value> = (0..ledger.stocks.len())
-            .filter_map(|i| u32::try_from(i).ok())
-            .map(|i| {
-                let s = ledger.stock_entity(i, day);
+    let real = emu.real_now();
+    let counts = scan_coupons(emu, real);
+    let (products, stocks, coupons) = space.peek(|w| {
+        let now = w.business_now(real);
+        let stocks: Vec<Value> = w
+            .stocks(now)
+            .into_iter()
+            .map(|s| {
                 let rule = &s.stock_send_rule;
                 let codes = s.coupon_code_count_info.as_ref();
                 json!({
@@ -95,18 +98,18 @@ fn overview(emu: &Emulator) -> Reply {
                     "max_count": rule.max_count,
                     "max_count_per_day": rule.max_count_per_day,
                     "max_count_per_user": rule.max_count_per_user,
-                    "top_user_count": top_user.get(&i).copied().unwrap_or(0),
+                    "top_user_count": counts.top_user.get(&s.stock_id).copied().unwrap_or(0),
                     "codes_total": codes.and_then(|c| c.total_count),
                     "codes_available": codes.and_then(|c| c.available_count),
                 })
             })
             .collect();
-        (ledger.products.clone(), stocks, ledger.coupons.len())
-    };
+        (w.product_coupons().to_vec(), stocks, w.coupon_count())
+    });
     let views = emu.callbacks();
     let delivered = views.iter().filter(|v| v.delivered).count();
     let given_up = views.iter().filter(|v| v.given_up).count();
-    (
+    Reply::Json(
         StatusCode::OK,
         json!({
             "callers": callers,
@@ -114,7 +117,7 @@ fn overview(emu: &Emulator) -> Reply {
             "stocks": stocks,
             "coupons": {
                 "total": coupons,
-                "by_state": by_state,
+                "by_state": counts.by_state,
                 "states": UserProductCouponState::NAMES,
             },
             "callbacks": {
@@ -125,34 +128,23 @@ fn overview(emu: &Emulator) -> Reply {
             },
             "clock": clock(emu),
             "faults": emu.faults(),
-            "requests": { "last_seq": emu.journal.last_seq() },
+            "requests": { "last_seq": space.journal.last_seq() },
         }),
     )
 }
 
-/// Coupons by state as of `now`, and per stock the most coupons one user holds. The state
-/// comes from the coupon as the API renders it, so new states show up here unchanged.
-fn scan_coupons(emu: &Emulator, now: i64) -> (BTreeMap<String, u64>, BTreeMap<u32, u32>) {
-    let mut by_state = BTreeMap::new();
-    let mut top_user: BTreeMap<u32, u32> = BTreeMap::new();
-    let mut next = 0usize;
-    loop {
-        let world = emu.world.lock();
-        let ledger = &world.ledger;
-        let end = (next + SCAN_CHUNK).min(ledger.coupons.len());
-        for i in (next..end).filter_map(|i| u32::try_from(i).ok()) {
-            let state = ledger.entity(i, now).coupon_state;
-            *by_state.entry(state.as_str().to_owned()).or_insert(0) += 1;
-            let stock = ledger.coupons[i as usize].stock;
-            let held = ledger.user_count(stock, ledger.text(i).openid);
-            let top = top_user.entry(stock).or_insert(0);
-            *top = (*top).max(held);
-        }
-        if end >= ledger.coupons.len() {
-            return (by_state, top_user);
-        }
-        next = end;
+/// Coupons by state as of business time, and per stock the most coupons one user holds,
+/// counted a chunk per hold of the world's lock so that the API is never kept waiting long.
+fn scan_coupons(emu: &Emulator, real: i64) -> LedgerCounts {
+    let mut counts = LedgerCounts::default();
+    let mut next = Some(0);
+    while let Some(from) = next {
+        next = emu.space().peek(|w| {
+            let now = w.business_now(real);
+            w.count_coupons(&mut counts, from, SCAN_CHUNK, now)
+        });
     }
+    counts
 }
 
 /// Where a coupon's timeline events sit in its API rendering: the event, the time's JSON
@@ -180,24 +172,21 @@ const CALLBACK_OF: &[(&str, &str)] =
 
 /// `GET /mock/coupons/{stock_id}/{coupon_code}`: the coupon, its owner and its timeline.
 fn coupon(emu: &Emulator, stock_id: &str, code: &str) -> Reply {
-    let now = emu.business_now();
-    let (openid, appid, entity) = {
-        let world = emu.world.lock();
-        let ledger = &world.ledger;
-        let Some(stock) = ledger.stock(stock_id) else {
-            return error(StatusCode::NOT_FOUND, format!("no stock {stock_id}"));
-        };
-        let Some(i) = ledger.find_code(stock, code) else {
+    let real = emu.real_now();
+    let row = emu.space().peek(|w| {
+        let now = w.business_now(real);
+        w.stock(stock_id, now)
+            .map(|_| w.coupon(stock_id, code, now))
+    });
+    let (openid, appid, entity) = match row {
+        None => return error(StatusCode::NOT_FOUND, format!("no stock {stock_id}")),
+        Some(None) => {
             return error(
                 StatusCode::NOT_FOUND,
                 format!("no coupon {code} in stock {stock_id}"),
             );
-        };
-        (
-            ledger.text(i).openid.to_owned(),
-            ledger.appid_of(i).to_owned(),
-            json!(ledger.entity(i, now)),
-        )
+        }
+        Some(Some(row)) => (row.openid, row.appid, json!(row.entity)),
     };
     let usage = if entity.get("progressive_bundle_usage_detail").is_some() {
         "/progressive_bundle_usage_detail"
@@ -254,7 +243,7 @@ fn coupon(emu: &Emulator, stock_id: &str, code: &str) -> Reply {
     }
     timeline.sort_by_key(|(time, rank, _)| (*time, *rank));
     let timeline: Vec<Value> = timeline.into_iter().map(|(_, _, e)| e).collect();
-    (
+    Reply::Json(
         StatusCode::OK,
         json!({
             "openid": openid,
@@ -271,10 +260,18 @@ fn unix(time: &str) -> i64 {
         .map_or(i64::MAX, |t| t.unix_timestamp())
 }
 
-/// `POST /mock/callbacks/{id}/redeliver`.
-fn redeliver(emu: &Emulator, id: &str) -> Reply {
-    match emu.callbacks.redeliver(id) {
-        Some(view) => (StatusCode::OK, json!(view)),
+/// `POST /mock/callbacks/{id}/redeliver`: delivered again now, whatever its state.
+async fn redeliver(emu: &Emulator, id: &str) -> Reply {
+    let action = AdminAction::Redeliver { id: id.to_owned() };
+    if let Err(e) = emu.admin(&action).await {
+        return error(
+            StatusCode::from_u16(e.status).unwrap_or(StatusCode::NOT_FOUND),
+            e.message,
+        );
+    }
+    emu.space().deliveries.redeliver(id);
+    match emu.callbacks().into_iter().find(|v| v.id == id) {
+        Some(view) => Reply::Json(StatusCode::OK, json!(view)),
         None => error(StatusCode::NOT_FOUND, format!("no callback {id}")),
     }
 }

@@ -16,9 +16,8 @@ use tokio::sync::{Semaphore, oneshot};
 use tokio::task::JoinHandle;
 use tokio_rustls::TlsAcceptor;
 
-use crate::config::{ConfigError, TlsConfig};
-use crate::router::handle;
-use crate::state::Emulator;
+use crate::http::router::handle;
+use crate::service::Emulator;
 
 /// A client must send a request's headers (or, between requests, the next one's) within this.
 pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(20);
@@ -80,15 +79,14 @@ impl Server {
         addr: SocketAddr,
         options: ServerOptions,
     ) -> io::Result<Self> {
-        let client = crate::callbacks::notify_client(emulator.callbacks.roots())
-            .map_err(io::Error::other)?;
+        let client = crate::io::deliver::notify_client(&emulator).map_err(io::Error::other)?;
         let listener = TcpListener::bind(addr).await?;
         let local_addr = listener.local_addr()?;
         let (stop, stopped) = oneshot::channel();
         let tls_enabled = options.tls.is_some();
         let task = tokio::spawn(accept_loop(listener, emulator.clone(), options, stopped));
-        let callbacks = tokio::spawn(crate::callbacks::deliver(emulator.clone(), client));
-        let media = tokio::spawn(crate::media::tick(emulator.clone()));
+        let callbacks = tokio::spawn(crate::io::deliver::deliver(emulator.clone(), client));
+        let media = tokio::spawn(crate::io::tick::tick(emulator.clone()));
         Ok(Self {
             local_addr,
             tls: tls_enabled,
@@ -257,51 +255,4 @@ async fn serve(
     if let Err(e) = result {
         tracing::debug!("connection from {remote} ended: {e}");
     }
-}
-
-/// A rustls server configuration (the crate's crypto backend, ALPN h2 + http/1.1) from PEM
-/// files.
-pub fn tls_config(
-    tls: &TlsConfig,
-    resolve: impl Fn(&std::path::Path) -> std::path::PathBuf,
-) -> Result<Arc<ServerConfig>, ConfigError> {
-    use rustls_pki_types::pem::PemObject;
-    use rustls_pki_types::{CertificateDer, PrivateKeyDer};
-    let bad = |key: &str, e: &dyn std::fmt::Display| ConfigError::invalid(key, e.to_string());
-    let cert_path = resolve(&tls.cert_file);
-    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(&cert_path)
-        .and_then(|it| it.collect::<Result<_, _>>())
-        .map_err(|e| bad("tls.cert_file", &format!("{}: {e}", cert_path.display())))?;
-    if certs.is_empty() {
-        return Err(bad(
-            "tls.cert_file",
-            &format!("{}: no CERTIFICATE in it", cert_path.display()),
-        ));
-    }
-    let key_path = resolve(&tls.key_file);
-    let key = PrivateKeyDer::from_pem_file(&key_path)
-        .map_err(|e| bad("tls.key_file", &format!("{}: {e}", key_path.display())))?;
-    let mut config = ServerConfig::builder_with_provider(crypto_provider())
-        .with_safe_default_protocol_versions()
-        .map_err(|e| bad("tls", &e))?
-        .with_no_client_auth()
-        .with_single_cert(certs, key)
-        .map_err(|e| bad("tls", &e))?;
-    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
-    Ok(Arc::new(config))
-}
-
-#[cfg(not(any(feature = "aws-lc-rs", feature = "ring")))]
-compile_error!(
-    "wxpay-mock needs a crypto backend: enable its feature `aws-lc-rs` (the default) or `ring`"
-);
-
-/// rustls on the backend this crate was built with, named explicitly (with both compiled in,
-/// rustls has no process default); ring when both features are on, as in wxpay-signing.
-pub(crate) fn crypto_provider() -> Arc<rustls::crypto::CryptoProvider> {
-    #[cfg(all(feature = "aws-lc-rs", not(feature = "ring")))]
-    use rustls::crypto::aws_lc_rs as tls_backend;
-    #[cfg(feature = "ring")]
-    use rustls::crypto::ring as tls_backend;
-    Arc::new(tls_backend::default_provider())
 }

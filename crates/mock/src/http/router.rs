@@ -12,24 +12,22 @@ use bytes::Bytes;
 use http::header::AUTHORIZATION;
 use http::{Request, Response};
 use http_body_util::Full;
-use wxpay_models::{Endpoint, Mode, Operation, RawRequest, WxTime};
+use wxpay_models::{Endpoint, Mode, Operation, WxTime};
 use wxpay_signing::header;
 
-use crate::caller::Caller;
-use crate::error::ErrorAnswer;
-use crate::faults::roll;
-use crate::http::{Body, Dropped, body_limit, check_http, read_body, signed, too_big};
-use crate::journal::{JournalEntry, SignatureFailure};
-use crate::ops::for_each_handled;
-use crate::pipeline::{Incoming, Outcome, run};
-use crate::state::Emulator;
+use wxpay_mock_core::ErrorAnswer;
+
+use crate::http::wire::{Body, Dropped, body_limit, check_http, read_body, signed, too_big};
+use crate::service::Emulator;
+use crate::service::faults::roll;
+use crate::service::journal::{JournalEntry, SignatureFailure};
+use crate::service::pipeline::{Incoming, Outcome, run};
+use crate::service::space::Settle;
 
 /// One operation in one mode.
 struct Route {
     op: &'static Operation,
-    run: fn(&Emulator, &Incoming<'_>) -> Outcome,
-    /// Re-applies a logged request (a replayed state file).
-    apply: fn(&Emulator, &Caller, &RawRequest<'_>, i64) -> Result<(), String>,
+    run: fn(&Emulator, &Incoming<'_>) -> (Outcome, Settle),
 }
 
 /// Every route, and a matcher per (mode, method) from path suffix to route.
@@ -40,12 +38,14 @@ struct Table {
 
 macro_rules! routes {
     ($($ty:ty),* $(,)?) => {
-        vec![$(Route { op: <$ty as Endpoint>::OPERATION, run: run::<$ty>, apply: apply::<$ty> }),*]
+        vec![$(Route { op: <$ty as Endpoint>::OPERATION, run: run::<$ty> }),*]
     };
 }
 
+/// Built from the one list of the family: a request type without its
+/// [`wxpay_mock_core::Handle`] does not compile.
 static TABLE: LazyLock<Table> = LazyLock::new(|| {
-    let routes: Vec<Route> = for_each_handled!(routes);
+    let routes: Vec<Route> = wxpay_models::for_each_endpoint!(routes);
     let mut matchers: HashMap<(Mode, &'static str), matchit::Router<usize>> = HashMap::new();
     for (index, route) in routes.iter().enumerate() {
         for mode in Mode::ALL {
@@ -92,44 +92,6 @@ pub(crate) fn lookup<'p>(method: &str, path: &'p str) -> Option<Matched<'p>> {
     })
 }
 
-fn apply<E: crate::ops::Handle>(
-    emu: &Emulator,
-    caller: &Caller,
-    raw: &RawRequest<'_>,
-    now: i64,
-) -> Result<(), String> {
-    let request = <E as wxpay_models::Decode>::decode(raw).map_err(|e| e.to_string())?;
-    crate::pipeline::act_at(emu, caller, request, false, now)
-        .map(|_| ())
-        .map_err(|e| e.to_string())
-}
-
-/// Re-applies a logged API request: what `--state` replays on start.
-pub(crate) fn replay(
-    emu: &Emulator,
-    method: &str,
-    path_and_query: &str,
-    body: &[u8],
-    mode: Mode,
-    caller: &str,
-    now: i64,
-) -> Result<(), String> {
-    let (path, query) = match path_and_query.split_once('?') {
-        Some((p, q)) => (p, Some(q)),
-        None => (path_and_query, None),
-    };
-    let matched = lookup(method, path).ok_or_else(|| format!("no operation {method} {path}"))?;
-    let caller = emu
-        .caller(mode, caller)
-        .ok_or_else(|| format!("the config has no {mode} caller {caller}"))?;
-    let raw = RawRequest {
-        path: &matched.params,
-        query,
-        body,
-    };
-    (matched.route.apply)(emu, caller, &raw, now)
-}
-
 /// A routed request: the mode, the operation, its raw path parameters by name.
 pub type Routed<'p> = (Mode, &'static Operation, Vec<(&'static str, &'p str)>);
 
@@ -168,7 +130,7 @@ pub(crate) async fn handle(
 ) -> Result<Response<Body>, Dropped> {
     let path = req.uri().path();
     if path == "/mock" || path.starts_with("/mock/") {
-        return Ok(crate::admin::handle(&emu, remote, req).await);
+        return Ok(crate::http::admin::handle(&emu, remote, req).await);
     }
     let started = Instant::now();
     let faults = emu.faults();
@@ -178,14 +140,16 @@ pub(crate) async fn handle(
         None => (Outcome::error(unknown(&parts)), None),
         Some(m) => {
             // Step 1 on the head first, so that an oversize body is refused unread.
-            let max = body_limit(m.route.op.body, emu.limits.max_body_bytes);
+            let max = body_limit(m.route.op.body, emu.limits().max_body_bytes);
             let body = match check_http(m.route.op.body, &parts.headers, max) {
                 Ok(()) => read_body(body, max).await?,
                 Err(e) => Err(e),
             };
             let outcome = match body {
                 Ok(body) => {
-                    (m.route.run)(&emu, &incoming(&parts, m, &body, roll(faults.error_rate)))
+                    let incoming = incoming(&parts, m, &body, roll(faults.error_rate));
+                    let (outcome, settle) = (m.route.run)(&emu, &incoming);
+                    settled(outcome, settle.finish(emu.space(), emu.metrics()).await)
                 }
                 Err(e) => Outcome::error(e),
             };
@@ -196,7 +160,7 @@ pub(crate) async fn handle(
         tokio::time::sleep(Duration::from_millis(faults.latency_ms)).await;
     }
     if outcome.new && roll(faults.drop_rate) {
-        emu.metrics.dropped();
+        emu.metrics().dropped();
         record(&emu, &parts, op, &outcome, "", started, true);
         return Err(Dropped);
     }
@@ -234,12 +198,17 @@ impl Emulator {
         let (outcome, op) = match &matched {
             None => (Outcome::error(unknown(&parts)), None),
             Some(m) => {
-                let max = body_limit(m.route.op.body, self.limits.max_body_bytes);
+                let max = body_limit(m.route.op.body, self.limits().max_body_bytes);
                 let outcome = match check_http(m.route.op.body, &parts.headers, max) {
                     Err(e) => Outcome::error(e),
                     Ok(()) if body.len() > max => Outcome::error(too_big(max)),
                     Ok(()) => {
-                        (m.route.run)(self, &incoming(&parts, m, &body, roll(faults.error_rate)))
+                        let incoming = incoming(&parts, m, &body, roll(faults.error_rate));
+                        let (outcome, settle) = (m.route.run)(self, &incoming);
+                        settled(
+                            outcome,
+                            settle.finish_blocking(self.space(), self.metrics()),
+                        )
                     }
                 };
                 (outcome, Some((m.route.op, m.mode)))
@@ -254,6 +223,15 @@ impl Emulator {
             .to_owned();
         record(self, &parts, op, &outcome, &request_id, started, false);
         response
+    }
+}
+
+/// The outcome, unless its change could not be made durable (then nothing is answered as
+/// done).
+fn settled(outcome: Outcome, durable: Result<(), crate::service::log::NotDurable>) -> Outcome {
+    match durable {
+        Ok(()) => outcome,
+        Err(e) => Outcome::error(ErrorAnswer::system(e)),
     }
 }
 
@@ -290,7 +268,7 @@ fn answer(
         .get(header::SERIAL)
         .and_then(|v| v.to_str().ok());
     signed(
-        emu.platform.for_serial(serial),
+        emu.platform().for_serial(serial),
         &emu.request_id(outcome.biz),
         outcome.status,
         outcome.body.clone(),
@@ -315,13 +293,13 @@ fn record(
     } else {
         (outcome.status, outcome.code.as_str())
     };
-    emu.metrics.answered(name, status, code, seconds);
+    emu.metrics().answered(name, status, code, seconds);
     let message = (outcome.status >= 400).then(|| {
         serde_json::from_slice::<wxpay_models::ApiErrorBody>(&outcome.body)
             .map(|b| b.message)
             .unwrap_or_default()
     });
-    emu.journal.push(JournalEntry {
+    emu.space().journal.push(JournalEntry {
         seq: 0,
         time: WxTime::now().to_string(),
         caller: outcome.caller.clone(),
@@ -343,7 +321,7 @@ fn record(
             // What was presented, whatever check failed (the console shows it).
             presented: a.presented.clone().or_else(|| {
                 let header = parts.headers.get(AUTHORIZATION)?.to_str().ok()?;
-                Some(crate::caller::elide_signature(header))
+                Some(crate::service::caller::elide_signature(header))
             }),
         }),
     });

@@ -75,15 +75,11 @@ impl Metrics {
         self.latency.observe(seconds);
     }
 
-    /// Counts the coupons among `events`: every new coupon (a send, a bundle's rounds, a
-    /// claimed pre-send) has its SEND event, whether or not a callback goes out.
-    pub(crate) fn issued(&self, events: &[crate::callbacks::Event]) {
-        let sent = events
-            .iter()
-            .filter(|e| matches!(e, crate::callbacks::Event::Sent { .. }))
-            .count();
-        if sent > 0 {
-            self.issued.inc_by(u64::try_from(sent).unwrap_or(u64::MAX));
+    /// Counts newly issued coupons: every new coupon (a send, a bundle's rounds, a claimed
+    /// pre-send) has its SEND event, whether or not a callback goes out.
+    pub(crate) fn issued(&self, coupons: u64) {
+        if coupons > 0 {
+            self.issued.inc_by(coupons);
         }
     }
 

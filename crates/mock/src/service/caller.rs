@@ -6,37 +6,47 @@
 use std::collections::HashMap;
 use std::hash::BuildHasher;
 
-use parking_lot::{Mutex, RwLock};
-use wxpay_models::{Mode, WxTime};
+use parking_lot::Mutex;
+use wxpay_mock_core::{Actor, ErrorAnswer};
+use wxpay_models::Mode;
 use wxpay_signing::{Authorization, Principal, PublicKey, VerifyError, message, verify_request};
 
-use crate::error::ErrorAnswer;
-
-/// A caller of the API: a service provider (partner mode, `mchid`) acting for the brands that
-/// authorised it, or a brand (brand-direct mode, `brand_id`) acting for itself.
+/// A caller of the API as the emulator knows it: its identity in the world ([`Actor`]), the
+/// API certificate serial and public key its requests are verified with, and its APIv3 key
+/// (callbacks are encrypted with it).
 #[derive(Debug)]
 pub struct Caller {
-    pub(crate) mode: Mode,
+    pub(crate) actor: Actor,
+    /// The id again, owned: what rate limiters are keyed by.
     pub(crate) id: String,
     pub(crate) serial_no: String,
     pub(crate) key: PublicKey,
-    pub(crate) brands: Vec<String>,
-    pub(crate) appids: Vec<String>,
     pub(crate) apiv3_key: Option<wxpay_signing::ApiV3Key>,
-    pub(crate) notify: RwLock<Option<NotifyTarget>>,
-}
-
-/// Where a caller's callbacks go, and since when.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct NotifyTarget {
-    pub(crate) url: String,
-    pub(crate) update_time: WxTime,
 }
 
 impl Caller {
+    /// A caller of `mode` with `id`, verified with `key` under `serial_no`.
+    pub(crate) fn new(
+        mode: Mode,
+        id: &str,
+        serial_no: &str,
+        key: PublicKey,
+        brands: Vec<String>,
+        appids: Vec<String>,
+        apiv3_key: Option<wxpay_signing::ApiV3Key>,
+    ) -> Self {
+        Self {
+            actor: Actor::new(mode, id, brands, appids, apiv3_key.is_some()),
+            id: id.to_owned(),
+            serial_no: serial_no.to_owned(),
+            key,
+            apiv3_key,
+        }
+    }
+
     /// Partner or brand.
     pub fn mode(&self) -> Mode {
-        self.mode
+        self.actor.mode()
     }
 
     /// The mchid (partner) or brand_id (brand).
@@ -46,33 +56,22 @@ impl Caller {
 
     /// The brands it may act for (a brand: itself).
     pub fn brands(&self) -> &[String] {
-        &self.brands
+        self.actor.brands()
     }
 
     /// AppIDs bound to it (empty = any).
     pub fn appids(&self) -> &[String] {
-        &self.appids
+        self.actor.appids()
     }
 
-    /// Its callback URL, if set (config or notify-configs API).
-    pub fn notify_url(&self) -> Option<String> {
-        self.notify.read().as_ref().map(|n| n.url.clone())
-    }
-
-    pub(crate) fn may_act_for(&self, brand_id: &str) -> bool {
-        self.brands.iter().any(|b| b == brand_id)
-    }
-
-    pub(crate) fn appid_bound(&self, appid: &str) -> bool {
-        self.appids.is_empty() || self.appids.iter().any(|a| a == appid)
+    /// Its identity in the world.
+    pub fn actor(&self) -> &Actor {
+        &self.actor
     }
 
     /// `mchid 1900000001` or `brand 120344`, for messages.
     pub(crate) fn label(&self) -> String {
-        match self.mode {
-            Mode::Brand => format!("brand {}", self.id),
-            _ => format!("mchid {}", self.id),
-        }
+        self.actor.label()
     }
 }
 
@@ -245,7 +244,7 @@ pub(crate) fn authenticate<'c>(
             ),
         ));
     }
-    if nonces.seen(&caller.id, &auth.nonce_str, now) {
+    if nonces.seen(caller.id(), &auth.nonce_str, now) {
         return Err(fail(
             "replayed nonce",
             format!(
@@ -272,7 +271,7 @@ pub(crate) fn authenticate<'c>(
         failure.presented = Some(presented.clone());
         failure
     })?;
-    if !nonces.insert(&caller.id, &auth.nonce_str, now) {
+    if !nonces.insert(caller.id(), &auth.nonce_str, now) {
         return Err(fail(
             "replayed nonce",
             format!(

@@ -11,7 +11,7 @@ use hyper::body::Incoming;
 use wxpay_models::{BodyKind, ErrorRow};
 use wxpay_signing::{PlatformSigner, SIGNTEST_PREFIX, header};
 
-use crate::error::ErrorAnswer;
+use wxpay_mock_core::ErrorAnswer;
 
 /// Response body type of every answer.
 pub(crate) type Body = Full<Bytes>;

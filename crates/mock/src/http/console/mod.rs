@@ -15,8 +15,8 @@ use http::header::{
 use http::{HeaderValue, Method, Request, Response, StatusCode};
 use http_body_util::Full;
 
-use crate::http::Body;
-use crate::state::Emulator;
+use crate::http::wire::Body;
+use crate::service::Emulator;
 
 /// Where the console lives.
 pub(crate) const PREFIX: &str = "/mock/ui";
@@ -60,7 +60,7 @@ static ASSETS: LazyLock<Vec<Asset>> = LazyLock::new(|| {
     FILES
         .iter()
         .map(|&(path, content_type, body)| {
-            let digest = crate::ledger::digest16(body);
+            let digest = wxpay_mock_core::digest16(body);
             let hex: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
             Asset {
                 path,
@@ -79,7 +79,7 @@ pub(crate) fn is_ui(path: &str) -> bool {
 
 /// Serves a console file.
 pub(crate) fn serve<B>(emu: &Emulator, remote: SocketAddr, req: &Request<B>) -> Response<Body> {
-    if emu.admin_token.is_none() && !remote.ip().is_loopback() {
+    if emu.admin_token().is_none() && !remote.ip().is_loopback() {
         return plain(
             StatusCode::FORBIDDEN,
             "the console answers loopback clients only (set admin_token to allow others)",
