@@ -22,6 +22,7 @@ mod admin;
 pub mod callbacks;
 mod caller;
 mod catalog;
+pub mod certificates;
 pub mod config;
 mod confirm;
 mod console;

@@ -175,6 +175,9 @@ pub(crate) async fn handle(
     let (parts, body) = req.into_parts();
     let matched = lookup(parts.method.as_str(), parts.uri.path());
     let (outcome, op) = match &matched {
+        None if crate::certificates::is_download(&parts) => {
+            (crate::certificates::run(&emu, &parts), None)
+        }
         None => (Outcome::error(unknown(&parts)), None),
         Some(m) => {
             // Step 1 on the head first, so that an oversize body is refused unread.
@@ -232,6 +235,9 @@ impl Emulator {
         let (parts, body) = req.into_parts();
         let matched = lookup(parts.method.as_str(), parts.uri.path());
         let (outcome, op) = match &matched {
+            None if crate::certificates::is_download(&parts) => {
+                (crate::certificates::run(self, &parts), None)
+            }
             None => (Outcome::error(unknown(&parts)), None),
             Some(m) => {
                 let max = body_limit(m.route.op.body, self.limits.max_body_bytes);
@@ -289,8 +295,13 @@ fn answer(
         .headers
         .get(header::SERIAL)
         .and_then(|v| v.to_str().ok());
+    let signer = if outcome.status == 200 && crate::certificates::is_download(parts) {
+        emu.platform.for_download(serial)
+    } else {
+        emu.platform.for_serial(serial)
+    };
     signed(
-        emu.platform.for_serial(serial),
+        signer,
         &emu.request_id(outcome.biz),
         outcome.status,
         outcome.body.clone(),
@@ -309,7 +320,11 @@ fn record(
     dropped: bool,
 ) {
     let seconds = started.elapsed().as_secs_f64();
-    let name = op.map_or("unknown", |(op, _)| op.kebab);
+    let name = match op {
+        Some((op, _)) => op.kebab,
+        None if crate::certificates::is_download(parts) => crate::certificates::NAME,
+        None => "unknown",
+    };
     let (status, code) = if dropped {
         (0, "DROPPED")
     } else {

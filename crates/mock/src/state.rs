@@ -77,23 +77,43 @@ pub struct LedgerStats {
     pub heap_bytes: usize,
 }
 
-/// The WeChat Pay keys answers are signed with: the public key first (the default), then a
-/// platform certificate's, if configured.
+/// The WeChat Pay keys answers are signed with: the public key first (the default), then
+/// the platform certificates' keys, if configured, and the certificates served by
+/// `GET /v3/certificates`.
 #[derive(Debug)]
 pub(crate) struct Platform {
     signers: Vec<PlatformSigner>,
+    pub(crate) certificates: Vec<crate::certificates::Served>,
 }
 
 impl Platform {
-    /// The signer `Wechatpay-Serial` names, else the default one.
+    /// The signer `Wechatpay-Serial` names; for a certificate serial the emulator does not
+    /// hold (a rotated-out one), the newest valid certificate, as WeChat Pay signs for
+    /// merchants in certificate mode; else the default one.
     pub(crate) fn for_serial(&self, serial: Option<&str>) -> &PlatformSigner {
+        let named = |s: &str| {
+            self.signers
+                .iter()
+                .find(|p| p.serial().eq_ignore_ascii_case(s))
+        };
         serial
-            .and_then(|s| {
-                self.signers
-                    .iter()
-                    .find(|p| p.serial().eq_ignore_ascii_case(s))
+            .and_then(named)
+            .or_else(|| {
+                let unknown_certificate = serial.is_some_and(|s| !s.starts_with("PUB_KEY_ID_"));
+                let newest = crate::certificates::newest(&self.certificates, SystemClock.now_unix());
+                newest
+                    .filter(|_| unknown_certificate)
+                    .and_then(|c| named(c.certificate.serial_no()))
             })
             .unwrap_or(&self.signers[0])
+    }
+
+    /// The signer of the certificate download: the certificate `Wechatpay-Serial` names,
+    /// else the newest valid one.
+    pub(crate) fn for_download(&self, serial: Option<&str>) -> &PlatformSigner {
+        let now = SystemClock.now_unix();
+        crate::certificates::signing_serial(&self.certificates, serial, now)
+            .map_or_else(|| self.for_serial(serial), |s| self.for_serial(Some(s)))
     }
 
     /// The default signer (callbacks).
@@ -183,6 +203,7 @@ impl Emulator {
                 dev::PLATFORM_KEY_ID,
                 dev_key(PrivateKey::from_pem(DEV_PLATFORM_KEY)),
             )],
+            certificates: Vec::new(),
         };
         Self::new(
             vec![partner, brand],
@@ -243,15 +264,8 @@ impl Emulator {
                 &config.platform.private_key_file,
             )?,
         )];
-        if let (Some(serial), Some(file)) = (
-            &config.platform.certificate_serial,
-            &config.platform.certificate_private_key_file,
-        ) {
-            signers.push(PlatformSigner::new(
-                serial.clone(),
-                load_private("platform.certificate_private_key_file", file)?,
-            ));
-        }
+        let (certificate_signers, certificates) = crate::certificates::load(config)?;
+        signers.extend(certificate_signers);
         let now = WxTime::now();
         let mut callers = Vec::new();
         let entries = config
@@ -322,7 +336,10 @@ impl Emulator {
         };
         let mut emulator = Self::new(
             callers,
-            Platform { signers },
+            Platform {
+                signers,
+                certificates,
+            },
             config.limits.clone(),
             config.admin_token.clone(),
             fixtures,

@@ -110,6 +110,7 @@ fn overview(emu: &Emulator) -> Reply {
         StatusCode::OK,
         json!({
             "callers": callers,
+            "platform_certificates": crate::certificates::overview(emu),
             "product_coupons": products,
             "stocks": stocks,
             "coupons": {
