@@ -1,9 +1,10 @@
-//! A TCP proxy on 127.0.0.1 whose link can be cut and restored: connection loss between a
-//! client and a real server, without disturbing the server.
+//! A TCP proxy on 127.0.0.1 whose link can be cut and restored, or switched to another
+//! server: connection loss between a client and a real server, without disturbing the
+//! server; or one address whose server is replaced.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
@@ -14,6 +15,7 @@ pub struct TcpProxy {
     /// Where clients connect.
     pub addr: SocketAddr,
     up: Arc<AtomicBool>,
+    upstream: Arc<Mutex<SocketAddr>>,
     cut: watch::Sender<u64>,
     task: tokio::task::JoinHandle<()>,
 }
@@ -26,6 +28,8 @@ impl TcpProxy {
         let up = Arc::new(AtomicBool::new(true));
         let (cut, cuts) = watch::channel(0u64);
         let flag = up.clone();
+        let target = Arc::new(Mutex::new(upstream));
+        let upstream = target.clone();
         let task = tokio::spawn(async move {
             loop {
                 let Ok((client, _)) = listener.accept().await else {
@@ -38,8 +42,9 @@ impl TcpProxy {
                 let mut cuts = cuts.clone();
                 // Only cuts from now on end this connection.
                 cuts.borrow_and_update();
+                let to = *upstream.lock().expect("upstream");
                 tokio::spawn(async move {
-                    let Ok(server) = TcpStream::connect(upstream).await else {
+                    let Ok(server) = TcpStream::connect(to).await else {
                         return;
                     };
                     let (mut client, mut server) = (client, server);
@@ -53,9 +58,17 @@ impl TcpProxy {
         Self {
             addr,
             up,
+            upstream: target,
             cut,
             task,
         }
+    }
+
+    /// Sends new connections to `upstream` and drops the open ones (their clients reconnect
+    /// to it).
+    pub fn switch(&self, upstream: SocketAddr) {
+        *self.upstream.lock().expect("upstream") = upstream;
+        self.cut.send_modify(|n| *n += 1);
     }
 
     /// Drops every open connection and refuses new ones until [`TcpProxy::restore`].
