@@ -88,3 +88,54 @@ impl Drop for TcpProxy {
         self.task.abort();
     }
 }
+
+/// An HTTP/1.1 server on 127.0.0.1 that answers every request with the same status and
+/// body, unsigned: a garbage answer, whatever was asked.
+#[derive(Debug)]
+pub struct FixedServer {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl FixedServer {
+    /// Starts answering `status` (e.g. `200 OK`) with `body` as JSON.
+    pub async fn start(status: &'static str, body: &'static str) -> Self {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("address");
+        let answer = format!(
+            "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        let task = tokio::spawn(async move {
+            while let Ok((mut stream, _)) = listener.accept().await {
+                let answer = answer.clone();
+                tokio::spawn(async move {
+                    let mut seen = Vec::new();
+                    let mut buf = [0u8; 4096];
+                    // One answer per request head (bodies are not expected: GETs).
+                    while let Ok(n) = stream.read(&mut buf).await {
+                        if n == 0 {
+                            return;
+                        }
+                        seen.extend_from_slice(&buf[..n]);
+                        while let Some(end) = seen.windows(4).position(|w| w == b"\r\n\r\n") {
+                            seen.drain(..end + 4);
+                            if stream.write_all(answer.as_bytes()).await.is_err() {
+                                return;
+                            }
+                        }
+                    }
+                });
+            }
+        });
+        Self { addr, task }
+    }
+}
+
+impl Drop for FixedServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}

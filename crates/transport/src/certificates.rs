@@ -273,6 +273,8 @@ pub(crate) struct AutoCertificates {
 struct Times {
     attempted: Option<Instant>,
     succeeded: Option<Instant>,
+    /// The last download an unknown serial triggered.
+    for_unknown: Option<Instant>,
 }
 
 impl AutoCertificates {
@@ -328,14 +330,19 @@ impl Transport {
         if self.inner.keys.contains(serial) {
             return true; // another call's download brought it
         }
-        let recent = auto
-            .times
-            .lock()
-            .attempted
-            .is_some_and(|at| at.elapsed() < MIN_UNKNOWN_SERIAL_GAP);
+        let recent = {
+            let mut times = auto.times.lock();
+            let recent = times
+                .for_unknown
+                .is_some_and(|at| at.elapsed() < MIN_UNKNOWN_SERIAL_GAP);
+            if !recent {
+                times.for_unknown = Some(Instant::now());
+            }
+            recent
+        };
         if recent {
             tracing::warn!(
-                "answer signed by unknown serial {serial}; the certificates were downloaded less than {} s ago, not again",
+                "answer signed by unknown serial {serial}; an unknown serial made the client download the certificates less than {} s ago, not again",
                 MIN_UNKNOWN_SERIAL_GAP.as_secs()
             );
             return false;
