@@ -9,10 +9,11 @@ use wxpay_coupons::models::notify::GetNotifyConfigRequest;
 use wxpay_coupons::models::product_coupon::QueryProductCouponRequest;
 use wxpay_coupons::models::stock::GetStockRequest;
 use wxpay_coupons::transport::certificates::{self, CertificateError};
+use wxpay_coupons::notify::{CallbackError, CallbackHandler};
 use wxpay_coupons::{ClientConfig, CouponClient, CouponError, TransportError, VerifyError};
 use wxpay_mock::Server;
 use wxpay_mock::fixtures::dev;
-use wxpay_signing::ApiV3Key;
+use wxpay_signing::{ApiV3Key, PlatformSigner};
 use wxpay_testkit::certs::{self, OTHER_KEY};
 use wxpay_testkit::http_client::TestClient;
 use wxpay_testkit::proxy::{FixedServer, TcpProxy};
@@ -117,6 +118,20 @@ async fn calls_in_both_modes_download_the_certificates_first() {
     }
     // One download per client, then every answer verified with the certificate.
     assert_eq!(downloads(&server).await, 2);
+
+    // Callbacks verify with the downloaded certificates too.
+    let client = CouponClient::from_config(&config(&server.base_url(), false)).unwrap();
+    let key = ApiV3Key::new(dev::APIV3_KEY).unwrap();
+    let handler = CallbackHandler::for_transport(client.transport(), key.clone());
+    let signed = PlatformSigner::new(PLATFORM_CERT_SERIAL, wxpay_testkit::platform_key())
+        .sign(b"{}")
+        .unwrap();
+    let handle = || handler.handle(|name| signed.as_headers_map().get(name).copied(), b"{}");
+    assert!(matches!(handle(), Err(CallbackError::Unverified(VerifyError::UnknownSerial(_)))));
+    client.execute(&query()).await.unwrap();
+    assert!(matches!(handle(), Err(CallbackError::Malformed(_))), "verified, then not a notification");
+    let err = CallbackHandler::from_config(&config(&server.base_url(), false)).unwrap_err();
+    assert!(err.to_string().contains("for_transport"), "{err}");
 
     // The download itself, as `wxpay certificates download` does it.
     let client = CouponClient::from_config(&config(&server.base_url(), false)).unwrap();
