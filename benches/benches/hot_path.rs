@@ -21,14 +21,17 @@ use std::task::{Context, Poll, Waker};
 use base64::Engine as _;
 use criterion::{Criterion, criterion_group, criterion_main};
 use wxpay_benches::{Fixture, RESPONSE_MEMBER, seed_request};
-use wxpay_models::{Endpoint, Mode, Target, UserProductCouponEntity, encode};
 use wxpay_coupons::transport::SharedKeyStore;
+use wxpay_models::{Endpoint, Mode, Target, UserProductCouponEntity, encode};
 use wxpay_signing::{KeyStore, RequestSigner, authorize, message};
 
 /// Polls a future that completes at once (the in-memory signer never suspends).
 fn ready<F: std::future::Future>(future: F) -> F::Output {
     let mut future = std::pin::pin!(future);
-    match future.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+    match future
+        .as_mut()
+        .poll(&mut Context::from_waker(Waker::noop()))
+    {
         Poll::Ready(out) => out,
         Poll::Pending => panic!("the in-memory signer suspended"),
     }
@@ -94,8 +97,14 @@ fn hot_path(c: &mut Criterion) {
     });
     // Two keys, as during a rotation; the answer names the second.
     let keys = KeyStore::new()
-        .with_public_key("PUB_KEY_ID_0119000000012025112900000000000001", platform_public.clone())
-        .with_public_key("1DDE55AD98ED71D6EDD4A4A16996DE7B47773A8C", platform_public.clone());
+        .with_public_key(
+            "PUB_KEY_ID_0119000000012025112900000000000001",
+            platform_public.clone(),
+        )
+        .with_public_key(
+            "1DDE55AD98ED71D6EDD4A4A16996DE7B47773A8C",
+            platform_public.clone(),
+        );
     let serial = "1DDE55AD98ED71D6EDD4A4A16996DE7B47773A8C";
     g.bench_function("key_lookup_plain", |b| {
         b.iter(|| keys.get(black_box(serial)).is_some())

@@ -71,7 +71,9 @@ pub(crate) fn start_signing_service(key: PrivateKey) -> mpsc::Sender<Job> {
 
 /// Sends one coupon of the dev state at `base_url` through a [`ChannelSigner`]; returns its
 /// code.
-pub(crate) async fn send_with_remote_signer(base_url: &str) -> Result<String, Box<dyn std::error::Error>> {
+pub(crate) async fn send_with_remote_signer(
+    base_url: &str,
+) -> Result<String, Box<dyn std::error::Error>> {
     let signer = ChannelSigner {
         principal: Principal::Merchant(dev::MCHID.into()),
         serial_no: dev::MERCHANT_SERIAL.into(),

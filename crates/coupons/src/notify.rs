@@ -3,8 +3,8 @@
 
 use wxpay_models::{CouponEvent, Notification};
 use wxpay_signing::{AeadError, ApiV3Key, KeyStore, ResponseHeaders, Verifier, VerifyError};
-use wxpay_transport::{SharedKeyStore, Transport};
 use wxpay_transport::{ClientConfig, ConfigError};
+use wxpay_transport::{SharedKeyStore, Transport};
 
 /// A verified, decrypted callback.
 #[derive(Debug, Clone, PartialEq)]

@@ -36,9 +36,7 @@ pub(crate) fn is_download(parts: &http::request::Parts) -> bool {
 /// Loads `[platform] certificate_*` and `[[platform.certificates]]`: a signer for each
 /// serial, and the certificates to serve (a `certificate_serial` without a file is signed
 /// under but not served).
-pub(crate) fn load(
-    config: &MockConfig,
-) -> Result<(Vec<PlatformSigner>, Vec<Served>), ConfigError> {
+pub(crate) fn load(config: &MockConfig) -> Result<(Vec<PlatformSigner>, Vec<Served>), ConfigError> {
     let p = &config.platform;
     let load_key = |key: &str, file: &std::path::Path| {
         PrivateKey::from_pem_file(config.resolve(file)).map_err(|source| ConfigError::Key {
@@ -53,7 +51,12 @@ pub(crate) fn load(
         let key = load_key("platform.certificate_private_key_file", key_file)?;
         match (&p.certificate_file, &p.certificate_serial) {
             (Some(file), serial) => {
-                entries.push(("platform.certificate_".to_owned(), file, key, serial.as_deref()));
+                entries.push((
+                    "platform.certificate_".to_owned(),
+                    file,
+                    key,
+                    serial.as_deref(),
+                ));
             }
             (None, Some(serial)) => signers.push(PlatformSigner::new(serial.clone(), key)),
             (None, None) => {}
@@ -101,7 +104,10 @@ pub(crate) fn load(
         {
             return Err(ConfigError::invalid(
                 format!("{at}file"),
-                format!("certificate {} is configured twice", certificate.serial_no()),
+                format!(
+                    "certificate {} is configured twice",
+                    certificate.serial_no()
+                ),
             ));
         }
         signers.push(PlatformSigner::new(certificate.serial_no(), key));

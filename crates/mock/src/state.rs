@@ -100,7 +100,8 @@ impl Platform {
             .and_then(named)
             .or_else(|| {
                 let unknown_certificate = serial.is_some_and(|s| !s.starts_with("PUB_KEY_ID_"));
-                let newest = crate::certificates::newest(&self.certificates, SystemClock.now_unix());
+                let newest =
+                    crate::certificates::newest(&self.certificates, SystemClock.now_unix());
                 newest
                     .filter(|_| unknown_certificate)
                     .and_then(|c| named(c.certificate.serial_no()))

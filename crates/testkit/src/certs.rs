@@ -20,7 +20,10 @@ pub fn certificate(key_file: &str, serial_hex: &str, not_before: i64, not_after:
     let key = KeyPair::from_pem(&pem).expect("rcgen reads the dev key");
     let mut params = CertificateParams::default();
     let mut name = DistinguishedName::new();
-    name.push(DnType::CommonName, "wxpay-coupons test platform certificate");
+    name.push(
+        DnType::CommonName,
+        "wxpay-coupons test platform certificate",
+    );
     params.distinguished_name = name;
     let serial: Vec<u8> = (0..serial_hex.len())
         .step_by(2)

@@ -28,9 +28,7 @@ use http::Method;
 use serde::Deserialize;
 use wxpay_models::WxTime;
 use wxpay_signing::clock::{Clock, SystemClock};
-use wxpay_signing::{
-    AeadError, ApiV3Key, Certificate, KeyStore, ResponseHeaders, VerifyError,
-};
+use wxpay_signing::{AeadError, ApiV3Key, Certificate, KeyStore, ResponseHeaders, VerifyError};
 
 use crate::error::TransportError;
 use crate::transport::Transport;
@@ -105,7 +103,8 @@ pub struct PlatformCertificate {
 impl PlatformCertificate {
     /// Its own validity period, `notBefore` to `notAfter`, as RFC 3339 `+08:00`.
     pub fn validity(&self) -> (String, String) {
-        let show = |secs| WxTime::from_unix(secs).map_or_else(|_| secs.to_string(), |t| t.to_string());
+        let show =
+            |secs| WxTime::from_unix(secs).map_or_else(|_| secs.to_string(), |t| t.to_string());
         (
             show(self.certificate.not_before()),
             show(self.certificate.not_after()),
@@ -166,7 +165,12 @@ pub async fn download(
                 .as_ref()
                 .map_or_else(|| "none".into(), |b| b.code.as_str().to_owned()),
             message: body.map_or_else(
-                || String::from_utf8_lossy(&response.body).chars().take(200).collect(),
+                || {
+                    String::from_utf8_lossy(&response.body)
+                        .chars()
+                        .take(200)
+                        .collect()
+                },
                 |b| b.message,
             ),
             request_id: response.request_id,
@@ -174,19 +178,22 @@ pub async fn download(
     }
     let now = SystemClock.now_unix();
     let certificates = decrypt_all(&response.body, apiv3_key, now)?;
-    let headers = ResponseHeaders::from_fn(|name| {
-        response.headers.get(name).and_then(|v| v.to_str().ok())
-    })
-    .map_err(CertificateError::Unverified)?;
+    let headers =
+        ResponseHeaders::from_fn(|name| response.headers.get(name).and_then(|v| v.to_str().ok()))
+            .map_err(CertificateError::Unverified)?;
     let inner = &transport.inner;
     let trusted = inner.keys.snapshot();
     let verified = if trusted.get(headers.serial).is_some() {
-        inner.verifier.verify_with(&trusted, &headers, &response.body)
+        inner
+            .verifier
+            .verify_with(&trusted, &headers, &response.body)
     } else {
-        let offered = certificates
-            .iter()
-            .fold(KeyStore::new(), |store, c| store.with_certificate(c.certificate.clone()));
-        inner.verifier.verify_with(&offered, &headers, &response.body)
+        let offered = certificates.iter().fold(KeyStore::new(), |store, c| {
+            store.with_certificate(c.certificate.clone())
+        });
+        inner
+            .verifier
+            .verify_with(&offered, &headers, &response.body)
     };
     verified.map_err(CertificateError::Unverified)?;
     Ok(certificates)
@@ -222,7 +229,10 @@ fn decrypt_all(
         let certificate = Certificate::from_pem(pem.as_bytes()).map_err(|e| {
             CertificateError::BadAnswer(format!("certificate {}: {e}", item.serial_no))
         })?;
-        if !certificate.serial_no().eq_ignore_ascii_case(&item.serial_no) {
+        if !certificate
+            .serial_no()
+            .eq_ignore_ascii_case(&item.serial_no)
+        {
             return Err(CertificateError::BadAnswer(format!(
                 "serial_no {} names a certificate whose serial is {}",
                 item.serial_no,
@@ -290,7 +300,9 @@ impl AutoCertificates {
     fn due(&self) -> bool {
         let times = self.times.lock();
         times.succeeded.is_none_or(|at| at.elapsed() >= self.every)
-            && times.attempted.is_none_or(|at| at.elapsed() >= MIN_UNKNOWN_SERIAL_GAP)
+            && times
+                .attempted
+                .is_none_or(|at| at.elapsed() >= MIN_UNKNOWN_SERIAL_GAP)
     }
 }
 
@@ -388,9 +400,9 @@ impl Transport {
                 .iter()
                 .max_by_key(|c| c.certificate.not_before())
                 .map(|c| c.serial_no.clone());
-            let store = certificates
-                .iter()
-                .fold(KeyStore::new(), |store, c| store.with_certificate(c.certificate.clone()));
+            let store = certificates.iter().fold(KeyStore::new(), |store, c| {
+                store.with_certificate(c.certificate.clone())
+            });
             let held = store.len();
             self.inner.keys.replace(store);
             self.inner.wechatpay_serial.store(newest.map(Arc::new));
@@ -432,13 +444,26 @@ mod tests {
     fn a_wrong_key_names_the_serial_and_the_config_key() {
         let right = ApiV3Key::new("0123456789abcdef0123456789abcdef").unwrap();
         let wrong = ApiV3Key::new("ffffffffffffffffffffffffffffffff").unwrap();
-        let sealed = right.encrypt(b"-----BEGIN CERTIFICATE-----", "0123456789ab", "certificate").unwrap();
+        let sealed = right
+            .encrypt(
+                b"-----BEGIN CERTIFICATE-----",
+                "0123456789ab",
+                "certificate",
+            )
+            .unwrap();
         let body = format!(
             r#"{{"data":[{{"serial_no":"ABC","effective_time":"","expire_time":"","encrypt_certificate":{{"algorithm":"AEAD_AES_256_GCM","nonce":"0123456789ab","associated_data":"certificate","ciphertext":"{sealed}"}}}}]}}"#
         );
-        let err = decrypt_all(body.as_bytes(), &wrong, 0).unwrap_err().to_string();
-        assert!(err.contains("ABC") && err.contains("apiv3_key_file"), "{err}");
-        let err = decrypt_all(body.as_bytes(), &right, 0).unwrap_err().to_string();
+        let err = decrypt_all(body.as_bytes(), &wrong, 0)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("ABC") && err.contains("apiv3_key_file"),
+            "{err}"
+        );
+        let err = decrypt_all(body.as_bytes(), &right, 0)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("certificate ABC"), "{err}");
     }
 }

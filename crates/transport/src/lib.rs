@@ -39,10 +39,10 @@ mod key_store;
 mod retry;
 mod transport;
 
+pub use certificates::{CertificateError, PlatformCertificate};
 pub use config::{
     ClientConfig, ConfigError, DEFAULT_BACKUP_BASE_URL, DEFAULT_BASE_URL, is_loopback,
 };
-pub use certificates::{CertificateError, PlatformCertificate};
 pub use error::TransportError;
 pub use key_source::Secret;
 pub use key_store::SharedKeyStore;

@@ -369,7 +369,10 @@ impl Transport {
     /// The `Wechatpay-Serial` request header sent now: the key id the client verifies
     /// with (certificate mode: the newest platform certificate it holds).
     pub fn wechatpay_serial(&self) -> Option<String> {
-        self.inner.wechatpay_serial.load_full().map(|s| (*s).clone())
+        self.inner
+            .wechatpay_serial
+            .load_full()
+            .map(|s| (*s).clone())
     }
 
     /// Changes the `Wechatpay-Serial` request header (after rotating to a new public key).
@@ -476,7 +479,11 @@ impl Transport {
     }
 
     /// The attempts of one call; answers are verified when `verify`.
-    async fn send_loop(&self, call: &Call<'_>, verify: bool) -> Result<ApiResponse, TransportError> {
+    async fn send_loop(
+        &self,
+        call: &Call<'_>,
+        verify: bool,
+    ) -> Result<ApiResponse, TransportError> {
         let inner = &self.inner;
         let started = Instant::now();
         let (mut which, _) = inner.endpoints.pick();
@@ -674,9 +681,11 @@ impl Transport {
         let headers = ResponseHeaders::from_fn(|name| {
             response.headers.get(name).and_then(|v| v.to_str().ok())
         })?;
-        self.inner
-            .keys
-            .with(|keys| self.inner.verifier.verify_with(keys, &headers, &response.body))
+        self.inner.keys.with(|keys| {
+            self.inner
+                .verifier
+                .verify_with(keys, &headers, &response.body)
+        })
     }
 
     /// [`check`](Self::check); in certificate mode, an unknown serial first downloads the

@@ -34,12 +34,18 @@ fn config_with_serial(dir: &Path, base_url: &str, keys: &str, serial: &str) -> S
 }
 
 fn key_file() -> String {
-    format!("private_key_file = \"{}\"", key_path("merchant_key.pem").display())
+    format!(
+        "private_key_file = \"{}\"",
+        key_path("merchant_key.pem").display()
+    )
 }
 
 fn files(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)
-        .map(|d| d.map(|e| e.unwrap().file_name().into_string().unwrap()).collect())
+        .map(|d| {
+            d.map(|e| e.unwrap().file_name().into_string().unwrap())
+                .collect()
+        })
         .unwrap_or_default();
     names.sort();
     names
@@ -62,11 +68,22 @@ async fn download_writes_each_certificate_and_prints_its_validity() {
     );
     let out_dir = dir.path().join("certs");
     let out = wxpay(
-        &["certificates", "download", "--config", &path, "--out", out_dir.to_str().unwrap()],
+        &[
+            "certificates",
+            "download",
+            "--config",
+            &path,
+            "--out",
+            out_dir.to_str().unwrap(),
+        ],
         &[],
     );
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(
         stdout.trim(),
         format!(
@@ -91,19 +108,43 @@ async fn download_writes_each_certificate_and_prints_its_validity() {
     );
     let out_dir = env_dir.path().join("certs");
     let out = wxpay(
-        &["certificates", "download", "--config", &path, "--out", out_dir.to_str().unwrap()],
-        &[("WXPAY_TEST_KEY", &pem), ("WXPAY_TEST_APIV3", dev::APIV3_KEY)],
+        &[
+            "certificates",
+            "download",
+            "--config",
+            &path,
+            "--out",
+            out_dir.to_str().unwrap(),
+        ],
+        &[
+            ("WXPAY_TEST_KEY", &pem),
+            ("WXPAY_TEST_APIV3", dev::APIV3_KEY),
+        ],
     );
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(files(&out_dir), [format!("{PLATFORM_CERT_SERIAL}.pem")]);
     // The variable unset: a usage error naming it.
     let out = wxpay(
-        &["certificates", "download", "--config", &path, "--out", out_dir.to_str().unwrap()],
+        &[
+            "certificates",
+            "download",
+            "--config",
+            &path,
+            "--out",
+            out_dir.to_str().unwrap(),
+        ],
         &[("WXPAY_TEST_APIV3", dev::APIV3_KEY)],
     );
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("private_key_env") && stderr.contains("WXPAY_TEST_KEY"), "{stderr}");
+    assert!(
+        stderr.contains("private_key_env") && stderr.contains("WXPAY_TEST_KEY"),
+        "{stderr}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -117,7 +158,10 @@ async fn failures_exit_non_zero_name_the_cause_and_write_nothing() {
     let server = mock::start_with(certs::emulator(dir.path(), &extra)).await;
     let garbage = FixedServer::start("200 OK", "{\"data\":[{\"serial_no\":\"1\"}]}").await;
     let right_key = format!("{}\napiv3_key = \"{}\"", key_file(), dev::APIV3_KEY);
-    let wrong_key = format!("{}\napiv3_key = \"0123456789abcdef0123456789abcdef\"", key_file());
+    let wrong_key = format!(
+        "{}\napiv3_key = \"0123456789abcdef0123456789abcdef\"",
+        key_file()
+    );
     for (base_url, keys, serial, code, needles) in [
         // The wrong APIv3 key.
         (
@@ -148,7 +192,14 @@ async fn failures_exit_non_zero_name_the_cause_and_write_nothing() {
         let path = config_with_serial(case.path(), &base_url, keys, serial);
         let out_dir = case.path().join("certs");
         let out = wxpay(
-            &["certificates", "download", "--config", &path, "--out", out_dir.to_str().unwrap()],
+            &[
+                "certificates",
+                "download",
+                "--config",
+                &path,
+                "--out",
+                out_dir.to_str().unwrap(),
+            ],
             &[],
         );
         let stderr = String::from_utf8_lossy(&out.stderr);
@@ -156,7 +207,11 @@ async fn failures_exit_non_zero_name_the_cause_and_write_nothing() {
         for needle in needles {
             assert!(stderr.contains(needle), "{needle:?} not in: {stderr}");
         }
-        assert!(files(&out_dir).is_empty(), "files written: {:?}", files(&out_dir));
+        assert!(
+            files(&out_dir).is_empty(),
+            "files written: {:?}",
+            files(&out_dir)
+        );
         assert!(out.stdout.is_empty());
     }
     // No APIv3 key in the config at all.
@@ -171,7 +226,17 @@ async fn failures_exit_non_zero_name_the_cause_and_write_nothing() {
             key_path("platform_pub.pem").display()
         ),
     );
-    let out = wxpay(&["certificates", "download", "--config", &path, "--out", "unused"], &[]);
+    let out = wxpay(
+        &[
+            "certificates",
+            "download",
+            "--config",
+            &path,
+            "--out",
+            "unused",
+        ],
+        &[],
+    );
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no APIv3 key"));
 }

@@ -8,8 +8,8 @@ use std::path::Path;
 use wxpay_coupons::models::notify::GetNotifyConfigRequest;
 use wxpay_coupons::models::product_coupon::QueryProductCouponRequest;
 use wxpay_coupons::models::stock::GetStockRequest;
-use wxpay_coupons::transport::certificates::{self, CertificateError};
 use wxpay_coupons::notify::{CallbackError, CallbackHandler};
+use wxpay_coupons::transport::certificates::{self, CertificateError};
 use wxpay_coupons::{ClientConfig, CouponClient, CouponError, TransportError, VerifyError};
 use wxpay_mock::Server;
 use wxpay_mock::fixtures::dev;
@@ -92,7 +92,10 @@ async fn calls_in_both_modes_download_the_certificates_first() {
     for brand_mode in [false, true] {
         let client = CouponClient::from_config(&config(&server.base_url(), brand_mode)).unwrap();
         let transport = client.transport();
-        assert!(transport.key_store().is_empty(), "nothing before the first call");
+        assert!(
+            transport.key_store().is_empty(),
+            "nothing before the first call"
+        );
         let product = client.execute(&query()).await.unwrap();
         assert_eq!(product.product_coupon_id, dev::PRODUCT_COUPON_ID);
         assert!(transport.key_store().contains(PLATFORM_CERT_SERIAL));
@@ -110,7 +113,10 @@ async fn calls_in_both_modes_download_the_certificates_first() {
             .await
             .unwrap();
         assert_eq!(stock.stock_id, dev::STOCK_WECHATPAY);
-        client.execute(&GetNotifyConfigRequest::default()).await.unwrap();
+        client
+            .execute(&GetNotifyConfigRequest::default())
+            .await
+            .unwrap();
         let mut send = crate::common::request(dev::STOCK_WECHATPAY);
         send.brand_id = None; // partner: the config's brand; brand mode: its own
         let coupon = client.send_user_product_coupon(&send).await.unwrap();
@@ -127,23 +133,34 @@ async fn calls_in_both_modes_download_the_certificates_first() {
         .sign(b"{}")
         .unwrap();
     let handle = || handler.handle(|name| signed.as_headers_map().get(name).copied(), b"{}");
-    assert!(matches!(handle(), Err(CallbackError::Unverified(VerifyError::UnknownSerial(_)))));
+    assert!(matches!(
+        handle(),
+        Err(CallbackError::Unverified(VerifyError::UnknownSerial(_)))
+    ));
     client.execute(&query()).await.unwrap();
-    assert!(matches!(handle(), Err(CallbackError::Malformed(_))), "verified, then not a notification");
+    assert!(
+        matches!(handle(), Err(CallbackError::Malformed(_))),
+        "verified, then not a notification"
+    );
     let err = CallbackHandler::from_config(&config(&server.base_url(), false)).unwrap_err();
     assert!(err.to_string().contains("for_transport"), "{err}");
 
     // The download itself, as `wxpay certificates download` does it.
     let client = CouponClient::from_config(&config(&server.base_url(), false)).unwrap();
     let key = ApiV3Key::new(dev::APIV3_KEY).unwrap();
-    let got = certificates::download(client.transport(), &key).await.unwrap();
+    let got = certificates::download(client.transport(), &key)
+        .await
+        .unwrap();
     assert_eq!(got.len(), 1);
     assert_eq!(got[0].serial_no, PLATFORM_CERT_SERIAL);
     assert_eq!(
         got[0].pem,
         std::fs::read_to_string(key_path("platform_cert.pem")).unwrap()
     );
-    assert!(client.transport().key_store().is_empty(), "download alone stores nothing");
+    assert!(
+        client.transport().key_store().is_empty(),
+        "download alone stores nothing"
+    );
 }
 
 #[tokio::test]
@@ -158,8 +175,8 @@ async fn an_unknown_serial_downloads_again_at_once_but_not_twice_a_minute() {
     let b = mock::start_with(certs::emulator(dir_b.path(), &rotated)).await;
     // One address; behind it, first the emulator with the old set, then one with the new.
     let proxy = TcpProxy::start(a.local_addr()).await;
-    let client = CouponClient::from_config(&config(&format!("http://{}", proxy.addr), false))
-        .unwrap();
+    let client =
+        CouponClient::from_config(&config(&format!("http://{}", proxy.addr), false)).unwrap();
     let keys = client.transport().key_store().clone();
     client.execute(&query()).await.unwrap();
     assert!(keys.contains(PLATFORM_CERT_SERIAL));
@@ -168,12 +185,18 @@ async fn an_unknown_serial_downloads_again_at_once_but_not_twice_a_minute() {
     // The client names the old certificate; WeChat Pay (here: b) signs with the new one.
     client.execute(&query()).await.unwrap();
     assert!(keys.contains(NEW_SERIAL) && !keys.contains(PLATFORM_CERT_SERIAL));
-    assert_eq!(client.transport().wechatpay_serial().as_deref(), Some(NEW_SERIAL));
+    assert_eq!(
+        client.transport().wechatpay_serial().as_deref(),
+        Some(NEW_SERIAL)
+    );
     assert_eq!(downloads(&b).await, 1);
 
     // Another unknown serial within the minute: no download, the answer is not trusted.
     proxy.switch(a.local_addr());
-    let err = client.execute(&GetNotifyConfigRequest::default()).await.unwrap_err();
+    let err = client
+        .execute(&GetNotifyConfigRequest::default())
+        .await
+        .unwrap_err();
     match &err {
         CouponError::Unverified {
             kind: VerifyError::UnknownSerial(serial),
@@ -197,18 +220,23 @@ async fn failed_or_garbage_downloads_keep_the_certificates_held() {
     ))
     .unwrap()
     .replace(dev::APIV3_KEY, "0123456789abcdef0123456789abcdef");
-    let other_key = wxpay_mock::MockConfig::from_toml_str(&text, Some(dir_other_key.path().into()))
-        .unwrap();
+    let other_key =
+        wxpay_mock::MockConfig::from_toml_str(&text, Some(dir_other_key.path().into())).unwrap();
     let other_key = mock::start_with(wxpay_mock::Emulator::from_config(&other_key).unwrap()).await;
     let garbage = FixedServer::start("200 OK", "{\"data\":\"garbage\"}").await;
 
     let proxy = TcpProxy::start(good.local_addr()).await;
-    let client = CouponClient::from_config(&config(&format!("http://{}", proxy.addr), false))
-        .unwrap();
+    let client =
+        CouponClient::from_config(&config(&format!("http://{}", proxy.addr), false)).unwrap();
     let transport = client.transport();
     client.execute(&query()).await.unwrap();
     let ids = || {
-        let mut ids: Vec<String> = transport.key_store().snapshot().ids().map(str::to_owned).collect();
+        let mut ids: Vec<String> = transport
+            .key_store()
+            .snapshot()
+            .ids()
+            .map(str::to_owned)
+            .collect();
         ids.sort();
         ids
     };
@@ -226,10 +254,15 @@ async fn failed_or_garbage_downloads_keep_the_certificates_held() {
 
     proxy.switch(good.local_addr());
     let admin = TestClient::new(&good.base_url());
-    admin.set_faults(serde_json::json!({"sign_probe_rate": 1.0})).await;
+    admin
+        .set_faults(serde_json::json!({"sign_probe_rate": 1.0}))
+        .await;
     let err = transport.refresh_certificates().await.unwrap_err();
     assert!(
-        matches!(err, CertificateError::Unverified(VerifyError::SignTestProbe)),
+        matches!(
+            err,
+            CertificateError::Unverified(VerifyError::SignTestProbe)
+        ),
         "{err}"
     );
     admin.set_faults(serde_json::json!({})).await;

@@ -32,10 +32,14 @@ async fn the_key_store_rotates_under_concurrent_calls_with_no_failed_call() {
     let shared = transport.key_store().clone();
     let public = wxpay_testkit::platform_public_key();
     let other = PublicKey::from_pem_file(key_path("merchant_pub.pem")).unwrap();
-    let (failures, by_serial) = (Arc::new(AtomicUsize::new(0)), Arc::new(parking_lot::Mutex::new(Vec::new())));
+    let (failures, by_serial) = (
+        Arc::new(AtomicUsize::new(0)),
+        Arc::new(parking_lot::Mutex::new(Vec::new())),
+    );
     let mut callers = Vec::new();
     for task in 0..8 {
-        let (transport, failures, by_serial) = (transport.clone(), failures.clone(), by_serial.clone());
+        let (transport, failures, by_serial) =
+            (transport.clone(), failures.clone(), by_serial.clone());
         callers.push(tokio::spawn(async move {
             for i in 0..30 {
                 let request = ListUserProductCouponsRequest {
@@ -44,9 +48,15 @@ async fn the_key_store_rotates_under_concurrent_calls_with_no_failed_call() {
                     ..Default::default()
                 };
                 let wire = encode(&request, transport.target()).unwrap();
-                match transport.call(ListUserProductCouponsRequest::OPERATION, &wire).await {
+                match transport
+                    .call(ListUserProductCouponsRequest::OPERATION, &wire)
+                    .await
+                {
                     Ok(answer) if answer.status == 200 => {
-                        let serial = answer.headers["Wechatpay-Serial"].to_str().unwrap().to_owned();
+                        let serial = answer.headers["Wechatpay-Serial"]
+                            .to_str()
+                            .unwrap()
+                            .to_owned();
                         by_serial.lock().push(serial);
                     }
                     Ok(answer) => panic!("HTTP {}: {:?}", answer.status, answer.body),
@@ -69,7 +79,11 @@ async fn the_key_store_rotates_under_concurrent_calls_with_no_failed_call() {
             store.insert("PUB_KEY_ID_NEXT", other.clone());
         }
         shared.replace(store);
-        let serial = if swaps % 2 == 0 { PLATFORM_CERT_SERIAL } else { dev::PLATFORM_KEY_ID };
+        let serial = if swaps % 2 == 0 {
+            PLATFORM_CERT_SERIAL
+        } else {
+            dev::PLATFORM_KEY_ID
+        };
         transport.set_wechatpay_serial(Some(serial));
         swaps += 1;
         tokio::time::sleep(Duration::from_millis(2)).await;
@@ -80,9 +94,15 @@ async fn the_key_store_rotates_under_concurrent_calls_with_no_failed_call() {
     assert_eq!(failures.load(Ordering::SeqCst), 0);
     let seen = by_serial.lock();
     assert_eq!(seen.len(), 240);
-    assert!(swaps >= 10, "the store was replaced {swaps} times during the calls");
+    assert!(
+        swaps >= 10,
+        "the store was replaced {swaps} times during the calls"
+    );
     for serial in [dev::PLATFORM_KEY_ID, PLATFORM_CERT_SERIAL] {
-        assert!(seen.iter().any(|s| s == serial), "no answer signed under {serial}");
+        assert!(
+            seen.iter().any(|s| s == serial),
+            "no answer signed under {serial}"
+        );
     }
 }
 
@@ -101,7 +121,10 @@ async fn a_remote_signer_signs_in_another_task() {
         .admin_get("/mock/requests?limit=1")
         .await
         .json();
-    assert_eq!(journal["data"][0]["caller"], format!("mchid {}", dev::MCHID));
+    assert_eq!(
+        journal["data"][0]["caller"],
+        format!("mchid {}", dev::MCHID)
+    );
 }
 
 fn base(base_url: &str, keys: &str) -> String {
@@ -139,7 +162,10 @@ async fn an_inline_private_key_signs_and_stays_out_of_debug_output() {
         config.apiv3_key().unwrap()
     );
     for line in pem.lines().filter(|l| !l.starts_with("-----")) {
-        assert!(!shown.contains(line), "key material in Debug output: {line}");
+        assert!(
+            !shown.contains(line),
+            "key material in Debug output: {line}"
+        );
     }
     assert!(!shown.contains(dev::APIV3_KEY));
     assert!(shown.contains("Secret(..)"), "{shown}");
@@ -147,17 +173,34 @@ async fn an_inline_private_key_signs_and_stays_out_of_debug_output() {
 
 #[test]
 fn key_sources_are_exactly_one_and_errors_name_the_keys() {
-    let file = format!("private_key_file = \"{}\"", key_path("merchant_key.pem").display());
+    let file = format!(
+        "private_key_file = \"{}\"",
+        key_path("merchant_key.pem").display()
+    );
     let parse = |keys: &str| ClientConfig::from_toml_str(&base("http://127.0.0.1:1", keys), None);
     assert!(parse(&file).is_ok());
     for (keys, needles) in [
-        ("", &["private_key_file", "private_key_pem", "private_key_env", "missing"][..]),
         (
-            &format!("{file}\nprivate_key_env = \"WXPAY_KEY\""),
-            &["private_key_file and private_key_env are all set", "exactly one"][..],
+            "",
+            &[
+                "private_key_file",
+                "private_key_pem",
+                "private_key_env",
+                "missing",
+            ][..],
         ),
         (
-            &format!("{file}\napiv3_key = \"{}\"\napiv3_key_env = \"K\"", dev::APIV3_KEY),
+            &format!("{file}\nprivate_key_env = \"WXPAY_KEY\""),
+            &[
+                "private_key_file and private_key_env are all set",
+                "exactly one",
+            ][..],
+        ),
+        (
+            &format!(
+                "{file}\napiv3_key = \"{}\"\napiv3_key_env = \"K\"",
+                dev::APIV3_KEY
+            ),
             &["apiv3_key and apiv3_key_env", "apiv3_key_file"][..],
         ),
         (
@@ -174,22 +217,31 @@ fn key_sources_are_exactly_one_and_errors_name_the_keys() {
     let config = parse("private_key_env = \"WXPAY_TEST_SURELY_UNSET_VARIABLE\"").unwrap();
     let err = config.signer().unwrap_err().to_string();
     assert!(
-        err.contains("private_key_env") && err.contains("WXPAY_TEST_SURELY_UNSET_VARIABLE is not set"),
+        err.contains("private_key_env")
+            && err.contains("WXPAY_TEST_SURELY_UNSET_VARIABLE is not set"),
         "{err}"
     );
     let config = parse("private_key_pem = \"not a key\"").unwrap();
     let err = config.signer().unwrap_err().to_string();
-    assert!(err.contains("private_key_pem") && err.contains("not PEM"), "{err}");
+    assert!(
+        err.contains("private_key_pem") && err.contains("not PEM"),
+        "{err}"
+    );
     let config = parse(&format!("{file}\napiv3_key = \"short\"")).unwrap();
     let err = config.apiv3_key().unwrap_err().to_string();
-    assert!(err.contains("apiv3_key") && err.contains("32 bytes"), "{err}");
-    // Neither a public key nor an APIv3 key: no way to verify.
-    let text = format!(
-        "mchid = \"{}\"\nserial_no = \"S\"\n{file}\n",
-        dev::MCHID
+    assert!(
+        err.contains("apiv3_key") && err.contains("32 bytes"),
+        "{err}"
     );
-    let err = ClientConfig::from_toml_str(&text, None).unwrap_err().to_string();
-    assert!(err.contains("no verification key") && err.contains("apiv3_key_file"), "{err}");
+    // Neither a public key nor an APIv3 key: no way to verify.
+    let text = format!("mchid = \"{}\"\nserial_no = \"S\"\n{file}\n", dev::MCHID);
+    let err = ClientConfig::from_toml_str(&text, None)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("no verification key") && err.contains("apiv3_key_file"),
+        "{err}"
+    );
     // Existing configs: a key file and a public key, no certificate download.
     assert!(!parse(&file).unwrap().downloads_certificates());
 }

@@ -16,7 +16,10 @@ const DAY: i64 = 86_400;
 async fn download(client: &TestClient, signer: &Signer, serial: Option<&str>) -> Answer {
     let path = "/v3/certificates";
     let auth = signer.authorization("GET", path, b"").unwrap().to_string();
-    let mut headers = vec![("Authorization", auth.as_str()), ("Accept", "application/json")];
+    let mut headers = vec![
+        ("Authorization", auth.as_str()),
+        ("Accept", "application/json"),
+    ];
     if let Some(serial) = serial {
         headers.push(("Wechatpay-Serial", serial));
     }
@@ -58,7 +61,8 @@ fn dev_certificate_config() -> String {
 #[tokio::test]
 async fn both_modes_download_the_dev_certificate_signed_by_itself() {
     let dir = kit::temp_dir();
-    let server = kit::mock::start_with(certs::emulator(dir.path(), &dev_certificate_config())).await;
+    let server =
+        kit::mock::start_with(certs::emulator(dir.path(), &dev_certificate_config())).await;
     let client = TestClient::new(&server.base_url());
     for signer in [kit::merchant_signer(), kit::brand_signer()] {
         let answer = download(&client, &signer, None).await;
@@ -70,13 +74,19 @@ async fn both_modes_download_the_dev_certificate_signed_by_itself() {
         assert_eq!(cert.serial_no(), PLATFORM_CERT_SERIAL);
         assert_eq!(item["effective_time"], "2026-11-29T11:57:40+08:00");
         // Signed by the certificate it carries, verifiable with it alone.
-        assert_eq!(answer.header("Wechatpay-Serial"), Some(PLATFORM_CERT_SERIAL));
+        assert_eq!(
+            answer.header("Wechatpay-Serial"),
+            Some(PLATFORM_CERT_SERIAL)
+        );
         let verifier = Verifier::new(KeyStore::new().with_certificate(cert.clone()));
         answer.verify(&verifier).unwrap();
     }
     // The journal and the metrics name the download.
     let journal = client.admin_get("/mock/requests?limit=1").await.json();
-    assert_eq!(journal["data"][0]["operation"], "download-certificates", "{journal}");
+    assert_eq!(
+        journal["data"][0]["operation"], "download-certificates",
+        "{journal}"
+    );
     assert_eq!(journal["data"][0]["caller"], "brand 120344");
     // The console's overview lists it with its validity.
     let overview = client.admin_get("/mock/overview").await.json();
@@ -97,11 +107,15 @@ async fn errors_are_signed_and_name_the_cause() {
     assert_eq!(answer.code(), "RESOURCE_NOT_EXISTS");
     answer.verify(&kit::platform_verifier()).unwrap();
 
-    let server = kit::mock::start_with(certs::emulator(dir.path(), &dev_certificate_config())).await;
+    let server =
+        kit::mock::start_with(certs::emulator(dir.path(), &dev_certificate_config())).await;
     let client = TestClient::new(&server.base_url());
     // Unsigned, and signed with another key: 401 SIGN_ERROR.
     let answer = client.raw(Method::GET, "/v3/certificates", &[], "").await;
-    assert_eq!((answer.status.as_u16(), answer.code().as_str()), (401, "SIGN_ERROR"));
+    assert_eq!(
+        (answer.status.as_u16(), answer.code().as_str()),
+        (401, "SIGN_ERROR")
+    );
     answer.verify(&kit::platform_verifier()).unwrap();
     let wrong = Signer::new(kit::MCHID, kit::MERCHANT_SERIAL, kit::platform_key());
     let answer = download(&client, &wrong, None).await;
@@ -112,20 +126,40 @@ async fn errors_are_signed_and_name_the_cause() {
         .unwrap()
         .to_string();
     let answer = client
-        .raw(Method::GET, "/v3/certificates?algorithm_type=SM2", &[("Authorization", &auth)], "")
+        .raw(
+            Method::GET,
+            "/v3/certificates?algorithm_type=SM2",
+            &[("Authorization", &auth)],
+            "",
+        )
         .await;
     assert_eq!(answer.code(), "PARAM_ERROR", "{}", answer.json());
 
     // A caller without an APIv3 key: 400 INVALID_REQUEST naming the key.
-    let config = std::fs::read_to_string(certs::write_mock_config(dir.path(), &dev_certificate_config()))
-        .unwrap()
-        .replacen(&format!("apiv3_key = \"{}\"\n", wxpay_mock::fixtures::dev::APIV3_KEY), "", 1);
+    let config = std::fs::read_to_string(certs::write_mock_config(
+        dir.path(),
+        &dev_certificate_config(),
+    ))
+    .unwrap()
+    .replacen(
+        &format!("apiv3_key = \"{}\"\n", wxpay_mock::fixtures::dev::APIV3_KEY),
+        "",
+        1,
+    );
     let config = MockConfig::from_toml_str(&config, Some(dir.path().to_path_buf())).unwrap();
     let server = kit::mock::start_with(Emulator::from_config(&config).unwrap()).await;
     let client = TestClient::new(&server.base_url());
     let answer = download(&client, &kit::merchant_signer(), None).await;
-    assert_eq!((answer.status.as_u16(), answer.code().as_str()), (400, "INVALID_REQUEST"));
-    assert!(answer.json()["message"].as_str().unwrap().contains("apiv3_key"));
+    assert_eq!(
+        (answer.status.as_u16(), answer.code().as_str()),
+        (400, "INVALID_REQUEST")
+    );
+    assert!(
+        answer.json()["message"]
+            .as_str()
+            .unwrap()
+            .contains("apiv3_key")
+    );
 }
 
 #[tokio::test]
@@ -146,7 +180,10 @@ async fn a_rotation_serves_every_unexpired_certificate_and_signs_with_the_newest
     let server = kit::mock::start_with(certs::emulator(dir.path(), &extra)).await;
     let client = TestClient::new(&server.base_url());
     let answer = download(&client, &kit::merchant_signer(), None).await;
-    let serials: Vec<String> = decrypt(&answer).iter().map(|(_, c)| c.serial_no().to_owned()).collect();
+    let serials: Vec<String> = decrypt(&answer)
+        .iter()
+        .map(|(_, c)| c.serial_no().to_owned())
+        .collect();
     assert_eq!(serials, [old, new], "the expired one is not served");
     assert_eq!(answer.header("Wechatpay-Serial"), Some(new));
     // Naming the old certificate gets the old one; an unknown certificate serial (one
@@ -154,11 +191,22 @@ async fn a_rotation_serves_every_unexpired_certificate_and_signs_with_the_newest
     let answer = download(&client, &kit::merchant_signer(), Some(old)).await;
     assert_eq!(answer.header("Wechatpay-Serial"), Some(old));
     let answer = client
-        .call(&kit::merchant_signer(), wxpay_models::Mode::Partner, &wxpay_models::notify::GetNotifyConfigRequest::default())
+        .call(
+            &kit::merchant_signer(),
+            wxpay_models::Mode::Partner,
+            &wxpay_models::notify::GetNotifyConfigRequest::default(),
+        )
         .await;
-    assert_eq!(answer.header("Wechatpay-Serial"), Some(kit::PLATFORM_KEY_ID));
+    assert_eq!(
+        answer.header("Wechatpay-Serial"),
+        Some(kit::PLATFORM_KEY_ID)
+    );
     let auth = kit::merchant_signer()
-        .authorization("GET", "/v3/marketing/partner/product-coupon/notify-configs", b"")
+        .authorization(
+            "GET",
+            "/v3/marketing/partner/product-coupon/notify-configs",
+            b"",
+        )
         .unwrap()
         .to_string();
     let answer = client
@@ -183,11 +231,18 @@ fn certificate_keys_are_checked_and_named() {
     };
     // The serial is read from the file; a given one must agree (any case).
     assert!(load(&dev_certificate_config()).is_ok());
-    let agree = format!("{}certificate_serial = \"{}\"\n", dev_certificate_config(), PLATFORM_CERT_SERIAL.to_lowercase());
+    let agree = format!(
+        "{}certificate_serial = \"{}\"\n",
+        dev_certificate_config(),
+        PLATFORM_CERT_SERIAL.to_lowercase()
+    );
     assert!(load(&agree).is_ok());
     for (extra, key, needle) in [
         (
-            format!("{}certificate_serial = \"ABCDEF\"\n", dev_certificate_config()),
+            format!(
+                "{}certificate_serial = \"ABCDEF\"\n",
+                dev_certificate_config()
+            ),
             "platform.certificate_serial",
             "is not the serial of",
         ),

@@ -111,7 +111,11 @@ fn the_key_file_signer_through_the_trait_is_ready_at_once() {
     let Poll::Ready(auth) = future.as_mut().poll(&mut cx) else {
         panic!("the in-memory signer suspended");
     };
-    assert!(auth.unwrap().to_string().starts_with("WECHATPAY2-SHA256-RSA2048 mchid=\"1900000001\""));
+    assert!(
+        auth.unwrap()
+            .to_string()
+            .starts_with("WECHATPAY2-SHA256-RSA2048 mchid=\"1900000001\"")
+    );
 }
 
 #[test]
@@ -123,9 +127,21 @@ fn a_failing_or_empty_remote_signer_is_a_signer_error() {
         b"",
     ))
     .unwrap_err();
-    assert_eq!(err.to_string(), "the request signer failed: KMS: access denied");
-    let err = now(authorize(&Failing::new(Ok(Vec::new())), "GET", "/v3/x", b"")).unwrap_err();
-    assert!(matches!(err, SignError::Signer(ref m) if m.contains("empty")), "{err}");
+    assert_eq!(
+        err.to_string(),
+        "the request signer failed: KMS: access denied"
+    );
+    let err = now(authorize(
+        &Failing::new(Ok(Vec::new())),
+        "GET",
+        "/v3/x",
+        b"",
+    ))
+    .unwrap_err();
+    assert!(
+        matches!(err, SignError::Signer(ref m) if m.contains("empty")),
+        "{err}"
+    );
     // The request's own mistakes are found before the signer is asked.
     let err = now(authorize(&Failing::new(Ok(vec![1])), "get", "/v3/x", b"")).unwrap_err();
     assert_eq!(err, SignError::Method("get".into()));
@@ -135,7 +151,13 @@ fn a_failing_or_empty_remote_signer_is_a_signer_error() {
 fn debug_output_shows_no_key_material() {
     let pem = std::fs::read_to_string(crate::data_path("keys/merchant_key.pem")).unwrap();
     let signer: Arc<dyn RequestSigner> = Arc::new(Signer::new("1900000001", "5157F09E", key()));
-    let shown = format!("{signer:?} {:?}", OtherThread { principal: Principal::Merchant("1".into()), key: key() });
+    let shown = format!(
+        "{signer:?} {:?}",
+        OtherThread {
+            principal: Principal::Merchant("1".into()),
+            key: key()
+        }
+    );
     for line in pem.lines().filter(|l| !l.starts_with("-----")) {
         assert!(!shown.contains(line), "{shown}");
     }
