@@ -2,21 +2,40 @@
 //!
 //! - `rsa_sign_raw`: the bare RSA-2048 signature of a request message (the floor);
 //! - `request`: typed request → validated → encoded for the mode → Authorization value;
+//! - `request_dyn_signer`: the same through `Arc<dyn RequestSigner>` and `authorize` (the
+//!   transport's path: a boxed future per signature);
 //! - `serialize_request`: typed request → JSON bytes;
 //! - `rsa_verify_raw`: the bare RSA verification of a response message;
 //! - `response`: headers + 3.3 KB body → verified → typed entity;
 //! - `parse_response`: 3.3 KB body → typed entity;
-//! - `endpoint_path`: a list operation's validated path and sorted, encoded query.
+//! - `endpoint_path`: a list operation's validated path and sorted, encoded query;
+//! - `key_lookup_plain`, `key_lookup_shared`: the answer's key by `Wechatpay-Serial`, from a
+//!   `KeyStore` and from the transport's replaceable `SharedKeyStore`.
 //!
 //! Group `baselines` holds plain serde_json references to compare against.
 
 use std::hint::black_box;
+use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
 
 use base64::Engine as _;
 use criterion::{Criterion, criterion_group, criterion_main};
 use wxpay_benches::{Fixture, RESPONSE_MEMBER, seed_request};
+use wxpay_coupons::transport::SharedKeyStore;
 use wxpay_models::{Endpoint, Mode, Target, UserProductCouponEntity, encode};
-use wxpay_signing::message;
+use wxpay_signing::{KeyStore, RequestSigner, authorize, message};
+
+/// Polls a future that completes at once (the in-memory signer never suspends).
+fn ready<F: std::future::Future>(future: F) -> F::Output {
+    let mut future = std::pin::pin!(future);
+    match future
+        .as_mut()
+        .poll(&mut Context::from_waker(Waker::noop()))
+    {
+        Poll::Ready(out) => out,
+        Poll::Pending => panic!("the in-memory signer suspended"),
+    }
+}
 
 fn hot_path(c: &mut Criterion) {
     // Both backends share these ids: say which one this run measures.
@@ -61,6 +80,38 @@ fn hot_path(c: &mut Criterion) {
                 .expect("sign");
             black_box((auth.to_string(), wire))
         })
+    });
+    let dyn_signer: Arc<dyn RequestSigner> = Arc::new(f.signer.clone());
+    g.bench_function("request_dyn_signer", |b| {
+        b.iter(|| {
+            let wire = encode(black_box(&request), target).expect("valid");
+            let auth = ready(authorize(
+                &dyn_signer,
+                "POST",
+                &wire.path_and_query,
+                &wire.body,
+            ))
+            .expect("sign");
+            black_box((auth.to_string(), wire))
+        })
+    });
+    // Two keys, as during a rotation; the answer names the second.
+    let keys = KeyStore::new()
+        .with_public_key(
+            "PUB_KEY_ID_0119000000012025112900000000000001",
+            platform_public.clone(),
+        )
+        .with_public_key(
+            "1DDE55AD98ED71D6EDD4A4A16996DE7B47773A8C",
+            platform_public.clone(),
+        );
+    let serial = "1DDE55AD98ED71D6EDD4A4A16996DE7B47773A8C";
+    g.bench_function("key_lookup_plain", |b| {
+        b.iter(|| keys.get(black_box(serial)).is_some())
+    });
+    let shared = SharedKeyStore::new(keys.clone());
+    g.bench_function("key_lookup_shared", |b| {
+        b.iter(|| shared.with(|k| k.get(black_box(serial)).is_some()))
     });
     g.bench_function("serialize_request", |b| {
         b.iter(|| black_box(&request).to_body().expect("body"))

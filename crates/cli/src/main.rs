@@ -5,6 +5,7 @@
 
 mod call;
 mod campaign;
+mod certificates;
 mod notify;
 mod send;
 mod sign;
@@ -40,6 +41,9 @@ enum Command {
     /// Callback receiving.
     #[command(subcommand)]
     Notify(notify::NotifyCommand),
+    /// Platform certificates (certificate mode): `wxpay certificates download`.
+    #[command(subcommand)]
+    Certificates(certificates::Command),
 }
 
 /// How a command ended: the exit code and what to print on stderr.
@@ -83,6 +87,7 @@ fn main() -> ExitCode {
         Command::Campaign(command) => campaign::run(command),
         Command::Confirm(args) => notify::confirm(args),
         Command::Notify(command) => notify::run(command),
+        Command::Certificates(command) => certificates::run(command),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

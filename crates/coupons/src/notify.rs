@@ -2,8 +2,9 @@
 //! refused), decrypt the AEAD_AES_256_GCM resource with the APIv3 key, type the event.
 
 use wxpay_models::{CouponEvent, Notification};
-use wxpay_signing::{AeadError, ApiV3Key, ResponseHeaders, Verifier, VerifyError};
+use wxpay_signing::{AeadError, ApiV3Key, KeyStore, ResponseHeaders, Verifier, VerifyError};
 use wxpay_transport::{ClientConfig, ConfigError};
+use wxpay_transport::{SharedKeyStore, Transport};
 
 /// A verified, decrypted callback.
 #[derive(Debug, Clone, PartialEq)]
@@ -58,16 +59,45 @@ pub enum CallbackError {
 #[derive(Debug, Clone)]
 pub struct CallbackHandler {
     verifier: Verifier,
+    /// When set, the keys of the moment (instead of the verifier's own).
+    keys: Option<SharedKeyStore>,
     key: ApiV3Key,
 }
 
 impl CallbackHandler {
     /// A handler from a verifier (WeChat Pay's keys) and the APIv3 key.
     pub fn new(verifier: Verifier, key: ApiV3Key) -> Self {
-        Self { verifier, key }
+        Self {
+            verifier,
+            keys: None,
+            key,
+        }
     }
 
-    /// A handler for a client configuration (it needs `apiv3_key_file` or `apiv3_key`).
+    /// A handler that verifies with `transport`'s key store as it is at each callback: the
+    /// certificates certificate mode downloaded, or keys rotated by hand.
+    ///
+    /// ```
+    /// # use wxpay_coupons::{notify::CallbackHandler, ApiV3Key, Transport};
+    /// # use wxpay_signing::{KeyStore, PrivateKey, Signer};
+    /// # let key = PrivateKey::from_pem_file(concat!(env!("CARGO_MANIFEST_DIR"), "/../mock/dev-keys/merchant_key.pem"))?;
+    /// let apiv3 = ApiV3Key::new("0123456789abcdef0123456789ABCDEF")?;
+    /// let transport = Transport::builder(Signer::new("1900000001", "5157F09E", key), KeyStore::new())
+    ///     .download_certificates(apiv3.clone())
+    ///     .build()?;
+    /// let handler = CallbackHandler::for_transport(&transport, apiv3);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn for_transport(transport: &Transport, key: ApiV3Key) -> Self {
+        Self {
+            verifier: Verifier::new(KeyStore::new()),
+            keys: Some(transport.key_store().clone()),
+            key,
+        }
+    }
+
+    /// A handler for a client configuration (it needs an APIv3 key). Certificate mode with
+    /// downloads has no keys in the file: use [`CallbackHandler::for_transport`].
     pub fn from_config(config: &ClientConfig) -> Result<Self, ConfigError> {
         let key = config.apiv3_key()?.ok_or(ConfigError::Invalid {
             key: "apiv3_key_file",
@@ -75,6 +105,15 @@ impl CallbackHandler {
                 "is required to decrypt callbacks (the APIv3 key set in the merchant platform)"
                     .into(),
         })?;
+        if config.downloads_certificates() {
+            return Err(ConfigError::Invalid {
+                key: "wechatpay_platform_cert_files",
+                problem: "certificate mode with downloads: callbacks are verified with the downloaded certificates; \
+                          build the handler with CallbackHandler::for_transport, or give the certificate files \
+                          (`wxpay certificates download`)"
+                    .into(),
+            });
+        }
         Ok(Self::new(Verifier::new(config.key_store()?), key))
     }
 
@@ -85,7 +124,10 @@ impl CallbackHandler {
         body: &[u8],
     ) -> Result<Callback, CallbackError> {
         let headers = ResponseHeaders::from_fn(header)?;
-        self.verifier.verify(&headers, body)?;
+        match &self.keys {
+            Some(keys) => keys.with(|keys| self.verifier.verify_with(keys, &headers, body))?,
+            None => self.verifier.verify(&headers, body)?,
+        }
         let notification: Notification =
             serde_json::from_slice(body).map_err(|e| CallbackError::Malformed(e.to_string()))?;
         let r = &notification.resource;

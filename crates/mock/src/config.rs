@@ -56,7 +56,8 @@ pub struct MockConfig {
 /// `[platform]`: the WeChat Pay key answers and callbacks are signed with. During the
 /// certificate → public-key migration a merchant may verify with either, so both may be
 /// configured; each answer is signed with the key the request's `Wechatpay-Serial` names
-/// (the public key when it names neither).
+/// (docs/emulator.md, "Platform keys"). Platform certificates (`certificate_file`, or
+/// several under `[[platform.certificates]]`) are also served by `GET /v3/certificates`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PlatformConfig {
@@ -64,10 +65,27 @@ pub struct PlatformConfig {
     pub public_key_id: String,
     /// The platform private key PEM (of the WeChat Pay public key).
     pub private_key_file: PathBuf,
-    /// A platform certificate's serial, signed with `certificate_private_key_file`.
+    /// A platform certificate (X.509 PEM) over `certificate_private_key_file`'s key.
+    pub certificate_file: Option<PathBuf>,
+    /// The platform certificate's serial: read from `certificate_file` (and checked against
+    /// it when both are given); without the file, a serial answers are signed under but no
+    /// certificate is served.
     pub certificate_serial: Option<String>,
     /// The private key of that platform certificate.
     pub certificate_private_key_file: Option<PathBuf>,
+    /// More platform certificates, e.g. the old and the new one of a rotation.
+    #[serde(default)]
+    pub certificates: Vec<PlatformCertificateConfig>,
+}
+
+/// `[[platform.certificates]]`: one platform certificate and its private key.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlatformCertificateConfig {
+    /// The X.509 PEM; its serial is the `Wechatpay-Serial` it signs under.
+    pub file: PathBuf,
+    /// The private key PEM of the certificate's public key.
+    pub private_key_file: PathBuf,
 }
 
 /// `[[brands]]`: a brand calling for itself (品牌直连).
@@ -313,12 +331,13 @@ impl MockConfig {
                 ));
             }
         }
-        if self.platform.certificate_serial.is_some()
-            != self.platform.certificate_private_key_file.is_some()
+        let p = &self.platform;
+        if (p.certificate_serial.is_some() || p.certificate_file.is_some())
+            != p.certificate_private_key_file.is_some()
         {
             return Err(ConfigError::invalid(
-                "platform.certificate_serial",
-                "certificate_serial and certificate_private_key_file go together",
+                "platform.certificate_private_key_file",
+                "goes with certificate_file (or certificate_serial): a platform certificate needs both its certificate and its private key",
             ));
         }
         let mut seen = std::collections::HashSet::new();

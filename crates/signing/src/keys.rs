@@ -277,18 +277,22 @@ impl PublicKey {
 }
 
 /// A WeChat Pay platform certificate: its serial number (the `Wechatpay-Serial` it signs
-/// under, in upper-case hex) and its public key.
+/// under, in upper-case hex), its public key and its validity period.
 ///
 /// ```
 /// use wxpay_signing::Certificate;
 /// let cert = Certificate::from_pem(&std::fs::read("tests/data/keys/platform_cert.pem")?)?;
 /// assert_eq!(cert.serial_no(), "1DDE55AD98ED71D6EDD4A4A16996DE7B47773A8C");
+/// assert_eq!(cert.not_before(), 1795924660); // 2026-11-29T03:57:40Z
+/// assert!(cert.is_valid_at(1795924660) && !cert.is_valid_at(cert.not_after() + 1));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Certificate {
     serial_no: String,
     public_key: PublicKey,
+    not_before: i64,
+    not_after: i64,
 }
 
 impl Certificate {
@@ -316,10 +320,31 @@ impl Certificate {
             .subject_public_key_info()
             .to_der()
             .map_err(|e| KeyError::malformed("X.509 certificate", e))?;
+        let validity = tbs.validity();
+        let unix = |t: x509_cert::time::Time| {
+            i64::try_from(t.to_unix_duration().as_secs()).unwrap_or(i64::MAX)
+        };
         Ok(Self {
             serial_no,
             public_key: PublicKey::from_spki_der(&spki)?,
+            not_before: unix(validity.not_before),
+            not_after: unix(validity.not_after),
         })
+    }
+
+    /// Start of the validity period (`notBefore`), Unix seconds.
+    pub fn not_before(&self) -> i64 {
+        self.not_before
+    }
+
+    /// End of the validity period (`notAfter`), Unix seconds.
+    pub fn not_after(&self) -> i64 {
+        self.not_after
+    }
+
+    /// Whether `now` (Unix seconds) lies within the validity period, both ends included.
+    pub fn is_valid_at(&self, now: i64) -> bool {
+        (self.not_before..=self.not_after).contains(&now)
     }
 
     /// The serial number in upper-case hex, as WeChat Pay writes it in `Wechatpay-Serial`.

@@ -1,4 +1,5 @@
-//! Signing: merchant requests ([`Signer`]) and, for emulators, WeChat Pay's own responses and
+//! Signing: merchant requests with a key in memory ([`Signer`], the default
+//! [`RequestSigner`](crate::RequestSigner)) and, for emulators, WeChat Pay's own responses and
 //! callbacks ([`PlatformSigner`]).
 
 use std::fmt;
@@ -26,14 +27,20 @@ pub enum SignError {
     /// The URL is not a path (plus optional query) starting with `/`.
     #[error("URL {0:?} must be the path and query as sent, starting with '/'")]
     Url(String),
+    /// A [`RequestSigner`](crate::RequestSigner) outside this process (a KMS, an HSM, a
+    /// signing service) failed or gave no signature.
+    #[error("the request signer failed: {0}")]
+    Signer(String),
 }
 
-/// Signs requests: builds the `Authorization` header value, as a merchant
-/// ([`Signer::new`], `WECHATPAY2-SHA256-RSA2048`) or as a brand ([`Signer::brand`],
-/// `WECHATPAY-BRAND-SHA256-RSA2048`).
+/// Signs requests with a private key held in memory: builds the `Authorization` header
+/// value, as a merchant ([`Signer::new`], `WECHATPAY2-SHA256-RSA2048`) or as a brand
+/// ([`Signer::brand`], `WECHATPAY-BRAND-SHA256-RSA2048`). It is the default
+/// [`RequestSigner`](crate::RequestSigner); a key that never leaves a KMS or HSM implements
+/// that trait instead.
 ///
 /// The private key is parsed once, when the signer is made; signing is then one RSA
-/// operation plus a few string copies.
+/// operation plus a few string copies. `Debug` shows the principal, serial and key size only.
 ///
 /// ```
 /// use wxpay_signing::{PrivateKey, Signer};
@@ -163,20 +170,59 @@ impl Signer {
         timestamp: String,
         nonce: String,
     ) -> Result<Authorization, SignError> {
-        if method.is_empty() || !method.bytes().all(|b| b.is_ascii_uppercase()) {
-            return Err(SignError::Method(method.to_owned()));
-        }
-        if !url.starts_with('/') || url.bytes().any(|b| b.is_ascii_control() || b == b' ') {
-            return Err(SignError::Url(url.to_owned()));
-        }
-        let message = message::request(method, url, &timestamp, &nonce, body);
-        Ok(Authorization {
-            principal: self.principal.clone(),
-            nonce_str: nonce,
-            signature: encode(&self.key.sign(&message)?),
+        let message = request_message(method, url, body, &timestamp, &nonce)?;
+        let signature = self.key.sign(&message)?;
+        Ok(assemble(
+            self.principal.clone(),
+            &self.serial_no,
+            nonce,
             timestamp,
-            serial_no: self.serial_no.clone(),
-        })
+            &signature,
+        ))
+    }
+
+    /// The current time of this signer's clock, Unix seconds.
+    pub(crate) fn now_unix(&self) -> i64 {
+        self.clock.now_unix()
+    }
+
+    /// The raw RSA signature over `message`.
+    pub(crate) fn sign_message(&self, message: &[u8]) -> Result<Vec<u8>, SignError> {
+        self.key.sign(message)
+    }
+}
+
+/// Checks method and URL and builds `METHOD\nURL\nTIMESTAMP\nNONCE\nBODY\n`.
+pub(crate) fn request_message(
+    method: &str,
+    url: &str,
+    body: &[u8],
+    timestamp: &str,
+    nonce: &str,
+) -> Result<Vec<u8>, SignError> {
+    if method.is_empty() || !method.bytes().all(|b| b.is_ascii_uppercase()) {
+        return Err(SignError::Method(method.to_owned()));
+    }
+    if !url.starts_with('/') || url.bytes().any(|b| b.is_ascii_control() || b == b' ') {
+        return Err(SignError::Url(url.to_owned()));
+    }
+    Ok(message::request(method, url, timestamp, nonce, body))
+}
+
+/// The header fields around a signature.
+pub(crate) fn assemble(
+    principal: Principal,
+    serial_no: &str,
+    nonce: String,
+    timestamp: String,
+    signature: &[u8],
+) -> Authorization {
+    Authorization {
+        principal,
+        nonce_str: nonce,
+        signature: encode(signature),
+        timestamp,
+        serial_no: serial_no.to_owned(),
     }
 }
 

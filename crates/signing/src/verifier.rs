@@ -268,6 +268,29 @@ impl Verifier {
 
     /// Checks `headers` against the raw `body` bytes as received.
     pub fn verify(&self, headers: &ResponseHeaders<'_>, body: &[u8]) -> Result<(), VerifyError> {
+        self.verify_with(&self.keys, headers, body)
+    }
+
+    /// [`verify`](Self::verify) with another set of keys: this verifier's clock and window,
+    /// the keys of the moment (a store that rotates, see wxpay-transport's
+    /// `SharedKeyStore`).
+    ///
+    /// ```
+    /// use wxpay_signing::{KeyStore, PlatformSigner, PrivateKey, Verifier, VerifyError};
+    /// let key = PrivateKey::from_pem_file("tests/data/keys/platform_key.pem")?;
+    /// let signed = PlatformSigner::new("PUB_KEY_ID_02", key.clone()).sign(b"{}")?;
+    /// let verifier = Verifier::new(KeyStore::new());
+    /// let rotated = KeyStore::new().with_public_key("PUB_KEY_ID_02", key.public_key());
+    /// assert!(verifier.verify(&signed.as_headers(), b"{}").is_err());
+    /// verifier.verify_with(&rotated, &signed.as_headers(), b"{}")?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn verify_with(
+        &self,
+        keys: &KeyStore,
+        headers: &ResponseHeaders<'_>,
+        body: &[u8],
+    ) -> Result<(), VerifyError> {
         if let Some(kind) = headers.signature_type
             && kind != SCHEME
         {
@@ -276,8 +299,7 @@ impl Verifier {
         if headers.signature.starts_with(SIGNTEST_PREFIX) {
             return Err(VerifyError::SignTestProbe);
         }
-        let key = self
-            .keys
+        let key = keys
             .get(headers.serial)
             .ok_or_else(|| VerifyError::UnknownSerial(headers.serial.to_owned()))?;
         check_window(headers.timestamp, self.clock.now_unix(), self.max_skew)?;

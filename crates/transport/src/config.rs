@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use serde::Deserialize;
 use wxpay_models::Mode;
-use wxpay_signing::{Certificate, KeyError, KeyStore, PrivateKey, PublicKey, Signer};
+use wxpay_signing::{ApiV3Key, Certificate, KeyError, KeyStore, PrivateKey, PublicKey, Signer};
+
+use crate::key_source::{Secret, Source, Sources, from_env};
 
 /// WeChat Pay's primary API domain.
 pub const DEFAULT_BASE_URL: &str = "https://api.mch.weixin.qq.com";
@@ -24,7 +26,9 @@ pub const DEFAULT_BACKUP_BASE_URL: &str = "https://api2.mch.weixin.qq.com";
 /// ```
 ///
 /// Relative file paths are relative to the configuration file. Unknown keys are an error
-/// that names the key, so a typo never silently falls back to a default.
+/// that names the key, so a typo never silently falls back to a default. The private key
+/// comes from exactly one of `private_key_file`, `private_key_pem` (inline) and
+/// `private_key_env` (an environment variable's name); `Debug` never shows key material.
 ///
 /// ```
 /// use wxpay_transport::ClientConfig;
@@ -59,8 +63,12 @@ pub struct ClientConfig {
     pub appid: Option<String>,
     /// Serial number of the merchant (or brand) API certificate.
     pub serial_no: String,
-    /// The merchant (or brand) API private key (`apiclient_key.pem`).
-    pub private_key_file: PathBuf,
+    /// The merchant (or brand) API private key PEM file (`apiclient_key.pem`).
+    pub private_key_file: Option<PathBuf>,
+    /// The private key PEM, inline (for secrets injected into the file).
+    pub private_key_pem: Option<Secret>,
+    /// Name of an environment variable holding the private key PEM (`\n` escapes allowed).
+    pub private_key_env: Option<String>,
     /// Id of the WeChat Pay public key (public-key mode).
     pub wechatpay_public_key_id: Option<String>,
     /// The WeChat Pay public key PEM (public-key mode).
@@ -68,10 +76,18 @@ pub struct ClientConfig {
     /// Platform certificates (certificate mode); several during a rotation.
     #[serde(default)]
     pub wechatpay_platform_cert_files: Vec<PathBuf>,
-    /// File holding the 32-byte APIv3 key (callbacks).
+    /// File holding the 32-byte APIv3 key (callbacks; in certificate mode without
+    /// certificate files, the key the downloaded certificates are encrypted with).
     pub apiv3_key_file: Option<PathBuf>,
-    /// The APIv3 key inline (prefer `apiv3_key_file`).
-    pub apiv3_key: Option<String>,
+    /// The APIv3 key inline.
+    pub apiv3_key: Option<Secret>,
+    /// Name of an environment variable holding the APIv3 key.
+    pub apiv3_key_env: Option<String>,
+    /// Certificate mode without certificate files: seconds between two downloads of the
+    /// platform certificates (an answer naming an unknown serial also triggers one, at most
+    /// once a minute).
+    #[serde(default = "default_certificate_refresh_secs")]
+    pub certificate_refresh_secs: u64,
     /// Primary base URL.
     #[serde(default = "default_base_url")]
     pub base_url: String,
@@ -112,6 +128,9 @@ fn default_timeout_ms() -> u64 {
 }
 fn default_max_retries() -> u32 {
     3
+}
+fn default_certificate_refresh_secs() -> u64 {
+    12 * 3600
 }
 
 /// A configuration that cannot be used, with what to change.
@@ -231,14 +250,27 @@ impl ClientConfig {
                     "is required with wechatpay_public_key_file",
                 ));
             }
-            (None, None) if self.wechatpay_platform_cert_files.is_empty() => {
+            (None, None)
+                if self.wechatpay_platform_cert_files.is_empty()
+                    && self.apiv3_sources().one()?.is_none() =>
+            {
                 return Err(invalid(
                     "wechatpay_public_key_file",
-                    "no verification key: set wechatpay_public_key_id + wechatpay_public_key_file (public-key mode) \
-                     or wechatpay_platform_cert_files (certificate mode)",
+                    "no verification key: set wechatpay_public_key_id + wechatpay_public_key_file (public-key mode), \
+                     wechatpay_platform_cert_files (certificate mode, fixed files) \
+                     or apiv3_key_file (certificate mode: the platform certificates are downloaded)",
                 ));
             }
             _ => {}
+        }
+        self.private_key_sources()
+            .required("the merchant (or brand) API private key")?;
+        self.apiv3_sources().one()?;
+        if self.certificate_refresh_secs < 60 {
+            return Err(invalid(
+                "certificate_refresh_secs",
+                "must be at least 60 (WeChat Pay rotates certificates with a day's notice; 43200 = 12 h is the default)",
+            ));
         }
         check_base_url("base_url", &self.base_url)?;
         check_base_url("backup_base_url", &self.backup_base_url)?;
@@ -250,12 +282,6 @@ impl ClientConfig {
                 key: "proxy",
                 problem: format!("{proxy:?} is not a URL: {e}"),
             })?;
-        }
-        if self.apiv3_key.is_some() && self.apiv3_key_file.is_some() {
-            return Err(invalid(
-                "apiv3_key",
-                "set apiv3_key or apiv3_key_file, not both",
-            ));
         }
         Ok(())
     }
@@ -273,15 +299,39 @@ impl ClientConfig {
         Duration::from_millis(self.timeout_ms)
     }
 
+    fn private_key_sources(&self) -> Sources<'_> {
+        Sources {
+            file: ("private_key_file", self.private_key_file.as_ref()),
+            inline: ("private_key_pem", self.private_key_pem.as_ref()),
+            env: ("private_key_env", self.private_key_env.as_ref()),
+        }
+    }
+
+    fn apiv3_sources(&self) -> Sources<'_> {
+        Sources {
+            file: ("apiv3_key_file", self.apiv3_key_file.as_ref()),
+            inline: ("apiv3_key", self.apiv3_key.as_ref()),
+            env: ("apiv3_key_env", self.apiv3_key_env.as_ref()),
+        }
+    }
+
+    /// Loads the merchant (or brand) API private key from its one source.
+    pub fn private_key(&self) -> Result<PrivateKey, ConfigError> {
+        let source = self
+            .private_key_sources()
+            .required("the merchant (or brand) API private key")?;
+        let key = source.key();
+        let loaded = match source {
+            Source::File(_, path) => PrivateKey::from_pem_file(self.resolve(path)),
+            Source::Inline(_, pem) => PrivateKey::from_pem(pem.expose().as_bytes()),
+            Source::Env(_, name) => PrivateKey::from_pem(from_env(key, name)?.as_bytes()),
+        };
+        loaded.map_err(|source| ConfigError::Key { key, source })
+    }
+
     /// Loads the private key and builds the request signer.
     pub fn signer(&self) -> Result<Signer, ConfigError> {
-        let key =
-            PrivateKey::from_pem_file(self.resolve(&self.private_key_file)).map_err(|source| {
-                ConfigError::Key {
-                    key: "private_key_file",
-                    source,
-                }
-            })?;
+        let key = self.private_key()?;
         Ok(match (self.mode, &self.brand_id) {
             (Mode::Brand, Some(brand)) => Signer::brand(brand.clone(), self.serial_no.clone(), key),
             _ => Signer::new(self.mchid.clone(), self.serial_no.clone(), key),
@@ -340,21 +390,37 @@ impl ClientConfig {
         Ok(roots)
     }
 
-    /// The APIv3 key (for callbacks), from `apiv3_key_file` or `apiv3_key`, if configured.
-    pub fn apiv3_key(&self) -> Result<Option<wxpay_signing::ApiV3Key>, ConfigError> {
-        let invalid = |key: &'static str, e: wxpay_signing::AeadError| ConfigError::Invalid {
+    /// The APIv3 key (callbacks, certificate downloads) from its one source
+    /// (`apiv3_key_file`, `apiv3_key` or `apiv3_key_env`), if configured.
+    pub fn apiv3_key(&self) -> Result<Option<ApiV3Key>, ConfigError> {
+        let Some(source) = self.apiv3_sources().one()? else {
+            return Ok(None);
+        };
+        let key = source.key();
+        let loaded = match source {
+            Source::File(_, path) => ApiV3Key::from_file(self.resolve(path)),
+            Source::Inline(_, value) => ApiV3Key::new(value.expose()),
+            Source::Env(_, name) => ApiV3Key::new(from_env(key, name)?.trim()),
+        };
+        loaded.map(Some).map_err(|e| ConfigError::Invalid {
             key,
             problem: e.to_string(),
-        };
-        match (&self.apiv3_key_file, &self.apiv3_key) {
-            (Some(file), _) => wxpay_signing::ApiV3Key::from_file(self.resolve(file))
-                .map(Some)
-                .map_err(|e| invalid("apiv3_key_file", e)),
-            (None, Some(key)) => wxpay_signing::ApiV3Key::new(key)
-                .map(Some)
-                .map_err(|e| invalid("apiv3_key", e)),
-            (None, None) => Ok(None),
-        }
+        })
+    }
+
+    /// Whether this is certificate mode without certificate files: no WeChat Pay public key,
+    /// no `wechatpay_platform_cert_files`, an APIv3 key. The transport then downloads the
+    /// platform certificates before the first call and keeps them fresh.
+    pub fn downloads_certificates(&self) -> bool {
+        self.wechatpay_public_key_id.is_none()
+            && self.wechatpay_public_key_file.is_none()
+            && self.wechatpay_platform_cert_files.is_empty()
+            && matches!(self.apiv3_sources().one(), Ok(Some(_)))
+    }
+
+    /// The interval between two scheduled certificate downloads.
+    pub fn certificate_refresh(&self) -> Duration {
+        Duration::from_secs(self.certificate_refresh_secs)
     }
 
     /// The `Wechatpay-Serial` request header: the key id the client verifies with.
@@ -441,7 +507,7 @@ mod tests {
     fn relative_paths_resolve_against_the_file() {
         let c = parse("wechatpay_platform_cert_files = [\"c.pem\"]").unwrap();
         assert_eq!(
-            c.resolve(&c.private_key_file),
+            c.resolve(c.private_key_file.as_deref().unwrap()),
             PathBuf::from("/etc/wxpay/k.pem")
         );
         assert_eq!(c.resolve(Path::new("/abs.pem")), PathBuf::from("/abs.pem"));

@@ -56,18 +56,28 @@ pub enum TransportError {
         /// The limit.
         limit: usize,
     },
+    /// Certificate mode: no platform certificate is held, and downloading them failed.
+    #[error("no WeChat Pay platform certificate to verify with: {0}")]
+    Certificates(Box<crate::certificates::CertificateError>),
 }
 
 impl TransportError {
     /// Whether resending the same request could succeed (it always may be resent: the body,
     /// hence its request number, is the same).
     pub fn is_retryable(&self) -> bool {
-        matches!(
-            self,
+        match self {
             TransportError::Connect { .. }
-                | TransportError::Timeout { .. }
-                | TransportError::Lost { .. }
-                | TransportError::Unverified { .. }
-        )
+            | TransportError::Timeout { .. }
+            | TransportError::Lost { .. }
+            | TransportError::Unverified { .. } => true,
+            TransportError::Certificates(e) => match &**e {
+                crate::certificates::CertificateError::Transport(e) => e.is_retryable(),
+                crate::certificates::CertificateError::Api { status, .. } => {
+                    *status == 429 || *status >= 500
+                }
+                _ => false,
+            },
+            _ => false,
+        }
     }
 }

@@ -29,16 +29,22 @@
 
 #![warn(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod certificates;
 pub mod config;
 mod connector;
 mod endpoints;
 mod error;
+mod key_source;
+mod key_store;
 mod retry;
 mod transport;
 
+pub use certificates::{CertificateError, PlatformCertificate};
 pub use config::{
     ClientConfig, ConfigError, DEFAULT_BACKUP_BASE_URL, DEFAULT_BASE_URL, is_loopback,
 };
 pub use error::TransportError;
+pub use key_source::Secret;
+pub use key_store::SharedKeyStore;
 pub use retry::{RetryPolicy, retryable_status};
 pub use transport::{ApiResponse, MAX_RESPONSE_BYTES, Transport, TransportBuilder};

@@ -4,6 +4,7 @@ use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use arc_swap::ArcSwapOption;
 use bytes::Bytes;
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
@@ -13,14 +14,18 @@ use parking_lot::Mutex;
 use rustls_pki_types::CertificateDer;
 use tracing::Instrument;
 use wxpay_models::{Encoded, Mode, Operation, RateLimit, Retry, Target};
-use wxpay_signing::{KeyStore, Principal, ResponseHeaders, Signer, Verifier, VerifyError, header};
+use wxpay_signing::{
+    ApiV3Key, KeyStore, Principal, RequestSigner, ResponseHeaders, Verifier, VerifyError, header,
+};
 
+use crate::certificates::AutoCertificates;
 use crate::config::{
     ClientConfig, ConfigError, DEFAULT_BACKUP_BASE_URL, DEFAULT_BASE_URL, check_base_url,
 };
 use crate::connector::{HttpClient, http_client, proxies};
 use crate::endpoints::Endpoints;
 use crate::error::TransportError;
+use crate::key_store::SharedKeyStore;
 use crate::retry::{RetryPolicy, retryable_status};
 
 /// Largest answer accepted (the send endpoint's are ≈ 3.3 KB).
@@ -53,6 +58,10 @@ impl ApiResponse {
 
 /// Builds a [`Transport`] from values (or from a [`ClientConfig`]).
 ///
+/// The signer is any [`RequestSigner`]: a [`Signer`](wxpay_signing::Signer) with the key in
+/// memory, or one that signs in a KMS, an HSM or another process
+/// (`examples/remote_signer.rs` in wxpay-coupons).
+///
 /// ```
 /// use wxpay_signing::{KeyStore, PrivateKey, PublicKey, Signer};
 /// use wxpay_transport::Transport;
@@ -64,10 +73,11 @@ impl ApiResponse {
 /// ```
 #[derive(Debug)]
 pub struct TransportBuilder {
-    signer: Signer,
+    signer: Arc<dyn RequestSigner>,
     mode: Mode,
     brand_id: Option<String>,
-    keys: KeyStore,
+    keys: SharedKeyStore,
+    certificates: Option<(ApiV3Key, Duration)>,
     wechatpay_serial: Option<String>,
     base_url: String,
     backup_base_url: String,
@@ -81,18 +91,19 @@ pub struct TransportBuilder {
 
 impl TransportBuilder {
     /// Primary and backup WeChat Pay domains, 1000 requests/s, 10 s per attempt, 3 retries.
-    pub fn new(signer: Signer, keys: KeyStore) -> Self {
+    pub fn new(signer: impl RequestSigner + 'static, keys: KeyStore) -> Self {
         let wechatpay_serial = keys.ids().next().map(str::to_owned);
         let (mode, brand_id) = match signer.principal() {
             Principal::Brand(brand) => (Mode::Brand, Some(brand.clone())),
             _ => (Mode::Partner, None),
         };
         Self {
-            signer,
+            signer: Arc::new(signer),
             mode,
             brand_id,
             wechatpay_serial,
-            keys,
+            keys: SharedKeyStore::new(keys),
+            certificates: None,
             base_url: DEFAULT_BASE_URL.into(),
             backup_base_url: DEFAULT_BACKUP_BASE_URL.into(),
             rate_limit_per_sec: 1000,
@@ -104,7 +115,9 @@ impl TransportBuilder {
         }
     }
 
-    /// Everything a configuration file says, keys loaded.
+    /// Everything a configuration file says, keys loaded. Certificate mode without
+    /// certificate files ([`ClientConfig::downloads_certificates`]) downloads them before
+    /// the first call.
     pub fn from_config(config: &ClientConfig) -> Result<Self, ConfigError> {
         let mut builder = Self::new(config.signer()?, config.key_store()?)
             .base_url(&config.base_url)
@@ -125,7 +138,47 @@ impl TransportBuilder {
         if !config.root_cert_files.is_empty() {
             builder.roots = Some(config.root_certificates()?);
         }
+        if config.downloads_certificates()
+            && let Some(key) = config.apiv3_key()?
+        {
+            builder = builder
+                .download_certificates(key)
+                .certificate_refresh(config.certificate_refresh());
+        }
         Ok(builder)
+    }
+
+    /// Verifies with `keys`, a store shared with whoever else holds a clone (another
+    /// transport, a callback handler, the code that rotates keys), instead of the store
+    /// given to [`new`](Self::new).
+    pub fn key_store(mut self, keys: SharedKeyStore) -> Self {
+        if self.wechatpay_serial.is_none() {
+            self.wechatpay_serial = keys.with(|k| k.ids().next().map(str::to_owned));
+        }
+        self.keys = keys;
+        self
+    }
+
+    /// Certificate mode without certificate files: downloads the platform certificates
+    /// (`GET /v3/certificates`, decrypted with `apiv3_key`) before the first call, again
+    /// every 12 h ([`certificate_refresh`](Self::certificate_refresh)) and when an answer
+    /// names an unknown serial (at most once a minute). See the
+    /// [`certificates`](crate::certificates) module.
+    pub fn download_certificates(mut self, apiv3_key: ApiV3Key) -> Self {
+        let every = self
+            .certificates
+            .as_ref()
+            .map_or(crate::certificates::DEFAULT_REFRESH, |(_, every)| *every);
+        self.certificates = Some((apiv3_key, every));
+        self
+    }
+
+    /// The interval of scheduled certificate downloads (default 12 h).
+    pub fn certificate_refresh(mut self, every: Duration) -> Self {
+        if let Some((_, current)) = &mut self.certificates {
+            *current = every;
+        }
+        self
     }
 
     /// The primary base URL (`https://`, or `http://` for a loopback emulator).
@@ -196,7 +249,7 @@ impl TransportBuilder {
     pub fn build(self) -> Result<Transport, ConfigError> {
         check_base_url("base_url", &self.base_url)?;
         check_base_url("backup_base_url", &self.backup_base_url)?;
-        if self.keys.is_empty() {
+        if self.keys.is_empty() && self.certificates.is_none() {
             return Err(ConfigError::Invalid {
                 key: "wechatpay_public_key_file",
                 problem: "no WeChat Pay public key or platform certificate: answers could not be verified".into(),
@@ -225,8 +278,12 @@ impl TransportBuilder {
                 mode: self.mode,
                 brand_id: self.brand_id,
                 signer: self.signer,
-                verifier: Verifier::new(self.keys),
-                wechatpay_serial: self.wechatpay_serial,
+                keys: self.keys,
+                verifier: Verifier::new(KeyStore::new()),
+                certificates: self
+                    .certificates
+                    .map(|(key, every)| AutoCertificates::new(key, every)),
+                wechatpay_serial: ArcSwapOption::from_pointee(self.wechatpay_serial),
                 endpoints: Endpoints::new(
                     self.base_url,
                     self.backup_base_url,
@@ -248,17 +305,22 @@ impl TransportBuilder {
 /// the rate limiter and the failover state.
 #[derive(Debug, Clone)]
 pub struct Transport {
-    inner: Arc<Inner>,
+    pub(crate) inner: Arc<Inner>,
 }
 
 #[derive(Debug)]
-struct Inner {
+pub(crate) struct Inner {
     http: HttpClient,
     mode: Mode,
     brand_id: Option<String>,
-    signer: Signer,
-    verifier: Verifier,
-    wechatpay_serial: Option<String>,
+    signer: Arc<dyn RequestSigner>,
+    /// The WeChat Pay keys of the moment.
+    pub(crate) keys: SharedKeyStore,
+    /// Clock and window only: the keys come from `keys` at each verification.
+    pub(crate) verifier: Verifier,
+    /// Certificate mode without certificate files.
+    pub(crate) certificates: Option<AutoCertificates>,
+    pub(crate) wechatpay_serial: ArcSwapOption<String>,
     endpoints: Endpoints,
     /// The client-wide cap (`rate_limit_per_sec`).
     limiter: Option<Pacer>,
@@ -279,7 +341,7 @@ enum Attempt {
 
 impl Transport {
     /// A builder from a signer and the WeChat Pay keys to verify with.
-    pub fn builder(signer: Signer, keys: KeyStore) -> TransportBuilder {
+    pub fn builder(signer: impl RequestSigner + 'static, keys: KeyStore) -> TransportBuilder {
         TransportBuilder::new(signer, keys)
     }
 
@@ -296,6 +358,28 @@ impl Transport {
     /// Who requests are signed as: the merchant (partner mode) or the brand.
     pub fn principal(&self) -> &Principal {
         self.inner.signer.principal()
+    }
+
+    /// The WeChat Pay keys answers are verified with: replace them while calls run (a
+    /// rotated public key), or read what certificate mode downloaded.
+    pub fn key_store(&self) -> &SharedKeyStore {
+        &self.inner.keys
+    }
+
+    /// The `Wechatpay-Serial` request header sent now: the key id the client verifies
+    /// with (certificate mode: the newest platform certificate it holds).
+    pub fn wechatpay_serial(&self) -> Option<String> {
+        self.inner
+            .wechatpay_serial
+            .load_full()
+            .map(|s| (*s).clone())
+    }
+
+    /// Changes the `Wechatpay-Serial` request header (after rotating to a new public key).
+    pub fn set_wechatpay_serial(&self, serial: Option<&str>) {
+        self.inner
+            .wechatpay_serial
+            .store(serial.map(|s| Arc::new(s.to_owned())));
     }
 
     /// Partner or brand-direct.
@@ -336,6 +420,25 @@ impl Transport {
         self.send(&call).await
     }
 
+    /// [`execute`](Self::execute) without verifying the answer's signature: the certificate
+    /// download, which verifies with the certificates it carries.
+    pub(crate) async fn execute_unverified(
+        &self,
+        method: Method,
+        path_and_query: &str,
+    ) -> Result<ApiResponse, TransportError> {
+        let call = Call {
+            method,
+            path_and_query,
+            body: Bytes::new(),
+            signed_body: None,
+            content_type: "application/json",
+            retry: Retry::Read,
+            operation: None,
+        };
+        self.send_loop(&call, false).await
+    }
+
     /// Sends an encoded request of `operation`: retried only as its [`Retry`] class allows,
     /// paced under the operation's documented rate limit in this transport's mode (and the
     /// client-wide `rate_limit_per_sec`).
@@ -371,6 +474,16 @@ impl Transport {
     }
 
     async fn send(&self, call: &Call<'_>) -> Result<ApiResponse, TransportError> {
+        self.ensure_certificates().await?;
+        self.send_loop(call, true).await
+    }
+
+    /// The attempts of one call; answers are verified when `verify`.
+    async fn send_loop(
+        &self,
+        call: &Call<'_>,
+        verify: bool,
+    ) -> Result<ApiResponse, TransportError> {
         let inner = &self.inner;
         let started = Instant::now();
         let (mut which, _) = inner.endpoints.pick();
@@ -410,7 +523,12 @@ impl Transport {
             let last = match outcome {
                 Attempt::Answer(response) => {
                     inner.endpoints.succeeded(which);
-                    match self.check(&response) {
+                    let checked = if verify {
+                        self.check_refreshing(&response).await
+                    } else {
+                        Ok(())
+                    };
+                    match checked {
                         Ok(()) if !retryable_status(response.status) => return Ok(response),
                         Ok(()) if exhausted => return Ok(response),
                         // A 5xx may have acted: only a request number makes resending safe.
@@ -468,14 +586,17 @@ impl Transport {
     async fn attempt(&self, call: &Call<'_>, base: &str, attempt: u32) -> Attempt {
         let inner = &self.inner;
         let signed = call.signed_body.as_ref().unwrap_or(&call.body);
-        let auth =
-            match inner
-                .signer
-                .authorization(call.method.as_str(), call.path_and_query, signed)
-            {
-                Ok(auth) => auth.to_string(),
-                Err(e) => return Attempt::Fatal(e.into()),
-            };
+        let auth = match wxpay_signing::authorize(
+            &*inner.signer,
+            call.method.as_str(),
+            call.path_and_query,
+            signed,
+        )
+        .await
+        {
+            Ok(auth) => auth.to_string(),
+            Err(e) => return Attempt::Fatal(e.into()),
+        };
         let mut builder = Request::builder()
             .method(call.method.clone())
             .uri(format!("{base}{}", call.path_and_query))
@@ -483,8 +604,8 @@ impl Transport {
             .header(ACCEPT, "application/json")
             .header(CONTENT_TYPE, call.content_type)
             .header(USER_AGENT, &inner.user_agent);
-        if let Some(serial) = &inner.wechatpay_serial {
-            builder = builder.header(header::SERIAL, serial);
+        if let Some(serial) = &*inner.wechatpay_serial.load() {
+            builder = builder.header(header::SERIAL, serial.as_str());
         }
         let request = match builder.body(Full::new(call.body.clone())) {
             Ok(r) => r,
@@ -550,7 +671,8 @@ impl Transport {
         }
     }
 
-    /// Verifies a 2xx answer, and any other answer that carries a signature.
+    /// Verifies a 2xx answer, and any other answer that carries a signature, with the keys
+    /// of the moment.
     fn check(&self, response: &ApiResponse) -> Result<(), VerifyError> {
         let signed = response.headers.contains_key(header::SIGNATURE);
         if !response.status.is_success() && !signed {
@@ -559,7 +681,26 @@ impl Transport {
         let headers = ResponseHeaders::from_fn(|name| {
             response.headers.get(name).and_then(|v| v.to_str().ok())
         })?;
-        self.inner.verifier.verify(&headers, &response.body)
+        self.inner.keys.with(|keys| {
+            self.inner
+                .verifier
+                .verify_with(keys, &headers, &response.body)
+        })
+    }
+
+    /// [`check`](Self::check); in certificate mode, an unknown serial first downloads the
+    /// certificates again (at most once a minute) and checks once more.
+    async fn check_refreshing(&self, response: &ApiResponse) -> Result<(), VerifyError> {
+        match self.check(response) {
+            Err(VerifyError::UnknownSerial(serial)) if self.inner.certificates.is_some() => {
+                if self.refresh_for_unknown(&serial).await {
+                    self.check(response)
+                } else {
+                    Err(VerifyError::UnknownSerial(serial))
+                }
+            }
+            other => other,
+        }
     }
 }
 

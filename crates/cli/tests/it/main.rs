@@ -2,6 +2,7 @@
 
 mod call;
 mod campaign;
+mod certificates;
 mod notify;
 mod send;
 mod sign_verify;

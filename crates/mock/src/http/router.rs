@@ -19,6 +19,7 @@ use wxpay_mock_core::ErrorAnswer;
 
 use crate::http::wire::{Body, Dropped, body_limit, check_http, read_body, signed, too_big};
 use crate::service::Emulator;
+use crate::service::certificates;
 use crate::service::faults::roll;
 use crate::service::journal::{JournalEntry, SignatureFailure};
 use crate::service::pipeline::{Incoming, Outcome, run};
@@ -137,6 +138,7 @@ pub(crate) async fn handle(
     let (parts, body) = req.into_parts();
     let matched = lookup(parts.method.as_str(), parts.uri.path());
     let (outcome, op) = match &matched {
+        None if certificates::is_download(&parts) => (download(&emu, &parts), None),
         None => (Outcome::error(unknown(&parts)), None),
         Some(m) => {
             // Step 1 on the head first, so that an oversize body is refused unread.
@@ -196,6 +198,7 @@ impl Emulator {
         let (parts, body) = req.into_parts();
         let matched = lookup(parts.method.as_str(), parts.uri.path());
         let (outcome, op) = match &matched {
+            None if certificates::is_download(&parts) => (download(self, &parts), None),
             None => (Outcome::error(unknown(&parts)), None),
             Some(m) => {
                 let max = body_limit(m.route.op.body, self.limits().max_body_bytes);
@@ -223,6 +226,14 @@ impl Emulator {
             .to_owned();
         record(self, &parts, op, &outcome, &request_id, started, false);
         response
+    }
+}
+
+/// `GET /v3/certificates`: step 1, then the service's download.
+fn download(emu: &Emulator, parts: &http::request::Parts) -> Outcome {
+    match check_http(wxpay_models::BodyKind::Empty, &parts.headers, usize::MAX) {
+        Ok(()) => certificates::run(emu, parts),
+        Err(e) => Outcome::error(e),
     }
 }
 
@@ -267,8 +278,13 @@ fn answer(
         .headers
         .get(header::SERIAL)
         .and_then(|v| v.to_str().ok());
+    let signer = if outcome.status == 200 && certificates::is_download(parts) {
+        emu.platform().for_download(serial)
+    } else {
+        emu.platform().for_serial(serial)
+    };
     signed(
-        emu.platform().for_serial(serial),
+        signer,
         &emu.request_id(outcome.biz),
         outcome.status,
         outcome.body.clone(),
@@ -287,7 +303,11 @@ fn record(
     dropped: bool,
 ) {
     let seconds = started.elapsed().as_secs_f64();
-    let name = op.map_or("unknown", |(op, _)| op.kebab);
+    let name = match op {
+        Some((op, _)) => op.kebab,
+        None if certificates::is_download(parts) => certificates::NAME,
+        None => "unknown",
+    };
     let (status, code) = if dropped {
         (0, "DROPPED")
     } else {

@@ -14,6 +14,7 @@ use crate::config::{CallbackConfig, Limits};
 
 mod actions;
 pub(crate) mod caller;
+pub(crate) mod certificates;
 pub(crate) mod deliveries;
 pub(crate) mod faults;
 pub(crate) mod journal;

@@ -55,7 +55,7 @@ impl Outcome {
         }
     }
 
-    fn ok(body: Vec<u8>, new: bool) -> Self {
+    pub(crate) fn ok(body: Vec<u8>, new: bool) -> Self {
         Self {
             status: 200,
             code: String::new(),

@@ -1,30 +1,65 @@
-//! The WeChat Pay keys answers and callbacks are signed with.
+//! The WeChat Pay keys answers and callbacks are signed with, and the platform certificates
+//! `GET /v3/certificates` serves.
 
 use wxpay_signing::PlatformSigner;
+use wxpay_signing::clock::{Clock, SystemClock};
 
-/// The public key first (the default), then a platform certificate's, if configured.
+use super::certificates::{Served, newest, signing_serial};
+
+/// The public key first (the default), then the platform certificates' keys, if configured.
 #[derive(Debug)]
 pub(crate) struct Platform {
     signers: Vec<PlatformSigner>,
+    certificates: Vec<Served>,
 }
 
 impl Platform {
-    /// `default` signs unless a request's `Wechatpay-Serial` names one of `others`.
-    pub(crate) fn new(default: PlatformSigner, others: Vec<PlatformSigner>) -> Self {
+    /// `default` signs unless a request's `Wechatpay-Serial` names one of `others`;
+    /// `certificates` are served by the download.
+    pub(crate) fn new(
+        default: PlatformSigner,
+        others: Vec<PlatformSigner>,
+        certificates: Vec<Served>,
+    ) -> Self {
         let mut signers = vec![default];
         signers.extend(others);
-        Self { signers }
+        Self {
+            signers,
+            certificates,
+        }
     }
 
-    /// The signer `Wechatpay-Serial` names, else the default one.
+    /// The certificates the download serves.
+    pub(crate) fn certificates(&self) -> &[Served] {
+        &self.certificates
+    }
+
+    /// The signer `Wechatpay-Serial` names; for a certificate serial the emulator does not
+    /// hold (a rotated-out one), the newest valid certificate, as WeChat Pay signs for
+    /// merchants in certificate mode; else the default one.
     pub(crate) fn for_serial(&self, serial: Option<&str>) -> &PlatformSigner {
+        let named = |s: &str| {
+            self.signers
+                .iter()
+                .find(|p| p.serial().eq_ignore_ascii_case(s))
+        };
         serial
-            .and_then(|s| {
-                self.signers
-                    .iter()
-                    .find(|p| p.serial().eq_ignore_ascii_case(s))
+            .and_then(named)
+            .or_else(|| {
+                let unknown_certificate = serial.is_some_and(|s| !s.starts_with("PUB_KEY_ID_"));
+                newest(&self.certificates, SystemClock.now_unix())
+                    .filter(|_| unknown_certificate)
+                    .and_then(|c| named(c.certificate.serial_no()))
             })
             .unwrap_or_else(|| self.default_signer())
+    }
+
+    /// The signer of the certificate download: the certificate `Wechatpay-Serial` names,
+    /// else the newest valid one.
+    pub(crate) fn for_download(&self, serial: Option<&str>) -> &PlatformSigner {
+        let now = SystemClock.now_unix();
+        signing_serial(&self.certificates, serial, now)
+            .map_or_else(|| self.for_serial(serial), |s| self.for_serial(Some(s)))
     }
 
     /// The default signer (callbacks).

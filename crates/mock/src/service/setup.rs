@@ -54,6 +54,7 @@ impl Emulator {
                 dev_key(PrivateKey::from_pem(DEV_PLATFORM_KEY)),
             ),
             Vec::new(),
+            Vec::new(),
         );
         let seed = Seed::new(Fixtures::dev(WxTime::now()), fresh_salt());
         let emulator = Self::new(
@@ -147,16 +148,7 @@ impl Emulator {
                 &config.platform.private_key_file,
             )?,
         );
-        let mut others = Vec::new();
-        if let (Some(serial), Some(file)) = (
-            &config.platform.certificate_serial,
-            &config.platform.certificate_private_key_file,
-        ) {
-            others.push(PlatformSigner::new(
-                serial.clone(),
-                load_private("platform.certificate_private_key_file", file)?,
-            ));
-        }
+        let (others, certificates) = super::certificates::load(config)?;
         let mut callers = Vec::new();
         let mut notify = Vec::new();
         let entries = config
@@ -239,7 +231,7 @@ impl Emulator {
         };
         Self::new(
             callers,
-            Platform::new(default, others),
+            Platform::new(default, others, certificates),
             config.limits.clone(),
             config.admin_token.clone(),
             seed,

@@ -5,6 +5,7 @@ mod api;
 mod binary;
 mod callbacks;
 mod catalog;
+mod certificates;
 mod concurrency;
 mod confirm;
 mod console;

@@ -2,6 +2,7 @@
 
 mod keys;
 mod properties;
+mod request_signer;
 mod vectors;
 
 /// A file under `tests/data/`, found from the crate directory cargo names at run time: a

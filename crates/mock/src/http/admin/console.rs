@@ -113,6 +113,7 @@ fn overview(emu: &Emulator) -> Reply {
         StatusCode::OK,
         json!({
             "callers": callers,
+            "platform_certificates": crate::service::certificates::overview(emu),
             "product_coupons": products,
             "stocks": stocks,
             "coupons": {

@@ -219,6 +219,14 @@ async function refreshOverview() {
     7,
   );
   fill(
+    $('ov-certificates').tBodies[0],
+    (o.platform_certificates || []).map((c) =>
+      h('tr', { 'data-serial': c.serial_no }, td(c.serial_no, 'mono'), td(c.not_before), td(c.not_after), td(c.valid_now ? 'yes' : 'no')),
+    ),
+    'none configured (answers are signed with the public key)',
+    4,
+  );
+  fill(
     $('ov-products').tBodies[0],
     o.product_coupons.map((p) =>
       h(
