@@ -26,6 +26,17 @@ pub enum SignError {
     /// The URL is not a path (plus optional query) starting with `/`.
     #[error("URL {0:?} must be the path and query as sent, starting with '/'")]
     Url(String),
+    /// The signer's `mchid`, `brand_id` or `serial_no` cannot go into the header as it is.
+    #[error(
+        "{field} {value:?} cannot go into the Authorization header: it may only hold {}",
+        crate::authorization::VALUE_CHARS
+    )]
+    Field {
+        /// `mchid`, `brand_id` or `serial_no`.
+        field: &'static str,
+        /// The value.
+        value: String,
+    },
 }
 
 /// Signs requests: builds the `Authorization` header value, as a merchant
@@ -64,7 +75,20 @@ impl fmt::Debug for Signer {
 }
 
 impl Signer {
-    /// A signer for merchant `mchid` whose API certificate has serial `serial_no`.
+    /// A signer for merchant `mchid` whose API certificate has serial `serial_no`. Both go
+    /// into the header as they are, so signing refuses values that would break it
+    /// ([`authorization::is_valid_value`](crate::authorization::is_valid_value)).
+    ///
+    /// ```
+    /// # use wxpay_signing::{PrivateKey, SignError, Signer};
+    /// let key = PrivateKey::from_pem_file("tests/data/keys/merchant_key.pem")?;
+    /// let injected = Signer::new("1900000001\",x=\"y", "5157F09E", key);
+    /// assert!(matches!(
+    ///     injected.authorization("GET", "/v3/x", b""),
+    ///     Err(SignError::Field { field: "mchid", .. })
+    /// ));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new(mchid: impl Into<String>, serial_no: impl Into<String>, key: PrivateKey) -> Self {
         Self::for_principal(Principal::Merchant(mchid.into()), serial_no, key)
     }
@@ -168,6 +192,17 @@ impl Signer {
         }
         if !url.starts_with('/') || url.bytes().any(|b| b.is_ascii_control() || b == b' ') {
             return Err(SignError::Url(url.to_owned()));
+        }
+        for (field, value) in [
+            (self.principal.field(), self.principal.id()),
+            ("serial_no", self.serial_no.as_str()),
+        ] {
+            if !crate::authorization::is_valid_value(value) {
+                return Err(SignError::Field {
+                    field,
+                    value: value.to_owned(),
+                });
+            }
         }
         let message = message::request(method, url, &timestamp, &nonce, body);
         Ok(Authorization {
