@@ -5,7 +5,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -555,14 +555,6 @@ fn encode_error(e: impl fmt::Display) -> ValidationError {
         "(body)",
         Rule::Mode(format!("could not be encoded: {e}")),
     ))
-}
-
-/// Percent-decodes a path or query value.
-pub(crate) fn decode_component(raw: &str) -> Option<String> {
-    percent_decode_str(&raw.replace('+', "%20"))
-        .decode_utf8()
-        .ok()
-        .map(Cow::into_owned)
 }
 
 /// Implements [`Endpoint`] for a request type from the facts that differ per operation:

@@ -52,6 +52,7 @@ pub mod examples;
 pub mod media;
 pub mod notify;
 pub mod operations;
+mod percent;
 pub mod product_coupon;
 pub mod stock;
 pub mod stock_bundle;
