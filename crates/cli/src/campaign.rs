@@ -403,6 +403,12 @@ async fn create(
     location: &Location,
     options: PgOptions,
 ) -> Result<Created, Failure> {
+    if let Location::Sqlite(path) = location
+        && !args.dry_run
+    {
+        // Before reading what may be millions of rows.
+        wxpay_campaign::SqliteJournal::check_creatable(path).map_err(Failure::usage)?;
+    }
     let campaign_id = wxpay_campaign::new_campaign_id().map_err(Failure::usage)?;
     let rows = wxpay_campaign::input::read(
         input,

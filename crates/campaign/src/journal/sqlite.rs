@@ -93,9 +93,42 @@ impl SqliteJournal {
     /// temporary file beside `path` (`*.creating`) that is renamed into place once complete.
     /// Errors name `path`, the file the user gave, and say what is wrong with it.
     pub fn create(path: &Path, meta: &CampaignMeta, rows: &[Row]) -> Result<Self, JournalError> {
+        let tmp = Self::create_tmp(path)?;
         let shown = path.display().to_string();
+        let written = Self::write_new(&tmp, meta, rows).and_then(|()| {
+            std::fs::rename(&tmp, path).map_err(|e| JournalError::Invalid {
+                path: shown.clone(),
+                problem: format!("cannot be created: {e}"),
+            })
+        });
+        if let Err(e) = written {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(match e {
+                JournalError::Sqlite { source, .. } => JournalError::Sqlite {
+                    path: shown,
+                    source,
+                },
+                other => other,
+            });
+        }
+        Self::open(path)
+    }
+
+    /// Whether a journal can be created at `path` (see [`SqliteJournal::create`]): checked
+    /// before reading a long input, so that a wrong `--journal` is known at once. Leaves
+    /// nothing behind.
+    pub fn check_creatable(path: &Path) -> Result<(), JournalError> {
+        let tmp = Self::create_tmp(path)?;
+        let _ = std::fs::remove_file(tmp);
+        Ok(())
+    }
+
+    /// Creates the empty temporary file beside `path`, after checking `path` is free.
+    /// Creating it with the file system first tells a missing or read-only directory apart
+    /// from SQLite's "unable to open database file", and names the directory.
+    fn create_tmp(path: &Path) -> Result<PathBuf, JournalError> {
         let invalid = |problem: String| JournalError::Invalid {
-            path: shown.clone(),
+            path: path.display().to_string(),
             problem,
         };
         if path.is_dir() {
@@ -106,8 +139,6 @@ impl SqliteJournal {
         }
         let tmp = path.with_extension("creating");
         let _ = std::fs::remove_file(&tmp);
-        // Creating the file first tells a missing or read-only directory apart from SQLite's
-        // "unable to open database file", and names the directory.
         if let Err(e) = std::fs::OpenOptions::new()
             .write(true)
             .create_new(true)
@@ -127,20 +158,7 @@ impl SqliteJournal {
                 _ => format!("cannot be created in directory {dir}: {e}"),
             }));
         }
-        let written = Self::write_new(&tmp, meta, rows).and_then(|()| {
-            std::fs::rename(&tmp, path).map_err(|e| invalid(format!("cannot be created: {e}")))
-        });
-        if let Err(e) = written {
-            let _ = std::fs::remove_file(&tmp);
-            return Err(match e {
-                JournalError::Sqlite { source, .. } => JournalError::Sqlite {
-                    path: shown,
-                    source,
-                },
-                other => other,
-            });
-        }
-        Self::open(path)
+        Ok(tmp)
     }
 
     /// Writes the schema, `meta` and `rows` into the (empty) file `tmp`, in one transaction.

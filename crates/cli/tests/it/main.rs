@@ -2,6 +2,7 @@
 
 mod call;
 mod campaign;
+mod hostile;
 mod notify;
 mod send;
 mod sign_verify;
