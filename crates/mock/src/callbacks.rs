@@ -215,9 +215,18 @@ pub(crate) fn load_roots(
     use rustls_pki_types::pem::PemObject;
     let mut roots = Vec::new();
     for path in files {
-        let certs = rustls_pki_types::CertificateDer::pem_file_iter(path)
-            .and_then(|it| it.collect::<Result<Vec<_>, _>>())
-            .map_err(|e| format!("callbacks.root_cert_files: {}: {e}", path.display()))?;
+        let bad = |e: &dyn std::fmt::Display| {
+            format!("callbacks.root_cert_files: {}: {e}", path.display())
+        };
+        let pem = wxpay_signing::file::read_limited(
+            path,
+            wxpay_signing::file::MAX_PEM_BUNDLE_BYTES,
+            "a PEM bundle",
+        )
+        .map_err(|e| bad(&e))?;
+        let certs = rustls_pki_types::CertificateDer::pem_slice_iter(&pem)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| bad(&e))?;
         if certs.is_empty() {
             return Err(format!(
                 "callbacks.root_cert_files: {}: no CERTIFICATE in it",

@@ -253,7 +253,7 @@ impl MockConfig {
     /// Reads a configuration file.
     pub fn from_file(path: impl AsRef<Path>) -> Result<Self, ConfigError> {
         let path = path.as_ref();
-        let text = read_to_string(path)?;
+        let text = read_to_string(path, MAX_CONFIG_BYTES, "an emulator config")?;
         Self::from_toml_str(&text, path.parent().map(Path::to_path_buf)).map_err(|e| match e {
             ConfigError::Parse { message, .. } => ConfigError::Parse {
                 path: path.display().to_string(),
@@ -408,10 +408,17 @@ pub(crate) fn check_notify_url(url: &str) -> Result<(), String> {
     }
 }
 
-pub(crate) fn read_to_string(path: &Path) -> Result<String, ConfigError> {
-    std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
-        path: path.display().to_string(),
-        source,
+/// The largest emulator config read (a few KiB even with hundreds of callers).
+pub(crate) const MAX_CONFIG_BYTES: u64 = 4 << 20;
+/// The largest fixtures file read (entities and uploaded codes).
+pub(crate) const MAX_FIXTURES_BYTES: u64 = 256 << 20;
+
+pub(crate) fn read_to_string(path: &Path, limit: u64, what: &str) -> Result<String, ConfigError> {
+    wxpay_signing::file::read_to_string_limited(path, limit, what).map_err(|source| {
+        ConfigError::Io {
+            path: path.display().to_string(),
+            source,
+        }
     })
 }
 

@@ -16,7 +16,9 @@ use wxpay_signing::{PlatformSigner, PrivateKey, PublicKey};
 
 use crate::callbacks::Callbacks;
 use crate::caller::{Caller, Callers, NonceCache, NotifyTarget};
-use crate::config::{CallbackConfig, ConfigError, Limits, MockConfig, read_to_string};
+use crate::config::{
+    CallbackConfig, ConfigError, Limits, MAX_FIXTURES_BYTES, MockConfig, read_to_string,
+};
 use crate::error::ErrorAnswer;
 use crate::faults::Faults;
 use crate::fixtures::{Fixtures, dev};
@@ -313,7 +315,8 @@ impl Emulator {
         let fixtures = match &config.fixtures_file {
             Some(file) => {
                 let path = config.resolve(file);
-                serde_json::from_str(&read_to_string(&path)?).map_err(|e| ConfigError::Parse {
+                let text = read_to_string(&path, MAX_FIXTURES_BYTES, "a fixtures file")?;
+                serde_json::from_str(&text).map_err(|e| ConfigError::Parse {
                     path: path.display().to_string(),
                     message: e.to_string(),
                 })?

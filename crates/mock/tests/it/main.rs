@@ -10,6 +10,7 @@ mod confirm;
 mod console;
 mod coupon_life;
 mod faults;
+mod lax_input;
 mod media;
 mod properties;
 mod robustness;
