@@ -1,6 +1,7 @@
 //! Reading whole files with a size bound fit for what each holds, so that a wrong path
 //! (`/dev/zero`, a disk image, a log) fails at once with a clear message instead of reading
-//! gigabytes. Every reader of the workspace's tools goes through here.
+//! gigabytes. The tools read every whole file through here; streams (a campaign's CSV) are
+//! bounded where they are read, with [`too_large`] for the message.
 
 use std::io::{self, Read};
 use std::path::Path;

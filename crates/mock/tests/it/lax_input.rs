@@ -6,7 +6,9 @@
 use http::Method;
 use serde_json::{Value, json};
 use wxpay_mock::fixtures::dev;
-use wxpay_models::{Mode, Target, encode, examples, operations};
+use wxpay_models::product_coupon::CreateProductCouponRequest;
+use wxpay_models::user_coupon::ListUserProductCouponsRequest;
+use wxpay_models::{Endpoint, Mode, SetNotifyConfigRequest, Target, encode, examples};
 use wxpay_testkit::fixtures::assert_signed;
 use wxpay_testkit::http_client::{Answer, TestClient};
 use wxpay_testkit::{brand_signer, merchant_signer, mock};
@@ -43,7 +45,7 @@ async fn signed(
 }
 
 /// A valid JSON body of `request` for partner mode, with `change` applied to it.
-fn body_of<E: wxpay_models::Endpoint>(request: &E, change: impl FnOnce(&mut Value)) -> Vec<u8> {
+fn body_of<E: Endpoint>(request: &E, change: impl FnOnce(&mut Value)) -> Vec<u8> {
     let wire = encode(
         request,
         Target {
@@ -80,7 +82,7 @@ async fn invalid_percent_encoding_in_the_path_is_a_param_error() {
     let server = mock::start().await;
     let client = TestClient::new(&server.base_url());
     let list = |mode: Mode, openid: &str| {
-        let path = operations::LIST_USER_PRODUCT_COUPONS
+        let path = <ListUserProductCouponsRequest as Endpoint>::OPERATION
             .template(mode)
             .replace("{openid}", openid);
         match mode {
@@ -113,7 +115,7 @@ async fn invalid_percent_encoding_in_the_path_is_a_param_error() {
     // The query is decoded as strictly.
     let path = format!(
         "{}?appid=wx%zz&brand_id={}",
-        operations::LIST_USER_PRODUCT_COUPONS
+        <ListUserProductCouponsRequest as Endpoint>::OPERATION
             .template(Mode::Partner)
             .replace("{openid}", "o1"),
         dev::BRAND_ID
@@ -126,8 +128,8 @@ async fn invalid_percent_encoding_in_the_path_is_a_param_error() {
 async fn control_characters_and_bad_urls_in_bodies_are_param_errors() {
     let server = mock::start().await;
     let client = TestClient::new(&server.base_url());
-    let create = operations::CREATE_PRODUCT_COUPON.template(Mode::Partner);
-    let notify = operations::SET_NOTIFY_CONFIG.template(Mode::Partner);
+    let create = <CreateProductCouponRequest as Endpoint>::OPERATION.template(Mode::Partner);
+    let notify = <SetNotifyConfigRequest as Endpoint>::OPERATION.template(Mode::Partner);
     // The example, with an AppID bound in the dev state: valid but for the hostile field.
     let mut coupon = examples::create_product_coupon();
     if let Some(stock) = coupon.stock.as_mut() {

@@ -12,51 +12,17 @@ fn merchant_key() -> PrivateKey {
 }
 
 /// (name, mchid, serial_no, the field refused or `None` when the header is sound).
+#[rustfmt::skip]
 const FIELDS: &[(&str, &str, &str, Option<&str>)] = &[
     ("plain", "1900000001", "5157F09E", None),
-    (
-        "quote_and_comma_in_mchid",
-        "1900000001\",x=\"y",
-        "5157F09E",
-        Some("mchid"),
-    ),
-    (
-        "quote_in_serial_no",
-        "1900000001",
-        "5157\"F09E",
-        Some("serial_no"),
-    ),
-    (
-        "comma_in_serial_no",
-        "1900000001",
-        "5157,F09E",
-        Some("serial_no"),
-    ),
-    (
-        "newline_in_mchid",
-        "1900000001\nX-Evil: 1",
-        "5157F09E",
-        Some("mchid"),
-    ),
-    (
-        "crlf_in_serial_no",
-        "1900000001",
-        "5157\r\nX-Evil: 1",
-        Some("serial_no"),
-    ),
-    (
-        "space_in_serial_no",
-        "1900000001",
-        "5157 F09E",
-        Some("serial_no"),
-    ),
+    ("quote_and_comma_in_mchid", "1900000001\",x=\"y", "5157F09E", Some("mchid")),
+    ("quote_in_serial_no", "1900000001", "5157\"F09E", Some("serial_no")),
+    ("comma_in_serial_no", "1900000001", "5157,F09E", Some("serial_no")),
+    ("newline_in_mchid", "1900000001\nX-Evil: 1", "5157F09E", Some("mchid")),
+    ("crlf_in_serial_no", "1900000001", "5157\r\nX-Evil: 1", Some("serial_no")),
+    ("space_in_serial_no", "1900000001", "5157 F09E", Some("serial_no")),
     ("nul_in_mchid", "19000\u{0}00001", "5157F09E", Some("mchid")),
-    (
-        "non_ascii_mchid",
-        "商户1900000001",
-        "5157F09E",
-        Some("mchid"),
-    ),
+    ("non_ascii_mchid", "商户1900000001", "5157F09E", Some("mchid")),
     ("empty_serial_no", "1900000001", "", Some("serial_no")),
     ("empty_mchid", "", "5157F09E", Some("mchid")),
 ];
