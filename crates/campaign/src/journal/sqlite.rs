@@ -94,22 +94,15 @@ impl SqliteJournal {
     /// Errors name `path`, the file the user gave, and say what is wrong with it.
     pub fn create(path: &Path, meta: &CampaignMeta, rows: &[Row]) -> Result<Self, JournalError> {
         let tmp = Self::create_tmp(path)?;
-        let shown = path.display().to_string();
-        let written = Self::write_new(&tmp, meta, rows).and_then(|()| {
+        let written = Self::write_new(&tmp, path, meta, rows).and_then(|()| {
             std::fs::rename(&tmp, path).map_err(|e| JournalError::Invalid {
-                path: shown.clone(),
+                path: path.display().to_string(),
                 problem: format!("cannot be created: {e}"),
             })
         });
         if let Err(e) = written {
             let _ = std::fs::remove_file(&tmp);
-            return Err(match e {
-                JournalError::Sqlite { source, .. } => JournalError::Sqlite {
-                    path: shown,
-                    source,
-                },
-                other => other,
-            });
+            return Err(e);
         }
         Self::open(path)
     }
@@ -161,17 +154,23 @@ impl SqliteJournal {
         Ok(tmp)
     }
 
-    /// Writes the schema, `meta` and `rows` into the (empty) file `tmp`, in one transaction.
-    fn write_new(tmp: &Path, meta: &CampaignMeta, rows: &[Row]) -> Result<(), JournalError> {
+    /// Writes the schema, `meta` and `rows` into the (empty) file `tmp`, in one transaction;
+    /// errors name `path`, the journal it becomes.
+    fn write_new(
+        tmp: &Path,
+        path: &Path,
+        meta: &CampaignMeta,
+        rows: &[Row],
+    ) -> Result<(), JournalError> {
         let err = |source| JournalError::Sqlite {
-            path: tmp.display().to_string(),
+            path: path.display().to_string(),
             source,
         };
         let mut conn = Connection::open(tmp).map_err(err)?;
         let tx = conn.transaction().map_err(err)?;
         tx.execute_batch(SCHEMA).map_err(err)?;
         let meta_json = serde_json::to_string(meta).map_err(|e| JournalError::Invalid {
-            path: tmp.display().to_string(),
+            path: path.display().to_string(),
             problem: e.to_string(),
         })?;
         tx.execute(
