@@ -30,7 +30,7 @@ pub(crate) struct Args {
     /// The JSON body.
     #[arg(long, conflicts_with = "body_file")]
     body: Option<String>,
-    /// A file holding the JSON body.
+    /// A file holding the JSON body (at most 1 MiB).
     #[arg(long)]
     body_file: Option<PathBuf>,
     /// The image to upload (upload-image only): a JPG or PNG of at most 2 MB.

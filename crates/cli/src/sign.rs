@@ -31,7 +31,7 @@ pub(crate) struct Args {
     /// Request body (exact bytes signed).
     #[arg(long, conflicts_with = "body_file")]
     body: Option<String>,
-    /// File holding the request body.
+    /// File holding the request body (at most 1 MiB).
     #[arg(long)]
     body_file: Option<PathBuf>,
     /// Unix seconds (default: now).

@@ -35,7 +35,7 @@ pub(crate) struct Args {
         conflicts_with = "body_file"
     )]
     body: Option<String>,
-    /// File holding the response body.
+    /// File holding the response body (at most 4 MiB).
     #[arg(long)]
     body_file: Option<PathBuf>,
     /// Unix seconds to judge the timestamp window against (default: now).
