@@ -93,35 +93,109 @@ pub fn max_prefix_len(campaign_id: &str) -> usize {
     40usize.saturating_sub(campaign_id.len() + 8)
 }
 
+/// The longest line of an input, without its line end. A row is far shorter: an openid,
+/// a few ids, a code, an attach of at most 150 characters.
+pub const MAX_LINE_BYTES: usize = 4096;
+
+/// The largest input: about ten million rows.
+pub const MAX_INPUT_BYTES: u64 = 1 << 30;
+
+/// Problems kept for the message; the rest are counted.
+const MAX_PROBLEMS: usize = 1000;
+
+/// What the size messages call the input.
+const WHAT: &str = "a campaign CSV";
+
 /// Everything wrong with an input, line by line.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{} problem(s) in the input:\n{}", problems.len(), problems.join("\n"))]
+#[error(
+    "{total} problem(s) in the input:\n{}{}",
+    problems.join("\n"),
+    if *total > problems.len() as u64 {
+        format!("\n… and {} more", *total - problems.len() as u64)
+    } else {
+        String::new()
+    }
+)]
 pub struct InputError {
-    /// `line N: …` messages, in line order.
+    /// `line N: …` messages, in line order (the first 1000).
     pub problems: Vec<String>,
+    /// How many problems there are in all.
+    pub total: u64,
 }
 
-/// Reads and checks `path`. `campaign_id` makes the request numbers (and generated codes).
+impl InputError {
+    fn one(problem: String) -> Self {
+        Self {
+            problems: vec![problem],
+            total: 1,
+        }
+    }
+}
+
+/// Reads and checks `path`, a regular file. `campaign_id` makes the request numbers (and
+/// generated codes). The file is read as a stream: lines of at most [`MAX_LINE_BYTES`],
+/// [`MAX_INPUT_BYTES`] in all.
 pub fn read(
     path: &Path,
     defaults: &Defaults,
     generate_codes: Option<&str>,
     campaign_id: &str,
 ) -> Result<Vec<Row>, InputError> {
-    let one = |p: String| InputError { problems: vec![p] };
-    let file = std::fs::File::open(path)
-        .map_err(|e| one(format!("cannot read {}: {e}", path.display())))?;
+    let cannot =
+        |e: &dyn std::fmt::Display| InputError::one(format!("cannot read {}: {e}", path.display()));
+    let file = std::fs::File::open(path).map_err(|e| cannot(&e))?;
+    check_input_file(&file).map_err(|e| cannot(&e))?;
     parse(file, defaults, generate_codes, campaign_id)
 }
 
-/// Parses and checks CSV from any reader.
+/// An input is a regular file (it is read twice: checked, then hashed to recognise it on a
+/// resume) of at most [`MAX_INPUT_BYTES`].
+pub(crate) fn check_input_file(file: &std::fs::File) -> std::io::Result<()> {
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            if meta.is_dir() {
+                "not a regular file but a directory"
+            } else {
+                "not a regular file (a campaign's input is read twice: checked, then hashed to recognise it on a resume)"
+            },
+        ));
+    }
+    if meta.len() > MAX_INPUT_BYTES {
+        return Err(wxpay_signing::file::too_large(MAX_INPUT_BYTES, WHAT));
+    }
+    Ok(())
+}
+
+/// Parses and checks CSV from any reader, line by line: no column of a campaign holds a line
+/// break, so every non-blank physical line after the header is one row, whatever the line
+/// ends (`\n` or `\r\n`), and a quote still open at the end of a line is an error on that
+/// line. Blank lines are skipped; line numbers in messages are physical lines.
+///
+/// ```
+/// use wxpay_campaign::input::{Defaults, parse};
+/// let defaults = Defaults {
+///     stock_id: Some("1000000013002".into()),
+///     product_coupon_id: Some("1000000013".into()),
+///     appid: Some("wx233544546545989".into()),
+///     brand_id: Some("120344".into()),
+///     attach: None,
+/// };
+/// let rows = parse("openid\r\no1\r\n\r\no2\r\n".as_bytes(), &defaults, None, "C1")?;
+/// assert_eq!(rows.iter().map(|r| r.line).collect::<Vec<_>>(), [2, 4]);
+/// let err = parse("openid,attach\no1,\"unterminated\no2,x\n".as_bytes(), &defaults, None, "C1").unwrap_err();
+/// assert!(err.problems[0].starts_with("line 2: a quote opened on this line is still open at its end"));
+/// # Ok::<(), wxpay_campaign::InputError>(())
+/// ```
 pub fn parse(
     input: impl std::io::Read,
     defaults: &Defaults,
     generate_codes: Option<&str>,
     campaign_id: &str,
 ) -> Result<Vec<Row>, InputError> {
-    let mut problems = Vec::new();
+    let mut problems = Problems::default();
     if let Some(prefix) = generate_codes
         && (prefix.len() > max_prefix_len(campaign_id)
             || !prefix
@@ -133,59 +207,97 @@ pub fn parse(
             max_prefix_len(campaign_id)
         ));
     }
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(false)
-        .trim(csv::Trim::All)
-        .from_reader(input);
-    let headers = match reader.headers() {
-        Ok(h) => h.clone(),
-        Err(e) => {
-            return Err(InputError {
-                problems: vec![format!("line 1: cannot read the header row: {e}")],
-            });
+    let mut lines = crate::lines::Lines::new(input, MAX_LINE_BYTES, MAX_INPUT_BYTES, WHAT);
+    let mut splitter = crate::lines::Splitter::default();
+    let mut buf = Vec::new();
+    // The header: the first non-blank line.
+    let (header_line, headers) = loop {
+        match lines.next_line(&mut buf) {
+            Err(e) => return Err(problems.fatal(format!("cannot read the input: {e}"))),
+            Ok(None) => {
+                problems.push(
+                    "the input is empty: the first row must name the columns (openid, …)".into(),
+                );
+                return Err(problems.into_error());
+            }
+            Ok(Some((n, line))) => {
+                // A UTF-8 byte order mark, as spreadsheets write it.
+                let line = if n == 1 {
+                    line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line)
+                } else {
+                    line
+                };
+                if is_blank(line) {
+                    continue;
+                }
+                match splitter.split(line) {
+                    Ok(fields) => {
+                        break (
+                            n,
+                            fields.iter().map(|f| (*f).to_owned()).collect::<Vec<_>>(),
+                        );
+                    }
+                    Err(why) => {
+                        problems.push(format!("line {n}: cannot read the header row: {why}"));
+                        return Err(problems.into_error());
+                    }
+                }
+            }
         }
     };
     let mut index: HashMap<&str, usize> = HashMap::new();
     for (i, name) in headers.iter().enumerate() {
         match COLUMNS.iter().find(|c| **c == name) {
             None => problems.push(format!(
-                "line 1: unknown column {name:?}; columns are {}",
+                "line {header_line}: unknown column {name:?}; columns are {}",
                 COLUMNS.join(", ")
             )),
             Some(column) => {
                 if index.insert(column, i).is_some() {
-                    problems.push(format!("line 1: column {name:?} appears twice"));
+                    problems.push(format!("line {header_line}: column {name:?} appears twice"));
                 }
             }
         }
     }
     if !index.contains_key("openid") {
-        problems.push(
-            "line 1: the header row has no openid column (the first row must name the columns)"
-                .into(),
-        );
-        return Err(InputError { problems });
+        problems.push(format!(
+            "line {header_line}: the header row has no openid column (the first row must name the columns)"
+        ));
+        return Err(problems.into_error());
     }
     let mut rows = Vec::new();
     let mut seen: HashMap<(String, String), u64> = HashMap::new();
-    for (n, record) in reader.records().enumerate() {
-        let row = n as u64 + 1;
-        let record = match record {
-            Ok(r) => r,
-            Err(e) => {
-                let line = e.position().map_or(row + 1, |p| p.line());
-                problems.push(format!("line {line}: malformed CSV: {e}"));
+    loop {
+        let (line, text) = match lines.next_line(&mut buf) {
+            Ok(Some(next)) => next,
+            Ok(None) => break,
+            Err(e) => return Err(problems.fatal(format!("cannot read the input: {e}"))),
+        };
+        if is_blank(text) {
+            continue;
+        }
+        let row = rows.len() as u64 + 1;
+        let record = match splitter.split(text) {
+            Ok(fields) if fields.len() == headers.len() => fields,
+            Ok(fields) => {
+                problems.push(format!(
+                    "line {line}: malformed CSV: {} field(s), but the header (line {header_line}) has {}",
+                    fields.len(),
+                    headers.len()
+                ));
+                continue;
+            }
+            Err(why) => {
+                problems.push(format!("line {line}: {why}"));
                 continue;
             }
         };
-        let line = record.position().map_or(row + 1, |p| p.line());
         let get = |name: &str| {
             index
                 .get(name)
                 .and_then(|&i| record.get(i))
                 .filter(|v| !v.is_empty())
-                .map(str::to_owned)
+                .map(|v| (*v).to_owned())
         };
         let mut missing = Vec::new();
         let mut need = |name: &'static str, default: &Option<String>| {
@@ -240,13 +352,48 @@ pub fn parse(
         }
         rows.push(r);
     }
-    if rows.is_empty() && problems.is_empty() {
+    if rows.is_empty() && problems.total == 0 {
         problems.push("the input has no data rows".into());
     }
-    if problems.is_empty() {
+    if problems.total == 0 {
         Ok(rows)
     } else {
-        Err(InputError { problems })
+        Err(problems.into_error())
+    }
+}
+
+/// Whether a line holds nothing but spaces and tabs.
+fn is_blank(line: &[u8]) -> bool {
+    line.iter().all(u8::is_ascii_whitespace)
+}
+
+/// Problems in line order, the first [`MAX_PROBLEMS`] kept.
+#[derive(Default)]
+struct Problems {
+    kept: Vec<String>,
+    total: u64,
+}
+
+impl Problems {
+    fn push(&mut self, problem: String) {
+        self.total += 1;
+        if self.kept.len() < MAX_PROBLEMS {
+            self.kept.push(problem);
+        }
+    }
+
+    /// A problem that stops the reading: it is always shown.
+    fn fatal(mut self, problem: String) -> InputError {
+        self.kept.truncate(MAX_PROBLEMS - 1);
+        self.push(problem);
+        self.into_error()
+    }
+
+    fn into_error(self) -> InputError {
+        InputError {
+            problems: self.kept,
+            total: self.total,
+        }
     }
 }
 

@@ -19,6 +19,7 @@
 mod budget;
 pub mod input;
 pub mod journal;
+mod lines;
 pub mod receiver;
 pub mod runner;
 

@@ -4,7 +4,7 @@
 //! once, retrying on its own while WeChat Pay is slow.
 
 use std::collections::HashSet;
-use std::io::{BufRead, Write};
+use std::io::Write;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -233,14 +233,17 @@ struct Seen {
     unconfirmed: Vec<CouponSentEvent>,
 }
 
-/// Reads an events file; lines it cannot parse (a torn last line) are skipped.
+/// Reads an events file; lines it cannot parse (a torn last line) are skipped. A line is an
+/// event of a callback body (at most 1 MiB), so a longer one means this is no events file.
 fn load(path: &Path) -> std::io::Result<Seen> {
     let mut seen = Seen::default();
     let mut sent = Vec::new();
     let mut confirmed = HashSet::new();
     let file = std::fs::File::open(path)?;
-    for line in std::io::BufReader::new(file).lines() {
-        let Ok(v) = serde_json::from_str::<serde_json::Value>(&line?) else {
+    let mut lines = crate::lines::Lines::new(file, 1 << 20, u64::MAX, "an events file");
+    let mut buf = Vec::new();
+    while let Some((_, line)) = lines.next_line(&mut buf)? {
+        let Ok(v) = serde_json::from_slice::<serde_json::Value>(line) else {
             continue;
         };
         let (stock, code) = (v["stock_id"].as_str(), v["coupon_code"].as_str());

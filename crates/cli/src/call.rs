@@ -30,7 +30,7 @@ pub(crate) struct Args {
     /// The JSON body.
     #[arg(long, conflicts_with = "body_file")]
     body: Option<String>,
-    /// A file holding the JSON body.
+    /// A file holding the JSON body (at most 1 MiB).
     #[arg(long)]
     body_file: Option<PathBuf>,
     /// The image to upload (upload-image only): a JPG or PNG of at most 2 MB.
@@ -94,7 +94,12 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
     let input = Input {
         path: pairs("--path", &args.path)?,
         query: pairs("--query", &args.query)?,
-        body: crate::body_bytes(args.body, args.body_file)?,
+        body: crate::body_bytes(
+            args.body,
+            args.body_file,
+            crate::MAX_REQUEST_BODY,
+            "a request body",
+        )?,
         file: args.file,
     };
     let client = CouponClient::from_config(&config).map_err(Failure::usage)?;
@@ -116,15 +121,23 @@ fn list() -> Vec<String> {
         .collect()
 }
 
+/// `NAME=VALUE` pairs, each name once: no parameter of the family takes several values, and
+/// silently keeping one of them would send what the user did not mean.
 fn pairs(flag: &str, given: &[String]) -> Result<Vec<(String, String)>, Failure> {
-    given
-        .iter()
-        .map(|kv| {
-            kv.split_once('=')
-                .map(|(k, v)| (k.trim().to_owned(), v.to_owned()))
-                .ok_or_else(|| Failure::usage(format!("{flag} {kv:?}: give it as NAME=VALUE")))
-        })
-        .collect()
+    let mut pairs: Vec<(String, String)> = Vec::with_capacity(given.len());
+    for kv in given {
+        let (name, value) = kv
+            .split_once('=')
+            .ok_or_else(|| Failure::usage(format!("{flag} {kv:?}: give it as NAME=VALUE")))?;
+        let name = name.trim();
+        if let Some((_, first)) = pairs.iter().find(|(n, _)| n == name) {
+            return Err(Failure::usage(format!(
+                "{flag} {name} is given twice ({first:?}, then {value:?}): give each parameter once"
+            )));
+        }
+        pairs.push((name.to_owned(), value.to_owned()));
+    }
+    Ok(pairs)
 }
 
 /// Builds `E` from the parameters as given and calls it.
@@ -158,8 +171,12 @@ fn upload(
                 "upload-image needs --file PATH (a JPG or PNG of at most 2 MB)",
             ));
         };
-        let file = std::fs::read(&path)
-            .map_err(|e| Failure::usage(format!("--file {}: {e}", path.display())))?;
+        let file = crate::read_file(
+            "--file",
+            &path,
+            models::media::MAX_IMAGE_BYTES as u64,
+            "an image (upload-image)",
+        )?;
         let filename = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())

@@ -118,7 +118,8 @@ pub(crate) struct RunArgs {
     #[arg(long)]
     config: Option<PathBuf>,
     /// CSV with a header row; column openid required; stock_id, product_coupon_id, appid,
-    /// brand_id, attach, member_card_id, coupon_code optional per row.
+    /// brand_id, attach, member_card_id, coupon_code optional per row. One row per line (a
+    /// regular file of at most 1 GiB, lines of at most 4 KiB; docs/cli.md).
     #[arg(long)]
     input: Option<PathBuf>,
     #[command(flatten)]
@@ -403,6 +404,12 @@ async fn create(
     location: &Location,
     options: PgOptions,
 ) -> Result<Created, Failure> {
+    if let Location::Sqlite(path) = location
+        && !args.dry_run
+    {
+        // Before reading what may be millions of rows.
+        wxpay_campaign::SqliteJournal::check_creatable(path).map_err(Failure::usage)?;
+    }
     let campaign_id = wxpay_campaign::new_campaign_id().map_err(Failure::usage)?;
     let rows = wxpay_campaign::input::read(
         input,

@@ -84,8 +84,10 @@ pub(crate) fn run(command: NotifyCommand) -> Result<(), Failure> {
             }),
             false => None,
         };
-        let receiver = Receiver::new(handler, args.events.as_deref(), auto)
-            .map_err(|e| Failure::usage(format!("--events: {e}")))?;
+        let receiver = Receiver::new(handler, args.events.as_deref(), auto).map_err(|e| {
+            let shown = args.events.as_deref().unwrap_or("-".as_ref()).display();
+            Failure::usage(format!("--events {shown}: {e}"))
+        })?;
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await
             .map_err(|e| Failure::usage(format!("cannot listen on {}: {e}", args.listen)))?;

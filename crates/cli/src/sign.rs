@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use wxpay_signing::{PrivateKey, Signer, message};
+use wxpay_signing::{PrivateKey, Signer, authorization, message};
 use wxpay_transport::ClientConfig;
 
 use crate::{Failure, body_bytes};
@@ -31,7 +31,7 @@ pub(crate) struct Args {
     /// Request body (exact bytes signed).
     #[arg(long, conflicts_with = "body_file")]
     body: Option<String>,
-    /// File holding the request body.
+    /// File holding the request body (at most 1 MiB).
     #[arg(long)]
     body_file: Option<PathBuf>,
     /// Unix seconds (default: now).
@@ -53,6 +53,18 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
             .and_then(|c| c.signer())
             .map_err(Failure::usage)?,
         (None, Some(mchid), Some(serial), Some(key)) => {
+            // Both go into the header as they are: refuse what would break or extend it.
+            if mchid.is_empty() || !mchid.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(Failure::usage(format!(
+                    "--mchid {mchid:?}: a merchant id is digits only (0-9)"
+                )));
+            }
+            if !authorization::is_valid_value(serial) {
+                return Err(Failure::usage(format!(
+                    "--serial-no {serial:?}: may only hold {} (it goes into the Authorization header as it is)",
+                    authorization::VALUE_CHARS
+                )));
+            }
             let key = PrivateKey::from_pem_file(key)
                 .map_err(|e| Failure::usage(format!("--private-key: {e}")))?;
             Signer::new(mchid.clone(), serial.clone(), key)
@@ -64,9 +76,20 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
         }
     };
     let url = path_and_query(&args.url)?;
-    let body = body_bytes(args.body, args.body_file)?;
+    let body = body_bytes(
+        args.body,
+        args.body_file,
+        crate::MAX_REQUEST_BODY,
+        "a request body",
+    )?;
     let method = args.method.to_ascii_uppercase();
     let nonce = match args.nonce {
+        Some(n) if !wxpay_signing::nonce_is_valid(&n) => {
+            return Err(Failure::usage(format!(
+                "--nonce {n:?}: may only hold {}",
+                authorization::VALUE_CHARS
+            )));
+        }
         Some(n) => n,
         None => wxpay_signing::new_nonce().map_err(Failure::usage)?,
     };

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use wxpay_signing::clock::FixedClock;
-use wxpay_signing::{Certificate, KeyStore, PublicKey, ResponseHeaders, Verifier};
+use wxpay_signing::{Certificate, KeyStore, PublicKey, ResponseHeaders, Verifier, header};
 
 use crate::{Failure, body_bytes};
 
@@ -35,7 +35,7 @@ pub(crate) struct Args {
         conflicts_with = "body_file"
     )]
     body: Option<String>,
-    /// File holding the response body.
+    /// File holding the response body (at most 4 MiB).
     #[arg(long)]
     body_file: Option<PathBuf>,
     /// Unix seconds to judge the timestamp window against (default: now).
@@ -44,12 +44,25 @@ pub(crate) struct Args {
 }
 
 pub(crate) fn run(args: Args) -> Result<(), Failure> {
-    let pem = std::fs::read(&args.public_key).map_err(|e| {
-        Failure::usage(format!(
-            "cannot read --public-key {}: {e}",
-            args.public_key.display()
-        ))
-    })?;
+    // An empty value is no header: `--serial ''` would name a key stored under "".
+    for (flag, value, name) in [
+        ("--timestamp", &args.timestamp, header::TIMESTAMP),
+        ("--nonce", &args.nonce, header::NONCE),
+        ("--signature", &args.signature, header::SIGNATURE),
+        ("--serial", &args.serial, header::SERIAL),
+    ] {
+        if value.trim().is_empty() {
+            return Err(Failure::usage(format!(
+                "{flag} is empty: give the value of the answer's {name} header"
+            )));
+        }
+    }
+    let pem = crate::read_file(
+        "--public-key",
+        &args.public_key,
+        wxpay_signing::file::MAX_PEM_BYTES,
+        "a PEM key or certificate",
+    )?;
     let (key, cert_serial) = match Certificate::from_pem(&pem) {
         Ok(cert) => (cert.public_key().clone(), Some(cert.serial_no().to_owned())),
         Err(_) => (
@@ -65,7 +78,12 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
     if let Some(now) = args.now {
         verifier = verifier.with_clock(Arc::new(FixedClock(now)));
     }
-    let body = body_bytes(args.body, args.body_file)?;
+    let body = body_bytes(
+        args.body,
+        args.body_file,
+        wxpay_transport::MAX_RESPONSE_BYTES as u64,
+        "an answer or callback body",
+    )?;
     let headers = ResponseHeaders {
         timestamp: &args.timestamp,
         nonce: &args.nonce,

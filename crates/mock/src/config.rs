@@ -271,7 +271,7 @@ impl MockConfig {
     /// Reads a configuration file.
     pub fn from_file(path: impl AsRef<Path>) -> Result<Self, ConfigError> {
         let path = path.as_ref();
-        let text = read_to_string(path)?;
+        let text = read_to_string(path, MAX_CONFIG_BYTES, "an emulator config")?;
         Self::from_toml_str(&text, path.parent().map(Path::to_path_buf)).map_err(|e| match e {
             ConfigError::Parse { message, .. } => ConfigError::Parse {
                 path: path.display().to_string(),
@@ -434,9 +434,18 @@ pub(crate) fn load_roots(
     use rustls_pki_types::pem::PemObject;
     let mut roots = Vec::new();
     for path in files {
-        let certs = rustls_pki_types::CertificateDer::pem_file_iter(path)
-            .and_then(|it| it.collect::<Result<Vec<_>, _>>())
-            .map_err(|e| format!("callbacks.root_cert_files: {}: {e}", path.display()))?;
+        let bad = |e: &dyn std::fmt::Display| {
+            format!("callbacks.root_cert_files: {}: {e}", path.display())
+        };
+        let pem = wxpay_signing::file::read_limited(
+            path,
+            wxpay_signing::file::MAX_PEM_BUNDLE_BYTES,
+            "a PEM bundle",
+        )
+        .map_err(|e| bad(&e))?;
+        let certs = rustls_pki_types::CertificateDer::pem_slice_iter(&pem)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| bad(&e))?;
         if certs.is_empty() {
             return Err(format!(
                 "callbacks.root_cert_files: {}: no CERTIFICATE in it",
@@ -448,10 +457,17 @@ pub(crate) fn load_roots(
     Ok(roots)
 }
 
-pub(crate) fn read_to_string(path: &Path) -> Result<String, ConfigError> {
-    std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
-        path: path.display().to_string(),
-        source,
+/// The largest emulator config read (a few KiB even with hundreds of callers).
+pub(crate) const MAX_CONFIG_BYTES: u64 = 4 << 20;
+/// The largest fixtures file read (entities and uploaded codes).
+pub(crate) const MAX_FIXTURES_BYTES: u64 = 256 << 20;
+
+pub(crate) fn read_to_string(path: &Path, limit: u64, what: &str) -> Result<String, ConfigError> {
+    wxpay_signing::file::read_to_string_limited(path, limit, what).map_err(|source| {
+        ConfigError::Io {
+            path: path.display().to_string(),
+            source,
+        }
     })
 }
 

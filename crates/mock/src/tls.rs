@@ -16,10 +16,19 @@ pub fn tls_config(
     use rustls_pki_types::pem::PemObject;
     use rustls_pki_types::{CertificateDer, PrivateKeyDer};
     let bad = |key: &str, e: &dyn std::fmt::Display| ConfigError::invalid(key, e.to_string());
+    let pem = |key: &str, path: &std::path::Path| {
+        wxpay_signing::file::read_limited(
+            path,
+            wxpay_signing::file::MAX_PEM_BUNDLE_BYTES,
+            "a PEM file",
+        )
+        .map_err(|e| bad(key, &format!("{}: {e}", path.display())))
+    };
     let cert_path = resolve(&tls.cert_file);
-    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(&cert_path)
-        .and_then(|it| it.collect::<Result<_, _>>())
-        .map_err(|e| bad("tls.cert_file", &format!("{}: {e}", cert_path.display())))?;
+    let certs: Vec<CertificateDer<'static>> =
+        CertificateDer::pem_slice_iter(&pem("tls.cert_file", &cert_path)?)
+            .collect::<Result<_, _>>()
+            .map_err(|e| bad("tls.cert_file", &format!("{}: {e}", cert_path.display())))?;
     if certs.is_empty() {
         return Err(bad(
             "tls.cert_file",
@@ -27,7 +36,7 @@ pub fn tls_config(
         ));
     }
     let key_path = resolve(&tls.key_file);
-    let key = PrivateKeyDer::from_pem_file(&key_path)
+    let key = PrivateKeyDer::from_pem_slice(&pem("tls.key_file", &key_path)?)
         .map_err(|e| bad("tls.key_file", &format!("{}: {e}", key_path.display())))?;
     let mut config = ServerConfig::builder_with_provider(crypto_provider())
         .with_safe_default_protocol_versions()

@@ -21,14 +21,87 @@ const MAX_WINDOW_SECS: i64 = 365 * 86_400;
 /// Stores or codes in one call.
 pub(crate) const MAX_LIST: usize = 200;
 
-/// A required optional string of `min..=max` characters.
+/// A required optional string of `min..=max` characters of printable text.
 pub(crate) fn text(c: &mut Checker, field: &str, value: Option<&str>, min: usize, max: usize) {
     match value {
         Some("") | None => c.body(field, Rule::Required),
         Some(v) => {
-            c.length(field, v, min, max);
+            if c.length(field, v, min, max) {
+                c.printable(Location::Body, field, v);
+            }
         }
     }
+}
+
+/// A required description of at most `max` characters: printable text that may have line
+/// breaks and tabs, but no other control characters.
+pub(crate) fn description(c: &mut Checker, field: &str, value: Option<&str>, max: usize) {
+    match value {
+        Some("") | None => c.body(field, Rule::Required),
+        Some(v) => {
+            if c.length(field, v, 1, max)
+                && v.chars()
+                    .any(|ch| ch.is_control() && !matches!(ch, '\n' | '\r' | '\t'))
+            {
+                c.body(
+                    field,
+                    Rule::Charset("printable text (line breaks and tabs allowed, no other control characters)"),
+                );
+            }
+        }
+    }
+}
+
+/// An absolute `http://` or `https://` URL as it is sent: a host, a port (when given) of 1 to
+/// 65535, no spaces or control characters. Otherwise the problem, in words.
+pub(crate) fn web_url(value: &str) -> Result<url::Url, String> {
+    const PORTS: &str = "has a port out of range: ports are 1 to 65535";
+    if value
+        .chars()
+        .any(|ch| ch.is_whitespace() || ch.is_control())
+    {
+        return Err("must not contain spaces or control characters".into());
+    }
+    let host = value
+        .strip_prefix("https://")
+        .or_else(|| value.strip_prefix("http://"));
+    if !host.is_some_and(|rest| !rest.is_empty() && !rest.starts_with(['/', '\\'])) {
+        return Err("must be an http:// or https:// URL with a host".into());
+    }
+    let url = url::Url::parse(value).map_err(|e| match e {
+        url::ParseError::InvalidPort => PORTS.to_owned(),
+        other => format!("is not a valid URL: {other}"),
+    })?;
+    if url.port() == Some(0) {
+        return Err(PORTS.into());
+    }
+    Ok(url)
+}
+
+/// A picture's URL: `min..=max` characters (an absent or empty one is required when `min` is
+/// 1) of an http(s) URL ([`web_url`]). Whether it passed.
+pub(crate) fn image_url(
+    c: &mut Checker,
+    field: &str,
+    value: Option<&str>,
+    min: usize,
+    max: usize,
+) -> bool {
+    match value {
+        Some("") | None if min > 0 => c.body(field, Rule::Required),
+        Some(v) if !v.is_empty() => {
+            if !c.length(field, v, min, max) {
+                return false;
+            }
+            if let Err(problem) = web_url(v) {
+                c.body(field, Rule::Mode(problem));
+            } else {
+                return true;
+            }
+        }
+        _ => return true,
+    }
+    false
 }
 
 /// A brand's request number (`out_request_no`): 6–40 of `[0-9A-Za-z_-]`.
@@ -253,20 +326,18 @@ pub(crate) fn usage_display(c: &mut Checker, prefix: &str, d: &UsageRuleDisplayI
     } else {
         c.optional(&app, d.app_path.as_deref(), 1, 256);
     }
-    text(
+    description(
         c,
         &join(prefix, "usage_description"),
         d.usage_description.as_deref(),
-        1,
         1000,
     );
     if let Some(store) = &d.coupon_available_store_info {
         let at = join(prefix, "coupon_available_store_info");
-        text(
+        description(
             c,
             &join(&at, "description"),
             store.description.as_deref(),
-            1,
             1000,
         );
     }
@@ -317,6 +388,19 @@ pub(crate) fn coupon_display(c: &mut Checker, prefix: &str, d: &CouponDisplayInf
     if let Some(e) = &d.entrance_finder {
         let at = join(prefix, "entrance_finder");
         text(c, &join(&at, "finder_id"), e.finder_id.as_deref(), 1, 64);
+        c.optional(
+            &join(&at, "finder_video_id"),
+            e.finder_video_id.as_deref(),
+            1,
+            64,
+        );
+        image_url(
+            c,
+            &join(&at, "finder_video_cover_image_url"),
+            e.finder_video_cover_image_url.as_deref(),
+            0,
+            512,
+        );
     }
 }
 
@@ -348,25 +432,23 @@ pub(crate) fn store_list(c: &mut Checker, stores: &[StoreInfo]) {
 }
 
 /// `display_info` of a product coupon: name 3–15 characters, both pictures, ≤ 8 detail
-/// pictures, ≤ 50 combo packages of 1–99 choices.
+/// pictures, ≤ 50 combo packages of 1–99 choices; every picture an http(s) URL.
 pub(crate) fn product_display(c: &mut Checker, prefix: &str, d: &ProductCouponDisplayInfo) {
     text(c, &join(prefix, "name"), d.name.as_deref(), 3, 15);
-    text(
-        c,
-        &join(prefix, "image_url"),
-        d.image_url.as_deref(),
-        1,
-        512,
-    );
-    text(
-        c,
-        &join(prefix, "background_url"),
-        d.background_url.as_deref(),
-        1,
-        512,
-    );
+    for (name, value) in [
+        ("image_url", &d.image_url),
+        ("background_url", &d.background_url),
+    ] {
+        image_url(c, &join(prefix, name), value.as_deref(), 1, 512);
+    }
     if let Some(list) = &d.detail_image_url_list {
-        c.items(&join(prefix, "detail_image_url_list"), list.len(), 0, 8);
+        let at = join(prefix, "detail_image_url_list");
+        c.items(&at, list.len(), 0, 8);
+        if list.len() <= 8 {
+            for (i, url) in list.iter().enumerate() {
+                image_url(c, &index(&at, i), Some(url), 1, 512);
+            }
+        }
     }
     c.optional_range(
         &join(prefix, "original_price"),
@@ -395,6 +477,7 @@ pub(crate) fn product_display(c: &mut Checker, prefix: &str, d: &ProductCouponDi
             text(c, &join(&at, "name"), ch.name.as_deref(), 1, 15);
             c.required_range(&join(&at, "price"), ch.price, 0, i64::MAX);
             c.required_range(&join(&at, "count"), ch.count, 1, 99);
+            image_url(c, &join(&at, "image_url"), ch.image_url.as_deref(), 0, 512);
         }
     }
 }

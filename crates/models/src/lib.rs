@@ -53,6 +53,7 @@ pub mod media;
 pub mod notify;
 pub mod operation;
 pub mod operations;
+mod percent;
 pub mod product_coupon;
 pub mod server;
 pub mod stock;

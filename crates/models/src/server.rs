@@ -8,7 +8,6 @@ use serde::de::DeserializeOwned;
 use crate::endpoint::Endpoint;
 use crate::operation::BodyKind;
 use crate::validate::{FieldError, Location, Rule, ValidationError};
-use crate::wire::decode_component;
 
 /// A request as a server sees it, before decoding.
 #[derive(Debug, Clone, Copy, Default)]
@@ -159,21 +158,18 @@ pub(crate) fn fill_params<E: Decode>(
 ) -> Result<(), ValidationError> {
     for &(name, value) in raw.path {
         // A '+' in a path segment is a plus sign, not a space.
-        let decoded = percent_encoding::percent_decode_str(value)
-            .decode_utf8()
-            .map_err(|_| {
-                param_error(name, Location::Path, Rule::Charset("percent-encoded UTF-8"))
-            })?;
-        request.set_path_param(name, decoded.into_owned());
+        let decoded = crate::percent::decode(value, false)
+            .map_err(|rule| param_error(name, Location::Path, rule))?;
+        request.set_path_param(name, decoded);
     }
     let Some(query) = raw.query else {
         return Ok(());
     };
     for pair in query.split('&').filter(|p| !p.is_empty()) {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-        let invalid = || param_error(key, Location::Query, Rule::Charset("percent-encoded UTF-8"));
-        let key = decode_component(key).ok_or_else(invalid)?;
-        let value = decode_component(value).ok_or_else(invalid)?;
+        let invalid = |rule| param_error(key, Location::Query, rule);
+        let key = crate::percent::decode(key, true).map_err(invalid)?;
+        let value = crate::percent::decode(value, true).map_err(invalid)?;
         if key == "brand_id" {
             request.set_brand_id(Some(value));
             continue;

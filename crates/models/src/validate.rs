@@ -194,6 +194,10 @@ pub(crate) struct Checker {
 /// The id charset WeChat Pay allows in request numbers and codes.
 pub(crate) const ID_CHARSET: &str = "digits, letters, '_' and '-'";
 
+/// What free text may hold: WeChat Pay shows names and wordings on one line.
+pub(crate) const PRINTABLE: &str =
+    "printable text (no control characters such as NUL, ESC or line breaks)";
+
 pub(crate) fn is_id_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '_' || c == '-'
 }
@@ -207,12 +211,19 @@ impl Checker {
         self.push(FieldError::body(field, rule));
     }
 
-    /// Required, non-empty, at most `max` characters.
+    /// Required, non-empty, at most `max` characters of printable text.
     pub(crate) fn required(&mut self, field: &str, value: &str, max: usize) {
         if value.is_empty() {
             self.body(field, Rule::Required);
-        } else {
-            self.length(field, value, 1, max);
+        } else if self.length(field, value, 1, max) {
+            self.printable(Location::Body, field, value);
+        }
+    }
+
+    /// Printable text: no control characters.
+    pub(crate) fn printable(&mut self, location: Location, field: &str, value: &str) {
+        if value.chars().any(char::is_control) {
+            self.at(location, field, Rule::Charset(PRINTABLE));
         }
     }
 
@@ -263,7 +274,7 @@ impl Checker {
         }
     }
 
-    /// A required query parameter of at most `max` characters.
+    /// A required query parameter of at most `max` characters of printable text.
     pub(crate) fn query(&mut self, field: &str, value: &str, max: usize) {
         let actual = value.chars().count();
         let rule = if value.is_empty() {
@@ -274,6 +285,8 @@ impl Checker {
                 max,
                 actual,
             }
+        } else if value.chars().any(char::is_control) {
+            Rule::Charset(PRINTABLE)
         } else {
             return;
         };
@@ -284,10 +297,12 @@ impl Checker {
         });
     }
 
-    /// An optional string of `min..=max` characters.
+    /// An optional string of `min..=max` characters of printable text.
     pub(crate) fn optional(&mut self, field: &str, value: Option<&str>, min: usize, max: usize) {
-        if let Some(value) = value {
-            self.length(field, value, min, max);
+        if let Some(value) = value
+            && self.length(field, value, min, max)
+        {
+            self.printable(Location::Body, field, value);
         }
     }
 
@@ -445,7 +460,8 @@ impl Checker {
         }
     }
 
-    /// The request's own `brand_id`, when set: 1–64 characters, in the body or the query.
+    /// The request's own `brand_id`, when set: 1–64 printable characters, in the body or
+    /// the query.
     pub(crate) fn brand(&mut self, location: Location, value: Option<&str>) {
         let Some(value) = value else { return };
         let actual = value.chars().count();
@@ -459,6 +475,8 @@ impl Checker {
                     actual,
                 },
             );
+        } else {
+            self.printable(location, "brand_id", value);
         }
     }
 }

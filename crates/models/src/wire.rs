@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC};
 
 use crate::validate::Rule;
 
@@ -15,13 +15,6 @@ pub(crate) const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'_')
     .remove(b'~');
 
-/// Percent-decodes a query key or value (`+` is a space there).
-pub(crate) fn decode_component(raw: &str) -> Option<String> {
-    percent_decode_str(&raw.replace('+', "%20"))
-        .decode_utf8()
-        .ok()
-        .map(Cow::into_owned)
-}
 
 /// A query parameter's value: how it is written and read.
 pub(crate) trait QueryValue: Sized {

@@ -73,10 +73,14 @@ impl ApiV3Key {
     /// Reads a key file (surrounding whitespace, such as a final newline, is ignored).
     pub fn from_file(path: impl AsRef<Path>) -> Result<Self, AeadError> {
         let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|e| AeadError::KeyFile {
-            path: path.display().to_string(),
-            message: e.to_string(),
-        })?;
+        // 32 characters and a newline; a bound far above that still fails fast on a wrong path.
+        let text =
+            crate::file::read_to_string_limited(path, 1024, "an APIv3 key file").map_err(|e| {
+                AeadError::KeyFile {
+                    path: path.display().to_string(),
+                    message: e.to_string(),
+                }
+            })?;
         Self::new(text.trim())
     }
 

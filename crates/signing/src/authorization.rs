@@ -113,6 +113,25 @@ pub enum AuthorizationError {
     Nonce,
 }
 
+/// The characters a field value may hold, for messages.
+pub const VALUE_CHARS: &str = "printable ASCII (! to ~) except '\"' and ','";
+
+/// Whether `value` can stand in an `Authorization` field as it is: non-empty printable ASCII
+/// without spaces, `"` or `,` (the nonce's rule). Anything else would break the header or
+/// smuggle a field into it, so [`Signer`](crate::Signer) refuses to sign with such a `mchid`,
+/// `brand_id` or `serial_no`.
+///
+/// ```
+/// use wxpay_signing::authorization::is_valid_value;
+/// assert!(is_valid_value("5157F09EFDC096DE15EBE81A47057A7232F1B8E1"));
+/// assert!(!is_valid_value("1900000001\",x=\"y"));
+/// assert!(!is_valid_value("19000\n00001"));
+/// assert!(!is_valid_value(""));
+/// ```
+pub fn is_valid_value(value: &str) -> bool {
+    nonce::is_valid(value)
+}
+
 /// The id field first (`mchid` or `brand_id`), then the four shared ones.
 const FIELDS: [&str; 5] = ["", "nonce_str", "signature", "timestamp", "serial_no"];
 

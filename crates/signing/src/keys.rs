@@ -359,10 +359,12 @@ impl Certificate {
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, KeyError> {
-    std::fs::read(path).map_err(|source| KeyError::Io {
-        path: path.display().to_string(),
-        source,
-    })
+    crate::file::read_limited(path, crate::file::MAX_PEM_BYTES, "a PEM key or certificate").map_err(
+        |source| KeyError::Io {
+            path: path.display().to_string(),
+            source,
+        },
+    )
 }
 
 /// The first PEM section whose label this crate recognises.

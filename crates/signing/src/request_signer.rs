@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use crate::authorization::{Authorization, Principal};
 use crate::clock::{Clock, SystemClock};
-use crate::signer::{assemble, request_message};
+use crate::signer::{assemble, check_fields, request_message};
 use crate::{SignError, Signer, nonce};
 
 /// What [`RequestSigner::sign`] returns: the raw RSA signature bytes, later.
@@ -149,6 +149,7 @@ pub async fn authorize<S: RequestSigner + ?Sized>(
     url: &str,
     body: &[u8],
 ) -> Result<Authorization, SignError> {
+    check_fields(signer.principal(), signer.serial_no())?;
     let nonce = nonce::new_nonce()?;
     let timestamp = signer.now_unix().to_string();
     let message = request_message(method, url, body, &timestamp, &nonce)?;

@@ -31,6 +31,17 @@ pub enum SignError {
     /// signing service) failed or gave no signature.
     #[error("the request signer failed: {0}")]
     Signer(String),
+    /// The signer's `mchid`, `brand_id` or `serial_no` cannot go into the header as it is.
+    #[error(
+        "{field} {value:?} cannot go into the Authorization header: it may only hold {}",
+        crate::authorization::VALUE_CHARS
+    )]
+    Field {
+        /// `mchid`, `brand_id` or `serial_no`.
+        field: &'static str,
+        /// The value.
+        value: String,
+    },
 }
 
 /// Signs requests with a private key held in memory: builds the `Authorization` header
@@ -71,7 +82,20 @@ impl fmt::Debug for Signer {
 }
 
 impl Signer {
-    /// A signer for merchant `mchid` whose API certificate has serial `serial_no`.
+    /// A signer for merchant `mchid` whose API certificate has serial `serial_no`. Both go
+    /// into the header as they are, so signing refuses values that would break it
+    /// ([`authorization::is_valid_value`](crate::authorization::is_valid_value)).
+    ///
+    /// ```
+    /// # use wxpay_signing::{PrivateKey, SignError, Signer};
+    /// let key = PrivateKey::from_pem_file("tests/data/keys/merchant_key.pem")?;
+    /// let injected = Signer::new("1900000001\",x=\"y", "5157F09E", key);
+    /// assert!(matches!(
+    ///     injected.authorization("GET", "/v3/x", b""),
+    ///     Err(SignError::Field { field: "mchid", .. })
+    /// ));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new(mchid: impl Into<String>, serial_no: impl Into<String>, key: PrivateKey) -> Self {
         Self::for_principal(Principal::Merchant(mchid.into()), serial_no, key)
     }
@@ -170,6 +194,7 @@ impl Signer {
         timestamp: String,
         nonce: String,
     ) -> Result<Authorization, SignError> {
+        check_fields(&self.principal, &self.serial_no)?;
         let message = request_message(method, url, body, &timestamp, &nonce)?;
         let signature = self.key.sign(&message)?;
         Ok(assemble(
@@ -210,6 +235,23 @@ pub(crate) fn request_message(
 }
 
 /// The header fields around a signature.
+/// Refuses a principal id or serial that cannot go into the header as it is (a `"`, a `,`,
+/// a control character would break or inject a field).
+pub(crate) fn check_fields(principal: &Principal, serial_no: &str) -> Result<(), SignError> {
+    for (field, value) in [
+        (principal.field(), principal.id()),
+        ("serial_no", serial_no),
+    ] {
+        if !crate::authorization::is_valid_value(value) {
+            return Err(SignError::Field {
+                field,
+                value: value.to_owned(),
+            });
+        }
+    }
+    Ok(())
+}
+
 pub(crate) fn assemble(
     principal: Principal,
     serial_no: &str,

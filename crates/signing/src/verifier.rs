@@ -38,7 +38,7 @@ pub const DEFAULT_MAX_SKEW_SECS: i64 = 300;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum VerifyError {
-    /// A required `Wechatpay-*` header is absent.
+    /// A required `Wechatpay-*` header is absent or empty.
     #[error("missing {0} header")]
     MissingHeader(&'static str),
     /// `Wechatpay-Signature-Type` names another scheme.
@@ -107,15 +107,22 @@ pub struct ResponseHeaders<'a> {
 
 impl<'a> ResponseHeaders<'a> {
     /// Collects the headers through `get`, which looks a header up by name (case-insensitive
-    /// lookup is the caller's business; `http::HeaderMap` does it).
+    /// lookup is the caller's business; `http::HeaderMap` does it). An empty header counts as
+    /// missing.
     ///
     /// ```
     /// use wxpay_signing::ResponseHeaders;
     /// let get = |name: &str| (name != "Wechatpay-Nonce").then_some("x");
     /// assert!(ResponseHeaders::from_fn(get).is_err());
+    /// let get = |name: &str| Some(if name == "Wechatpay-Serial" { "" } else { "x" });
+    /// assert!(ResponseHeaders::from_fn(get).is_err());
     /// ```
     pub fn from_fn(get: impl Fn(&'static str) -> Option<&'a str>) -> Result<Self, VerifyError> {
-        let need = |name| get(name).ok_or(VerifyError::MissingHeader(name));
+        let need = |name| {
+            get(name)
+                .filter(|v| !v.is_empty())
+                .ok_or(VerifyError::MissingHeader(name))
+        };
         Ok(Self {
             timestamp: need(header::TIMESTAMP)?,
             nonce: need(header::NONCE)?,
@@ -298,6 +305,10 @@ impl Verifier {
         }
         if headers.signature.starts_with(SIGNTEST_PREFIX) {
             return Err(VerifyError::SignTestProbe);
+        }
+        // An empty serial names no key, even in a store that holds one under "".
+        if headers.serial.is_empty() {
+            return Err(VerifyError::MissingHeader(header::SERIAL));
         }
         let key = keys
             .get(headers.serial)

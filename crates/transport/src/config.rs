@@ -14,6 +14,8 @@ use crate::key_source::{Secret, Source, Sources, from_env};
 pub const DEFAULT_BASE_URL: &str = "https://api.mch.weixin.qq.com";
 /// WeChat Pay's backup domain (a remote access point), for failover.
 pub const DEFAULT_BACKUP_BASE_URL: &str = "https://api2.mch.weixin.qq.com";
+/// The largest config file read: a config is a few hundred bytes.
+pub const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
 
 /// A client configuration, as in `client.toml`:
 ///
@@ -175,10 +177,12 @@ impl ClientConfig {
     /// Reads and checks a configuration file.
     pub fn from_file(path: impl AsRef<Path>) -> Result<Self, ConfigError> {
         let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
-            path: path.display().to_string(),
-            source,
-        })?;
+        let text =
+            wxpay_signing::file::read_to_string_limited(path, MAX_CONFIG_BYTES, "a client config")
+                .map_err(|source| ConfigError::Io {
+                    path: path.display().to_string(),
+                    source,
+                })?;
         let dir = path.parent().map(Path::to_path_buf);
         Self::from_toml_str(&text, dir).map_err(|e| match e {
             ConfigError::Toml { message, .. } => ConfigError::Toml {
@@ -233,6 +237,23 @@ impl ClientConfig {
                 "serial_no",
                 "must be the merchant API certificate serial number",
             ));
+        }
+        // Both go into the Authorization header as they are.
+        for (key, value) in [
+            ("brand_id", self.brand_id.as_deref()),
+            ("serial_no", Some(self.serial_no.as_str())),
+        ] {
+            if let Some(value) = value
+                && !wxpay_signing::authorization::is_valid_value(value)
+            {
+                return Err(invalid(
+                    key,
+                    &format!(
+                        "{value:?} may only hold {}: it goes into the Authorization header",
+                        wxpay_signing::authorization::VALUE_CHARS
+                    ),
+                ));
+            }
         }
         match (
             &self.wechatpay_public_key_id,
@@ -373,12 +394,19 @@ impl ClientConfig {
         let mut roots = Vec::new();
         for file in &self.root_cert_files {
             let path = self.resolve(file);
-            let certs = rustls_pki_types::CertificateDer::pem_file_iter(&path)
-                .and_then(|it| it.collect::<Result<Vec<_>, _>>())
-                .map_err(|e| ConfigError::Invalid {
-                    key: "root_cert_files",
-                    problem: format!("{}: {e}", path.display()),
-                })?;
+            let invalid = |e: &dyn std::fmt::Display| ConfigError::Invalid {
+                key: "root_cert_files",
+                problem: format!("{}: {e}", path.display()),
+            };
+            let pem = wxpay_signing::file::read_limited(
+                &path,
+                wxpay_signing::file::MAX_PEM_BUNDLE_BYTES,
+                "a PEM bundle",
+            )
+            .map_err(|e| invalid(&e))?;
+            let certs = rustls_pki_types::CertificateDer::pem_slice_iter(&pem)
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| invalid(&e))?;
             if certs.is_empty() {
                 return Err(ConfigError::Invalid {
                     key: "root_cert_files",
@@ -511,6 +539,31 @@ mod tests {
             PathBuf::from("/etc/wxpay/k.pem")
         );
         assert_eq!(c.resolve(Path::new("/abs.pem")), PathBuf::from("/abs.pem"));
+    }
+
+    #[test]
+    fn header_fields_and_files_are_bounded() {
+        let keys = "wechatpay_platform_cert_files = [\"c.pem\"]\n";
+        let injected = format!("{keys}{}", BASE.replace("\"S\"", r#""S\",x=\"y""#));
+        let newline = format!("{BASE}{keys}brand_id = \"120344\\n\"");
+        for (text, key) in [(injected, "serial_no"), (newline, "brand_id")] {
+            let err = ClientConfig::from_toml_str(&text, None)
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains(key) && err.contains("printable ASCII"),
+                "{err}"
+            );
+        }
+        if Path::new("/dev/zero").exists() {
+            let err = ClientConfig::from_file("/dev/zero")
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains("larger than 1 MiB, the limit for a client config"),
+                "{err}"
+            );
+        }
     }
 
     #[test]

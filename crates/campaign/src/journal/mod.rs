@@ -136,6 +136,9 @@ impl Location {
                     "unsupported scheme {other:?}: give a file path (SQLite) or postgres://USER[:PASSWORD]@HOST[:PORT]/DB"
                 ),
             }),
+            _ if journal.is_empty() => Err(JournalError::Url {
+                problem: "is empty: give a file path (SQLite) or postgres://USER[:PASSWORD]@HOST[:PORT]/DB".into(),
+            }),
             _ => match campaign {
                 Some(_) => Err(JournalError::Url {
                     problem: "--campaign names a campaign in a PostgreSQL journal; a SQLite journal file holds one campaign".into(),
@@ -319,11 +322,32 @@ pub fn confirm_request_no(campaign_id: &str, row: u64) -> String {
     format!("{campaign_id}-K{row:08}")
 }
 
-/// SHA-256 of a file, hex.
+/// SHA-256 of an input file (a regular file of at most
+/// [`MAX_INPUT_BYTES`](crate::input::MAX_INPUT_BYTES)), hex, read as a stream.
 pub fn sha256_file(path: &Path) -> Result<String, std::io::Error> {
-    let bytes = std::fs::read(path)?;
-    Ok(wxpay_signing::sha256(&bytes)
-        .as_ref()
+    use sha2::Digest as _;
+    use std::io::Read as _;
+    let limit = crate::input::MAX_INPUT_BYTES;
+    let too_large = || wxpay_signing::file::too_large(limit, "a campaign CSV");
+    let file = std::fs::File::open(path)?;
+    crate::input::check_input_file(&file)?;
+    let mut reader = file.take(limit + 1);
+    let mut hasher = sha2::Sha256::new();
+    let mut buf = vec![0; 64 * 1024];
+    let mut total = 0u64;
+    loop {
+        let n = reader.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        total += n as u64;
+        if total > limit {
+            return Err(too_large());
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(hasher
+        .finalize()
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect())
@@ -349,5 +373,6 @@ mod tests {
         assert!(err("c.db", Some("x")).contains("SQLite journal file holds one campaign"));
         assert!(err("mysql://u@h/db", None).contains("unsupported scheme"));
         assert!(err("postgres://u:pw@h/db", Some("")).contains("--campaign"));
+        assert!(err("", None).contains("--journal: is empty"));
     }
 }

@@ -64,6 +64,14 @@ fn now() -> i64 {
         .map_or(0, |d| d.as_secs() as i64)
 }
 
+/// What to say when `--journal` names a directory.
+fn is_a_directory(path: &Path) -> String {
+    format!(
+        "is a directory: --journal names the journal's file, e.g. {}",
+        path.join("campaign.db").display()
+    )
+}
+
 fn row_from(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
     Ok(Row {
         row: r.get::<_, i64>(0)? as u64,
@@ -82,74 +90,136 @@ fn row_from(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
 
 impl SqliteJournal {
     /// Creates a journal holding `meta` and every row, all or nothing: it is written to a
-    /// temporary file that is renamed into place once complete.
+    /// temporary file beside `path` (`*.creating`) that is renamed into place once complete.
+    /// Errors name `path`, the file the user gave, and say what is wrong with it.
     pub fn create(path: &Path, meta: &CampaignMeta, rows: &[Row]) -> Result<Self, JournalError> {
-        if path.exists() {
-            return Err(JournalError::Invalid {
+        let tmp = Self::create_tmp(path)?;
+        let written = Self::write_new(&tmp, path, meta, rows).and_then(|()| {
+            std::fs::rename(&tmp, path).map_err(|e| JournalError::Invalid {
                 path: path.display().to_string(),
-                problem: "already exists".into(),
-            });
+                problem: format!("cannot be created: {e}"),
+            })
+        });
+        if let Err(e) = written {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e);
+        }
+        Self::open(path)
+    }
+
+    /// Whether a journal can be created at `path` (see [`SqliteJournal::create`]): checked
+    /// before reading a long input, so that a wrong `--journal` is known at once. Leaves
+    /// nothing behind.
+    pub fn check_creatable(path: &Path) -> Result<(), JournalError> {
+        let tmp = Self::create_tmp(path)?;
+        let _ = std::fs::remove_file(tmp);
+        Ok(())
+    }
+
+    /// Creates the empty temporary file beside `path`, after checking `path` is free.
+    /// Creating it with the file system first tells a missing or read-only directory apart
+    /// from SQLite's "unable to open database file", and names the directory.
+    fn create_tmp(path: &Path) -> Result<PathBuf, JournalError> {
+        let invalid = |problem: String| JournalError::Invalid {
+            path: path.display().to_string(),
+            problem,
+        };
+        if path.is_dir() {
+            return Err(invalid(is_a_directory(path)));
+        }
+        if path.exists() {
+            return Err(invalid("already exists".into()));
         }
         let tmp = path.with_extension("creating");
         let _ = std::fs::remove_file(&tmp);
-        let err = |source| JournalError::Sqlite {
-            path: tmp.display().to_string(),
-            source,
-        };
+        if let Err(e) = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
         {
-            let mut conn = Connection::open(&tmp).map_err(err)?;
-            let tx = conn.transaction().map_err(err)?;
-            tx.execute_batch(SCHEMA).map_err(err)?;
-            let meta_json = serde_json::to_string(meta).map_err(|e| JournalError::Invalid {
-                path: tmp.display().to_string(),
-                problem: e.to_string(),
-            })?;
-            tx.execute(
-                "INSERT INTO meta (key, value) VALUES ('campaign', ?1), ('schema_version', ?2)",
-                params![meta_json, SCHEMA_VERSION.to_string()],
-            )
-            .map_err(err)?;
-            {
-                let mut insert = tx
-                    .prepare(&format!(
-                        "INSERT INTO rows ({ROW_COLUMNS}) \
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
-                    ))
-                    .map_err(err)?;
-                for r in rows {
-                    insert
-                        .execute(params![
-                            r.row as i64,
-                            r.line as i64,
-                            r.openid,
-                            r.stock_id,
-                            r.product_coupon_id,
-                            r.appid,
-                            r.brand_id,
-                            r.attach,
-                            r.member_card_id,
-                            r.coupon_code,
-                            r.send_request_no
-                        ])
-                        .map_err(err)?;
+            let dir = match path.parent() {
+                Some(dir) if !dir.as_os_str().is_empty() => dir.display().to_string(),
+                _ => ".".into(),
+            };
+            return Err(invalid(match e.kind() {
+                std::io::ErrorKind::NotFound => {
+                    format!("cannot be created: directory {dir} does not exist")
                 }
-            }
-            tx.commit().map_err(err)?;
+                std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem => {
+                    format!("cannot be created: directory {dir} is not writable ({e})")
+                }
+                _ => format!("cannot be created in directory {dir}: {e}"),
+            }));
         }
-        std::fs::rename(&tmp, path).map_err(|source| JournalError::Io {
+        Ok(tmp)
+    }
+
+    /// Writes the schema, `meta` and `rows` into the (empty) file `tmp`, in one transaction;
+    /// errors name `path`, the journal it becomes.
+    fn write_new(
+        tmp: &Path,
+        path: &Path,
+        meta: &CampaignMeta,
+        rows: &[Row],
+    ) -> Result<(), JournalError> {
+        let err = |source| JournalError::Sqlite {
             path: path.display().to_string(),
             source,
+        };
+        let mut conn = Connection::open(tmp).map_err(err)?;
+        let tx = conn.transaction().map_err(err)?;
+        tx.execute_batch(SCHEMA).map_err(err)?;
+        let meta_json = serde_json::to_string(meta).map_err(|e| JournalError::Invalid {
+            path: path.display().to_string(),
+            problem: e.to_string(),
         })?;
-        Self::open(path)
+        tx.execute(
+            "INSERT INTO meta (key, value) VALUES ('campaign', ?1), ('schema_version', ?2)",
+            params![meta_json, SCHEMA_VERSION.to_string()],
+        )
+        .map_err(err)?;
+        {
+            let mut insert = tx
+                .prepare(&format!(
+                    "INSERT INTO rows ({ROW_COLUMNS}) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+                ))
+                .map_err(err)?;
+            for r in rows {
+                insert
+                    .execute(params![
+                        r.row as i64,
+                        r.line as i64,
+                        r.openid,
+                        r.stock_id,
+                        r.product_coupon_id,
+                        r.appid,
+                        r.brand_id,
+                        r.attach,
+                        r.member_card_id,
+                        r.coupon_code,
+                        r.send_request_no
+                    ])
+                    .map_err(err)?;
+            }
+        }
+        tx.commit().map_err(err)
     }
 
     /// Opens an existing journal.
     pub fn open(path: &Path) -> Result<Self, JournalError> {
         let shown = path.display().to_string();
         if !path.is_file() {
+            let problem = if path.is_dir() {
+                is_a_directory(path)
+            } else if path.exists() {
+                "is not a regular file: --journal names the journal's file".into()
+            } else {
+                "no such journal; start a campaign with --input".into()
+            };
             return Err(JournalError::Invalid {
                 path: shown,
-                problem: "no such journal; start a campaign with --input".into(),
+                problem,
             });
         }
         let err = |source| JournalError::Sqlite {

@@ -2,5 +2,6 @@
 //! PostgreSQL (`pg`, skipped with a printed reason unless `WXPAY_TEST_PG` names a server).
 
 mod engine;
+mod input;
 mod pg;
 mod pg_faults;

@@ -3,6 +3,7 @@
 mod call;
 mod campaign;
 mod certificates;
+mod hostile;
 mod notify;
 mod send;
 mod sign_verify;

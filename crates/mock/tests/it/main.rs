@@ -11,6 +11,7 @@ mod confirm;
 mod console;
 mod coupon_life;
 mod faults;
+mod lax_input;
 mod media;
 mod properties;
 mod robustness;

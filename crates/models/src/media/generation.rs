@@ -122,16 +122,14 @@ impl CreateImageGenerationTaskRequest {
             }
             ImageGenerationType::CutOut => {
                 c.forbidden("combine_image", self.combine_image.is_some(), "for CUT_OUT");
-                if let Some(cut) = c.present("cut_out", &self.cut_out) {
-                    c.required("cut_out.image_url", &cut.image_url, 512);
-                    if !cut.image_url.is_empty()
-                        && !cut.image_url.starts_with(&format!("{CUT_OUT_HOST}/"))
-                    {
-                        c.body(
-                            "cut_out.image_url",
-                            Rule::Mode(format!("must be on {CUT_OUT_HOST} (upload it first)")),
-                        );
-                    }
+                if let Some(cut) = c.present("cut_out", &self.cut_out)
+                    && check::image_url(&mut c, "cut_out.image_url", Some(&cut.image_url), 1, 512)
+                    && !cut.image_url.starts_with(&format!("{CUT_OUT_HOST}/"))
+                {
+                    c.body(
+                        "cut_out.image_url",
+                        Rule::Mode(format!("must be on {CUT_OUT_HOST} (upload it first)")),
+                    );
                 }
             }
             _ => {}

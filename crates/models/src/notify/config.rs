@@ -54,27 +54,32 @@ endpoint!(SetNotifyConfigRequest => NotifyConfigEntity, SET_NOTIFY_CONFIG,
     path: [], query: [], key: none, brand: none);
 
 impl SetNotifyConfigRequest {
-    /// Checks the URL's documented rules. `http://` is accepted for loopback hosts only, so
-    /// that tests can point an emulator at a local receiver; WeChat Pay itself also requires
-    /// a public, ICP-registered host.
+    /// Checks the URL's documented rules: an `https://` URL with a host and, when given, a
+    /// port of 1 to 65535, at most 256 characters, no query string, no spaces. `http://` is
+    /// accepted for loopback hosts only, so that tests can point an emulator at a local
+    /// receiver; WeChat Pay itself also requires a public, ICP-registered host.
+    ///
+    /// ```
+    /// let r = wxpay_models::SetNotifyConfigRequest { notify_url: "https://a.b:99999/c".into() };
+    /// assert!(r.validate().unwrap_err().to_string().contains("notify_url has a port out of range"));
+    /// ```
     pub fn validate(&self) -> Result<(), ValidationError> {
         let mut c = Checker::default();
-        c.required("notify_url", &self.notify_url, 256);
         let url = &self.notify_url;
-        if !url.is_empty() && !url.starts_with("https://") && !is_loopback_http(url) {
-            c.body(
-                "notify_url",
-                Rule::Mode(
-                    "must start with https:// (http:// only for a loopback test host)".into(),
-                ),
-            );
-        } else if url.contains('?') {
-            c.body(
-                "notify_url",
-                Rule::Mode("must not have a query string".into()),
-            );
-        } else if url.chars().any(|ch| ch.is_whitespace() || ch.is_control()) {
-            c.body("notify_url", Rule::Mode("must not contain spaces".into()));
+        if url.is_empty() {
+            c.body("notify_url", Rule::Required);
+        } else if c.length("notify_url", url, 1, 256) {
+            let problem = match crate::check::web_url(url) {
+                Err(problem) => Some(problem),
+                Ok(parsed) if parsed.scheme() != "https" && !is_loopback(&parsed) => {
+                    Some("must start with https:// (http:// only for a loopback test host)".into())
+                }
+                Ok(_) if url.contains('?') => Some("must not have a query string".into()),
+                Ok(_) => None,
+            };
+            if let Some(problem) = problem {
+                c.body("notify_url", Rule::Mode(problem));
+            }
         }
         c.finish()
     }
@@ -104,18 +109,12 @@ pub struct NotifyConfigEntity {
     pub update_time: Option<WxTime>,
 }
 
-/// `http://127.0.0.1…`, `http://localhost…` or `http://[::1]…`.
-fn is_loopback_http(url: &str) -> bool {
-    let Some(rest) = url.strip_prefix("http://") else {
-        return false;
-    };
-    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
-    let host = match host.strip_prefix('[') {
-        Some(v6) => v6.split(']').next().unwrap_or(""),
-        None => host.rsplit_once(':').map_or(host, |(h, _)| h),
-    };
-    host == "localhost"
-        || host
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
+/// `localhost`, `127.0.0.0/8` or `[::1]`.
+fn is_loopback(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(name)) => name == "localhost",
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
 }

@@ -221,4 +221,95 @@ fn decoder_reports_bad_json_and_utf8() {
     }
 }
 
+/// Path and query parameters as a server receives them: each hostile escape a named case,
+/// with the parameter, the location and the words of the message it gets.
+#[test]
+fn invalid_percent_encoding_names_the_parameter() {
+    use wxpay_models::RawRequest;
+    use wxpay_models::user_coupon::ListUserProductCouponsRequest as List;
+    /// The decoded openid, or (parameter, location, words of the message).
+    type Want = Result<&'static str, (&'static str, Location, &'static str)>;
+    let escape = "invalid percent-escape";
+    let cases: &[(&str, &str, &str, Want)] = &[
+        (
+            "bare_percent",
+            "%",
+            "appid=wx1",
+            Err(("openid", Location::Path, escape)),
+        ),
+        (
+            "not_hex",
+            "%zz",
+            "appid=wx1",
+            Err(("openid", Location::Path, escape)),
+        ),
+        (
+            "truncated",
+            "%2",
+            "appid=wx1",
+            Err(("openid", Location::Path, escape)),
+        ),
+        (
+            "trailing_percent",
+            "o1%",
+            "appid=wx1",
+            Err(("openid", Location::Path, escape)),
+        ),
+        (
+            "not_utf8",
+            "%ff",
+            "appid=wx1",
+            Err(("openid", Location::Path, "percent-encoded UTF-8")),
+        ),
+        (
+            "query_not_hex",
+            "o1",
+            "appid=wx%zz",
+            Err(("appid", Location::Query, escape)),
+        ),
+        ("escaped_percent", "%25", "appid=wx1", Ok("%")),
+        ("escaped_plus", "o%2B1", "appid=wx1", Ok("o+1")),
+    ];
+    for (name, openid, query, want) in cases {
+        let path = [("openid", *openid)];
+        let raw = RawRequest {
+            path: &path,
+            query: Some(query),
+            body: b"",
+        };
+        match (List::decode(&raw), want) {
+            (Ok(r), Ok(decoded)) => assert_eq!(r.openid, *decoded, "{name}"),
+            (Err(e), Err((field, location, words))) => {
+                let first = e.first().expect("an error");
+                assert_eq!(
+                    (first.field.as_str(), first.location),
+                    (*field, *location),
+                    "{name}"
+                );
+                assert!(e.to_string().contains(words), "{name}: {e}");
+            }
+            (got, _) => panic!("{name}: want {want:?}, got {got:?}"),
+        }
+    }
+}
+
+#[test]
+fn descriptions_may_break_lines_and_loopback_notify_urls_may_be_http() {
+    let mut r = wxpay_models::examples::create_stock();
+    r.stock.usage_rule_display_info.usage_description =
+        Some("每单限用一张\r\n不与其他优惠同享".into());
+    assert!(Endpoint::validate(&r).is_ok());
+    for url in [
+        "http://127.0.0.1:9000/cb",
+        "http://localhost/cb",
+        "http://[::1]:1/cb",
+        "https://pay.example.com:8443/cb",
+    ] {
+        let r = wxpay_models::SetNotifyConfigRequest {
+            notify_url: url.into(),
+        };
+        assert!(r.validate().is_ok(), "{url}");
+    }
+}
+
 mod table;

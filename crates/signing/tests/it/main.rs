@@ -1,5 +1,6 @@
 //! wxpay-signing's integration tests: one binary (one link), a module per area.
 
+mod hostile;
 mod keys;
 mod properties;
 mod request_signer;

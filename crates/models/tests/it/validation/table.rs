@@ -210,6 +210,26 @@ fn cases() -> Vec<Case> {
         t!(create_task(), |r| {r.image_generation_type = ImageGenerationType::CutOut; r.combine_image = None; r.cut_out = Some(CutOut {image_url: "https://example.com/a.png".into(), }) }, "cut_out.image_url", Body, Mode),
         t!(get_task(), |r| r.image_generation_type = None, "image_generation_type", Query, Required),
         t!(get_task(), |r| r.task_id.clear(), "task_id", Path, Required),
+        // Hostile input (issue 23), one named case per row: control characters in text,
+        // URLs that are not http(s) or whose port is out of range.
+        /* nul_in_name */ t!(create_product_coupon(), |r| r.display_info.name = Some("咖啡\u{0}兑换券".into()), "display_info.name", Body, Charset),
+        /* esc_in_name */ t!(create_product_coupon(), |r| r.display_info.name = Some("\u{1b}[31m红色券".into()), "display_info.name", Body, Charset),
+        /* newline_in_package_name */ t!(create_product_coupon(), |r| r.display_info.combo_package_list = Some(vec![ComboPackage {name: Some("套\n餐".into()), pick_count: Some(1), choice_list: Some(vec![ComboPackageChoice {name: Some("美式".into()), price: Some(1), count: Some(1), ..Default::default() }]) }]), "display_info.combo_package_list[0].name", Body, Charset),
+        /* javascript_image_url */ t!(create_product_coupon(), |r| r.display_info.image_url = Some("javascript:alert(1)".into()), "display_info.image_url", Body, Mode),
+        /* ftp_background_url */ t!(update_product_coupon(), |r| r.display_info.background_url = Some("ftp://wxpaylogo.qpic.cn/bg.png".into()), "display_info.background_url", Body, Mode),
+        /* data_detail_image_url */ t!(create_product_coupon(), |r| r.display_info.detail_image_url_list = Some(vec!["data:image/png;base64,AAAA".into()]), "display_info.detail_image_url_list[0]", Body, Mode),
+        /* hostless_choice_image_url */ t!(create_product_coupon(), |r| r.display_info.combo_package_list = Some(vec![ComboPackage {name: Some("套餐".into()), pick_count: Some(1), choice_list: Some(vec![ComboPackageChoice {name: Some("美式".into()), price: Some(1), count: Some(1), image_url: Some("https:///a.png".into()), ..Default::default() }]) }]), "display_info.combo_package_list[0].choice_list[0].image_url", Body, Mode),
+        /* javascript_finder_cover */ t!(update_stock(), |r| r.coupon_display_info = Some(CouponDisplayInfo {entrance_finder: Some(EntranceFinder {finder_id: Some("sph1".into()), finder_video_id: None, finder_video_cover_image_url: Some("javascript:alert(1)".into()) }), ..Default::default() }), "coupon_display_info.entrance_finder.finder_video_cover_image_url", Body, Mode),
+        /* port_out_of_range_cut_out */ t!(create_task(), |r| {r.image_generation_type = ImageGenerationType::CutOut; r.combine_image = None; r.cut_out = Some(CutOut {image_url: "https://wxpaylogo.qpic.cn:70000/x.png".into(), }) }, "cut_out.image_url", Body, Mode),
+        /* notify_port_99999 */ t!(set_notify(), |r| r.notify_url = "https://a.b:99999/c".into(), "notify_url", Body, Mode),
+        /* notify_port_0 */ t!(set_notify(), |r| r.notify_url = "https://a.b:0/c".into(), "notify_url", Body, Mode),
+        /* notify_javascript */ t!(set_notify(), |r| r.notify_url = "javascript:alert(1)".into(), "notify_url", Body, Mode),
+        /* notify_newline */ t!(set_notify(), |r| r.notify_url = "https://pay.example.com/cb\nHost: evil".into(), "notify_url", Body, Mode),
+        /* esc_in_reason */ t!(deactivate_product_coupon(), |r| r.deactivate_reason = "过期\u{1b}".into(), "deactivate_reason", Body, Charset),
+        /* nul_in_description */ t!(create_stock(), |r| r.stock.usage_rule_display_info.usage_description = Some("每单限用\u{0}一张".into()), "stock.usage_rule_display_info.usage_description", Body, Charset),
+        /* nul_in_attach */ t!(send(), |r| r.attach = Some("a\u{0}b".into()), "attach", Body, Charset),
+        /* nul_in_query_appid */ t!(list_coupons(), |r| r.appid = "wx\u{0}1".into(), "appid", Query, Charset),
+        /* newline_in_brand_id */ t!(get_stock(), |r| r.brand_id = Some("120344\n".into()), "brand_id", Query, Charset),
     ]
 }
 
