@@ -33,6 +33,9 @@ pub mod config;
 mod connector;
 mod endpoints;
 mod error;
+pub mod exchange;
+pub mod metrics;
+mod options;
 mod retry;
 mod transport;
 
@@ -40,5 +43,6 @@ pub use config::{
     ClientConfig, ConfigError, DEFAULT_BACKUP_BASE_URL, DEFAULT_BASE_URL, is_loopback,
 };
 pub use error::TransportError;
+pub use options::CallOptions;
 pub use retry::{RetryPolicy, retryable_status};
 pub use transport::{ApiResponse, MAX_RESPONSE_BYTES, Transport, TransportBuilder};

@@ -18,9 +18,11 @@ use wxpay_signing::{KeyStore, Principal, ResponseHeaders, Signer, Verifier, Veri
 use crate::config::{
     ClientConfig, ConfigError, DEFAULT_BACKUP_BASE_URL, DEFAULT_BASE_URL, check_base_url,
 };
-use crate::connector::{HttpClient, http_client, proxies};
-use crate::endpoints::Endpoints;
+use crate::connector::{http_client, proxies};
+use crate::endpoints::{Endpoints, Which};
 use crate::error::TransportError;
+use crate::exchange::{self, BoxError, ExchangeSetup, HttpRequest, HttpService};
+use crate::options::CallOptions;
 use crate::retry::{RetryPolicy, retryable_status};
 
 /// Largest answer accepted (the send endpoint's are ≈ 3.3 KB).
@@ -77,6 +79,7 @@ pub struct TransportBuilder {
     proxy: Option<String>,
     roots: Option<Vec<CertificateDer<'static>>>,
     failover_cooldown: Duration,
+    exchange: ExchangeSetup,
 }
 
 impl TransportBuilder {
@@ -101,6 +104,7 @@ impl TransportBuilder {
             proxy: None,
             roots: None,
             failover_cooldown: Duration::from_secs(30),
+            exchange: ExchangeSetup::default(),
         }
     }
 
@@ -192,6 +196,64 @@ impl TransportBuilder {
         self
     }
 
+    /// Wraps every attempt's HTTP exchange in a tower layer of yours (tracing, a timeout, a
+    /// header, your own metrics…). The request it sees is signed: a layer may add headers but
+    /// must not change the method, URI or body. Each call wraps what is there so far, so the
+    /// last layer added is the outermost; pass a `tower::ServiceBuilder` for a whole stack.
+    ///
+    /// ```
+    /// # let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../mock/dev-keys");
+    /// use wxpay_signing::{KeyStore, PrivateKey, PublicKey, Signer};
+    /// use wxpay_transport::Transport;
+    /// use wxpay_transport::exchange::HttpRequest;
+    /// let signer = Signer::new("1900000001", "5157F09EFDC096DE15EBE81A47057A7232F1B8E1", PrivateKey::from_pem_file(format!("{dir}/merchant_key.pem"))?);
+    /// let keys = KeyStore::new().with_public_key("PUB_KEY_ID_0119000000012025112900000000000001", PublicKey::from_pem_file(format!("{dir}/platform_pub.pem"))?);
+    /// let tagged = tower::util::MapRequestLayer::new(|mut r: HttpRequest| {
+    ///     r.headers_mut().insert("x-tenant", http::HeaderValue::from_static("shop-1"));
+    ///     r
+    /// });
+    /// let transport = Transport::builder(signer, keys).layer(tagged).build()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn layer<L, S, B>(mut self, layer: L) -> Self
+    where
+        L: tower_layer::Layer<HttpService, Service = S> + Send + Sync + 'static,
+        S: tower_service::Service<HttpRequest, Response = http::Response<B>>
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        S::Error: Into<BoxError>,
+        S::Future: Send + 'static,
+        B: http_body::Body<Data = Bytes> + Send + 'static,
+        B::Error: Into<BoxError>,
+    {
+        self.exchange.push_layer(layer);
+        self
+    }
+
+    /// Sends through your HTTP client instead of the built-in one (then `proxy`, root
+    /// certificates and the connect timeout are yours to set there). Any tower `Service` of
+    /// [`HttpRequest`] answering an `http::Response` with a body of `Bytes`. Return a
+    /// [`ConnectError`](crate::exchange::ConnectError) (or one in the source chain) when no
+    /// connection was made, so that the transport may resend and fail over; any other error
+    /// counts as a lost answer.
+    pub fn http_client<S, B>(mut self, client: S) -> Self
+    where
+        S: tower_service::Service<HttpRequest, Response = http::Response<B>>
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        S::Error: Into<BoxError>,
+        S::Future: Send + 'static,
+        B: http_body::Body<Data = Bytes> + Send + 'static,
+        B::Error: Into<BoxError>,
+    {
+        self.exchange.client = Some(exchange::boxed(client));
+        self
+    }
+
     /// Checks the settings and builds the client.
     pub fn build(self) -> Result<Transport, ConfigError> {
         check_base_url("base_url", &self.base_url)?;
@@ -208,15 +270,18 @@ impl TransportBuilder {
                 problem: "must be more than 0".into(),
             });
         }
-        let http = http_client(
-            self.roots.as_deref(),
-            proxies(self.proxy.as_deref()),
-            self.timeout,
-        )
-        .map_err(|e| ConfigError::Invalid {
-            key: "root_cert_files",
-            problem: e.to_string(),
-        })?;
+        let (roots, proxy, timeout) = (self.roots, self.proxy, self.timeout);
+        let http = self
+            .exchange
+            .build(|| {
+                http_client(roots.as_deref(), proxies(proxy.as_deref()), timeout)
+                    .map(exchange::hyper_service)
+            })
+            .map_err(|e| ConfigError::Invalid {
+                key: "root_cert_files",
+                problem: e.to_string(),
+            })?;
+        crate::metrics::describe();
         let limiter = NonZeroU32::new(self.rate_limit_per_sec)
             .map(|rate| smooth_limiter(RateLimit::per_second(rate.get())));
         Ok(Transport {
@@ -253,7 +318,7 @@ pub struct Transport {
 
 #[derive(Debug)]
 struct Inner {
-    http: HttpClient,
+    http: HttpService,
     mode: Mode,
     brand_id: Option<String>,
     signer: Signer,
@@ -332,6 +397,7 @@ impl Transport {
             content_type: "application/json",
             retry: Retry::Read,
             operation: None,
+            options: None,
         };
         self.send(&call).await
     }
@@ -344,6 +410,27 @@ impl Transport {
         operation: &'static Operation,
         encoded: &Encoded,
     ) -> Result<ApiResponse, TransportError> {
+        self.call_inner(operation, encoded, None).await
+    }
+
+    /// [`call`](Self::call) with options of this call: a timeout per attempt, extra headers
+    /// ([`CallOptions`]).
+    pub async fn call_with(
+        &self,
+        operation: &'static Operation,
+        encoded: &Encoded,
+        options: &CallOptions,
+    ) -> Result<ApiResponse, TransportError> {
+        options.check()?;
+        self.call_inner(operation, encoded, Some(options)).await
+    }
+
+    async fn call_inner(
+        &self,
+        operation: &'static Operation,
+        encoded: &Encoded,
+        options: Option<&CallOptions>,
+    ) -> Result<ApiResponse, TransportError> {
         let method = Method::from_bytes(encoded.method.as_str().as_bytes())
             .map_err(|e| TransportError::Request(e.to_string()))?;
         let call = Call {
@@ -354,6 +441,7 @@ impl Transport {
             content_type: &encoded.content_type,
             retry: operation.retry,
             operation: Some(operation),
+            options,
         };
         self.send(&call).await
     }
@@ -375,18 +463,24 @@ impl Transport {
         let started = Instant::now();
         let (mut which, _) = inner.endpoints.pick();
         let operation_pacer = call.operation.and_then(|op| self.operation_pacer(op));
+        let label = call.label();
         // Without a request number, only what surely did not reach WeChat Pay is resent:
         // a refused connection or a 429.
         let resend = call.retry.is_safe();
         let mut attempt = 0u32;
         loop {
             attempt += 1;
+            if attempt > 1 {
+                crate::metrics::retry(label);
+            }
+            let waiting = Instant::now();
             if let Some(pacer) = &operation_pacer {
                 pacer.wait().await;
             }
             if let Some(pacer) = &inner.limiter {
                 pacer.wait().await;
             }
+            crate::metrics::pacer_wait(label, waiting.elapsed());
             let base = inner.endpoints.url(which).to_owned();
             let span = tracing::info_span!(
                 "wxpay.request",
@@ -445,6 +539,9 @@ impl Transport {
                     inner.endpoints.failed(which);
                     let (next, _) = inner.endpoints.other(which);
                     switched = next != which;
+                    if switched {
+                        crate::metrics::failover(next == Which::Backup);
+                    }
                     which = next;
                     Some(e)
                 }
@@ -486,33 +583,70 @@ impl Transport {
         if let Some(serial) = &inner.wechatpay_serial {
             builder = builder.header(header::SERIAL, serial);
         }
+        if let Some(options) = call.options {
+            for (name, value) in options.headers() {
+                builder = builder.header(name, value);
+            }
+        }
         let request = match builder.body(Full::new(call.body.clone())) {
             Ok(r) => r,
             Err(e) => return Attempt::Fatal(TransportError::Request(e.to_string())),
         };
         let started = Instant::now();
+        let outcome = self.exchange(call, base, request, attempt, started).await;
+        // Answers are counted where their error code is read; the rest here, as status 0.
+        let failure = match &outcome {
+            Attempt::Answer(_) => None,
+            Attempt::Unreachable(TransportError::Timeout { .. }) => Some("TIMEOUT"),
+            Attempt::Unreachable(_) => Some("CONNECT"),
+            Attempt::Lost(_) => Some("LOST"),
+            Attempt::Fatal(_) => Some("TOO_LARGE"),
+        };
+        if let Some(code) = failure {
+            crate::metrics::attempt(call.label(), 0, code, started.elapsed());
+        }
+        outcome
+    }
+
+    /// Sends one signed request through the exchange service and reads the whole answer.
+    async fn exchange(
+        &self,
+        call: &Call<'_>,
+        base: &str,
+        request: HttpRequest,
+        attempt: u32,
+        started: Instant,
+    ) -> Attempt {
+        use tower::ServiceExt as _;
+        let inner = &self.inner;
+        let timeout = call
+            .options
+            .and_then(CallOptions::get_timeout)
+            .unwrap_or(inner.timeout);
         let exchange = async {
-            let response = inner.http.request(request).await?;
+            let response = inner.http.clone().oneshot(request).await?;
             let (parts, body) = response.into_parts();
             let body = Limited::new(body, MAX_RESPONSE_BYTES)
                 .collect()
                 .await
                 .map(|b| b.to_bytes());
-            Ok::<_, hyper_util::client::legacy::Error>((parts, body))
+            Ok::<_, BoxError>((parts, body))
         };
         let span = tracing::Span::current();
-        match tokio::time::timeout(inner.timeout, exchange).await {
+        match tokio::time::timeout(timeout, exchange).await {
             Err(_) => Attempt::Unreachable(TransportError::Timeout {
                 url: base.to_owned(),
-                after: inner.timeout,
+                after: timeout,
             }),
-            Ok(Err(e)) if e.is_connect() => Attempt::Unreachable(TransportError::Connect {
-                url: base.to_owned(),
-                message: error_chain(&e),
-            }),
+            Ok(Err(e)) if exchange::is_connect(e.as_ref()) => {
+                Attempt::Unreachable(TransportError::Connect {
+                    url: base.to_owned(),
+                    message: error_chain(e.as_ref()),
+                })
+            }
             Ok(Err(e)) => Attempt::Lost(TransportError::Lost {
                 url: base.to_owned(),
-                message: error_chain(&e),
+                message: error_chain(e.as_ref()),
             }),
             Ok(Ok((_, Err(e)))) if e.is::<http_body_util::LengthLimitError>() => {
                 Attempt::Fatal(TransportError::TooLarge {
@@ -541,9 +675,16 @@ impl Transport {
                     request_id,
                     attempts: attempt,
                 };
-                if let Some(err) = response.error_body() {
-                    span.record("code", err.code.as_str());
+                let code = response.error_body().map(|err| err.code);
+                if let Some(code) = &code {
+                    span.record("code", code.as_str());
                 }
+                crate::metrics::attempt(
+                    call.label(),
+                    response.status.as_u16(),
+                    code.as_ref().map_or("", |c| c.as_str()),
+                    started.elapsed(),
+                );
                 tracing::debug!("answered");
                 Attempt::Answer(response)
             }
@@ -574,6 +715,14 @@ struct Call<'a> {
     content_type: &'a str,
     retry: Retry,
     operation: Option<&'static Operation>,
+    options: Option<&'a CallOptions>,
+}
+
+impl Call<'_> {
+    /// The `operation` label of logs and metrics: the kebab-case name, `raw` for `execute`.
+    fn label(&self) -> &'static str {
+        self.operation.map_or("raw", |op| op.kebab)
+    }
 }
 
 /// A limit smoother than the server's quota (burst = a tenth of a period's count), so that
