@@ -3,6 +3,8 @@
 //! after; what runs in between is this service.
 
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
 
 use bytes::Bytes;
 use http_body_util::combinators::UnsyncBoxBody;
@@ -52,6 +54,53 @@ impl ConnectError {
     pub fn new(source: impl Into<BoxError>) -> Self {
         Self(source.into())
     }
+}
+
+/// What [`send`] gives back: the answer's head, and its body or why it was not read.
+pub(crate) type Sent = (http::response::Parts, Result<Bytes, BoxError>);
+
+/// Sends `request` through `service` and reads the whole answer, at most `limit` bytes.
+/// Boxed, so that the caller's future stays `Send` (with `dyn Error` bodies inline, rustc's
+/// auto-trait check of an async block fails on a higher-ranked lifetime).
+pub(crate) fn send(
+    service: &HttpService,
+    request: HttpRequest,
+    limit: usize,
+) -> Pin<Box<dyn Future<Output = Result<Sent, BoxError>> + Send>> {
+    use tower::ServiceExt as _;
+    let service = service.clone();
+    Box::pin(async move {
+        let (parts, body) = match service.oneshot(request).await {
+            Ok(response) => response.into_parts(),
+            Err(e) => return Err(e),
+        };
+        Ok((parts, read(body, limit).await))
+    })
+}
+
+/// An answer over the size limit.
+#[derive(Debug, thiserror::Error)]
+#[error("answer body over the limit")]
+pub(crate) struct BodyTooLarge;
+
+/// The whole body, or [`BodyTooLarge`] past `limit` bytes. (Not `Limited`: its
+/// `Into<BoxError>` bound on a boxed body trips the same `Send` check.)
+async fn read(mut body: HttpBody, limit: usize) -> Result<Bytes, BoxError> {
+    let mut buf = bytes::BytesMut::new();
+    while let Some(frame) = body.frame().await {
+        let data = match frame {
+            Ok(frame) => match frame.into_data() {
+                Ok(data) => data,
+                Err(_trailers) => continue,
+            },
+            Err(e) => return Err(e),
+        };
+        if buf.len() + data.len() > limit {
+            return Err(Box::new(BodyTooLarge));
+        }
+        buf.extend_from_slice(&data);
+    }
+    Ok(buf.freeze())
 }
 
 /// Boxes any HTTP client (a tower [`Service`] of [`HttpRequest`]) as an [`HttpService`].

@@ -8,7 +8,7 @@ use bytes::Bytes;
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
 use http::{HeaderMap, Method, Request, StatusCode};
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::Full;
 use parking_lot::Mutex;
 use rustls_pki_types::CertificateDer;
 use tracing::Instrument;
@@ -617,21 +617,12 @@ impl Transport {
         attempt: u32,
         started: Instant,
     ) -> Attempt {
-        use tower::ServiceExt as _;
         let inner = &self.inner;
         let timeout = call
             .options
             .and_then(CallOptions::get_timeout)
             .unwrap_or(inner.timeout);
-        let exchange = async {
-            let response = inner.http.clone().oneshot(request).await?;
-            let (parts, body) = response.into_parts();
-            let body = Limited::new(body, MAX_RESPONSE_BYTES)
-                .collect()
-                .await
-                .map(|b| b.to_bytes());
-            Ok::<_, BoxError>((parts, body))
-        };
+        let exchange = exchange::send(&inner.http, request, MAX_RESPONSE_BYTES);
         let span = tracing::Span::current();
         match tokio::time::timeout(timeout, exchange).await {
             Err(_) => Attempt::Unreachable(TransportError::Timeout {
@@ -648,7 +639,7 @@ impl Transport {
                 url: base.to_owned(),
                 message: error_chain(e.as_ref()),
             }),
-            Ok(Ok((_, Err(e)))) if e.is::<http_body_util::LengthLimitError>() => {
+            Ok(Ok((_, Err(e)))) if e.is::<exchange::BodyTooLarge>() => {
                 Attempt::Fatal(TransportError::TooLarge {
                     limit: MAX_RESPONSE_BYTES,
                 })

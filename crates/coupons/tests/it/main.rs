@@ -2,7 +2,10 @@
 //! on 2 cores).
 
 mod common;
+mod errors;
+mod exchange;
 mod family;
+mod client_metrics;
 mod network;
 mod resilience;
 mod send;
