@@ -78,11 +78,11 @@ async fn read(body: Body) -> Result<Bytes, CallbackRejection> {
     ::axum::body::to_bytes(body, DEFAULT_MAX_BODY_BYTES)
         .await
         .map_err(|e| {
-            let too_large = std::iter::successors(
-                Some(&e as &(dyn std::error::Error + 'static)),
-                |e| e.source(),
-            )
-            .any(|e| e.is::<http_body_util::LengthLimitError>());
+            let too_large =
+                std::iter::successors(Some(&e as &(dyn std::error::Error + 'static)), |e| {
+                    e.source()
+                })
+                .any(|e| e.is::<http_body_util::LengthLimitError>());
             tracing::warn!("callback refused: body not read: {e}");
             if too_large {
                 CallbackRejection::new(

@@ -37,7 +37,9 @@ impl ApiError {
     /// a documented [`BizCode`], or `BizCode::Unknown(n)`. `None` when the Request-ID is
     /// missing or carries no code.
     pub fn biz_code(&self) -> Option<BizCode> {
-        self.request_id.as_deref().and_then(BizCode::from_request_id)
+        self.request_id
+            .as_deref()
+            .and_then(BizCode::from_request_id)
     }
 }
 

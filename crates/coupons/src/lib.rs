@@ -49,12 +49,12 @@ pub use notify::{
     Callback, CallbackDedup, CallbackError, CallbackHandler, CallbackOutcome, CallbackService,
     MemoryDedup,
 };
+pub use wxpay_models::BizCode;
 pub use wxpay_models::{
     ConfirmSendUserProductCouponRequest, CouponEvent, CouponTagInfo, ErrorCode,
     SendUserProductCouponRequest, UserProductCouponEntity, UserProductCouponState, ValidationError,
 };
 pub use wxpay_signing::{ApiV3Key, VerifyError};
-pub use wxpay_models::BizCode;
 pub use wxpay_transport::{
     CallOptions, ClientConfig, RetryPolicy, Transport, TransportBuilder, TransportError,
 };

@@ -142,9 +142,7 @@ impl Answer {
         )
         .increment(1);
         let body = match &self.message {
-            Some(message) => {
-                serde_json::json!({ "code": "FAIL", "message": message }).to_string()
-            }
+            Some(message) => serde_json::json!({ "code": "FAIL", "message": message }).to_string(),
             None => String::new(),
         };
         let mut response = Response::new(Full::new(Bytes::from(body)));
@@ -272,7 +270,10 @@ impl CallbackService {
         B::Error: Into<BoxError>,
     {
         let too_large = || {
-            tracing::warn!(limit = self.max_body_bytes, "callback refused: body too large");
+            tracing::warn!(
+                limit = self.max_body_bytes,
+                "callback refused: body too large"
+            );
             Answer::fail(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 CallbackOutcome::Refused,
@@ -298,7 +299,10 @@ impl CallbackService {
                 ))
             }
             Err(_) => {
-                tracing::warn!("callback refused: body not received within {:?}", self.body_timeout);
+                tracing::warn!(
+                    "callback refused: body not received within {:?}",
+                    self.body_timeout
+                );
                 Err(Answer::fail(
                     StatusCode::BAD_REQUEST,
                     CallbackOutcome::Refused,

@@ -47,7 +47,9 @@ fn recorded<F: std::future::Future<Output = ()>>(scenario: impl FnOnce() -> F) -
 fn counter(recorded: &Recorded, name: &str, labels: &[&str]) -> u64 {
     recorded
         .iter()
-        .filter(|(n, l, _)| n == name && labels.iter().all(|want| l.iter().any(|have| have == want)))
+        .filter(|(n, l, _)| {
+            n == name && labels.iter().all(|want| l.iter().any(|have| have == want))
+        })
         .map(|(_, _, v)| match v {
             DebugValue::Counter(n) => *n,
             other => panic!("{name} is not a counter: {other:?}"),
@@ -86,7 +88,7 @@ fn requests_retries_and_latency_are_counted_per_operation_status_and_code() {
             product_coupon_id: dev::PRODUCT_COUPON_ID.into(),
             stock_id: dev::STOCK_WECHATPAY.into(),
             appid: dev::APPID.into(),
-            brand_id: None,
+            brand_id: Some(dev::BRAND_ID.into()),
         };
         let err = client.execute(&missing).await.unwrap_err();
         assert_eq!(err.code().map(|c| c.as_str()), Some("NOT_FOUND"), "{err}");
@@ -96,11 +98,19 @@ fn requests_retries_and_latency_are_counted_per_operation_status_and_code() {
             .send_user_product_coupon(&request(dev::STOCK_WECHATPAY))
             .await
             .unwrap_err();
-        assert_eq!(err.code().map(|c| c.as_str()), Some("SYSTEM_ERROR"), "{err}");
+        assert_eq!(
+            err.code().map(|c| c.as_str()),
+            Some("SYSTEM_ERROR"),
+            "{err}"
+        );
         server.shutdown().await;
     });
     let total = names::REQUESTS_TOTAL;
-    assert_eq!(counter(&recorded, total, &[SEND, "status=200", "code="]), 2, "{recorded:?}");
+    assert_eq!(
+        counter(&recorded, total, &[SEND, "status=200", "code="]),
+        2,
+        "{recorded:?}"
+    );
     assert_eq!(
         counter(&recorded, total, &[SEND, "status=500", "code=SYSTEM_ERROR"]),
         4
@@ -109,13 +119,31 @@ fn requests_retries_and_latency_are_counted_per_operation_status_and_code() {
         counter(
             &recorded,
             total,
-            &["operation=get-user-product-coupon", "status=404", "code=NOT_FOUND"]
+            &[
+                "operation=get-user-product-coupon",
+                "status=404",
+                "code=NOT_FOUND"
+            ]
         ),
         1
     );
     assert_eq!(counter(&recorded, names::RETRIES_TOTAL, &[SEND]), 3);
-    assert_eq!(samples(&recorded, names::REQUEST_DURATION_SECONDS, "send-user-product-coupon"), 6);
-    assert_eq!(samples(&recorded, names::PACER_WAIT_SECONDS, "send-user-product-coupon"), 6);
+    assert_eq!(
+        samples(
+            &recorded,
+            names::REQUEST_DURATION_SECONDS,
+            "send-user-product-coupon"
+        ),
+        6
+    );
+    assert_eq!(
+        samples(
+            &recorded,
+            names::PACER_WAIT_SECONDS,
+            "send-user-product-coupon"
+        ),
+        6
+    );
     assert_eq!(counter(&recorded, names::RATE_LIMITED_TOTAL, &[]), 0);
     assert_eq!(counter(&recorded, names::FAILOVERS_TOTAL, &[]), 0);
 }
@@ -123,13 +151,12 @@ fn requests_retries_and_latency_are_counted_per_operation_status_and_code() {
 #[test]
 fn rate_limited_answers_and_failovers_are_counted() {
     let recorded = recorded(|| async {
-        let server = mock::start_with(wxpay_mock::Emulator::dev().with_limits(
-            wxpay_mock::Limits {
+        let server =
+            mock::start_with(wxpay_mock::Emulator::dev().with_limits(wxpay_mock::Limits {
                 rate_per_sec: 1,
                 ..wxpay_mock::Limits::default()
-            },
-        ))
-        .await;
+            }))
+            .await;
         let closed = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let closed_url = format!("http://{}", closed.local_addr().unwrap());
         drop(closed);
@@ -155,7 +182,11 @@ fn rate_limited_answers_and_failovers_are_counted() {
             .send_user_product_coupon(&request(dev::STOCK_WECHATPAY))
             .await
             .unwrap_err();
-        assert_eq!(err.code().map(|c| c.as_str()), Some("RATELIMIT_EXCEEDED"), "{err}");
+        assert_eq!(
+            err.code().map(|c| c.as_str()),
+            Some("RATELIMIT_EXCEEDED"),
+            "{err}"
+        );
         server.shutdown().await;
     });
     assert_eq!(
@@ -164,7 +195,11 @@ fn rate_limited_answers_and_failovers_are_counted() {
         "{recorded:?}"
     );
     assert_eq!(
-        counter(&recorded, names::REQUESTS_TOTAL, &[SEND, "status=0", "code=CONNECT"]),
+        counter(
+            &recorded,
+            names::REQUESTS_TOTAL,
+            &[SEND, "status=0", "code=CONNECT"]
+        ),
         1
     );
     assert_eq!(counter(&recorded, names::RATE_LIMITED_TOTAL, &[SEND]), 2);

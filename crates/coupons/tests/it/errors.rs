@@ -40,7 +40,7 @@ async fn an_api_error_carries_its_typed_business_code() {
         product_coupon_id: dev::PRODUCT_COUPON_ID.into(),
         stock_id: dev::STOCK_WECHATPAY.into(),
         appid: dev::APPID.into(),
-        brand_id: None,
+        brand_id: Some(dev::BRAND_ID.into()),
     };
     let err = client.execute(&missing).await.unwrap_err();
     assert_eq!(err.biz_code(), Some(BizCode::NotFound), "{err}");

@@ -53,7 +53,12 @@ async fn layers_see_every_signed_attempt_with_the_calls_headers() {
         .unwrap();
     let seen = seen.lock();
     assert_eq!(seen.len(), 2, "one exchange per call");
-    assert!(seen[0]["authorization"].to_str().unwrap().starts_with("WECHATPAY2-SHA256-RSA2048 "));
+    assert!(
+        seen[0]["authorization"]
+            .to_str()
+            .unwrap()
+            .starts_with("WECHATPAY2-SHA256-RSA2048 ")
+    );
     assert_eq!(seen[0]["x-trace-id"], "t-1");
     assert!(!seen[1].contains_key("x-trace-id"), "options are per call");
     assert!(
@@ -108,10 +113,8 @@ async fn an_injected_client_carries_every_attempt_and_its_connect_errors_fail_ov
     let primary = "http://127.0.0.1:9".to_owned();
     let backup = server.base_url();
     // A client of the user's: refuses the primary, forwards to the backup with hyper.
-    let hyper = hyper_util::client::legacy::Client::builder(
-        hyper_util::rt::TokioExecutor::new(),
-    )
-    .build_http();
+    let hyper = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .build_http();
     let calls: Arc<Mutex<Vec<String>>> = Arc::default();
     let log = calls.clone();
     let own = tower::service_fn(move |request: HttpRequest| {
