@@ -5,6 +5,7 @@ mod callbacks;
 mod client_metrics;
 mod common;
 mod errors;
+mod example;
 mod exchange;
 mod family;
 mod network;
