@@ -51,7 +51,7 @@ async fn layers_see_every_signed_attempt_with_the_calls_headers() {
         .execute(&request(dev::STOCK_WECHATPAY))
         .await
         .unwrap();
-    let seen = seen.lock();
+    let seen = seen.lock().clone();
     assert_eq!(seen.len(), 2, "one exchange per call");
     assert!(
         seen[0]["authorization"]
@@ -140,7 +140,7 @@ async fn an_injected_client_carries_every_attempt_and_its_connect_errors_fail_ov
         .await
         .unwrap();
     assert!(client.transport().on_backup());
-    let calls = calls.lock();
+    let calls = calls.lock().clone();
     assert_eq!(calls.len(), 2, "{calls:?}");
     assert!(calls[0].starts_with(&primary) && calls[1].starts_with(&backup));
     server.shutdown().await;
