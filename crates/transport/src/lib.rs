@@ -36,6 +36,7 @@ mod error;
 pub mod exchange;
 pub mod metrics;
 mod options;
+mod pacer;
 mod retry;
 mod transport;
 

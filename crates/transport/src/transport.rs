@@ -5,7 +5,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
 use http::{HeaderMap, Method, Request, StatusCode};
 use http_body_util::Full;
@@ -21,8 +20,9 @@ use crate::config::{
 use crate::connector::{http_client, proxies};
 use crate::endpoints::{Endpoints, Which};
 use crate::error::TransportError;
-use crate::exchange::{self, BoxError, ExchangeSetup, HttpRequest, HttpService};
+use crate::exchange::{self, ExchangeSetup, HttpRequest, HttpService};
 use crate::options::CallOptions;
+use crate::pacer::{Pacer, smooth_limiter};
 use crate::retry::{RetryPolicy, retryable_status};
 
 /// Largest answer accepted (the send endpoint's are ≈ 3.3 KB).
@@ -79,7 +79,7 @@ pub struct TransportBuilder {
     proxy: Option<String>,
     roots: Option<Vec<CertificateDer<'static>>>,
     failover_cooldown: Duration,
-    exchange: ExchangeSetup,
+    pub(crate) exchange: ExchangeSetup,
 }
 
 impl TransportBuilder {
@@ -193,64 +193,6 @@ impl TransportBuilder {
     /// How long requests stay on the backup after the primary failed.
     pub fn failover_cooldown(mut self, cooldown: Duration) -> Self {
         self.failover_cooldown = cooldown;
-        self
-    }
-
-    /// Wraps every attempt's HTTP exchange in a tower layer of yours (tracing, a timeout, a
-    /// header, your own metrics…). The request it sees is signed: a layer may add headers but
-    /// must not change the method, URI or body. Each call wraps what is there so far, so the
-    /// last layer added is the outermost; pass a `tower::ServiceBuilder` for a whole stack.
-    ///
-    /// ```
-    /// # let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../mock/dev-keys");
-    /// use wxpay_signing::{KeyStore, PrivateKey, PublicKey, Signer};
-    /// use wxpay_transport::Transport;
-    /// use wxpay_transport::exchange::HttpRequest;
-    /// let signer = Signer::new("1900000001", "5157F09EFDC096DE15EBE81A47057A7232F1B8E1", PrivateKey::from_pem_file(format!("{dir}/merchant_key.pem"))?);
-    /// let keys = KeyStore::new().with_public_key("PUB_KEY_ID_0119000000012025112900000000000001", PublicKey::from_pem_file(format!("{dir}/platform_pub.pem"))?);
-    /// let tagged = tower::util::MapRequestLayer::new(|mut r: HttpRequest| {
-    ///     r.headers_mut().insert("x-tenant", http::HeaderValue::from_static("shop-1"));
-    ///     r
-    /// });
-    /// let transport = Transport::builder(signer, keys).layer(tagged).build()?;
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn layer<L, S, B>(mut self, layer: L) -> Self
-    where
-        L: tower_layer::Layer<HttpService, Service = S> + Send + Sync + 'static,
-        S: tower_service::Service<HttpRequest, Response = http::Response<B>>
-            + Clone
-            + Send
-            + Sync
-            + 'static,
-        S::Error: Into<BoxError>,
-        S::Future: Send + 'static,
-        B: http_body::Body<Data = Bytes> + Send + 'static,
-        B::Error: Into<BoxError>,
-    {
-        self.exchange.push_layer(layer);
-        self
-    }
-
-    /// Sends through your HTTP client instead of the built-in one (then `proxy`, root
-    /// certificates and the connect timeout are yours to set there). Any tower `Service` of
-    /// [`HttpRequest`] answering an `http::Response` with a body of `Bytes`. Return a
-    /// [`ConnectError`](crate::exchange::ConnectError) (or one in the source chain) when no
-    /// connection was made, so that the transport may resend and fail over; any other error
-    /// counts as a lost answer.
-    pub fn http_client<S, B>(mut self, client: S) -> Self
-    where
-        S: tower_service::Service<HttpRequest, Response = http::Response<B>>
-            + Clone
-            + Send
-            + Sync
-            + 'static,
-        S::Error: Into<BoxError>,
-        S::Future: Send + 'static,
-        B: http_body::Body<Data = Bytes> + Send + 'static,
-        B::Error: Into<BoxError>,
-    {
-        self.exchange.client = Some(exchange::boxed(client));
         self
     }
 
@@ -713,53 +655,6 @@ impl Call<'_> {
     /// The `operation` label of logs and metrics: the kebab-case name, `raw` for `execute`.
     fn label(&self) -> &'static str {
         self.operation.map_or("raw", |op| op.kebab)
-    }
-}
-
-/// A limit smoother than the server's quota (burst = a tenth of a period's count), so that
-/// jitter on the way never turns into 429s.
-fn smooth_limiter(limit: RateLimit) -> DefaultDirectRateLimiter {
-    let count = NonZeroU32::new(limit.count).unwrap_or(NonZeroU32::MIN);
-    let burst = NonZeroU32::new(limit.count / 10).unwrap_or(NonZeroU32::MIN);
-    let period = Duration::from_secs(limit.period_secs()) / count.get();
-    let quota = Quota::with_period(period)
-        .unwrap_or_else(|| Quota::per_second(count))
-        .allow_burst(burst);
-    RateLimiter::direct(quota)
-}
-
-/// A rate limiter with a queue: one waiter at a time, in arrival order, so that the others
-/// wait on the lock instead of all waking at each permit and going back to sleep.
-#[derive(Debug)]
-struct Pacer {
-    limiter: DefaultDirectRateLimiter,
-    turn: tokio::sync::Mutex<()>,
-}
-
-impl Pacer {
-    fn new(limiter: DefaultDirectRateLimiter) -> Self {
-        Self {
-            limiter,
-            turn: tokio::sync::Mutex::new(()),
-        }
-    }
-
-    /// Waits for a permit on tokio's timer. (governor's `until_ready` sleeps on
-    /// futures-timer's own thread: a cross-thread wake-up per request, which cost the
-    /// campaign ≈ 10 % of its CPU in context switches.)
-    async fn wait(&self) {
-        use governor::clock::Clock as _;
-        let _turn = self.turn.lock().await;
-        loop {
-            match self.limiter.check() {
-                Ok(()) => return,
-                Err(not_until) => {
-                    let wait = not_until.wait_time_from(self.limiter.clock().now());
-                    // At least a millisecond: tokio's timer granularity, and no busy loop.
-                    tokio::time::sleep(wait.max(Duration::from_millis(1))).await;
-                }
-            }
-        }
     }
 }
 
