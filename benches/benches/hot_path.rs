@@ -11,6 +11,10 @@
 //! - `endpoint_path`: a list operation's validated path and sorted, encoded query;
 //! - `key_lookup_plain`, `key_lookup_shared`: the answer's key by `Wechatpay-Serial`, from a
 //!   `KeyStore` and from the transport's replaceable `SharedKeyStore`.
+//! - `request_layered`: `request` as the transport sends it, with client metrics recorded
+//!   (a Prometheus recorder installed) and a tower layer around the exchange: the typed
+//!   request encoded, signed, its HTTP request built, through the layer to an in-memory
+//!   client answering an unsigned 400 (so no verification), the answer read and counted.
 //!
 //! Group `baselines` holds plain serde_json references to compare against.
 
@@ -155,6 +159,24 @@ fn hot_path(c: &mut Criterion) {
                 .expect("entity")
         })
     });
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let transport = layered_transport(&f);
+    g.bench_function("request_layered", |b| {
+        b.iter(|| {
+            let wire = encode(black_box(&request), target).expect("valid");
+            let answer = runtime
+                .block_on(transport.execute(
+                    http::Method::POST,
+                    &wire.path_and_query,
+                    bytes::Bytes::from(wire.body),
+                ))
+                .expect("answered");
+            assert_eq!(answer.status, 400);
+        })
+    });
     g.finish();
 
     let mut g = c.benchmark_group("baselines");
@@ -168,6 +190,39 @@ fn hot_path(c: &mut Criterion) {
         })
     });
     g.finish();
+}
+
+/// A transport with metrics recorded and one tower layer, sending to an in-memory client
+/// that answers `400 PARAM_ERROR` unsigned (an unsigned error is not verified, so the bench
+/// holds one RSA operation, the signature, as `request` does).
+fn layered_transport(f: &Fixture) -> wxpay_coupons::Transport {
+    use wxpay_coupons::transport::exchange::HttpRequest;
+    let recorder = metrics_exporter_prometheus::PrometheusBuilder::new().build_recorder();
+    metrics::set_global_recorder(recorder).expect("the only recorder");
+    let client = tower::service_fn(|_request: HttpRequest| async {
+        let body = r#"{"code":"PARAM_ERROR","message":"bench"}"#;
+        let response = http::Response::builder()
+            .status(400)
+            .header("Request-ID", "08F7A1B2C3D4E5F6-268435461")
+            .body(http_body_util::Full::new(bytes::Bytes::from_static(
+                body.as_bytes(),
+            )))
+            .expect("response");
+        Ok::<_, std::convert::Infallible>(response)
+    });
+    let tag = tower::util::MapRequestLayer::new(|mut r: HttpRequest| {
+        r.headers_mut()
+            .insert("x-bench", http::HeaderValue::from_static("1"));
+        r
+    });
+    wxpay_coupons::Transport::builder(f.signer.clone(), f.verifier.keys().clone())
+        .base_url("http://127.0.0.1:9")
+        .backup_base_url("http://127.0.0.1:9")
+        .rate_limit_per_sec(0)
+        .http_client(client)
+        .layer(tag)
+        .build()
+        .expect("transport")
 }
 
 criterion_group!(benches, hot_path);

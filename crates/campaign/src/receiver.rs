@@ -1,7 +1,8 @@
-//! A reference callback receiver (`wxpay notify serve`): verifies and decrypts each callback,
-//! de-duplicates by callback id and by (stock_id, coupon_code, event_type), answers at once,
-//! appends events as JSON lines, and — with auto-confirm — confirms every sent coupon exactly
-//! once, retrying on its own while WeChat Pay is slow.
+//! A reference callback receiver (`wxpay notify serve`), built on the SDK's
+//! [`CallbackService`]: verifies and decrypts each callback, de-duplicates by callback id and
+//! by (stock_id, coupon_code, event_type), answers at once, appends events as JSON lines, and
+//! — with auto-confirm — confirms every sent coupon exactly once, retrying on its own while
+//! WeChat Pay is slow.
 
 use std::collections::HashSet;
 use std::io::Write;
@@ -11,15 +12,17 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::{Request, Response, StatusCode};
-use http_body_util::{BodyExt, Full, Limited};
+use http::{Request, Response};
+use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use serde::Serialize;
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
-use wxpay_coupons::notify::{Callback, CallbackError, CallbackHandler};
+use wxpay_coupons::notify::{
+    Callback, CallbackHandler, CallbackOutcome, CallbackService, MemoryDedup,
+};
 use wxpay_coupons::{ConfirmSendUserProductCouponRequest, CouponClient, CouponEvent};
 use wxpay_models::{CouponSentEvent, event_type};
 
@@ -81,10 +84,16 @@ pub struct AutoConfirm {
     pub appid: Option<String>,
 }
 
-/// The receiver's state.
+/// The receiver: the SDK's [`CallbackService`] (verify, decrypt, type, de-duplicate by id,
+/// answer), with this receiver's recording and confirming as its handler.
 pub struct Receiver {
-    handler: CallbackHandler,
-    seen_ids: Mutex<HashSet<String>>,
+    service: CallbackService,
+    recorder: Arc<Recorder>,
+}
+
+/// What the handler of each new callback does: de-duplicate by coupon, record, queue the
+/// confirm.
+struct Recorder {
     seen_events: Mutex<HashSet<(String, String, String)>>,
     events: Mutex<Option<std::fs::File>>,
     confirm: Option<mpsc::UnboundedSender<(CouponSentEvent, u32)>>,
@@ -94,7 +103,7 @@ pub struct Receiver {
 impl std::fmt::Debug for Receiver {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Receiver")
-            .field("auto_confirm", &self.confirm.is_some())
+            .field("auto_confirm", &self.recorder.confirm.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -131,22 +140,72 @@ impl Receiver {
                 let _ = tx.send((event, 0));
             }
         }
-        let receiver = Arc::new(Self {
-            handler,
-            seen_ids: Mutex::new(seen.ids),
+        let ids = MemoryDedup::with_capacity(MemoryDedup::DEFAULT_CAPACITY.max(2 * seen.ids.len()));
+        for id in &seen.ids {
+            ids.remember(id);
+        }
+        let recorder = Arc::new(Recorder {
             seen_events: Mutex::new(seen.events),
             events: Mutex::new(file),
             confirm: auto_confirm.is_some().then_some(tx),
             stats: Mutex::new(ReceiverStats::default()),
         });
+        let on_event = recorder.clone();
+        let service = CallbackService::new(handler, move |callback| {
+            on_event.record(callback);
+            std::future::ready(Ok::<(), std::convert::Infallible>(()))
+        })
+        .dedup(ids)
+        .max_body_bytes(1 << 20)
+        .body_timeout(Duration::from_secs(4));
         if let Some(auto) = auto_confirm {
-            tokio::spawn(confirm_worker(receiver.clone(), auto, rx));
+            tokio::spawn(confirm_worker(recorder.clone(), auto, rx));
         }
-        Ok(receiver)
+        Ok(Arc::new(Self { service, recorder }))
     }
 
     /// Counts so far.
     pub fn stats(&self) -> ReceiverStats {
+        self.recorder.stats()
+    }
+
+    /// Answers one request to the notify URL: the SDK's answer (200 with an empty body when
+    /// handled, `{"code":"FAIL","message"}` otherwise), with this receiver's
+    /// `{"code":"SUCCESS"}` body on success (docs/notify.md).
+    pub async fn respond<B>(&self, request: Request<B>) -> Response<Full<Bytes>>
+    where
+        B: http_body::Body + Send + 'static,
+        B::Data: Send,
+        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
+        let mut response = self.service.respond(request).await;
+        let outcome = response.extensions().get::<CallbackOutcome>().copied();
+        let success = match outcome {
+            Some(CallbackOutcome::Handled) => Some("成功"),
+            Some(CallbackOutcome::Duplicate) => {
+                self.recorder.count(|s| s.duplicates += 1);
+                Some("duplicate")
+            }
+            Some(CallbackOutcome::Refused) => {
+                self.recorder.count(|s| s.refused += 1);
+                None
+            }
+            _ => None,
+        };
+        if let Some(message) = success {
+            let body = serde_json::json!({ "code": "SUCCESS", "message": message }).to_string();
+            *response.body_mut() = Full::new(Bytes::from(body));
+            response.headers_mut().insert(
+                http::header::CONTENT_TYPE,
+                http::HeaderValue::from_static("application/json"),
+            );
+        }
+        response
+    }
+}
+
+impl Recorder {
+    fn stats(&self) -> ReceiverStats {
         self.stats.lock().map(|s| *s).unwrap_or_default()
     }
 
@@ -168,25 +227,13 @@ impl Receiver {
         }
     }
 
-    /// Handles one callback: `Ok(true)` when new, `Ok(false)` for a duplicate.
-    pub fn accept(&self, headers: &http::HeaderMap, body: &[u8]) -> Result<bool, CallbackError> {
-        let callback = self
-            .handler
-            .handle(|name| headers.get(name).and_then(|v| v.to_str().ok()), body)?;
-        Ok(self.record(callback))
-    }
-
-    fn record(&self, callback: Callback) -> bool {
+    /// A callback new by id: recorded unless its (stock, code, event type) was seen.
+    fn record(&self, callback: Callback) {
         let n = &callback.notification;
         let coupon = callback
             .event
             .coupon()
             .map(|(s, c)| (s.to_owned(), c.to_owned()));
-        let new_id = self
-            .seen_ids
-            .lock()
-            .map(|mut ids| ids.insert(n.id.clone()))
-            .unwrap_or(false);
         let new_event = match &coupon {
             Some((stock, code)) => self
                 .seen_events
@@ -195,9 +242,9 @@ impl Receiver {
                 .unwrap_or(false),
             None => true,
         };
-        if !(new_id && new_event) {
+        if !new_event {
             self.count(|s| s.duplicates += 1);
-            return false;
+            return;
         }
         let event = match &callback.event {
             CouponEvent::Sent(e) => serde_json::to_value(e),
@@ -220,7 +267,6 @@ impl Receiver {
         if let (Some(tx), CouponEvent::Sent(sent)) = (&self.confirm, callback.event) {
             let _ = tx.send((sent, 0));
         }
-        true
     }
 }
 
@@ -279,7 +325,7 @@ fn load(path: &Path) -> std::io::Result<Seen> {
 /// Confirms sent coupons one by one; what fails retryably is tried again with backoff (up
 /// to a minute apart), forever: a confirm must not be lost.
 async fn confirm_worker(
-    receiver: Arc<Receiver>,
+    receiver: Arc<Recorder>,
     auto: AutoConfirm,
     mut rx: mpsc::UnboundedReceiver<(CouponSentEvent, u32)>,
 ) {
@@ -373,53 +419,11 @@ async fn answer(
     remote: SocketAddr,
     req: Request<Incoming>,
 ) -> Result<Response<Full<Bytes>>, std::convert::Infallible> {
-    let reply = |status: StatusCode, code: &str, message: &str| {
-        let body = serde_json::json!({ "code": code, "message": message }).to_string();
-        let mut res = Response::new(Full::new(Bytes::from(body)));
-        *res.status_mut() = status;
-        res.headers_mut().insert(
-            http::header::CONTENT_TYPE,
-            http::HeaderValue::from_static("application/json"),
-        );
-        Ok(res)
-    };
-    if req.method() != http::Method::POST {
-        return reply(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "FAIL",
-            "callbacks are POSTed",
-        );
+    let response = receiver.respond(req).await;
+    if !response.status().is_success() {
+        tracing::warn!("callback from {remote} refused: HTTP {}", response.status());
     }
-    let (parts, body) = req.into_parts();
-    let body = match tokio::time::timeout(
-        Duration::from_secs(4),
-        Limited::new(body, 1 << 20).collect(),
-    )
-    .await
-    {
-        Ok(Ok(b)) => b.to_bytes(),
-        _ => {
-            return reply(
-                StatusCode::BAD_REQUEST,
-                "FAIL",
-                "body not received (or over 1 MiB)",
-            );
-        }
-    };
-    match receiver.accept(&parts.headers, &body) {
-        Ok(true) => reply(StatusCode::OK, "SUCCESS", "成功"),
-        Ok(false) => reply(StatusCode::OK, "SUCCESS", "duplicate"),
-        Err(e) => {
-            receiver.count(|s| s.refused += 1);
-            tracing::warn!("callback from {remote} refused: {e}");
-            let status = if matches!(e, CallbackError::Unverified(_)) {
-                StatusCode::UNAUTHORIZED
-            } else {
-                StatusCode::BAD_REQUEST
-            };
-            reply(status, "FAIL", &e.to_string())
-        }
-    }
+    Ok(response)
 }
 
 /// A SEND event in either mode (`PRODUCT_COUPON_SP.SEND`, `PRODUCT_COUPON.SEND`).

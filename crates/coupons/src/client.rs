@@ -8,7 +8,7 @@ use wxpay_models::{
     ConfirmSendUserProductCouponRequest, Endpoint, Paged, SendUserProductCouponRequest,
     UserProductCouponEntity, encode,
 };
-use wxpay_transport::{ApiResponse, ClientConfig, Transport};
+use wxpay_transport::{ApiResponse, CallOptions, ClientConfig, Transport};
 
 use crate::error::{ApiError, CouponError};
 
@@ -95,6 +95,44 @@ impl CouponClient {
     ) -> Result<Answered<E::Response>, CouponError> {
         let encoded = encode(request, self.transport.target())?;
         let response = self.transport.call(E::OPERATION, &encoded).await?;
+        decode(response, std::any::type_name::<E::Response>())
+    }
+
+    /// [`execute`](Self::execute) with options of this call: a timeout per attempt instead
+    /// of the client's, headers added to every attempt. Headers the SDK signs or sets itself
+    /// are refused (`CouponError::Transport`, nothing sent).
+    ///
+    /// ```no_run
+    /// # async fn run(client: wxpay_coupons::CouponClient, request: wxpay_coupons::SendUserProductCouponRequest) -> Result<(), wxpay_coupons::CouponError> {
+    /// use std::time::Duration;
+    /// use wxpay_coupons::CallOptions;
+    /// let options = CallOptions::new()
+    ///     .timeout(Duration::from_secs(2))
+    ///     .header(http::HeaderName::from_static("x-trace-id"), http::HeaderValue::from_static("order-42"));
+    /// let coupon = client.execute_with(&request, &options).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn execute_with<E: Endpoint>(
+        &self,
+        request: &E,
+        options: &CallOptions,
+    ) -> Result<E::Response, CouponError> {
+        self.execute_answered_with(request, options)
+            .await
+            .map(|a| a.entity)
+    }
+
+    /// [`execute_answered`](Self::execute_answered) with [`CallOptions`].
+    pub async fn execute_answered_with<E: Endpoint>(
+        &self,
+        request: &E,
+        options: &CallOptions,
+    ) -> Result<Answered<E::Response>, CouponError> {
+        let encoded = encode(request, self.transport.target())?;
+        let response = self
+            .transport
+            .call_with(E::OPERATION, &encoded, options)
+            .await?;
         decode(response, std::any::type_name::<E::Response>())
     }
 

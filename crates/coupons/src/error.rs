@@ -1,10 +1,21 @@
 //! [`CouponError`]: every way a call can fail, typed.
 
-use wxpay_models::{ErrorCode, ErrorDetail, ValidationError};
+use wxpay_models::{BizCode, ErrorCode, ErrorDetail, ValidationError};
 use wxpay_signing::VerifyError;
 use wxpay_transport::{ConfigError, TransportError};
 
 /// An error answer from WeChat Pay (a row of the endpoint's error table).
+///
+/// [`biz_code`](Self::biz_code) tells apart errors that share a status and `code`:
+///
+/// ```
+/// use wxpay_coupons::ApiError;
+/// use wxpay_models::{BizCode, ErrorCode};
+/// let e = ApiError { status: 400, code: ErrorCode::InvalidRequest, message: "expired".into(), detail: None, request_id: Some("08F7A1B2C3D4E5F6-268578776".into()), attempts: 1 };
+/// assert_eq!(e.biz_code(), Some(BizCode::CouponExpired));
+/// let source: &(dyn std::error::Error + Send + Sync) = &e;
+/// assert!(source.to_string().contains("INVALID_REQUEST"));
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApiError {
     /// HTTP status.
@@ -20,6 +31,19 @@ pub struct ApiError {
     /// Attempts made (more than 1 when 429 / SYSTEM_ERROR were retried).
     pub attempts: u32,
 }
+
+impl ApiError {
+    /// The numeric business code that ends the Request-ID (docs/contracts.md §2), typed:
+    /// a documented [`BizCode`], or `BizCode::Unknown(n)`. `None` when the Request-ID is
+    /// missing or carries no code.
+    pub fn biz_code(&self) -> Option<BizCode> {
+        self.request_id
+            .as_deref()
+            .and_then(BizCode::from_request_id)
+    }
+}
+
+impl std::error::Error for ApiError {}
 
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -43,7 +67,7 @@ pub enum CouponError {
     #[error(transparent)]
     Invalid(#[from] ValidationError),
     /// WeChat Pay answered with an error.
-    #[error("{0}")]
+    #[error(transparent)]
     Api(Box<ApiError>),
     /// Every attempt's answer failed signature verification: a `WECHATPAY/SIGNTEST/` probe
     /// ([`VerifyError::SignTestProbe`]) or a bad signature. Never treated as success: the
@@ -119,6 +143,15 @@ impl CouponError {
             CouponError::Unverified { request_id, .. } | CouponError::Decode { request_id, .. } => {
                 request_id.as_deref()
             }
+            _ => None,
+        }
+    }
+
+    /// The business code ending the Request-ID, for [`CouponError::Api`]
+    /// ([`ApiError::biz_code`]).
+    pub fn biz_code(&self) -> Option<BizCode> {
+        match self {
+            CouponError::Api(e) => e.biz_code(),
             _ => None,
         }
     }

@@ -37,19 +37,27 @@
 
 #![warn(clippy::unwrap_used, clippy::expect_used)]
 
+#[cfg(feature = "axum")]
+pub mod axum;
 mod client;
 mod error;
 pub mod notify;
 
 pub use client::{Answered, CouponClient};
 pub use error::{ApiError, CouponError};
-pub use notify::{Callback, CallbackError, CallbackHandler};
+pub use notify::{
+    Callback, CallbackDedup, CallbackError, CallbackHandler, CallbackOutcome, CallbackService,
+    MemoryDedup,
+};
+pub use wxpay_models::BizCode;
 pub use wxpay_models::{
     ConfirmSendUserProductCouponRequest, CouponEvent, CouponTagInfo, ErrorCode,
     SendUserProductCouponRequest, UserProductCouponEntity, UserProductCouponState, ValidationError,
 };
 pub use wxpay_signing::{ApiV3Key, VerifyError};
-pub use wxpay_transport::{ClientConfig, RetryPolicy, Transport, TransportBuilder, TransportError};
+pub use wxpay_transport::{
+    CallOptions, ClientConfig, RetryPolicy, Transport, TransportBuilder, TransportError,
+};
 
 pub use wxpay_models as models;
 pub use wxpay_signing as signing;

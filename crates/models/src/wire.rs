@@ -15,7 +15,6 @@ pub(crate) const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'_')
     .remove(b'~');
 
-
 /// A query parameter's value: how it is written and read.
 pub(crate) trait QueryValue: Sized {
     /// The text sent.

@@ -146,6 +146,7 @@ impl Drop for TempDir {
     }
 }
 
+pub mod callbacks;
 pub mod certs;
 pub mod fixtures;
 pub mod http_client;

@@ -34,8 +34,12 @@ pub mod config;
 mod connector;
 mod endpoints;
 mod error;
+pub mod exchange;
 mod key_source;
 mod key_store;
+pub mod metrics;
+mod options;
+mod pacer;
 mod retry;
 mod transport;
 
@@ -46,5 +50,6 @@ pub use config::{
 pub use error::TransportError;
 pub use key_source::Secret;
 pub use key_store::SharedKeyStore;
+pub use options::CallOptions;
 pub use retry::{RetryPolicy, retryable_status};
 pub use transport::{ApiResponse, MAX_RESPONSE_BYTES, Transport, TransportBuilder};

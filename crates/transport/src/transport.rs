@@ -6,10 +6,9 @@ use std::time::{Duration, Instant};
 
 use arc_swap::ArcSwapOption;
 use bytes::Bytes;
-use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
 use http::{HeaderMap, Method, Request, StatusCode};
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::Full;
 use parking_lot::Mutex;
 use rustls_pki_types::CertificateDer;
 use tracing::Instrument;
@@ -22,10 +21,13 @@ use crate::certificates::AutoCertificates;
 use crate::config::{
     ClientConfig, ConfigError, DEFAULT_BACKUP_BASE_URL, DEFAULT_BASE_URL, check_base_url,
 };
-use crate::connector::{HttpClient, http_client, proxies};
-use crate::endpoints::Endpoints;
+use crate::connector::{http_client, proxies};
+use crate::endpoints::{Endpoints, Which};
 use crate::error::TransportError;
+use crate::exchange::{self, ExchangeSetup, HttpRequest, HttpService};
 use crate::key_store::SharedKeyStore;
+use crate::options::CallOptions;
+use crate::pacer::{Pacer, smooth_limiter};
 use crate::retry::{RetryPolicy, retryable_status};
 
 /// Largest answer accepted (the send endpoint's are ≈ 3.3 KB).
@@ -87,6 +89,7 @@ pub struct TransportBuilder {
     proxy: Option<String>,
     roots: Option<Vec<CertificateDer<'static>>>,
     failover_cooldown: Duration,
+    pub(crate) exchange: ExchangeSetup,
 }
 
 impl TransportBuilder {
@@ -112,6 +115,7 @@ impl TransportBuilder {
             proxy: None,
             roots: None,
             failover_cooldown: Duration::from_secs(30),
+            exchange: ExchangeSetup::default(),
         }
     }
 
@@ -261,15 +265,18 @@ impl TransportBuilder {
                 problem: "must be more than 0".into(),
             });
         }
-        let http = http_client(
-            self.roots.as_deref(),
-            proxies(self.proxy.as_deref()),
-            self.timeout,
-        )
-        .map_err(|e| ConfigError::Invalid {
-            key: "root_cert_files",
-            problem: e.to_string(),
-        })?;
+        let (roots, proxy, timeout) = (self.roots, self.proxy, self.timeout);
+        let http = self
+            .exchange
+            .build(|| {
+                http_client(roots.as_deref(), proxies(proxy.as_deref()), timeout)
+                    .map(exchange::hyper_service)
+            })
+            .map_err(|e| ConfigError::Invalid {
+                key: "root_cert_files",
+                problem: e.to_string(),
+            })?;
+        crate::metrics::describe();
         let limiter = NonZeroU32::new(self.rate_limit_per_sec)
             .map(|rate| smooth_limiter(RateLimit::per_second(rate.get())));
         Ok(Transport {
@@ -310,7 +317,7 @@ pub struct Transport {
 
 #[derive(Debug)]
 pub(crate) struct Inner {
-    http: HttpClient,
+    http: HttpService,
     mode: Mode,
     brand_id: Option<String>,
     signer: Arc<dyn RequestSigner>,
@@ -416,6 +423,7 @@ impl Transport {
             content_type: "application/json",
             retry: Retry::Read,
             operation: None,
+            options: None,
         };
         self.send(&call).await
     }
@@ -435,6 +443,7 @@ impl Transport {
             content_type: "application/json",
             retry: Retry::Read,
             operation: None,
+            options: None,
         };
         self.send_loop(&call, false).await
     }
@@ -447,6 +456,27 @@ impl Transport {
         operation: &'static Operation,
         encoded: &Encoded,
     ) -> Result<ApiResponse, TransportError> {
+        self.call_inner(operation, encoded, None).await
+    }
+
+    /// [`call`](Self::call) with options of this call: a timeout per attempt, extra headers
+    /// ([`CallOptions`]).
+    pub async fn call_with(
+        &self,
+        operation: &'static Operation,
+        encoded: &Encoded,
+        options: &CallOptions,
+    ) -> Result<ApiResponse, TransportError> {
+        options.check()?;
+        self.call_inner(operation, encoded, Some(options)).await
+    }
+
+    async fn call_inner(
+        &self,
+        operation: &'static Operation,
+        encoded: &Encoded,
+        options: Option<&CallOptions>,
+    ) -> Result<ApiResponse, TransportError> {
         let method = Method::from_bytes(encoded.method.as_str().as_bytes())
             .map_err(|e| TransportError::Request(e.to_string()))?;
         let call = Call {
@@ -457,6 +487,7 @@ impl Transport {
             content_type: &encoded.content_type,
             retry: operation.retry,
             operation: Some(operation),
+            options,
         };
         self.send(&call).await
     }
@@ -488,18 +519,24 @@ impl Transport {
         let started = Instant::now();
         let (mut which, _) = inner.endpoints.pick();
         let operation_pacer = call.operation.and_then(|op| self.operation_pacer(op));
+        let label = call.label();
         // Without a request number, only what surely did not reach WeChat Pay is resent:
         // a refused connection or a 429.
         let resend = call.retry.is_safe();
         let mut attempt = 0u32;
         loop {
             attempt += 1;
+            if attempt > 1 {
+                crate::metrics::retry(label);
+            }
+            let waiting = Instant::now();
             if let Some(pacer) = &operation_pacer {
                 pacer.wait().await;
             }
             if let Some(pacer) = &inner.limiter {
                 pacer.wait().await;
             }
+            crate::metrics::pacer_wait(label, waiting.elapsed());
             let base = inner.endpoints.url(which).to_owned();
             let span = tracing::info_span!(
                 "wxpay.request",
@@ -563,6 +600,9 @@ impl Transport {
                     inner.endpoints.failed(which);
                     let (next, _) = inner.endpoints.other(which);
                     switched = next != which;
+                    if switched {
+                        crate::metrics::failover(next == Which::Backup);
+                    }
                     which = next;
                     Some(e)
                 }
@@ -607,35 +647,63 @@ impl Transport {
         if let Some(serial) = &*inner.wechatpay_serial.load() {
             builder = builder.header(header::SERIAL, serial.as_str());
         }
+        if let Some(options) = call.options {
+            for (name, value) in options.headers() {
+                builder = builder.header(name, value);
+            }
+        }
         let request = match builder.body(Full::new(call.body.clone())) {
             Ok(r) => r,
             Err(e) => return Attempt::Fatal(TransportError::Request(e.to_string())),
         };
         let started = Instant::now();
-        let exchange = async {
-            let response = inner.http.request(request).await?;
-            let (parts, body) = response.into_parts();
-            let body = Limited::new(body, MAX_RESPONSE_BYTES)
-                .collect()
-                .await
-                .map(|b| b.to_bytes());
-            Ok::<_, hyper_util::client::legacy::Error>((parts, body))
+        let outcome = self.exchange(call, base, request, attempt, started).await;
+        // Answers are counted where their error code is read; the rest here, as status 0.
+        let failure = match &outcome {
+            Attempt::Answer(_) => None,
+            Attempt::Unreachable(TransportError::Timeout { .. }) => Some("TIMEOUT"),
+            Attempt::Unreachable(_) => Some("CONNECT"),
+            Attempt::Lost(_) => Some("LOST"),
+            Attempt::Fatal(_) => Some("TOO_LARGE"),
         };
+        if let Some(code) = failure {
+            crate::metrics::attempt(call.label(), 0, code, started.elapsed());
+        }
+        outcome
+    }
+
+    /// Sends one signed request through the exchange service and reads the whole answer.
+    async fn exchange(
+        &self,
+        call: &Call<'_>,
+        base: &str,
+        request: HttpRequest,
+        attempt: u32,
+        started: Instant,
+    ) -> Attempt {
+        let inner = &self.inner;
+        let timeout = call
+            .options
+            .and_then(CallOptions::get_timeout)
+            .unwrap_or(inner.timeout);
+        let exchange = exchange::send(&inner.http, request, MAX_RESPONSE_BYTES);
         let span = tracing::Span::current();
-        match tokio::time::timeout(inner.timeout, exchange).await {
+        match tokio::time::timeout(timeout, exchange).await {
             Err(_) => Attempt::Unreachable(TransportError::Timeout {
                 url: base.to_owned(),
-                after: inner.timeout,
+                after: timeout,
             }),
-            Ok(Err(e)) if e.is_connect() => Attempt::Unreachable(TransportError::Connect {
-                url: base.to_owned(),
-                message: error_chain(&e),
-            }),
+            Ok(Err(e)) if exchange::is_connect(e.as_ref()) => {
+                Attempt::Unreachable(TransportError::Connect {
+                    url: base.to_owned(),
+                    message: error_chain(e.as_ref()),
+                })
+            }
             Ok(Err(e)) => Attempt::Lost(TransportError::Lost {
                 url: base.to_owned(),
-                message: error_chain(&e),
+                message: error_chain(e.as_ref()),
             }),
-            Ok(Ok((_, Err(e)))) if e.is::<http_body_util::LengthLimitError>() => {
+            Ok(Ok((_, Err(e)))) if e.is::<exchange::BodyTooLarge>() => {
                 Attempt::Fatal(TransportError::TooLarge {
                     limit: MAX_RESPONSE_BYTES,
                 })
@@ -662,9 +730,16 @@ impl Transport {
                     request_id,
                     attempts: attempt,
                 };
-                if let Some(err) = response.error_body() {
-                    span.record("code", err.code.as_str());
+                let code = response.error_body().map(|err| err.code);
+                if let Some(code) = &code {
+                    span.record("code", code.as_str());
                 }
+                crate::metrics::attempt(
+                    call.label(),
+                    response.status.as_u16(),
+                    code.as_ref().map_or("", |c| c.as_str()),
+                    started.elapsed(),
+                );
                 tracing::debug!("answered");
                 Attempt::Answer(response)
             }
@@ -715,52 +790,13 @@ struct Call<'a> {
     content_type: &'a str,
     retry: Retry,
     operation: Option<&'static Operation>,
+    options: Option<&'a CallOptions>,
 }
 
-/// A limit smoother than the server's quota (burst = a tenth of a period's count), so that
-/// jitter on the way never turns into 429s.
-fn smooth_limiter(limit: RateLimit) -> DefaultDirectRateLimiter {
-    let count = NonZeroU32::new(limit.count).unwrap_or(NonZeroU32::MIN);
-    let burst = NonZeroU32::new(limit.count / 10).unwrap_or(NonZeroU32::MIN);
-    let period = Duration::from_secs(limit.period_secs()) / count.get();
-    let quota = Quota::with_period(period)
-        .unwrap_or_else(|| Quota::per_second(count))
-        .allow_burst(burst);
-    RateLimiter::direct(quota)
-}
-
-/// A rate limiter with a queue: one waiter at a time, in arrival order, so that the others
-/// wait on the lock instead of all waking at each permit and going back to sleep.
-#[derive(Debug)]
-struct Pacer {
-    limiter: DefaultDirectRateLimiter,
-    turn: tokio::sync::Mutex<()>,
-}
-
-impl Pacer {
-    fn new(limiter: DefaultDirectRateLimiter) -> Self {
-        Self {
-            limiter,
-            turn: tokio::sync::Mutex::new(()),
-        }
-    }
-
-    /// Waits for a permit on tokio's timer. (governor's `until_ready` sleeps on
-    /// futures-timer's own thread: a cross-thread wake-up per request, which cost the
-    /// campaign ≈ 10 % of its CPU in context switches.)
-    async fn wait(&self) {
-        use governor::clock::Clock as _;
-        let _turn = self.turn.lock().await;
-        loop {
-            match self.limiter.check() {
-                Ok(()) => return,
-                Err(not_until) => {
-                    let wait = not_until.wait_time_from(self.limiter.clock().now());
-                    // At least a millisecond: tokio's timer granularity, and no busy loop.
-                    tokio::time::sleep(wait.max(Duration::from_millis(1))).await;
-                }
-            }
-        }
+impl Call<'_> {
+    /// The `operation` label of logs and metrics: the kebab-case name, `raw` for `execute`.
+    fn label(&self) -> &'static str {
+        self.operation.map_or("raw", |op| op.kebab)
     }
 }
 

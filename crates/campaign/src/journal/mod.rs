@@ -9,10 +9,12 @@ use std::time::Duration;
 
 use crate::input::Row;
 
+mod callbacks;
 mod model;
 pub mod postgres;
 pub mod sqlite;
 
+pub use callbacks::{PgCallbacks, SqliteCallbacks};
 pub use model::{CampaignMeta, Confirmation, Counts, ExportRow, Outcome, State};
 pub use postgres::{PgJournal, PgOptions, PgTarget, WorkerInfo};
 pub use sqlite::{SCHEMA_VERSION, SqliteJournal};

@@ -71,7 +71,7 @@ pub(crate) fn load(config: &MockConfig) -> Result<(Vec<PlatformSigner>, Vec<Serv
     let mut served: Vec<Served> = Vec::new();
     for (at, file, key, serial) in entries {
         let path = config.resolve(file);
-        let pem = read_to_string(&path)?;
+        let pem = read_to_string(&path, wxpay_signing::file::MAX_PEM_BYTES, "a certificate")?;
         let certificate =
             Certificate::from_pem(pem.as_bytes()).map_err(|source| ConfigError::Key {
                 key: format!("{at}file"),

@@ -15,7 +15,9 @@ use super::metrics::Metrics;
 use super::platform::Platform;
 use super::snapshots::MemorySnapshots;
 use super::space::{Space, fresh_salt};
-use crate::config::{CallbackConfig, ConfigError, Limits, MockConfig, load_roots, read_to_string};
+use crate::config::{
+    CallbackConfig, ConfigError, Limits, MAX_FIXTURES_BYTES, MockConfig, load_roots, read_to_string,
+};
 
 const DEV_MERCHANT_PUB: &[u8] = include_bytes!("../../dev-keys/merchant_pub.pem");
 const DEV_PLATFORM_KEY: &[u8] = include_bytes!("../../dev-keys/platform_key.pem");
@@ -209,7 +211,8 @@ impl Emulator {
         let fixtures = match &config.fixtures_file {
             Some(file) => {
                 let path = config.resolve(file);
-                serde_json::from_str(&read_to_string(&path)?).map_err(|e| ConfigError::Parse {
+                let text = read_to_string(&path, MAX_FIXTURES_BYTES, "a fixtures file")?;
+                serde_json::from_str(&text).map_err(|e| ConfigError::Parse {
                     path: path.display().to_string(),
                     message: e.to_string(),
                 })?

@@ -1,8 +1,8 @@
 //! Each documented rule, broken on purpose, names its field and rule.
 
 use wxpay_models::{
-    CouponTagInfo, Endpoint, Location, MemberTagInfo, Mode, Rule, SendUserProductCouponRequest,
-    UserProductCouponTag,
+    CouponTagInfo, Decode, Endpoint, Location, MemberTagInfo, Mode, Rule,
+    SendUserProductCouponRequest, UserProductCouponTag,
 };
 
 fn valid() -> SendUserProductCouponRequest {

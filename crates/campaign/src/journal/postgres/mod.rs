@@ -14,7 +14,7 @@ use tokio_postgres::types::Type;
 use crate::input::Row;
 use crate::journal::{CampaignMeta, JournalError};
 
-mod conn;
+pub(crate) mod conn;
 mod rows;
 mod schema;
 
@@ -81,7 +81,7 @@ impl std::fmt::Debug for PgJournal {
 /// Opening waits at most this long for an unreachable server (a typo should fail fast).
 const OPEN_RETRY: Duration = Duration::from_secs(5);
 
-async fn connect(target: &PgTarget, options: &PgOptions) -> Result<Db, JournalError> {
+pub(crate) async fn connect(target: &PgTarget, options: &PgOptions) -> Result<Db, JournalError> {
     let db = Db::new(target, options.retry_for)?;
     let t = db.target().to_owned();
     db.run_for("schema", QUERY_TIMEOUT, OPEN_RETRY, |c, _| {

@@ -14,15 +14,16 @@ struct Migration {
 }
 
 /// The newest schema this build knows.
-pub const SCHEMA_VERSION: i32 = 1;
+pub const SCHEMA_VERSION: i32 = 2;
 
 /// `pg_advisory_xact_lock` key: "wxpay" in ASCII.
 const MIGRATION_LOCK: i64 = 0x77_78_70_61_79;
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "campaigns, rows, workers, rate budget",
-    sql: "
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "campaigns, rows, workers, rate budget",
+        sql: "
 CREATE TABLE wxpay.campaigns (
     id bigserial PRIMARY KEY,
     name text NOT NULL UNIQUE,
@@ -85,7 +86,19 @@ CREATE INDEX campaign_rows_in_flight ON wxpay.campaign_rows (campaign, owner)
 CREATE INDEX campaign_rows_to_confirm ON wxpay.campaign_rows (campaign, row_no)
     WHERE state = 'issued' AND (confirm_state IS NULL OR confirm_state = 'in_flight');
 ",
-}];
+    },
+    Migration {
+        version: 2,
+        name: "handled callback ids",
+        sql: "
+-- Ids of callbacks a receiver handled (wxpay_coupons' CallbackDedup): one row per id.
+CREATE TABLE wxpay.callbacks_handled (
+    id text PRIMARY KEY,
+    handled_at timestamptz NOT NULL DEFAULT now()
+);
+",
+    },
+];
 
 /// Brings the database's schema up to [`SCHEMA_VERSION`]; returns the version found before.
 /// Refuses a database whose schema is newer than this build.

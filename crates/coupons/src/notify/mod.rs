@@ -1,5 +1,17 @@
 //! Receiving callbacks: verify the signature (the same headers and rules as answers; probes
 //! refused), decrypt the AEAD_AES_256_GCM resource with the APIv3 key, type the event.
+//!
+//! [`CallbackHandler`] does that for one raw body. [`CallbackService`] is the whole notify
+//! URL as a tower `Service` (axum's `route_service`, hyper, any tower stack): it reads the
+//! body within limits, de-duplicates by callback id through a [`CallbackDedup`] store
+//! ([`MemoryDedup`] by default), runs your handler once per callback and answers what WeChat
+//! Pay expects. With the `axum` feature, `wxpay_coupons::axum` adds an extractor.
+
+mod dedup;
+mod service;
+
+pub use dedup::{CallbackDedup, DedupError, DedupFuture, MemoryDedup};
+pub use service::{CALLBACKS_TOTAL, CallbackOutcome, CallbackService, DEFAULT_MAX_BODY_BYTES};
 
 use wxpay_models::{CouponEvent, Notification};
 use wxpay_signing::{AeadError, ApiV3Key, KeyStore, ResponseHeaders, Verifier, VerifyError};
