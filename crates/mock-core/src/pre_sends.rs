@@ -16,9 +16,9 @@ pub(crate) const TOKEN_SECS: i64 = 300;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) enum PreSent {
     /// One coupon (E21): the send it stands for.
-    Coupon(#[serde(with = "crate::json")] SendUserProductCouponRequest),
+    Coupon(#[serde(with = "crate::json::request")] SendUserProductCouponRequest),
     /// A bundle (E24).
-    Bundle(#[serde(with = "crate::json")] PreSendUserProductCouponBundleRequest),
+    Bundle(#[serde(with = "crate::json::request")] PreSendUserProductCouponBundleRequest),
 }
 
 /// What a claim issued: a coupon or a user bundle (ledger indexes).
