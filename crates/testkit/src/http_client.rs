@@ -63,6 +63,19 @@ impl TestClient {
         headers: &[(&str, &str)],
         body: impl Into<Bytes>,
     ) -> Answer {
+        self.try_raw(method, path, headers, body)
+            .await
+            .expect("HTTP request")
+    }
+
+    /// [`TestClient::raw`], or why no answer came (the server went away).
+    pub async fn try_raw(
+        &self,
+        method: Method,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: impl Into<Bytes>,
+    ) -> Result<Answer, String> {
         let mut builder = Request::builder()
             .method(method)
             .uri(format!("{}{path}", self.base_url));
@@ -70,14 +83,14 @@ impl TestClient {
             builder = builder.header(*k, *v);
         }
         let req = builder.body(Full::new(body.into())).expect("request");
-        let res = self.client.request(req).await.expect("HTTP request");
+        let res = self.client.request(req).await.map_err(|e| e.to_string())?;
         let (parts, body) = res.into_parts();
-        let body = body.collect().await.expect("body").to_bytes();
-        Answer {
+        let body = body.collect().await.map_err(|e| e.to_string())?.to_bytes();
+        Ok(Answer {
             status: parts.status,
             headers: parts.headers,
             body,
-        }
+        })
     }
 
     /// A signed POST of `body` to `path`, as a correct client sends it.
@@ -125,6 +138,33 @@ impl TestClient {
                 ("Wechatpay-Serial", crate::PLATFORM_KEY_ID),
             ],
             Bytes::from(wire.body),
+        )
+        .await
+    }
+
+    /// A signed send of a request as JSON, or why no answer came.
+    pub async fn try_send(
+        &self,
+        signer: &Signer,
+        openid: &str,
+        body: &Value,
+    ) -> Result<Answer, String> {
+        let path = format!("/v3/marketing/partner/product-coupon/users/{openid}/coupons");
+        let body = serde_json::to_vec(body).unwrap();
+        let auth = signer
+            .authorization("POST", &path, &body)
+            .expect("sign")
+            .to_string();
+        self.try_raw(
+            Method::POST,
+            &path,
+            &[
+                ("Authorization", &auth),
+                ("Content-Type", "application/json"),
+                ("Accept", "application/json"),
+                ("Wechatpay-Serial", crate::PLATFORM_KEY_ID),
+            ],
+            Bytes::from(body),
         )
         .await
     }

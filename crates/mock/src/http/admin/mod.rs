@@ -275,6 +275,8 @@ async fn upload_codes(emu: &Emulator, id: &str, body: &[u8]) -> Reply {
         codes.chunks(MAX_CODES_PER_ACTION).collect()
     };
     for chunk in chunks {
+        // Other requests go first between chunks, whatever the runtime's size.
+        tokio::task::yield_now().await;
         let action = AdminAction::UploadCodes {
             stock_id: id.to_owned(),
             codes: chunk.to_vec(),

@@ -153,28 +153,28 @@ impl Emulator {
             wxpay_models::WxTime::now()
         );
         let conn = file::open_writable(path, &holder)?;
-        if found == file::Found::Ours {
-            self.load_state(&conn, path)?;
-        }
-        // The world as read (or fresh) is the base from now on.
-        let (snapshot, _, _) = self
-            .space()
-            .snapshot()
-            .map_err(|problem| replay_error(path, "the world", problem))?;
-        {
+        let kept = if found == file::Found::Ours {
+            self.load_state(&conn, path)?
+        } else {
+            // A new file starts from the world as it is (its callback salt included).
+            let (snapshot, _, _) = self
+                .space()
+                .snapshot()
+                .map_err(|problem| replay_error(path, "the world", problem))?;
             let tx = conn
                 .unchecked_transaction()
                 .map_err(file::sqlite_error(path))?;
             file::rebase(&tx, "", &snapshot).map_err(file::sqlite_error(path))?;
             tx.commit().map_err(file::sqlite_error(path))?;
-        }
+            0
+        };
         let snapshots = SqliteSnapshots {
             conn: Mutex::new(file::open_writable(path, &holder)?),
         };
         self.set_snapshot_store(Arc::new(snapshots));
         self.log().enable();
         let stop = Arc::new(AtomicBool::new(false));
-        let thread = writer::start(self, conn, path.to_owned(), stop.clone()).map_err(io)?;
+        let thread = writer::start(self, conn, path.to_owned(), stop.clone(), kept).map_err(io)?;
         self.attach(Box::new(StateFile {
             stop,
             thread: Mutex::new(Some(thread)),
@@ -188,8 +188,9 @@ impl Emulator {
         self.detach();
     }
 
-    /// Reads the base and replays the changes since; queues the callbacks still owed.
-    fn load_state(&self, conn: &Connection, path: &Path) -> Result<(), StateError> {
+    /// Reads the base and replays the changes since (the callbacks still owed are queued);
+    /// how many changes it replayed.
+    fn load_state(&self, conn: &Connection, path: &Path) -> Result<usize, StateError> {
         let mut world = match file::read_base(conn, "").map_err(file::sqlite_error(path))? {
             Some(bytes) => World::from_snapshot(&bytes)
                 .map_err(|e| replay_error(path, "the snapshot", e.to_string()))?,
@@ -213,7 +214,7 @@ impl Emulator {
             world.coupon_count(),
         );
         self.space().load(world);
-        Ok(())
+        Ok(replayed)
     }
 
     /// A world from a state file's bytes (an import): its base and changes, replayed with

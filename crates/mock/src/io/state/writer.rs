@@ -27,6 +27,7 @@ pub(super) fn start(
     conn: Connection,
     path: PathBuf,
     stop: Arc<AtomicBool>,
+    kept: usize,
 ) -> std::io::Result<JoinHandle<()>> {
     let log = emu.log().clone();
     let emu = Arc::downgrade(emu);
@@ -38,7 +39,7 @@ pub(super) fn start(
                 emu,
                 conn,
                 path,
-                changes: 0,
+                changes: kept,
                 bytes: 0,
                 covered: 0,
             };
