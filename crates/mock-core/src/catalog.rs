@@ -298,14 +298,17 @@ pub(crate) fn check_notify_appid(
     appid: Option<&str>,
 ) -> Result<(), ErrorAnswer> {
     match appid {
-        Some(appid) if !cx.caller.appid_bound(appid) => Err(ErrorAnswer::rule(
-            BizCode::AppidIllegal,
-            format!(
-                "AppID非法: {field} {appid} is not bound to {} or brand {}; use a bound AppID",
-                cx.caller.label(),
-                cx.brand
-            ),
-        )),
+        Some(appid) if !cx.caller.appid_bound(appid) => {
+            // A brand calling for itself is named once.
+            let to = match cx.mode {
+                Mode::Brand => cx.caller.label(),
+                _ => format!("{} or brand {}", cx.caller.label(), cx.brand),
+            };
+            Err(ErrorAnswer::rule(
+                BizCode::AppidIllegal,
+                format!("AppID非法: {field} {appid} is not bound to {to}; use a bound AppID"),
+            ))
+        }
         _ => Ok(()),
     }
 }

@@ -406,25 +406,11 @@ fn check_callback_keys(
     Ok(())
 }
 
-/// Checks a notify URL the emulator can deliver to: `https://host…` (what WeChat Pay
-/// requires; delivered over TLS, trusting `[callbacks] root_cert_files` besides the web
-/// PKI) or `http://host…` (handy for local receivers), at most 256 characters, no query.
+/// Checks a notify URL the emulator can deliver to: the API's rule (wxpay-models), with
+/// `http://` to any host allowed (handy for local receivers; `https://` is delivered over TLS
+/// trusting `[callbacks] root_cert_files` besides the web PKI).
 pub(crate) fn check_notify_url(url: &str) -> Result<(), String> {
-    if url.len() > 256 {
-        return Err(format!("is {} characters; at most 256", url.len()));
-    }
-    match url.parse::<http::Uri>() {
-        Ok(uri) if uri.query().is_some() => Err("must not have a query string".into()),
-        Ok(uri)
-            if matches!(uri.scheme_str(), Some("http" | "https"))
-                && uri.host().is_some_and(|h| !h.is_empty()) =>
-        {
-            Ok(())
-        }
-        _ => Err(format!(
-            "{url:?} is not an http:// or https:// URL with a host"
-        )),
-    }
+    wxpay_models::notify::check_notify_url(url, wxpay_models::notify::PlainHttp::Anywhere)
 }
 
 /// The certificates of `root_cert_files` (resolved paths).

@@ -68,20 +68,54 @@ impl SetNotifyConfigRequest {
         let url = &self.notify_url;
         if url.is_empty() {
             c.body("notify_url", Rule::Required);
-        } else if c.length("notify_url", url, 1, 256) {
-            let problem = match crate::check::web_url(url) {
-                Err(problem) => Some(problem),
-                Ok(parsed) if parsed.scheme() != "https" && !is_loopback(&parsed) => {
-                    Some("must start with https:// (http:// only for a loopback test host)".into())
-                }
-                Ok(_) if url.contains('?') => Some("must not have a query string".into()),
-                Ok(_) => None,
-            };
-            if let Some(problem) = problem {
-                c.body("notify_url", Rule::Mode(problem));
-            }
+        } else if c.length("notify_url", url, 1, 256)
+            && let Err(problem) = check_notify_url(url, PlainHttp::Loopback)
+        {
+            c.body("notify_url", Rule::Mode(problem));
         }
         c.finish()
+    }
+}
+
+/// Where a notify URL may use plain `http://`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PlainHttp {
+    /// Only to a loopback host (the API's rule: WeChat Pay delivers over TLS).
+    Loopback,
+    /// To any host (an emulator's configuration, delivering to local receivers).
+    Anywhere,
+}
+
+/// The notify URL rule shared by the API and the emulator's configuration: an `https://`
+/// (or, as `plain_http` allows, `http://`) URL with a host and, when given, a port of 1 to
+/// 65535, at most 256 characters, no query string, no spaces; the problem in words.
+///
+/// ```
+/// use wxpay_models::notify::{PlainHttp, check_notify_url};
+/// assert!(check_notify_url("https://a.b/n", PlainHttp::Loopback).is_ok());
+/// assert!(check_notify_url("http://10.0.0.5/n", PlainHttp::Loopback).is_err());
+/// assert!(check_notify_url("http://10.0.0.5/n", PlainHttp::Anywhere).is_ok());
+/// assert!(check_notify_url("https://a.b/n?x=1", PlainHttp::Anywhere).is_err());
+/// ```
+pub fn check_notify_url(url: &str, plain_http: PlainHttp) -> Result<(), String> {
+    if url.chars().count() > 256 {
+        return Err(format!(
+            "is {} characters; at most 256",
+            url.chars().count()
+        ));
+    }
+    match crate::check::web_url(url) {
+        Err(problem) => Err(problem),
+        Ok(parsed)
+            if parsed.scheme() != "https"
+                && plain_http == PlainHttp::Loopback
+                && !is_loopback(&parsed) =>
+        {
+            Err("must start with https:// (http:// only for a loopback test host)".into())
+        }
+        Ok(_) if url.contains('?') => Err("must not have a query string".into()),
+        Ok(_) => Ok(()),
     }
 }
 

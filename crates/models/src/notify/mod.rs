@@ -12,7 +12,9 @@ use crate::user_coupon::AssociatedOrderInfo;
 
 mod config;
 
-pub use config::{GetNotifyConfigRequest, NotifyConfigEntity, SetNotifyConfigRequest};
+pub use config::{
+    GetNotifyConfigRequest, NotifyConfigEntity, PlainHttp, SetNotifyConfigRequest, check_notify_url,
+};
 
 /// The callback body.
 #[skip_serializing_none]

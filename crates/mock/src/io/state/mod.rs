@@ -191,7 +191,10 @@ impl Emulator {
     /// Reads the base and replays the changes since (the callbacks still owed are queued);
     /// how many changes it replayed.
     fn load_state(&self, conn: &Connection, path: &Path) -> Result<usize, StateError> {
-        let mut world = match file::read_base(conn, "").map_err(file::sqlite_error(path))? {
+        let started = std::time::Instant::now();
+        let base = file::read_base(conn, "").map_err(file::sqlite_error(path))?;
+        let read = started.elapsed();
+        let mut world = match base {
             Some(bytes) => World::from_snapshot(&bytes)
                 .map_err(|e| replay_error(path, "the snapshot", e.to_string()))?,
             None => self
@@ -199,6 +202,7 @@ impl Emulator {
                 .fresh(self.real_now())
                 .map_err(|e| replay_error(path, "the fixtures", e.to_string()))?,
         };
+        let decoded = started.elapsed();
         let actors = |key: &wxpay_mock_core::ActorKey| self.actor(key);
         let replayed = file::read_changes(conn, "", |seq, record, body| {
             let at = || format!("change {seq}");
@@ -209,9 +213,12 @@ impl Emulator {
                 .map_err(|e| replay_error(path, &at(), e.to_string()))
         })?;
         tracing::info!(
-            "state file {}: {} coupon(s), {replayed} change(s) replayed",
+            "state file {}: {} coupon(s), {replayed} change(s) replayed; snapshot read in {} ms, decoded in {} ms, changes in {} ms",
             path.display(),
             world.coupon_count(),
+            read.as_millis(),
+            (decoded - read).as_millis(),
+            (started.elapsed() - decoded).as_millis(),
         );
         self.space().load(world);
         Ok(replayed)
