@@ -637,7 +637,6 @@ fn code_is(arena: &[u8], c: &Coupon, code: &str) -> bool {
 mod tests {
     use super::*;
 
-    #[test]
     /// A WeChat Pay–assigned code: `8` and 12 digits, unique within its stock.
     fn generated_code(seq: u32) -> String {
         format!("8{seq:012}")
