@@ -36,6 +36,7 @@ pub const RETRY_FAULTS: Faults = Faults {
     sign_probe_rate: 0.01,
     callback_fail_rate: 0.0,
     callback_duplicate_rate: 0.0,
+    seed: None,
 };
 
 /// Where the requests go.

@@ -38,6 +38,7 @@ pub mod fixtures {
 /// Faults injected on demand.
 pub mod faults {
     pub use crate::service::faults::Faults;
+    pub use crate::service::rules::{MAX_RULES, MAX_TIMES};
 }
 
 /// The request journal.
@@ -57,6 +58,7 @@ pub use journal::{JournalEntry, SignatureFailure};
 pub use service::caller::Caller;
 pub use service::deliveries::DeliveryView;
 pub use service::faults::Faults;
+pub use service::namespaces::MAX_NAMESPACES;
 pub use service::snapshots::SnapshotInfo;
 pub use service::{Emulator, LedgerStats};
 pub use tls::tls_config;

@@ -26,6 +26,9 @@ pub trait Endpoint: Serialize + Clone + Send + Sync + 'static {
     /// The decoded 2xx answer.
     type Response: Serialize + DeserializeOwned + Send + 'static;
 
+    /// The names of the query parameters the operation takes (`brand_id` excluded).
+    const QUERY_PARAMS: &'static [&'static str] = &[];
+
     /// The value of path parameter `name` (unencoded).
     fn path_param(&self, name: &str) -> Option<&str>;
     /// The query parameters that have a value, unencoded, `brand_id` excluded.
@@ -247,6 +250,7 @@ macro_rules! endpoint {
     ) => {
         impl $crate::endpoint::Endpoint for $req {
             const OPERATION: &'static $crate::operation::Operation = &$op;
+            const QUERY_PARAMS: &'static [&'static str] = &[$(stringify!($q)),*];
             type Response = $resp;
 
             fn path_param(&self, name: &str) -> Option<&str> {

@@ -274,6 +274,38 @@ impl PublicKey {
     pub fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
         self.key.verify(message, signature)
     }
+
+    /// The key as an SPKI (`PUBLIC KEY`) PEM, as WeChat Pay hands out its public key.
+    ///
+    /// ```
+    /// use wxpay_signing::PublicKey;
+    /// let key = PublicKey::from_pem(&std::fs::read("tests/data/keys/platform_pub.pem")?)?;
+    /// let pem = key.to_pem()?;
+    /// assert!(pem.starts_with("-----BEGIN PUBLIC KEY-----\n"));
+    /// assert_eq!(PublicKey::from_pem(pem.as_bytes())?, key);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn to_pem(&self) -> Result<String, KeyError> {
+        use base64::Engine as _;
+        use pkcs1::der::asn1::{AnyRef, BitStringRef};
+        let malformed = |e| KeyError::malformed("SubjectPublicKeyInfo", e);
+        let info = spki::SubjectPublicKeyInfoRef {
+            algorithm: spki::AlgorithmIdentifierRef {
+                oid: RSA_ENCRYPTION,
+                parameters: Some(AnyRef::NULL),
+            },
+            subject_public_key: BitStringRef::from_bytes(&self.pkcs1_der).map_err(malformed)?,
+        };
+        let der = info.to_der().map_err(malformed)?;
+        let text = base64::engine::general_purpose::STANDARD.encode(der);
+        let mut pem = String::from("-----BEGIN PUBLIC KEY-----\n");
+        for line in text.as_bytes().chunks(64) {
+            pem.push_str(&String::from_utf8_lossy(line));
+            pem.push('\n');
+        }
+        pem.push_str("-----END PUBLIC KEY-----\n");
+        Ok(pem)
+    }
 }
 
 /// A WeChat Pay platform certificate: its serial number (the `Wechatpay-Serial` it signs

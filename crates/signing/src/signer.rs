@@ -9,7 +9,7 @@ use base64::Engine as _;
 use crate::authorization::{Authorization, Principal};
 use crate::backend::SystemRandom;
 use crate::clock::{Clock, SystemClock};
-use crate::{PrivateKey, message, nonce};
+use crate::{PrivateKey, PublicKey, message, nonce};
 
 /// Why a message could not be signed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -322,6 +322,12 @@ impl PlatformSigner {
     /// The serial written into `Wechatpay-Serial`.
     pub fn serial(&self) -> &str {
         &self.serial
+    }
+
+    /// The public key that verifies this signer's signatures (what WeChat Pay hands out as
+    /// its public key).
+    pub fn public_key(&self) -> PublicKey {
+        self.key.public_key()
     }
 
     /// Signs `body` now, with a fresh nonce.

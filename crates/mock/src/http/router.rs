@@ -20,10 +20,9 @@ use wxpay_mock_core::ErrorAnswer;
 use crate::http::wire::{Body, Dropped, body_limit, check_http, read_body, signed, too_big};
 use crate::service::Emulator;
 use crate::service::certificates;
-use crate::service::faults::roll;
 use crate::service::journal::{JournalEntry, SignatureFailure};
 use crate::service::pipeline::{Incoming, Outcome, run};
-use crate::service::space::Settle;
+use crate::service::space::{Settle, Space};
 
 /// One operation in one mode.
 struct Route {
@@ -134,7 +133,6 @@ pub(crate) async fn handle(
         return Ok(crate::http::admin::handle(&emu, remote, req).await);
     }
     let started = Instant::now();
-    let faults = emu.faults();
     let (parts, body) = req.into_parts();
     let matched = lookup(parts.method.as_str(), parts.uri.path());
     let (outcome, op) = match &matched {
@@ -149,32 +147,55 @@ pub(crate) async fn handle(
             };
             let outcome = match body {
                 Ok(body) => {
-                    let incoming = incoming(&parts, m, &body, roll(faults.error_rate));
-                    let (outcome, settle) = (m.route.run)(&emu, &incoming);
-                    settled(outcome, settle.finish(emu.space(), emu.metrics()).await)
+                    let (outcome, settle) = (m.route.run)(&emu, &incoming(&parts, m, &body));
+                    let space = space_of(&emu, &outcome);
+                    settled(outcome, settle.finish(&space, emu.metrics()).await)
                 }
                 Err(e) => Outcome::error(e),
             };
             (outcome, Some((m.route.op, m.mode)))
         }
     };
-    if faults.latency_ms > 0 {
-        tokio::time::sleep(Duration::from_millis(faults.latency_ms)).await;
+    // The caller's world's faults (the configured world's before authentication).
+    let space = space_of(&emu, &outcome);
+    let faults = space.faults();
+    let delay = faults.latency_ms.max(outcome.delay_ms);
+    if delay > 0 {
+        tokio::time::sleep(Duration::from_millis(delay)).await;
     }
-    if outcome.new && roll(faults.drop_rate) {
+    if outcome.drop || (outcome.new && space.roll(faults.drop_rate)) {
         emu.metrics().dropped();
-        record(&emu, &parts, op, &outcome, "", started, true);
+        record(&emu, &space, &parts, op, &outcome, "", started, true);
         return Err(Dropped);
     }
-    let response = answer(&emu, &parts, &outcome, roll(faults.sign_probe_rate));
-    let request_id = response
+    let probe = space.roll(faults.sign_probe_rate);
+    let response = answer(&emu, &parts, &outcome, probe);
+    let request_id = request_id_of(&response);
+    record(
+        &emu,
+        &space,
+        &parts,
+        op,
+        &outcome,
+        &request_id,
+        started,
+        false,
+    );
+    Ok(response.map(Full::new))
+}
+
+/// The world whose faults and journal apply: the caller's, else the configured one.
+fn space_of(emu: &Emulator, outcome: &Outcome) -> Arc<Space> {
+    outcome.space.clone().unwrap_or_else(|| emu.space().clone())
+}
+
+fn request_id_of<B>(response: &Response<B>) -> String {
+    response
         .headers()
         .get(header::REQUEST_ID)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
-        .to_owned();
-    record(&emu, &parts, op, &outcome, &request_id, started, false);
-    Ok(response.map(Full::new))
+        .to_owned()
 }
 
 impl Emulator {
@@ -194,7 +215,6 @@ impl Emulator {
     /// ```
     pub fn call(&self, req: Request<Bytes>) -> Response<Bytes> {
         let started = Instant::now();
-        let faults = self.faults();
         let (parts, body) = req.into_parts();
         let matched = lookup(parts.method.as_str(), parts.uri.path());
         let (outcome, op) = match &matched {
@@ -206,25 +226,28 @@ impl Emulator {
                     Err(e) => Outcome::error(e),
                     Ok(()) if body.len() > max => Outcome::error(too_big(max)),
                     Ok(()) => {
-                        let incoming = incoming(&parts, m, &body, roll(faults.error_rate));
-                        let (outcome, settle) = (m.route.run)(self, &incoming);
-                        settled(
-                            outcome,
-                            settle.finish_blocking(self.space(), self.metrics()),
-                        )
+                        let (outcome, settle) = (m.route.run)(self, &incoming(&parts, m, &body));
+                        let space = space_of(self, &outcome);
+                        settled(outcome, settle.finish_blocking(&space, self.metrics()))
                     }
                 };
                 (outcome, Some((m.route.op, m.mode)))
             }
         };
-        let response = answer(self, &parts, &outcome, roll(faults.sign_probe_rate));
-        let request_id = response
-            .headers()
-            .get(header::REQUEST_ID)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_owned();
-        record(self, &parts, op, &outcome, &request_id, started, false);
+        let space = space_of(self, &outcome);
+        let probe = space.roll(space.faults().sign_probe_rate);
+        let response = answer(self, &parts, &outcome, probe);
+        let request_id = request_id_of(&response);
+        record(
+            self,
+            &space,
+            &parts,
+            op,
+            &outcome,
+            &request_id,
+            started,
+            false,
+        );
         response
     }
 }
@@ -250,7 +273,6 @@ fn incoming<'a>(
     parts: &'a http::request::Parts,
     m: &'a Matched<'a>,
     body: &'a [u8],
-    fail: bool,
 ) -> Incoming<'a> {
     Incoming {
         mode: m.mode,
@@ -263,7 +285,6 @@ fn incoming<'a>(
             .and_then(|v| v.to_str().ok()),
         path: &m.params,
         body,
-        fail,
     }
 }
 
@@ -292,9 +313,11 @@ fn answer(
     )
 }
 
-/// Counts the answer and journals it.
+/// Counts the answer and journals it in `space`.
+#[allow(clippy::too_many_arguments)]
 fn record(
     emu: &Emulator,
+    space: &Space,
     parts: &http::request::Parts,
     op: Option<(&'static Operation, Mode)>,
     outcome: &Outcome,
@@ -319,7 +342,7 @@ fn record(
             .map(|b| b.message)
             .unwrap_or_default()
     });
-    emu.space().journal.push(JournalEntry {
+    space.journal.push(JournalEntry {
         seq: 0,
         time: WxTime::now().to_string(),
         caller: outcome.caller.clone(),
@@ -335,6 +358,7 @@ fn record(
         request_id: request_id.to_owned(),
         latency_ms: seconds * 1000.0,
         message,
+        request_no: outcome.request_no.clone(),
         signature: outcome.auth.as_ref().map(|a| SignatureFailure {
             reason: a.reason,
             expected_message: a.expected.clone(),

@@ -20,7 +20,7 @@ use wxpay_signing::{ApiV3Key, header};
 use crate::config::load_roots;
 use crate::service::Emulator;
 use crate::service::deliveries::label;
-use crate::service::faults::roll;
+use crate::service::space::Space;
 
 pub(crate) type HttpsClient = Client<hyper_rustls::HttpsConnector<HttpConnector>, Full<Bytes>>;
 
@@ -110,26 +110,34 @@ pub(crate) fn notify_client(emu: &Emulator) -> Result<HttpsClient, String> {
     Ok(Client::builder(TokioExecutor::new()).build(https))
 }
 
-/// Delivers callbacks until the emulator is dropped; started by the server.
+/// Delivers the callbacks of every world until the emulator is dropped; started by the
+/// server.
 pub(crate) async fn deliver(emu: Arc<Emulator>, client: HttpsClient) {
+    let wake = emu.delivery_wake().clone();
     loop {
-        let (due, next) = emu.space().deliveries.due();
-        for id in due {
-            tokio::spawn(attempt(emu.clone(), client.clone(), id));
+        let mut next: Option<std::time::Instant> = None;
+        for space in emu.spaces() {
+            let (due, due_next) = space.deliveries.due();
+            for id in due {
+                tokio::spawn(attempt(emu.clone(), space.clone(), client.clone(), id));
+            }
+            next = match (next, due_next) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
         }
         let wait = next.map_or(Duration::from_secs(3600), |n| {
             n.saturating_duration_since(std::time::Instant::now())
         });
         tokio::select! {
-            _ = emu.space().deliveries.wake.notified() => {}
+            _ = wake.notified() => {}
             _ = tokio::time::sleep(wait) => {}
         }
     }
 }
 
 /// The notification of callback `id`, built once (every attempt sends the same bytes).
-fn body_of(emu: &Emulator, id: &str) -> Result<(String, Bytes), String> {
-    let space = emu.space();
+fn body_of(emu: &Emulator, space: &Space, id: &str) -> Result<(String, Bytes), String> {
     if let Some(a) = space.deliveries.attempts(id)
         && let Some(body) = a.body
     {
@@ -160,40 +168,40 @@ fn body_of(emu: &Emulator, id: &str) -> Result<(String, Bytes), String> {
     Ok((callback.url, body))
 }
 
-/// One delivery attempt; records the result and schedules the next.
-async fn attempt(emu: Arc<Emulator>, client: HttpsClient, id: String) {
-    let faults = emu.faults();
-    let (status, target) = match body_of(&emu, &id) {
+/// One delivery attempt of a callback of `space`; records the result and schedules the
+/// next.
+async fn attempt(emu: Arc<Emulator>, space: Arc<Space>, client: HttpsClient, id: String) {
+    let faults = space.faults();
+    let (status, target) = match body_of(&emu, &space, &id) {
         Err(e) => (Err(e), None),
-        Ok(_) if roll(faults.callback_fail_rate) => (
+        Ok(_) if space.roll(faults.callback_fail_rate) => (
             Err("injected failure (callback_fail_rate)".to_owned()),
             None,
         ),
         Ok((url, body)) => (post(&emu, &client, &url, &body).await, Some((url, body))),
     };
     let delivered = matches!(&status, Ok(code) if (200..300).contains(code));
-    let ended =
-        emu.space()
-            .deliveries
-            .attempted(&id, status, &emu.callback_config().retry_schedule_ms);
+    let ended = space
+        .deliveries
+        .attempted(&id, status, &emu.callback_config().retry_schedule_ms);
     if let Some(delivered) = ended {
         let action = AdminAction::CallbackDone {
             id: id.clone(),
             delivered,
         };
-        if let Err(e) = emu.admin(&action).await {
+        if let Err(e) = emu.admin_in(&space, &action).await {
             tracing::warn!("callback {id}: cannot record the end of its delivery: {e}");
         }
     }
     if delivered
-        && roll(faults.callback_duplicate_rate)
+        && space.roll(faults.callback_duplicate_rate)
         && let Some((url, body)) = target
     {
         // The same callback (same id) once more, as WeChat Pay sometimes does.
         let again = post(&emu, &client, &url, &body).await;
-        emu.space().deliveries.duplicated(&id, again);
+        space.deliveries.duplicated(&id, again);
     }
-    emu.space().deliveries.wake.notify_one();
+    space.deliveries.wake.notify_one();
 }
 
 /// POSTs a freshly signed callback; the receiver has `timeout_ms` to answer.

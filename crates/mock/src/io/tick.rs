@@ -21,8 +21,10 @@ pub(crate) async fn tick(emu: Arc<Emulator>) {
     };
     loop {
         interval.tick().await;
-        if let Err(e) = emu.admin(&finish).await {
-            tracing::warn!("image tasks: {e}");
+        for space in emu.spaces() {
+            if let Err(e) = emu.admin_in(&space, &finish).await {
+                tracing::warn!("image tasks of world {:?}: {e}", space.name());
+            }
         }
     }
 }

@@ -19,6 +19,8 @@ pub struct Caller {
     pub(crate) actor: Actor,
     /// The id again, owned: what rate limiters are keyed by.
     pub(crate) id: String,
+    /// The namespace whose world it acts on ("" for the configured world).
+    pub(crate) space: String,
     pub(crate) serial_no: String,
     pub(crate) key: PublicKey,
     pub(crate) apiv3_key: Option<wxpay_signing::ApiV3Key>,
@@ -38,6 +40,7 @@ impl Caller {
         Self {
             actor: Actor::new(mode, id, brands, appids, apiv3_key.is_some()),
             id: id.to_owned(),
+            space: String::new(),
             serial_no: serial_no.to_owned(),
             key,
             apiv3_key,
@@ -76,7 +79,7 @@ impl Caller {
 }
 
 /// The callers, by mode and id.
-pub(crate) type Callers = HashMap<(Mode, String), Caller>;
+pub(crate) type Callers = HashMap<(Mode, String), std::sync::Arc<Caller>>;
 
 /// Nonces seen recently, per merchant, as keyed 64-bit hashes in three generations of one
 /// window each: a nonce is remembered for at least two windows, as long as a request with
@@ -179,7 +182,7 @@ pub(crate) fn authenticate<'c>(
     skew: i64,
     p: Presented<'_>,
     now: i64,
-) -> Result<&'c Caller, Box<AuthFailure>> {
+) -> Result<&'c std::sync::Arc<Caller>, Box<AuthFailure>> {
     let scheme = match p.mode {
         Mode::Brand => wxpay_signing::authorization::BRAND_SCHEME,
         _ => wxpay_signing::authorization::SCHEME,

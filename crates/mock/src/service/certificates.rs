@@ -11,7 +11,7 @@ use wxpay_signing::{ApiV3Key, Certificate, PlatformSigner, PrivateKey};
 use wxpay_mock_core::ErrorAnswer;
 
 use super::Emulator;
-use super::caller::{Presented, authenticate};
+use super::caller::Presented;
 use super::pipeline::Outcome;
 use crate::config::{ConfigError, MockConfig, read_to_string};
 
@@ -215,13 +215,7 @@ pub(crate) fn run(emu: &Emulator, parts: &http::request::Parts) -> Outcome {
         path_and_query: parts.uri.path_and_query().map_or(PATH, |pq| pq.as_str()),
         body: b"",
     };
-    let caller = match authenticate(
-        &emu.callers,
-        &emu.nonces,
-        emu.limits.timestamp_skew_secs,
-        presented,
-        emu.real_now(),
-    ) {
+    let caller = match emu.authenticate(presented) {
         Ok(caller) => caller,
         Err(failure) => {
             let mut outcome = Outcome::error(failure.answer.clone());
@@ -251,6 +245,7 @@ pub(crate) fn run(emu: &Emulator, parts: &http::request::Parts) -> Outcome {
         Err(e) => Outcome::error(e),
     };
     outcome.caller = Some(caller.label());
+    outcome.space = emu.space_of(&caller);
     outcome
 }
 

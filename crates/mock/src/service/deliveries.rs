@@ -81,7 +81,8 @@ impl Attempts {
 #[derive(Debug, Default)]
 pub(crate) struct Deliveries {
     inner: Mutex<Queue>,
-    pub(crate) wake: tokio::sync::Notify,
+    /// Wakes the delivery task (one for every world).
+    pub(crate) wake: std::sync::Arc<tokio::sync::Notify>,
 }
 
 #[derive(Debug, Default)]
@@ -91,6 +92,14 @@ struct Queue {
 }
 
 impl Deliveries {
+    /// An empty queue that wakes the delivery task through `wake`.
+    pub(crate) fn new(wake: std::sync::Arc<tokio::sync::Notify>) -> Self {
+        Self {
+            inner: Mutex::new(Queue::default()),
+            wake,
+        }
+    }
+
     /// Queues callbacks to deliver now (new ones, or pending ones found at start).
     pub(crate) fn queue(&self, ids: impl IntoIterator<Item = String>) {
         let mut q = self.inner.lock();
@@ -217,7 +226,11 @@ impl Deliveries {
 impl super::Emulator {
     /// Every callback of the configured world and how its delivery stands.
     pub fn callbacks(&self) -> Vec<DeliveryView> {
-        let space = &self.space;
+        self.callbacks_in(&self.space)
+    }
+
+    /// Every callback of world `space` and how its delivery stands.
+    pub(crate) fn callbacks_in(&self, space: &super::space::Space) -> Vec<DeliveryView> {
         let callbacks: Vec<Callback> = space.peek(|w| w.callbacks().to_vec());
         let now = std::time::Instant::now();
         let wall = time::OffsetDateTime::now_utc();

@@ -28,6 +28,9 @@ pub struct Faults {
     pub callback_fail_rate: f64,
     /// Share of callbacks delivered twice.
     pub callback_duplicate_rate: f64,
+    /// Makes the rolls that follow repeatable (the same requests in the same order meet the
+    /// same faults); random when absent.
+    pub seed: Option<u64>,
 }
 
 impl Faults {
@@ -52,9 +55,4 @@ impl Faults {
         }
         Ok(())
     }
-}
-
-/// True with probability `rate`.
-pub(crate) fn roll(rate: f64) -> bool {
-    rate > 0.0 && fastrand::f64() < rate
 }

@@ -37,6 +37,8 @@ pub struct JournalEntry {
     pub latency_ms: f64,
     /// The error message, if any.
     pub message: Option<String>,
+    /// The request's own number (`send_request_no`, `out_request_no`, …), once decoded.
+    pub request_no: Option<String>,
     /// A signature failure's details.
     pub signature: Option<SignatureFailure>,
 }
@@ -51,6 +53,42 @@ pub struct SignatureFailure {
     pub expected_message: Option<String>,
     /// The Authorization header presented (signature elided).
     pub presented: Option<String>,
+}
+
+/// Which entries `GET /mock/requests` shows; every given field must match.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub(crate) struct JournalFilter {
+    /// The operation's kebab-case name.
+    pub(crate) operation: Option<String>,
+    /// The HTTP status (0: dropped on purpose).
+    pub(crate) status: Option<u16>,
+    /// The error code (`SYSTEM_ERROR`) or the business code ending the Request-ID
+    /// (`272756740`).
+    pub(crate) code: Option<String>,
+    /// The caller's id (`1900000001`) or label (`mchid 1900000001`).
+    pub(crate) caller: Option<String>,
+    /// The request's own number.
+    pub(crate) request_no: Option<String>,
+}
+
+impl JournalFilter {
+    fn matches(&self, e: &JournalEntry) -> bool {
+        let same = |want: &Option<String>, have: Option<&str>| {
+            want.as_deref().is_none_or(|w| have == Some(w))
+        };
+        same(&self.operation, Some(e.operation))
+            && self.status.is_none_or(|s| s == e.status)
+            && self.code.as_deref().is_none_or(|c| {
+                e.code.as_deref() == Some(c)
+                    || e.request_id.rsplit_once('-').is_some_and(|(_, n)| n == c)
+            })
+            && self.caller.as_deref().is_none_or(|c| {
+                e.caller.as_deref().is_some_and(|have| {
+                    have == c || have.rsplit_once(' ').is_some_and(|(_, id)| id == c)
+                })
+            })
+            && same(&self.request_no, e.request_no.as_deref())
+    }
 }
 
 /// The ring of recent requests.
@@ -70,17 +108,26 @@ impl Journal {
         inner.1.push_back(entry);
     }
 
-    /// Newest first, at most `limit`, only entries after `since` (a sequence number).
-    pub(crate) fn recent(&self, since: u64, limit: usize) -> Vec<JournalEntry> {
+    /// Entries after `since` (a sequence number) that match `filter`: how many, and the
+    /// newest `limit` of them, newest first.
+    pub(crate) fn recent(
+        &self,
+        since: u64,
+        limit: usize,
+        filter: &JournalFilter,
+    ) -> (usize, Vec<JournalEntry>) {
         let inner = self.inner.lock();
-        inner
-            .1
-            .iter()
-            .rev()
-            .take_while(|e| e.seq > since)
-            .take(limit)
-            .cloned()
-            .collect()
+        let mut total = 0;
+        let mut data = Vec::new();
+        for e in inner.1.iter().rev().take_while(|e| e.seq > since) {
+            if filter.matches(e) {
+                total += 1;
+                if data.len() < limit {
+                    data.push(e.clone());
+                }
+            }
+        }
+        (total, data)
     }
 
     /// The newest sequence number (0: nothing since the last reset); a client polling with

@@ -11,6 +11,8 @@ use std::time::Duration;
 use parking_lot::{Condvar, Mutex};
 use wxpay_mock_core::Change;
 
+use super::namespaces::NamespaceRecord;
+
 /// One thing for the writer to do, in log order.
 #[derive(Debug, Clone)]
 pub(crate) enum Entry {
@@ -28,6 +30,18 @@ pub(crate) enum Entry {
         space: String,
         /// The world's snapshot.
         snapshot: Arc<Vec<u8>>,
+    },
+    /// Namespace `record` was made; its world starts as `snapshot`.
+    Namespace {
+        /// What brings its caller back.
+        record: Box<NamespaceRecord>,
+        /// Its world as made.
+        snapshot: Arc<Vec<u8>>,
+    },
+    /// Namespace `space` was deleted: everything kept of it goes.
+    DropNamespace {
+        /// The namespace.
+        space: String,
     },
 }
 

@@ -17,12 +17,15 @@ pub(crate) mod caller;
 pub(crate) mod certificates;
 pub(crate) mod deliveries;
 pub(crate) mod faults;
+pub(crate) mod fields;
 pub(crate) mod journal;
 pub(crate) mod limits;
 pub(crate) mod log;
 pub(crate) mod metrics;
+pub(crate) mod namespaces;
 pub(crate) mod pipeline;
 pub(crate) mod platform;
+pub(crate) mod rules;
 mod setup;
 pub(crate) mod snapshots;
 pub(crate) mod space;
@@ -58,12 +61,18 @@ use space::Space;
 /// ```
 #[derive(Debug)]
 pub struct Emulator {
-    callers: Callers,
+    callers: parking_lot::RwLock<Callers>,
     platform: Platform,
     limits: Limits,
     admin_token: Option<String>,
     nonces: NonceCache,
-    space: Space,
+    /// The configured world.
+    space: Arc<Space>,
+    /// Worlds made by `POST /mock/namespaces`, by name.
+    namespaces: parking_lot::RwLock<std::collections::BTreeMap<String, namespaces::Namespace>>,
+    namespaces_made: AtomicU64,
+    /// Wakes the delivery task, whichever world queued a callback.
+    wake: Arc<tokio::sync::Notify>,
     metrics: Metrics,
     callback_config: CallbackConfig,
     log: Arc<Log>,
@@ -105,34 +114,85 @@ impl Emulator {
         self.space.peek(|w| w.clock_offset())
     }
 
-    /// The current fault set.
+    /// The configured world's fault set.
     pub fn faults(&self) -> Faults {
-        *self.space.faults.read()
+        self.space.faults()
     }
 
-    /// Replaces the fault set.
+    /// Replaces the configured world's fault set.
     pub fn set_faults(&self, faults: Faults) {
-        *self.space.faults.write() = faults;
+        self.space.set_faults(faults);
     }
 
     /// A caller by mode and id.
-    pub fn caller(&self, mode: Mode, id: &str) -> Option<&Caller> {
-        self.callers.get(&(mode, id.to_owned()))
+    pub fn caller(&self, mode: Mode, id: &str) -> Option<Arc<Caller>> {
+        self.callers.read().get(&(mode, id.to_owned())).cloned()
     }
 
-    /// Every caller.
-    pub(crate) fn callers(&self) -> impl Iterator<Item = &Caller> {
-        self.callers.values()
+    /// The callers of world `space` ("" for the configured one).
+    pub(crate) fn callers_of(&self, space: &str) -> Vec<Arc<Caller>> {
+        self.callers
+            .read()
+            .values()
+            .filter(|c| c.space == space)
+            .cloned()
+            .collect()
     }
 
-    /// The world identity of caller `key`, if configured.
+    /// The namespaces' names, in order.
+    pub(crate) fn namespace_names(&self) -> Vec<String> {
+        self.namespaces.read().keys().cloned().collect()
+    }
+
+    /// The world identity of caller `key`, if known.
     pub(crate) fn actor(&self, key: &ActorKey) -> Option<Actor> {
-        self.callers.get(key).map(|c| c.actor.clone())
+        self.callers.read().get(key).map(|c| c.actor.clone())
+    }
+
+    /// Authenticates a request against every caller, configured or of a namespace.
+    pub(crate) fn authenticate(
+        &self,
+        presented: caller::Presented<'_>,
+    ) -> Result<Arc<Caller>, Box<caller::AuthFailure>> {
+        let callers = self.callers.read();
+        caller::authenticate(
+            &callers,
+            &self.nonces,
+            self.limits.timestamp_skew_secs,
+            presented,
+            self.real_now(),
+        )
+        .cloned()
     }
 
     /// The configured world.
-    pub(crate) fn space(&self) -> &Space {
+    pub(crate) fn space(&self) -> &Arc<Space> {
         &self.space
+    }
+
+    /// The world `name` names: the configured one for `None` or "", else a namespace's.
+    pub(crate) fn space_named(&self, name: Option<&str>) -> Option<Arc<Space>> {
+        match name.filter(|n| !n.is_empty()) {
+            None => Some(self.space.clone()),
+            Some(name) => self.namespaces.read().get(name).map(|n| n.space.clone()),
+        }
+    }
+
+    /// The world a caller acts on.
+    pub(crate) fn space_of(&self, caller: &Caller) -> Option<Arc<Space>> {
+        self.space_named(Some(&caller.space))
+    }
+
+    /// Every world: the configured one first, then the namespaces by name.
+    pub(crate) fn spaces(&self) -> Vec<Arc<Space>> {
+        let mut all = vec![self.space.clone()];
+        all.extend(self.namespaces.read().values().map(|n| n.space.clone()));
+        all
+    }
+
+    /// Wakes the delivery task.
+    pub(crate) fn delivery_wake(&self) -> &Arc<tokio::sync::Notify> {
+        &self.wake
     }
 
     pub(crate) fn platform(&self) -> &Platform {
@@ -198,7 +258,7 @@ impl Emulator {
         mchid: &str,
         request: &SendUserProductCouponRequest,
     ) -> Result<UserProductCouponEntity, ErrorAnswer> {
-        let fail = faults::roll(self.faults().error_rate);
+        let fail = self.space.roll(self.faults().error_rate);
         self.direct(mchid, request, fail)
     }
 
@@ -236,7 +296,7 @@ impl Emulator {
         request
             .validate()
             .map_err(|e| ErrorAnswer::validation(&e))?;
-        pipeline::direct(self, caller, request.clone(), fail)
+        pipeline::direct(self, &caller, request.clone(), fail)
     }
 
     /// A product coupon as stored.

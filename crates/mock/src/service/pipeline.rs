@@ -1,15 +1,20 @@
-//! What every API request goes through, in order: authenticate (step 2), the operation's
-//! rate limit per caller (step 3), decode (step 4), then the world's rules
+//! What every API request goes through, in order: authenticate (step 2) — the caller
+//! selects its world (the configured one, or its namespace's) — the operation's rate limit
+//! per caller (step 3), decode (step 4), the world's fault rules, then the world's rules
 //! ([`wxpay_mock_core::World::apply`]: the mode's `brand_id` rule, authorisation,
 //! idempotency, injected faults, the operation) under the one commit step, which keeps what
 //! changed for the state file.
 
-use wxpay_mock_core::{Change, ErrorAnswer, Handle};
+use std::sync::Arc;
+
+use wxpay_mock_core::{Change, Conflict, ErrorAnswer, Handle};
 use wxpay_models::{ErrorRow, Mode, RawRequest, Target, encode};
 
 use super::Emulator;
-use super::caller::{AuthFailure, Caller, Presented, authenticate};
-use super::space::{Settle, Wrote};
+use super::caller::{AuthFailure, Caller, Presented};
+use super::fields::RequestFields;
+use super::rules::RuleAnswer;
+use super::space::{Settle, Space, Wrote};
 
 /// A request that passed the HTTP checks, with its body read.
 #[derive(Debug, Clone, Copy)]
@@ -21,7 +26,6 @@ pub(crate) struct Incoming<'a> {
     pub(crate) authorization: Option<&'a str>,
     pub(crate) path: &'a [(&'static str, &'a str)],
     pub(crate) body: &'a [u8],
-    pub(crate) fail: bool,
 }
 
 /// The outcome before it is signed.
@@ -38,6 +42,14 @@ pub(crate) struct Outcome {
     pub(crate) caller: Option<String>,
     /// Why authentication failed.
     pub(crate) auth: Option<Box<AuthFailure>>,
+    /// The caller's world, once authenticated: its faults and journal apply to the answer.
+    pub(crate) space: Option<Arc<Space>>,
+    /// A fault rule closes the connection without an answer (the request acted).
+    pub(crate) drop: bool,
+    /// A fault rule delays the answer this long.
+    pub(crate) delay_ms: u64,
+    /// The request's own number, once decoded (the journal keeps it).
+    pub(crate) request_no: Option<String>,
 }
 
 impl Outcome {
@@ -52,6 +64,10 @@ impl Outcome {
             new: false,
             caller: None,
             auth: None,
+            space: None,
+            drop: false,
+            delay_ms: 0,
+            request_no: None,
         }
     }
 
@@ -64,13 +80,17 @@ impl Outcome {
             new,
             caller: None,
             auth: None,
+            space: None,
+            drop: false,
+            delay_ms: 0,
+            request_no: None,
         }
     }
 }
 
 /// Steps 2 onward for operation `E`; the outcome, and what the answer waits for.
 pub(crate) fn run<E: Handle>(emu: &Emulator, incoming: &Incoming<'_>) -> (Outcome, Settle) {
-    // 2. Who is calling.
+    // 2. Who is calling, and so which world.
     let signed = E::signed_body(incoming.body);
     let presented = Presented {
         mode: incoming.mode,
@@ -79,13 +99,7 @@ pub(crate) fn run<E: Handle>(emu: &Emulator, incoming: &Incoming<'_>) -> (Outcom
         path_and_query: incoming.path_and_query,
         body: &signed,
     };
-    let caller = match authenticate(
-        &emu.callers,
-        &emu.nonces,
-        emu.limits.timestamp_skew_secs,
-        presented,
-        emu.real_now(),
-    ) {
+    let caller = match emu.authenticate(presented) {
         Ok(caller) => caller,
         Err(failure) => {
             let mut outcome = Outcome::error(failure.answer.clone());
@@ -93,23 +107,27 @@ pub(crate) fn run<E: Handle>(emu: &Emulator, incoming: &Incoming<'_>) -> (Outcom
             return (outcome, Settle::default());
         }
     };
-    let (mut outcome, settle) = decide::<E>(emu, caller, incoming);
+    let Some(space) = emu.space_of(&caller) else {
+        // Deleted between the lookup and now.
+        let gone = ErrorAnswer::sign(format!("namespace {} was deleted", caller.space));
+        return (Outcome::error(gone), Settle::default());
+    };
+    let (mut outcome, settle) = decide::<E>(emu, &space, &caller, incoming);
     outcome.caller = Some(caller.label());
+    outcome.space = Some(space);
     (outcome, settle)
 }
 
 fn decide<E: Handle>(
     emu: &Emulator,
+    space: &Space,
     caller: &Caller,
     incoming: &Incoming<'_>,
 ) -> (Outcome, Settle) {
     let op = E::OPERATION;
+    let fail = space.roll(space.faults().error_rate);
     // 3. The operation's rate limit for this caller.
-    let admitted = emu
-        .space
-        .limiters
-        .read()
-        .admit(op, caller.mode(), &caller.id);
+    let admitted = space.limiters.read().admit(op, caller.mode(), &caller.id);
     if let Err(rate) = admitted {
         let answer = ErrorAnswer::new(
             ErrorRow::RateLimited,
@@ -131,6 +149,16 @@ fn decide<E: Handle>(
         Ok(r) => r,
         Err(e) => return (Outcome::error(E::invalid(&e)), Settle::default()),
     };
+    let request_no = request.request_no().map(str::to_owned);
+    // The world's fault rules: an error instead of acting, or a lost or late answer.
+    let rule = space.rules.take(op, &RequestFields::new(&request));
+    if let Some((id, answer)) = rule
+        && let Some(error) = answer.error(id, matches!(E::CONFLICT, Conflict::Create))
+    {
+        let mut outcome = Outcome::error(error);
+        outcome.request_no = request_no;
+        return (outcome, Settle::default());
+    }
     let wire = || Wire {
         path: incoming
             .path
@@ -140,8 +168,8 @@ fn decide<E: Handle>(
         query: incoming.query.map(str::to_owned),
         body: incoming.body.to_vec(),
     };
-    let (result, settle) = act(emu, caller, request, incoming.fail, wire);
-    let outcome = match result {
+    let (result, settle) = act(emu, space, caller, request, fail, wire);
+    let mut outcome = match result {
         Ok((response, new)) => match encode_answer(&response, caller.mode()) {
             Ok(body) => Outcome::ok(body, new),
             Err(e) => Outcome::error(ErrorAnswer::system(format!(
@@ -150,6 +178,12 @@ fn decide<E: Handle>(
         },
         Err(e) => Outcome::error(e),
     };
+    outcome.request_no = request_no;
+    match rule {
+        Some((_, RuleAnswer::Drop)) => outcome.drop = true,
+        Some((_, RuleAnswer::Latency(ms))) => outcome.delay_ms = ms,
+        _ => {}
+    }
     (outcome, settle)
 }
 
@@ -163,13 +197,14 @@ struct Wire {
 /// The world's rules under the one commit step; the answer and whether it acted.
 fn act<E: Handle>(
     emu: &Emulator,
+    space: &Space,
     caller: &Caller,
     request: E,
     fail: bool,
     wire: impl FnOnce() -> Wire,
 ) -> (Result<(E::Response, bool), ErrorAnswer>, Settle) {
     let real = emu.real_now();
-    let ((result, replayed), settle) = emu.space.write(|world| {
+    let ((result, replayed), settle) = space.write(|world| {
         let now = world.business_now(real);
         let applied = world.apply(caller.actor(), request, now, fail);
         let change = (applied.new || !applied.emitted.is_empty()).then(|| {
@@ -230,6 +265,9 @@ pub(crate) fn direct<E: Handle>(
     request: E,
     fail: bool,
 ) -> Result<E::Response, ErrorAnswer> {
+    let space = emu
+        .space_of(caller)
+        .ok_or_else(|| ErrorAnswer::sign(format!("namespace {} was deleted", caller.space)))?;
     let encoded = encode(
         &request,
         Target {
@@ -245,9 +283,9 @@ pub(crate) fn direct<E: Handle>(
             body: Vec::new(),
         },
     };
-    let (result, settle) = act(emu, caller, request, fail, wire);
+    let (result, settle) = act(emu, &space, caller, request, fail, wire);
     settle
-        .finish_blocking(&emu.space, &emu.metrics)
+        .finish_blocking(&space, &emu.metrics)
         .map_err(ErrorAnswer::system)?;
     result.map(|(response, _)| response)
 }

@@ -96,21 +96,16 @@ impl Emulator {
     ) -> Self {
         let callers: Vec<Caller> = self
             .callers
+            .into_inner()
             .into_values()
             .map(|c| {
-                let Caller {
-                    actor,
-                    serial_no,
-                    key,
-                    ..
-                } = c;
                 Caller::new(
-                    actor.mode(),
-                    actor.id(),
-                    &serial_no,
-                    key,
-                    actor.brands().to_vec(),
-                    actor.appids().to_vec(),
+                    c.actor.mode(),
+                    c.actor.id(),
+                    &c.serial_no,
+                    c.key.clone(),
+                    c.actor.brands().to_vec(),
+                    c.actor.appids().to_vec(),
                     Some(apiv3_key.clone()),
                 )
             })
@@ -252,18 +247,24 @@ impl Emulator {
         callback_config: CallbackConfig,
     ) -> Result<Self, wxpay_mock_core::SeedError> {
         let log = Arc::new(Log::default());
+        let wake = Arc::new(tokio::sync::Notify::new());
         let now = WxTime::now().unix_timestamp();
-        let space = Space::new("", seed, now, &limits, log.clone())?;
+        let space = Space::new("", seed, now, &limits, log.clone(), wake.clone())?;
         Ok(Self {
-            callers: callers
-                .into_iter()
-                .map(|c| ((c.mode(), c.id().to_owned()), c))
-                .collect(),
+            callers: parking_lot::RwLock::new(
+                callers
+                    .into_iter()
+                    .map(|c| ((c.mode(), c.id().to_owned()), Arc::new(c)))
+                    .collect(),
+            ),
             platform,
             nonces: NonceCache::new(limits.timestamp_skew_secs),
             limits,
             admin_token,
-            space,
+            space: Arc::new(space),
+            namespaces: parking_lot::RwLock::new(std::collections::BTreeMap::new()),
+            namespaces_made: AtomicU64::new(0),
+            wake,
             metrics: Metrics::new(),
             callback_config,
             log,

@@ -16,6 +16,7 @@ use crate::service::journal::Journal;
 use crate::service::limits::OperationLimiters;
 use crate::service::log::{Entry, Log, NotDurable};
 use crate::service::metrics::Metrics;
+use crate::service::rules::FaultRules;
 
 /// One world and its service state.
 #[derive(Debug)]
@@ -26,6 +27,9 @@ pub(crate) struct Space {
     world: Mutex<World>,
     log: Arc<Log>,
     pub(crate) faults: RwLock<Faults>,
+    /// The random faults' dice (seeded when the fault set gives a seed).
+    rng: Mutex<fastrand::Rng>,
+    pub(crate) rules: FaultRules,
     pub(crate) limiters: RwLock<Arc<OperationLimiters>>,
     pub(crate) journal: Journal,
     pub(crate) deliveries: Deliveries,
@@ -94,6 +98,7 @@ impl Space {
         now: i64,
         limits: &Limits,
         log: Arc<Log>,
+        wake: Arc<tokio::sync::Notify>,
     ) -> Result<Self, SeedError> {
         let world = World::new(&seed, now)?;
         Ok(Self {
@@ -102,10 +107,35 @@ impl Space {
             world: Mutex::new(world),
             log,
             faults: RwLock::new(Faults::default()),
+            rng: Mutex::new(fastrand::Rng::new()),
+            rules: FaultRules::default(),
             limiters: RwLock::new(Arc::new(OperationLimiters::new(limits))),
             journal: Journal::default(),
-            deliveries: Deliveries::default(),
+            deliveries: Deliveries::new(wake),
         })
+    }
+
+    /// The namespace ("" for the configured world).
+    pub(crate) fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The fault set.
+    pub(crate) fn faults(&self) -> Faults {
+        *self.faults.read()
+    }
+
+    /// Replaces the fault set; a `seed` makes the rolls that follow repeatable.
+    pub(crate) fn set_faults(&self, faults: Faults) {
+        if let Some(seed) = faults.seed {
+            *self.rng.lock() = fastrand::Rng::with_seed(seed);
+        }
+        *self.faults.write() = faults;
+    }
+
+    /// True with probability `rate`.
+    pub(crate) fn roll(&self, rate: f64) -> bool {
+        rate > 0.0 && self.rng.lock().f64() < rate
     }
 
     /// How the world starts.
@@ -191,6 +221,7 @@ impl Space {
     pub(crate) fn clear_service_state(&self, limits: &Limits) {
         *self.limiters.write() = Arc::new(OperationLimiters::new(limits));
         *self.faults.write() = Faults::default();
+        self.rules.clear();
         self.journal.clear();
         self.deliveries.clear();
     }

@@ -10,20 +10,28 @@ use wxpay_mock_core::{AdminAction, LedgerCounts};
 
 use super::{Reply, error};
 use crate::service::Emulator;
+use crate::service::space::Space;
 
 /// Coupons looked at per hold of the world lock when the overview counts them, so that the
 /// API is never kept waiting long by a big ledger.
 const SCAN_CHUNK: usize = 2048;
 
 /// The console's endpoints; `None` when the request is none of them.
-pub(super) async fn route(emu: &Emulator, method: &Method, segments: &[&str]) -> Option<Reply> {
+pub(super) async fn route(
+    emu: &Emulator,
+    space: &Space,
+    method: &Method,
+    segments: &[&str],
+) -> Option<Reply> {
     Some(match (method, segments) {
-        (&Method::GET, ["overview"]) => overview(emu),
+        (&Method::GET, ["overview"]) => overview(emu, space),
         (&Method::GET, ["coupons", stock_id, code]) => {
-            coupon(emu, &decode(stock_id)?, &decode(code)?)
+            coupon(emu, space, &decode(stock_id)?, &decode(code)?)
         }
-        (&Method::POST, ["callbacks", id, "redeliver"]) => redeliver(emu, &decode(id)?).await,
-        (&Method::GET, ["clock"]) => Reply::Json(StatusCode::OK, clock(emu)),
+        (&Method::POST, ["callbacks", id, "redeliver"]) => {
+            redeliver(emu, space, &decode(id)?).await
+        }
+        (&Method::GET, ["clock"]) => Reply::Json(StatusCode::OK, clock(emu, space)),
         _ => return None,
     })
 }
@@ -36,9 +44,9 @@ fn decode(segment: &str) -> Option<String> {
         .map(|s| s.into_owned())
 }
 
-fn clock(emu: &Emulator) -> Value {
-    let offset = emu.clock_offset();
-    let business = emu.business_now();
+pub(super) fn clock(emu: &Emulator, space: &Space) -> Value {
+    let real = emu.real_now();
+    let (offset, business) = space.peek(|w| (w.clock_offset(), w.business_now(real)));
     json!({
         "offset_secs": offset,
         "business_now": wx_time(business),
@@ -53,9 +61,8 @@ fn wx_time(secs: i64) -> String {
 }
 
 /// `GET /mock/overview`.
-fn overview(emu: &Emulator) -> Reply {
-    let space = emu.space();
-    let mut callers: Vec<_> = emu.callers().collect();
+fn overview(emu: &Emulator, space: &Space) -> Reply {
+    let mut callers = emu.callers_of(space.name());
     callers.sort_by(|a, b| (a.mode().as_str(), a.id()).cmp(&(b.mode().as_str(), b.id())));
     let callers: Vec<Value> = callers
         .into_iter()
@@ -77,7 +84,7 @@ fn overview(emu: &Emulator) -> Reply {
         })
         .collect();
     let real = emu.real_now();
-    let counts = scan_coupons(emu, real);
+    let counts = scan_coupons(space, real);
     let (products, stocks, coupons) = space.peek(|w| {
         let now = w.business_now(real);
         let stocks: Vec<Value> = w
@@ -106,7 +113,7 @@ fn overview(emu: &Emulator) -> Reply {
             .collect();
         (w.product_coupons().to_vec(), stocks, w.coupon_count())
     });
-    let views = emu.callbacks();
+    let views = emu.callbacks_in(space);
     let delivered = views.iter().filter(|v| v.delivered).count();
     let given_up = views.iter().filter(|v| v.given_up).count();
     Reply::Json(
@@ -127,8 +134,11 @@ fn overview(emu: &Emulator) -> Reply {
                 "delivered": delivered,
                 "given_up": given_up,
             },
-            "clock": clock(emu),
-            "faults": emu.faults(),
+            "namespace": space.name(),
+            "namespaces": emu.namespace_names(),
+            "clock": clock(emu, space),
+            "faults": space.faults(),
+            "rules": space.rules.list().len(),
             "requests": { "last_seq": space.journal.last_seq() },
         }),
     )
@@ -136,11 +146,11 @@ fn overview(emu: &Emulator) -> Reply {
 
 /// Coupons by state as of business time, and per stock the most coupons one user holds,
 /// counted a chunk per hold of the world's lock so that the API is never kept waiting long.
-fn scan_coupons(emu: &Emulator, real: i64) -> LedgerCounts {
+fn scan_coupons(space: &Space, real: i64) -> LedgerCounts {
     let mut counts = LedgerCounts::default();
     let mut next = Some(0);
     while let Some(from) = next {
-        next = emu.space().peek(|w| {
+        next = space.peek(|w| {
             let now = w.business_now(real);
             w.count_coupons(&mut counts, from, SCAN_CHUNK, now)
         });
@@ -172,9 +182,9 @@ const CALLBACK_OF: &[(&str, &str)] =
     &[(".SEND", "sent"), (".USE", "used"), (".RETURN", "returned")];
 
 /// `GET /mock/coupons/{stock_id}/{coupon_code}`: the coupon, its owner and its timeline.
-fn coupon(emu: &Emulator, stock_id: &str, code: &str) -> Reply {
+fn coupon(emu: &Emulator, space: &Space, stock_id: &str, code: &str) -> Reply {
     let real = emu.real_now();
-    let row = emu.space().peek(|w| {
+    let row = space.peek(|w| {
         let now = w.business_now(real);
         w.stock(stock_id, now)
             .map(|_| w.coupon(stock_id, code, now))
@@ -216,7 +226,7 @@ fn coupon(emu: &Emulator, stock_id: &str, code: &str) -> Reply {
         })
         .collect();
     let callbacks: Vec<_> = emu
-        .callbacks()
+        .callbacks_in(space)
         .into_iter()
         .filter(|v| v.stock_id == stock_id && v.coupon_code == code)
         .collect();
@@ -262,16 +272,16 @@ fn unix(time: &str) -> i64 {
 }
 
 /// `POST /mock/callbacks/{id}/redeliver`: delivered again now, whatever its state.
-async fn redeliver(emu: &Emulator, id: &str) -> Reply {
+async fn redeliver(emu: &Emulator, space: &Space, id: &str) -> Reply {
     let action = AdminAction::Redeliver { id: id.to_owned() };
-    if let Err(e) = emu.admin(&action).await {
+    if let Err(e) = emu.admin_in(space, &action).await {
         return error(
             StatusCode::from_u16(e.status).unwrap_or(StatusCode::NOT_FOUND),
             e.message,
         );
     }
-    emu.space().deliveries.redeliver(id);
-    match emu.callbacks().into_iter().find(|v| v.id == id) {
+    space.deliveries.redeliver(id);
+    match emu.callbacks_in(space).into_iter().find(|v| v.id == id) {
         Some(view) => Reply::Json(StatusCode::OK, json!(view)),
         None => error(StatusCode::NOT_FOUND, format!("no callback {id}")),
     }

@@ -8,22 +8,25 @@ use wxpay_models::UserProductCouponState;
 
 use super::{MAX_PAGE, Reply, error, ok};
 use crate::service::Emulator;
+use crate::service::journal::JournalFilter;
+use crate::service::space::Space;
 
 /// A read of the world, or the state file's failure.
 async fn read<R>(
     emu: &Emulator,
+    space: &Space,
     f: impl FnOnce(&wxpay_mock_core::World, i64) -> R,
 ) -> Result<R, Reply> {
     let real = emu.real_now();
-    emu.space()
+    space
         .read(|w| f(w, w.business_now(real)))
         .await
         .map_err(|e| error(StatusCode::INTERNAL_SERVER_ERROR, e))
 }
 
 /// `GET /mock/stocks/{id}`.
-pub(super) async fn stock(emu: &Emulator, id: &str) -> Reply {
-    match read(emu, |w, now| w.stock(id, now)).await {
+pub(super) async fn stock(emu: &Emulator, space: &Space, id: &str) -> Reply {
+    match read(emu, space, |w, now| w.stock(id, now)).await {
         Ok(Some(stock)) => ok(json!(stock)),
         Ok(None) => error(StatusCode::NOT_FOUND, format!("no stock {id}")),
         Err(reply) => reply,
@@ -31,7 +34,7 @@ pub(super) async fn stock(emu: &Emulator, id: &str) -> Reply {
 }
 
 /// `GET /mock/coupons?openid=&stock_id=&code=&state=&offset=&limit=`.
-pub(super) async fn coupons(emu: &Emulator, query: &str) -> Reply {
+pub(super) async fn coupons(emu: &Emulator, space: &Space, query: &str) -> Reply {
     let mut filter = CouponFilter::default();
     let mut offset = 0usize;
     let mut limit = 100usize;
@@ -66,10 +69,11 @@ pub(super) async fn coupons(emu: &Emulator, query: &str) -> Reply {
             _ => {}
         }
     }
-    let (total, rows) = match read(emu, |w, now| w.coupons(&filter, offset, limit, now)).await {
-        Ok(found) => found,
-        Err(reply) => return reply,
-    };
+    let (total, rows) =
+        match read(emu, space, |w, now| w.coupons(&filter, offset, limit, now)).await {
+            Ok(found) => found,
+            Err(reply) => return reply,
+        };
     let data: Vec<Value> = rows
         .into_iter()
         .map(|row| {
@@ -84,32 +88,80 @@ pub(super) async fn coupons(emu: &Emulator, query: &str) -> Reply {
     ok(json!({ "total_count": total, "data": data }))
 }
 
-/// `GET /mock/requests?since=SEQ&limit=N`: the journal, newest first.
-pub(super) fn requests(emu: &Emulator, query: &str) -> Reply {
-    let journal = &emu.space().journal;
+/// `GET /mock/requests?since=SEQ&limit=N&operation=&status=&code=&caller=&request_no=`: the
+/// journal, newest first; `total_count` counts every entry that matches.
+pub(super) fn requests(space: &Space, query: &str) -> Reply {
+    let journal = &space.journal;
     let mut since = 0u64;
     let mut limit = crate::service::journal::CAPACITY;
+    let mut filter = JournalFilter::default();
+    let number = |key: &str, value: &str| {
+        value.parse::<u64>().map_err(|_| {
+            error(
+                StatusCode::BAD_REQUEST,
+                format!("{key} must be a non-negative integer, got {value:?}"),
+            )
+        })
+    };
     for (key, value) in form_urlencoded::parse(query.as_bytes()) {
-        let parsed = value.parse::<u64>();
-        match (key.as_ref(), parsed) {
-            ("since", Ok(n)) => since = n,
-            ("limit", Ok(n)) => limit = usize::try_from(n).unwrap_or(MAX_PAGE).min(MAX_PAGE),
-            ("since" | "limit", Err(_)) => {
-                return error(
+        let text = || Some(value.clone().into_owned()).filter(|v| !v.is_empty());
+        let parsed = match key.as_ref() {
+            "since" => number(&key, &value).map(|n| since = n),
+            "limit" => number(&key, &value)
+                .map(|n| limit = usize::try_from(n).unwrap_or(MAX_PAGE).min(MAX_PAGE)),
+            "status" => match value.parse::<u16>() {
+                Ok(n) => {
+                    filter.status = Some(n);
+                    Ok(())
+                }
+                Err(_) => Err(error(
                     StatusCode::BAD_REQUEST,
-                    format!("{key} must be a non-negative integer"),
-                );
+                    format!("status must be an HTTP status (0 for dropped), got {value:?}"),
+                )),
+            },
+            "operation" => {
+                filter.operation = text();
+                match filter.operation.as_deref() {
+                    Some(op) if !known_operation(op) => Err(error(
+                        StatusCode::BAD_REQUEST,
+                        format!(
+                            "operation {op:?} is none of the family's kebab-case names (e.g. send-user-product-coupon), nor unknown or {}",
+                            crate::service::certificates::NAME
+                        ),
+                    )),
+                    _ => Ok(()),
+                }
             }
-            _ => {}
+            "code" => Ok(filter.code = text()),
+            "caller" => Ok(filter.caller = text()),
+            "request_no" => Ok(filter.request_no = text()),
+            "namespace" => Ok(()),
+            _ => Err(error(
+                StatusCode::BAD_REQUEST,
+                format!(
+                    "unknown parameter {key:?}: since, limit, operation, status, code, caller, request_no, namespace"
+                ),
+            )),
+        };
+        if let Err(reply) = parsed {
+            return reply;
         }
     }
-    let data = journal.recent(since, limit);
-    ok(json!({ "total_count": data.len(), "data": data, "last_seq": journal.last_seq() }))
+    let (total, data) = journal.recent(since, limit, &filter);
+    ok(json!({ "total_count": total, "data": data, "last_seq": journal.last_seq() }))
+}
+
+fn known_operation(name: &str) -> bool {
+    name == "unknown"
+        || name == crate::service::certificates::NAME
+        || wxpay_models::operations::ALL
+            .iter()
+            .any(|op| op.kebab == name)
 }
 
 /// `GET /mock/images`: every known picture, uploaded or generated, oldest first.
-pub(super) async fn images(emu: &Emulator) -> Reply {
-    match read(emu, |w, _| w.images().to_vec()).await {
+pub(super) async fn images(emu: &Emulator, space: &Space) -> Reply {
+    match read(emu, space, |w, _| w.images().to_vec()).await {
         Ok(data) => ok(json!({ "total_count": data.len(), "data": data })),
         Err(reply) => reply,
     }
@@ -117,12 +169,12 @@ pub(super) async fn images(emu: &Emulator) -> Reply {
 
 /// `GET /mock/image-tasks`: every image-generation task as E35 answers it, plus who created
 /// it and when it finishes (business time); due tasks finish first.
-pub(super) async fn image_tasks(emu: &Emulator) -> Reply {
+pub(super) async fn image_tasks(emu: &Emulator, space: &Space) -> Reply {
     let finish = AdminAction::FinishTasks { limit: usize::MAX };
-    if let Err(e) = emu.admin(&finish).await {
+    if let Err(e) = emu.admin_in(space, &finish).await {
         return error(StatusCode::INTERNAL_SERVER_ERROR, e.message);
     }
-    let tasks = match read(emu, |w, _| w.image_tasks()).await {
+    let tasks = match read(emu, space, |w, _| w.image_tasks()).await {
         Ok(tasks) => tasks,
         Err(reply) => return reply,
     };

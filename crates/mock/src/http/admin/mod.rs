@@ -17,6 +17,9 @@ use wxpay_models::{ProductCouponEntity, StockEntity};
 use crate::http::wire::{Body, read_body};
 use crate::service::Emulator;
 use crate::service::faults::Faults;
+use crate::service::namespaces::{MAX_NAMESPACES, NamespaceBody};
+use crate::service::rules::RuleBody;
+use crate::service::space::Space;
 
 mod console;
 mod lists;
@@ -144,13 +147,29 @@ async fn route(emu: &Emulator, req: Request<Incoming>) -> Reply {
     } else {
         Bytes::new()
     };
+    // The world the call is about: `?namespace=NAME`, else the configured one.
+    let namespace = form_urlencoded::parse(query.as_bytes())
+        .find(|(k, _)| k == "namespace")
+        .map(|(_, v)| v.into_owned());
+    let Some(space) = emu.space_named(namespace.as_deref()) else {
+        return error(
+            StatusCode::NOT_FOUND,
+            format!(
+                "no namespace {:?} (GET /mock/namespaces lists them)",
+                namespace.unwrap_or_default()
+            ),
+        );
+    };
+    let space = &*space;
     match (&method, segments.as_slice()) {
         (&Method::GET, ["health"]) => health(emu),
+        (_, ["namespaces", ..]) => namespaces(emu, &method, &segments[1..], &body).await,
+        (_, ["faults", "rules", ..]) => rules(space, &method, &segments[2..], &body),
         (&Method::POST, ["product-coupons"]) => {
             match parse::<ProductCouponEntity>(&body, "ProductCouponEntity") {
                 Ok(product) => {
                     let product = Box::new(product);
-                    act(emu, AdminAction::AddProductCoupon { product }).await
+                    act(emu, space, AdminAction::AddProductCoupon { product }).await
                 }
                 Err(reply) => reply,
             }
@@ -158,46 +177,114 @@ async fn route(emu: &Emulator, req: Request<Incoming>) -> Reply {
         (&Method::POST, ["stocks"]) => match parse::<StockEntity>(&body, "StockEntity") {
             Ok(stock) => {
                 let stock = Box::new(stock);
-                act(emu, AdminAction::AddStock { stock }).await
+                act(emu, space, AdminAction::AddStock { stock }).await
             }
             Err(reply) => reply,
         },
-        (&Method::POST, ["stocks", id, "codes"]) => upload_codes(emu, id, &body).await,
-        (&Method::GET, ["stocks", id]) => lists::stock(emu, id).await,
-        (&Method::GET, ["coupons"]) => lists::coupons(emu, &query).await,
-        (&Method::PUT, ["faults"]) => set_faults(emu, &body),
-        (&Method::GET, ["faults"]) => ok(json!(emu.faults())),
-        (&Method::GET, ["requests"]) => lists::requests(emu, &query),
+        (&Method::POST, ["stocks", id, "codes"]) => upload_codes(emu, space, id, &body).await,
+        (&Method::GET, ["stocks", id]) => lists::stock(emu, space, id).await,
+        (&Method::GET, ["coupons"]) => lists::coupons(emu, space, &query).await,
+        (&Method::PUT, ["faults"]) => set_faults(space, &body),
+        (&Method::GET, ["faults"]) => ok(json!(space.faults())),
+        (&Method::GET, ["requests"]) => lists::requests(space, &query),
         (&Method::GET, ["callbacks"]) => {
-            let data = emu.callbacks();
+            let data = emu.callbacks_in(space);
             ok(json!({ "total_count": data.len(), "data": data }))
         }
-        (&Method::GET, ["images"]) => lists::images(emu).await,
-        (&Method::GET, ["image-tasks"]) => lists::image_tasks(emu).await,
-        (&Method::PUT, ["clock"]) => set_clock(emu, &body).await,
+        (&Method::GET, ["images"]) => lists::images(emu, space).await,
+        (&Method::GET, ["image-tasks"]) => lists::image_tasks(emu, space).await,
+        (&Method::PUT, ["clock"]) => set_clock(emu, space, &body).await,
         (&Method::POST, ["pre-sends", token, "claim"]) => {
             let token = (*token).to_owned();
-            act(emu, AdminAction::ClaimPreSend { token }).await
+            act(emu, space, AdminAction::ClaimPreSend { token }).await
         }
         (&Method::POST, ["coupons", stock, code, "delete"]) => {
             let action = AdminAction::DeleteCoupon {
                 stock_id: (*stock).to_owned(),
                 coupon_code: (*code).to_owned(),
             };
-            act(emu, action).await
+            act(emu, space, action).await
         }
-        (&Method::POST, ["reset"]) => match emu.reset_async().await {
-            Ok(()) => ok(json!({ "reset": true })),
+        (&Method::POST, ["reset"]) => match emu.reset_in(space).await {
+            Ok(()) => ok(json!({ "reset": true, "namespace": space.name() })),
             Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.message),
         },
-        (_, ["snapshots", ..]) => snapshots::route(emu, &method, &segments[1..], &body).await,
-        _ => match console::route(emu, &method, &segments).await {
+        (_, ["snapshots", ..]) => {
+            snapshots::route(emu, space, &method, &segments[1..], &body).await
+        }
+        _ => match console::route(emu, space, &method, &segments).await {
             Some(reply) => reply,
             None => error(
                 StatusCode::NOT_FOUND,
                 format!("no admin endpoint {method} {path}"),
             ),
         },
+    }
+}
+
+/// `/mock/namespaces`: create (`POST {"mode"}`), list (`GET`), delete (`DELETE /NAME`).
+async fn namespaces(emu: &Emulator, method: &Method, rest: &[&str], body: &[u8]) -> Reply {
+    match (method, rest) {
+        (&Method::POST, []) => {
+            let body: NamespaceBody = match parse(body, "{\"mode\": \"partner\" | \"brand\"}") {
+                Ok(b) => b,
+                Err(reply) => return reply,
+            };
+            match emu.create_namespace(&body).await {
+                Ok(made) => Reply::Json(StatusCode::CREATED, made),
+                Err(e) => answer(Err(e)),
+            }
+        }
+        (&Method::GET, []) => {
+            let data = emu.namespace_list();
+            ok(json!({ "total_count": data.len(), "max": MAX_NAMESPACES, "data": data }))
+        }
+        (&Method::DELETE, [name]) => match emu.delete_namespace(name).await {
+            Ok(()) => ok(json!({ "deleted": name })),
+            Err(e) => answer(Err(e)),
+        },
+        _ => error(
+            StatusCode::NOT_FOUND,
+            format!(
+                "no admin endpoint {method} /mock/namespaces/{}",
+                rest.join("/")
+            ),
+        ),
+    }
+}
+
+/// `/mock/faults/rules`: add (`POST`), list (`GET`), delete (`DELETE /{id}`).
+fn rules(space: &Space, method: &Method, rest: &[&str], body: &[u8]) -> Reply {
+    match (method, rest) {
+        (&Method::POST, []) => {
+            let rule: RuleBody = match parse(body, "fault rule") {
+                Ok(r) => r,
+                Err(reply) => return reply,
+            };
+            match space.rules.add(rule, crate::service::fields::of) {
+                Ok(id) => Reply::Json(StatusCode::CREATED, json!({ "id": id })),
+                Err(problem) => error(StatusCode::BAD_REQUEST, problem),
+            }
+        }
+        (&Method::GET, []) => {
+            let data = space.rules.list();
+            ok(json!({ "total_count": data.len(), "data": data }))
+        }
+        (&Method::DELETE, [id]) => match id.parse::<u64>() {
+            Ok(n) if space.rules.delete(n) => ok(json!({ "deleted": n })),
+            Ok(n) => error(StatusCode::NOT_FOUND, format!("no fault rule {n}")),
+            Err(_) => error(
+                StatusCode::BAD_REQUEST,
+                format!("rule id {id:?} must be a number (the id POST answered)"),
+            ),
+        },
+        _ => error(
+            StatusCode::NOT_FOUND,
+            format!(
+                "no admin endpoint {method} /mock/faults/rules/{}",
+                rest.join("/")
+            ),
+        ),
     }
 }
 
@@ -212,9 +299,9 @@ fn health(emu: &Emulator) -> Reply {
     }
 }
 
-/// Applies an admin action: its answer, or its refusal.
-async fn act(emu: &Emulator, action: AdminAction) -> Reply {
-    answer(emu.admin(&action).await)
+/// Applies an admin action to world `space`: its answer, or its refusal.
+async fn act(emu: &Emulator, space: &Space, action: AdminAction) -> Reply {
+    answer(emu.admin_in(space, &action).await)
 }
 
 fn answer(result: Result<AdminDone, AdminError>) -> Reply {
@@ -250,7 +337,7 @@ struct Codes {
 
 /// `POST /mock/stocks/{id}/codes`: checked whole, then applied in actions of at most
 /// [`MAX_CODES_PER_ACTION`] codes, so that the world is never held for long.
-async fn upload_codes(emu: &Emulator, id: &str, body: &[u8]) -> Reply {
+async fn upload_codes(emu: &Emulator, space: &Space, id: &str, body: &[u8]) -> Reply {
     let Codes { codes } = match parse(body, "{\"codes\": [...]}") {
         Ok(c) => c,
         Err(reply) => return reply,
@@ -281,7 +368,7 @@ async fn upload_codes(emu: &Emulator, id: &str, body: &[u8]) -> Reply {
             stock_id: id.to_owned(),
             codes: chunk.to_vec(),
         };
-        match emu.admin(&action).await {
+        match emu.admin_in(space, &action).await {
             Ok(mut done) => {
                 added += done.answer["added"].as_u64().unwrap_or(0);
                 stock = done.answer["stock"].take();
@@ -299,7 +386,7 @@ async fn upload_codes(emu: &Emulator, id: &str, body: &[u8]) -> Reply {
 }
 
 /// `PUT /mock/faults`: an object of rates (an array is refused, not read by position).
-fn set_faults(emu: &Emulator, body: &[u8]) -> Reply {
+fn set_faults(space: &Space, body: &[u8]) -> Reply {
     let faults: Faults = match parse(body, "faults") {
         Ok(f) => f,
         Err(reply) => return reply,
@@ -307,7 +394,7 @@ fn set_faults(emu: &Emulator, body: &[u8]) -> Reply {
     if let Err(problem) = faults.check() {
         return error(StatusCode::BAD_REQUEST, problem);
     }
-    emu.set_faults(faults);
+    space.set_faults(faults);
     ok(json!(faults))
 }
 
@@ -318,12 +405,12 @@ struct ClockOffset {
 }
 
 /// `PUT /mock/clock`: business time is real time plus `offset_secs`, kept representable.
-async fn set_clock(emu: &Emulator, body: &[u8]) -> Reply {
+async fn set_clock(emu: &Emulator, space: &Space, body: &[u8]) -> Reply {
     let ClockOffset { offset_secs } = match parse(body, "{\"offset_secs\": N}") {
         Ok(c) => c,
         Err(reply) => return reply,
     };
-    act(emu, AdminAction::SetClock { offset_secs }).await
+    act(emu, space, AdminAction::SetClock { offset_secs }).await
 }
 
 #[cfg(test)]

@@ -25,7 +25,8 @@ const SCHEMA: &str = "
         coupons INTEGER NOT NULL, bytes INTEGER NOT NULL, created INTEGER NOT NULL,
         PRIMARY KEY (space, name));
     CREATE TABLE IF NOT EXISTS snapshot_chunks (space TEXT NOT NULL, name TEXT NOT NULL,
-        chunk INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY (space, name, chunk));";
+        chunk INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY (space, name, chunk));
+    CREATE TABLE IF NOT EXISTS namespaces (name TEXT PRIMARY KEY, record TEXT NOT NULL);";
 
 pub(crate) fn sqlite_error(path: &Path) -> impl Fn(rusqlite::Error) -> StateError + '_ {
     move |source| StateError::Sqlite {
@@ -220,6 +221,40 @@ pub(crate) fn rebase(
         )?;
     }
     Ok(())
+}
+
+/// Keeps namespace `name` (its record as JSON) with `snapshot` as its world.
+pub(crate) fn insert_namespace(
+    tx: &rusqlite::Transaction<'_>,
+    name: &str,
+    record: &str,
+    snapshot: &[u8],
+) -> rusqlite::Result<()> {
+    tx.execute(
+        "INSERT OR REPLACE INTO namespaces (name, record) VALUES (?1, ?2)",
+        params![name, record],
+    )?;
+    rebase(tx, name, snapshot)
+}
+
+/// Forgets namespace `name`: its record, world, changes and named snapshots.
+pub(crate) fn drop_namespace(tx: &rusqlite::Transaction<'_>, name: &str) -> rusqlite::Result<()> {
+    tx.execute("DELETE FROM namespaces WHERE name = ?1", params![name])?;
+    tx.execute("DELETE FROM changes WHERE space = ?1", params![name])?;
+    tx.execute("DELETE FROM base WHERE space = ?1", params![name])?;
+    tx.execute("DELETE FROM snapshots WHERE space = ?1", params![name])?;
+    tx.execute(
+        "DELETE FROM snapshot_chunks WHERE space = ?1",
+        params![name],
+    )?;
+    Ok(())
+}
+
+/// Every namespace kept, as (name, record JSON), by name.
+pub(crate) fn read_namespaces(conn: &Connection) -> rusqlite::Result<Vec<(String, String)>> {
+    let mut q = conn.prepare("SELECT name, record FROM namespaces ORDER BY name")?;
+    let rows = q.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    rows.collect()
 }
 
 /// A named snapshot's metadata row.

@@ -14,6 +14,7 @@ use rusqlite::Connection;
 use wxpay_mock_core::{Change, World};
 
 use crate::service::Emulator;
+use crate::service::namespaces::NamespaceRecord;
 use crate::service::snapshots::{SnapshotInfo, SnapshotStore};
 
 mod file;
@@ -165,6 +166,15 @@ impl Emulator {
                 .unchecked_transaction()
                 .map_err(file::sqlite_error(path))?;
             file::rebase(&tx, "", &snapshot).map_err(file::sqlite_error(path))?;
+            for (record, space) in self.namespace_records() {
+                let (snapshot, _, _) = space
+                    .snapshot()
+                    .map_err(|problem| replay_error(path, &record.name, problem))?;
+                let json = serde_json::to_string(&record)
+                    .map_err(|e| replay_error(path, &record.name, e.to_string()))?;
+                file::insert_namespace(&tx, &record.name, &json, &snapshot)
+                    .map_err(file::sqlite_error(path))?;
+            }
             tx.commit().map_err(file::sqlite_error(path))?;
             0
         };
@@ -188,23 +198,41 @@ impl Emulator {
         self.detach();
     }
 
-    /// Reads the base and replays the changes since (the callbacks still owed are queued);
-    /// how many changes it replayed.
+    /// Reads every world — the configured one, then the namespaces' — from its base and the
+    /// changes since (the callbacks still owed are queued); how many changes of the
+    /// configured world it replayed.
     fn load_state(&self, conn: &Connection, path: &Path) -> Result<usize, StateError> {
+        let replayed = self.load_world(conn, path, "")?;
+        let namespaces = file::read_namespaces(conn).map_err(file::sqlite_error(path))?;
+        for (name, json) in namespaces {
+            let at = format!("namespace {name}");
+            let record: NamespaceRecord =
+                serde_json::from_str(&json).map_err(|e| replay_error(path, &at, e.to_string()))?;
+            self.restore_namespace(&record)
+                .map_err(|problem| replay_error(path, &at, problem))?;
+            self.load_world(conn, path, &name)?;
+        }
+        Ok(replayed)
+    }
+
+    /// Reads world `space` from its base and replays its changes; how many it replayed.
+    fn load_world(&self, conn: &Connection, path: &Path, space: &str) -> Result<usize, StateError> {
+        let Some(target) = self.space_named(Some(space)) else {
+            return Err(replay_error(path, space, "no such namespace".into()));
+        };
         let started = std::time::Instant::now();
-        let base = file::read_base(conn, "").map_err(file::sqlite_error(path))?;
+        let base = file::read_base(conn, space).map_err(file::sqlite_error(path))?;
         let read = started.elapsed();
         let mut world = match base {
             Some(bytes) => World::from_snapshot(&bytes)
                 .map_err(|e| replay_error(path, "the snapshot", e.to_string()))?,
-            None => self
-                .space()
+            None => target
                 .fresh(self.real_now())
                 .map_err(|e| replay_error(path, "the fixtures", e.to_string()))?,
         };
         let decoded = started.elapsed();
         let actors = |key: &wxpay_mock_core::ActorKey| self.actor(key);
-        let replayed = file::read_changes(conn, "", |seq, record, body| {
+        let replayed = file::read_changes(conn, space, |seq, record, body| {
             let at = || format!("change {seq}");
             let change = Change::from_record(record, body)
                 .map_err(|e| replay_error(path, &at(), e.to_string()))?;
@@ -213,14 +241,14 @@ impl Emulator {
                 .map_err(|e| replay_error(path, &at(), e.to_string()))
         })?;
         tracing::info!(
-            "state file {}: {} coupon(s), {replayed} change(s) replayed; snapshot read in {} ms, decoded in {} ms, changes in {} ms",
+            "state file {}, world {space:?}: {} coupon(s), {replayed} change(s) replayed; snapshot read in {} ms, decoded in {} ms, changes in {} ms",
             path.display(),
             world.coupon_count(),
             read.as_millis(),
             (decoded - read).as_millis(),
             (started.elapsed() - decoded).as_millis(),
         );
-        self.space().load(world);
+        target.load(world);
         Ok(replayed)
     }
 

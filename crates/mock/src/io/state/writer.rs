@@ -2,6 +2,7 @@
 //! (one fsync for the batch), tells waiting answers it is durable, and compacts the file
 //! into a new snapshot when the changes since the last one grow past a bound.
 
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Weak};
@@ -39,9 +40,9 @@ pub(super) fn start(
                 emu,
                 conn,
                 path,
-                changes: kept,
-                bytes: 0,
-                covered: 0,
+                grown: HashMap::from([(String::new(), (kept, 0))]),
+                covered: HashMap::new(),
+                dropped: HashSet::new(),
             };
             writer.run(&stop);
         })
@@ -52,11 +53,12 @@ struct Writer {
     emu: Weak<Emulator>,
     conn: Connection,
     path: PathBuf,
-    /// Changes (and their bytes) written since the last snapshot of the configured world.
-    changes: usize,
-    bytes: usize,
-    /// Changes up to this sequence number are in the last compaction's snapshot.
-    covered: u64,
+    /// Changes (and their bytes) written since the last snapshot, by world.
+    grown: HashMap<String, (usize, usize)>,
+    /// A world's changes up to this sequence number are in its last compaction's snapshot.
+    covered: HashMap<String, u64>,
+    /// Namespaces deleted: a change of theirs still in flight is not kept.
+    dropped: HashSet<String>,
 }
 
 impl Writer {
@@ -72,10 +74,19 @@ impl Writer {
             } else if stopping {
                 return;
             }
-            let grown = self.changes >= COMPACT_AFTER_CHANGES || self.bytes >= COMPACT_AFTER_BYTES;
-            if grown && let Err(e) = self.compact() {
-                self.failed(format!("compaction: {e}"));
-                return;
+            let due: Vec<String> = self
+                .grown
+                .iter()
+                .filter(|(_, (changes, bytes))| {
+                    *changes >= COMPACT_AFTER_CHANGES || *bytes >= COMPACT_AFTER_BYTES
+                })
+                .map(|(space, _)| space.clone())
+                .collect();
+            for space in due {
+                if let Err(e) = self.compact(&space) {
+                    self.failed(format!("compaction: {e}"));
+                    return;
+                }
             }
         }
     }
@@ -93,21 +104,36 @@ impl Writer {
             last = *seq;
             match entry {
                 Entry::Change { space, record } => {
-                    if space.is_empty() && *seq <= self.covered {
+                    let covered = self.covered.get(space).is_some_and(|c| seq <= c);
+                    if covered || self.dropped.contains(space) {
                         continue;
                     }
                     file::insert_change(&tx, space, &record.0, &record.1)?;
-                    if space.is_empty() {
-                        self.changes += 1;
-                        self.bytes += record.0.len() + record.1.len();
-                    }
+                    let grown = self.grown.entry(space.clone()).or_default();
+                    grown.0 += 1;
+                    grown.1 += record.0.len() + record.1.len();
                 }
                 Entry::Rebase { space, snapshot } => {
-                    file::rebase(&tx, space, snapshot)?;
-                    if space.is_empty() {
-                        self.changes = 0;
-                        self.bytes = 0;
+                    if self.covered.get(space).is_some_and(|c| seq <= c) {
+                        // A later compaction's snapshot already includes it.
+                        continue;
                     }
+                    file::rebase(&tx, space, snapshot)?;
+                    self.grown.remove(space);
+                }
+                Entry::Namespace { record, snapshot } => {
+                    let json = serde_json::to_string(record)
+                        .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+                    file::insert_namespace(&tx, &record.name, &json, snapshot)?;
+                    self.dropped.remove(&record.name);
+                    self.grown.remove(&record.name);
+                    self.covered.remove(&record.name);
+                }
+                Entry::DropNamespace { space } => {
+                    file::drop_namespace(&tx, space)?;
+                    self.dropped.insert(space.clone());
+                    self.grown.remove(space);
+                    self.covered.remove(space);
                 }
             }
         }
@@ -116,25 +142,29 @@ impl Writer {
         Ok(())
     }
 
-    /// A snapshot of the world replaces the changes so far. Changes appended before the
-    /// snapshot was taken but not written yet are in it, and are skipped when they come.
-    fn compact(&mut self) -> Result<(), String> {
+    /// A snapshot of world `space` replaces its changes so far. Its changes appended before
+    /// the snapshot was taken but not written yet are in it, and are skipped when they come
+    /// (they are durable once that batch is written).
+    fn compact(&mut self, space: &str) -> Result<(), String> {
+        self.grown.remove(space);
         let Some(emu) = self.emu.upgrade() else {
             return Ok(());
         };
-        let started = std::time::Instant::now();
-        let (snapshot, coupons, seq) = emu.space().snapshot()?;
+        let Some(world) = emu.space_named(Some(space)) else {
+            // Deleted meanwhile: its DropNamespace is on the way.
+            return Ok(());
+        };
         drop(emu);
+        let started = std::time::Instant::now();
+        let (snapshot, coupons, seq) = world.snapshot()?;
         let tx = self.conn.transaction().map_err(|e| e.to_string())?;
-        file::rebase(&tx, "", &snapshot).map_err(|e| e.to_string())?;
+        file::rebase(&tx, space, &snapshot).map_err(|e| e.to_string())?;
         tx.commit().map_err(|e| e.to_string())?;
-        self.covered = seq;
-        self.changes = 0;
-        self.bytes = 0;
-        self.log.mark_durable(seq);
+        self.covered.insert(space.to_owned(), seq);
         tracing::info!(
-            "state file {}: compacted to a snapshot of {coupons} coupon(s), {} bytes, in {} ms",
+            "state file {}: world {:?} compacted to a snapshot of {coupons} coupon(s), {} bytes, in {} ms",
             self.path.display(),
+            space,
             snapshot.len(),
             started.elapsed().as_millis()
         );
