@@ -22,14 +22,13 @@
 //!
 //! ```
 //! use wxpay_models::{Endpoint, Mode, SendUserProductCouponRequest, Target, UserProductCouponEntity, encode};
-//! let request = SendUserProductCouponRequest {
-//!     openid: "oh-394z-6CGkNoJrsDLTTUKiAnp4".into(),
-//!     product_coupon_id: "1000000013".into(),
-//!     appid: "wx233544546545989".into(),
-//!     stock_id: "1000000013001".into(),
-//!     send_request_no: "MCHSEND202003101234".into(),
-//!     ..Default::default()
-//! };
+//! let request = SendUserProductCouponRequest::new(
+//!     "oh-394z-6CGkNoJrsDLTTUKiAnp4", // openid
+//!     "1000000013",                   // product_coupon_id
+//!     "1000000013001",                // stock_id
+//!     "wx233544546545989",            // appid
+//!     "MCHSEND202003101234",          // send_request_no
+//! );
 //! let wire = encode(&request, Target { mode: Mode::Partner, brand_id: Some("120344") })?;
 //! assert!(wire.body.ends_with(br#""brand_id":"120344"}"#));
 //! let response: UserProductCouponEntity =
@@ -40,6 +39,8 @@
 
 #![warn(clippy::unwrap_used, clippy::expect_used)]
 
+#[macro_use]
+mod accessors;
 #[macro_use]
 mod enums;
 #[macro_use]
@@ -98,9 +99,8 @@ pub use time::{BEIJING, TimeError, WxTime};
 pub use user_coupon::{
     AssociatedOrderInfo, AssociatedPayScoreOrderInfo, ConfirmSendUserProductCouponRequest,
     CouponTagInfo, CouponUsageDetail, MAX_OPENID_CHARS, MemberTagInfo, PreSendToken,
-    ProgressiveBundleUsageDetail, SEND_PATH_TEMPLATE, SendUserProductCouponRequest,
-    SequentialUsageDetail, SequentialUsageDetailItem, UserProductCouponBundleInfo,
-    UserProductCouponEntity,
+    ProgressiveBundleUsageDetail, SendUserProductCouponRequest, SequentialUsageDetail,
+    SequentialUsageDetailItem, UserProductCouponBundleInfo, UserProductCouponEntity,
 };
 pub use user_coupon_bundle::UserProductCouponBundleEntity;
 pub use validate::{FieldError, Location, Rule, ValidationError};

@@ -22,7 +22,7 @@ pub struct RawRequest<'a> {
 
 /// A request type a server can read back: its path and query parameters set by name, and
 /// [`Decode::decode`], which checks every documented rule on the way.
-pub trait Decode: Endpoint + DeserializeOwned + Default {
+pub trait Decode: Endpoint + DeserializeOwned {
     /// Sets path parameter `name`; `false` if the operation has none of that name.
     fn set_path_param(&mut self, name: &str, value: String) -> bool;
     /// Sets query parameter `name` from its text; `Ok(false)` if the operation has none of
@@ -35,7 +35,9 @@ pub trait Decode: Endpoint + DeserializeOwned + Default {
     fn decode(raw: &RawRequest<'_>) -> Result<Self, ValidationError> {
         let mut request = match Self::OPERATION.body {
             BodyKind::Json => json::<Self>(raw.body)?,
-            BodyKind::Empty | BodyKind::Multipart => Self::default(),
+            // No body: every field is a path or query parameter (`#[serde(skip)]`), so the
+            // empty object is the request with none of them set yet.
+            BodyKind::Empty | BodyKind::Multipart => json::<Self>(b"{}")?,
         };
         fill_params(&mut request, raw)?;
         request.validate().map(|()| request)
