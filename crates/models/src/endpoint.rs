@@ -275,6 +275,10 @@ macro_rules! endpoint {
         }
 
         impl $crate::server::Decode for $req {
+            fn empty() -> Self {
+                Self::blank()
+            }
+
             #[allow(unused_variables)]
             fn set_path_param(&mut self, name: &str, value: String) -> bool {
                 match name {

@@ -103,16 +103,18 @@ pub struct CutOut {
 endpoint!(CreateImageGenerationTaskRequest => CreateImageGenerationTaskResponse, CREATE_IMAGE_GENERATION_TASK,
     path: [], query: [], key: task_id, brand: brand_id);
 
-accessors!(CreateImageGenerationTaskRequest,
-get: [
-    task_id / task_id_mut: String => str,
-    image_generation_type / image_generation_type_mut: ImageGenerationType,
-],
-with: [
-    with_combine_image => combine_image: CombineImage,
-    with_cut_out => cut_out: CutOut,
-    with_brand_id => brand_id: String,
-]);
+accessors! {
+    CreateImageGenerationTaskRequest,
+    get: [
+        task_id / task_id_mut: String => str,
+        image_generation_type / image_generation_type_mut: ImageGenerationType,
+    ],
+    with: [
+        with_combine_image => combine_image: CombineImage,
+        with_cut_out => cut_out: CutOut,
+        with_brand_id => brand_id: String,
+    ]
+}
 
 impl CreateImageGenerationTaskRequest {
     /// The task `task_id` of `image_generation_type`; its input (`combine_image` or `cut_out`)
@@ -229,13 +231,16 @@ pub struct GetImageGenerationTaskRequest {
 endpoint!(GetImageGenerationTaskRequest => ImageGenerationTaskEntity, GET_IMAGE_GENERATION_TASK,
     path: [task_id], query: [image_generation_type], key: none, brand: brand_id);
 
-accessors!(GetImageGenerationTaskRequest,
-get: [
-    task_id / task_id_mut: String => str,
-],
-with: [
-    with_brand_id => brand_id: String,
-]);
+accessors! {
+    GetImageGenerationTaskRequest,
+    get: [
+        task_id / task_id_mut: String => str,
+    ],
+    get_opt: [image_generation_type / image_generation_type_mut: ImageGenerationType],
+    with: [
+        with_brand_id => brand_id: String,
+    ]
+}
 
 impl GetImageGenerationTaskRequest {
     /// Reads the task `task_id` of `image_generation_type`; see the [type](Self) for an example.
@@ -245,17 +250,6 @@ impl GetImageGenerationTaskRequest {
             image_generation_type: Some(image_generation_type),
             brand_id: None,
         }
-    }
-
-    /// The required `image_generation_type` (set by [`new`](Self::new); `None` only in a
-    /// decoded request that lacks it, which does not validate).
-    pub fn image_generation_type(&self) -> Option<&ImageGenerationType> {
-        self.image_generation_type.as_ref()
-    }
-
-    /// The required `image_generation_type`, to change it in place.
-    pub fn image_generation_type_mut(&mut self) -> &mut Option<ImageGenerationType> {
-        &mut self.image_generation_type
     }
 
     /// Checks every rule, naming each broken field.

@@ -62,12 +62,14 @@ pub struct UploadImageRequest {
     file: Vec<u8>,
 }
 
-accessors!(UploadImageRequest,
+accessors! {
+    UploadImageRequest,
     get: [
         filename / filename_mut: String => str,
         file / file_mut: Vec<u8> => [u8],
     ],
-    with: []);
+    with: []
+}
 
 impl UploadImageRequest {
     /// Uploads the image `file` under `filename`; see the [type](Self) for an example.
@@ -311,6 +313,10 @@ impl Endpoint for UploadImageRequest {
 }
 
 impl Decode for UploadImageRequest {
+    fn empty() -> Self {
+        Self::blank()
+    }
+
     fn set_path_param(&mut self, _: &str, _: String) -> bool {
         false
     }

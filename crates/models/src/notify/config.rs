@@ -53,11 +53,13 @@ pub struct SetNotifyConfigRequest {
 endpoint!(SetNotifyConfigRequest => NotifyConfigEntity, SET_NOTIFY_CONFIG,
     path: [], query: [], key: none, brand: none);
 
-accessors!(SetNotifyConfigRequest,
+accessors! {
+    SetNotifyConfigRequest,
     get: [
         notify_url / notify_url_mut: String => str,
     ],
-    with: []);
+    with: []
+}
 
 impl SetNotifyConfigRequest {
     /// Sends callbacks to `notify_url`; see the [type](Self) for an example.
@@ -112,6 +114,8 @@ pub struct GetNotifyConfigRequest {}
 
 endpoint!(GetNotifyConfigRequest => NotifyConfigEntity, GET_NOTIFY_CONFIG,
     path: [], query: [], key: none, brand: none);
+
+accessors! { GetNotifyConfigRequest, get: [], with: [] }
 
 impl GetNotifyConfigRequest {
     /// The request (it has no fields).

@@ -84,23 +84,25 @@ pub struct CreateProductCouponRequest {
 endpoint!(CreateProductCouponRequest => CreateProductCouponResponse, CREATE_PRODUCT_COUPON,
     path: [], query: [], key: out_request_no, brand: brand_id);
 
-accessors!(CreateProductCouponRequest,
-get: [
-    out_request_no / out_request_no_mut: String => str,
-    scope / scope_mut: ProductCouponScope,
-    coupon_type / coupon_type_mut: ProductCouponType,
-    usage_mode / usage_mode_mut: UsageMode,
-    display_info / display_info_mut: ProductCouponDisplayInfo,
-],
-with: [
-    with_single_usage_info => single_usage_info: SingleUsageInfo,
-    with_progressive_bundle_usage_info => progressive_bundle_usage_info: ProgressiveBundleUsageInfo,
-    with_sequential_usage_info => sequential_usage_info: SequentialUsageInfo,
-    with_out_product_no => out_product_no: String,
-    with_stock => stock: StockForCreate,
-    with_stock_bundle => stock_bundle: StockBundleForCreate,
-    with_brand_id => brand_id: String,
-]);
+accessors! {
+    CreateProductCouponRequest,
+    get: [
+        out_request_no / out_request_no_mut: String => str,
+        scope / scope_mut: ProductCouponScope,
+        coupon_type / coupon_type_mut: ProductCouponType,
+        usage_mode / usage_mode_mut: UsageMode,
+        display_info / display_info_mut: ProductCouponDisplayInfo,
+    ],
+    with: [
+        with_single_usage_info => single_usage_info: SingleUsageInfo,
+        with_progressive_bundle_usage_info => progressive_bundle_usage_info: ProgressiveBundleUsageInfo,
+        with_sequential_usage_info => sequential_usage_info: SequentialUsageInfo,
+        with_out_product_no => out_product_no: String,
+        with_stock => stock: StockForCreate,
+        with_stock_bundle => stock_bundle: StockBundleForCreate,
+        with_brand_id => brand_id: String,
+    ]
+}
 
 impl CreateProductCouponRequest {
     /// A product coupon of `scope`, `coupon_type` and `usage_mode`, shown as `display_info`,

@@ -75,13 +75,15 @@ pub struct QueryProductCouponRequest {
 endpoint!(QueryProductCouponRequest => ProductCouponEntity, QUERY_PRODUCT_COUPON,
     path: [product_coupon_id], query: [], key: none, brand: brand_id);
 
-accessors!(QueryProductCouponRequest,
-get: [
-    product_coupon_id / product_coupon_id_mut: String => str,
-],
-with: [
-    with_brand_id => brand_id: String,
-]);
+accessors! {
+    QueryProductCouponRequest,
+    get: [
+        product_coupon_id / product_coupon_id_mut: String => str,
+    ],
+    with: [
+        with_brand_id => brand_id: String,
+    ]
+}
 
 impl QueryProductCouponRequest {
     /// Reads `product_coupon_id`; see the [type](Self) for an example.
@@ -134,15 +136,17 @@ pub struct UpdateProductCouponRequest {
 endpoint!(UpdateProductCouponRequest => ProductCouponEntity, UPDATE_PRODUCT_COUPON,
     path: [product_coupon_id], query: [], key: out_request_no, brand: brand_id);
 
-accessors!(UpdateProductCouponRequest,
-get: [
-    product_coupon_id / product_coupon_id_mut: String => str,
-    out_request_no / out_request_no_mut: String => str,
-    display_info / display_info_mut: ProductCouponDisplayInfo,
-],
-with: [
-    with_brand_id => brand_id: String,
-]);
+accessors! {
+    UpdateProductCouponRequest,
+    get: [
+        product_coupon_id / product_coupon_id_mut: String => str,
+        out_request_no / out_request_no_mut: String => str,
+        display_info / display_info_mut: ProductCouponDisplayInfo,
+    ],
+    with: [
+        with_brand_id => brand_id: String,
+    ]
+}
 
 impl UpdateProductCouponRequest {
     /// Replaces `product_coupon_id`'s display info with `display_info`, under `out_request_no`;
@@ -200,15 +204,17 @@ pub struct DeactivateProductCouponRequest {
 endpoint!(DeactivateProductCouponRequest => ProductCouponEntity, DEACTIVATE_PRODUCT_COUPON,
     path: [product_coupon_id], query: [], key: out_request_no, brand: brand_id);
 
-accessors!(DeactivateProductCouponRequest,
-get: [
-    product_coupon_id / product_coupon_id_mut: String => str,
-    out_request_no / out_request_no_mut: String => str,
-    deactivate_reason / deactivate_reason_mut: String => str,
-],
-with: [
-    with_brand_id => brand_id: String,
-]);
+accessors! {
+    DeactivateProductCouponRequest,
+    get: [
+        product_coupon_id / product_coupon_id_mut: String => str,
+        out_request_no / out_request_no_mut: String => str,
+        deactivate_reason / deactivate_reason_mut: String => str,
+    ],
+    with: [
+        with_brand_id => brand_id: String,
+    ]
+}
 
 impl DeactivateProductCouponRequest {
     /// Deactivates `product_coupon_id` for `deactivate_reason`, under `out_request_no`; see the [type](Self) for an example.

@@ -57,16 +57,18 @@ pub struct UploadCouponCodesRequest {
 endpoint!(UploadCouponCodesRequest => UploadCouponCodesResponse, UPLOAD_COUPON_CODES,
     path: [product_coupon_id, stock_id], query: [], key: out_request_no, brand: brand_id);
 
-accessors!(UploadCouponCodesRequest,
-get: [
-    product_coupon_id / product_coupon_id_mut: String => str,
-    stock_id / stock_id_mut: String => str,
-    out_request_no / out_request_no_mut: String => str,
-    code_list / code_list_mut: Vec<String> => [String],
-],
-with: [
-    with_brand_id => brand_id: String,
-]);
+accessors! {
+    UploadCouponCodesRequest,
+    get: [
+        product_coupon_id / product_coupon_id_mut: String => str,
+        stock_id / stock_id_mut: String => str,
+        out_request_no / out_request_no_mut: String => str,
+        code_list / code_list_mut: Vec<String> => [String],
+    ],
+    with: [
+        with_brand_id => brand_id: String,
+    ]
+}
 
 impl UploadCouponCodesRequest {
     /// Adds `code_list` to the pool of `stock_id` (of `product_coupon_id`), under

@@ -177,15 +177,17 @@ pub struct CreateStockRequest {
 endpoint!(CreateStockRequest => StockEntity, CREATE_STOCK,
     path: [product_coupon_id], query: [], key: out_request_no, brand: brand_id);
 
-accessors!(CreateStockRequest,
-get: [
-    product_coupon_id / product_coupon_id_mut: String => str,
-    out_request_no / out_request_no_mut: String => str,
-    stock / stock_mut: StockForCreate,
-],
-with: [
-    with_brand_id => brand_id: String,
-]);
+accessors! {
+    CreateStockRequest,
+    get: [
+        product_coupon_id / product_coupon_id_mut: String => str,
+        out_request_no / out_request_no_mut: String => str,
+        stock / stock_mut: StockForCreate,
+    ],
+    with: [
+        with_brand_id => brand_id: String,
+    ]
+}
 
 impl CreateStockRequest {
     /// Adds `stock` to `product_coupon_id`, under `out_request_no`; see the [type](Self) for an example.

@@ -81,17 +81,19 @@ endpoint!(ListStocksRequest => ListStocksResponse, LIST_STOCKS,
     path: [product_coupon_id], query: [state, stock_bundle_id, page_size, page_token],
     key: none, brand: brand_id);
 
-accessors!(ListStocksRequest,
-get: [
-    product_coupon_id / product_coupon_id_mut: String => str,
-],
-with: [
-    with_state => state: StockState,
-    with_stock_bundle_id => stock_bundle_id: String,
-    with_page_size => page_size: i64,
-    with_page_token => page_token: String,
-    with_brand_id => brand_id: String,
-]);
+accessors! {
+    ListStocksRequest,
+    get: [
+        product_coupon_id / product_coupon_id_mut: String => str,
+    ],
+    with: [
+        with_state => state: StockState,
+        with_stock_bundle_id => stock_bundle_id: String,
+        with_page_size => page_size: i64,
+        with_page_token => page_token: String,
+        with_brand_id => brand_id: String,
+    ]
+}
 
 impl ListStocksRequest {
     /// The first page of `product_coupon_id`'s stocks; the filters and the page are set with
@@ -163,14 +165,16 @@ pub struct GetStockRequest {
 endpoint!(GetStockRequest => StockEntity, GET_STOCK,
     path: [product_coupon_id, stock_id], query: [], key: none, brand: brand_id);
 
-accessors!(GetStockRequest,
-get: [
-    product_coupon_id / product_coupon_id_mut: String => str,
-    stock_id / stock_id_mut: String => str,
-],
-with: [
-    with_brand_id => brand_id: String,
-]);
+accessors! {
+    GetStockRequest,
+    get: [
+        product_coupon_id / product_coupon_id_mut: String => str,
+        stock_id / stock_id_mut: String => str,
+    ],
+    with: [
+        with_brand_id => brand_id: String,
+    ]
+}
 
 impl GetStockRequest {
     /// Reads `stock_id` of `product_coupon_id`; see the [type](Self) for an example.

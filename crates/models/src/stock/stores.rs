@@ -74,12 +74,14 @@ macro_rules! store_request {
         endpoint!($name => $crate::stock::StoreAssociationResult, $op,
             path: [$($p),+], query: [], key: none, brand: brand_id);
 
-        accessors!($name,
+        accessors! {
+            $name,
             get: [
                 $($p / $p_mut: String => str,)+
                 store_list / store_list_mut: Vec<$crate::stock::StoreInfo> => [$crate::stock::StoreInfo],
             ],
-            with: [with_brand_id => brand_id: String]);
+            with: [with_brand_id => brand_id: String]
+        }
 
         impl $name {
             /// The stores `store_list` for the path parameters (in path order); see the
@@ -178,16 +180,18 @@ pub struct ListAssociatedStoresRequest {
 endpoint!(ListAssociatedStoresRequest => ListAssociatedStoresResponse, LIST_ASSOCIATED_STORES,
     path: [product_coupon_id, stock_id], query: [page_size, page_token], key: none, brand: brand_id);
 
-accessors!(ListAssociatedStoresRequest,
-get: [
-    product_coupon_id / product_coupon_id_mut: String => str,
-    stock_id / stock_id_mut: String => str,
-],
-with: [
-    with_page_size => page_size: i64,
-    with_page_token => page_token: String,
-    with_brand_id => brand_id: String,
-]);
+accessors! {
+    ListAssociatedStoresRequest,
+    get: [
+        product_coupon_id / product_coupon_id_mut: String => str,
+        stock_id / stock_id_mut: String => str,
+    ],
+    with: [
+        with_page_size => page_size: i64,
+        with_page_token => page_token: String,
+        with_brand_id => brand_id: String,
+    ]
+}
 
 impl ListAssociatedStoresRequest {
     /// The first page of the stores of `stock_id` (of `product_coupon_id`); see the [type](Self) for an example.

@@ -84,7 +84,8 @@ macro_rules! changes_request {
         endpoint!($name => $resp, $op,
             path: [$($p),+], query: [], key: out_request_no, brand: brand_id);
 
-        accessors!($name,
+        accessors! {
+            $name,
             get: [
                 $($p / $p_mut: String => str,)+
                 out_request_no / out_request_no_mut: String => str,
@@ -96,7 +97,8 @@ macro_rules! changes_request {
                 with_notify_config => notify_config: $crate::stock::NotifyConfig,
                 with_store_scope => store_scope: $crate::enums::StockStoreScope,
                 with_brand_id => brand_id: String,
-            ]);
+            ]
+        }
 
         impl $name {
             /// A change numbered `out_request_no` for the path parameters (in path order);
@@ -172,7 +174,8 @@ macro_rules! budget_request {
         endpoint!($name => $resp, $op,
             path: [$($p),+], query: [], key: out_request_no, brand: brand_id);
 
-        accessors!($name,
+        accessors! {
+            $name,
             get: [
                 $($p / $p_mut: String => str,)+
                 out_request_no / out_request_no_mut: String => str,
@@ -184,7 +187,8 @@ macro_rules! budget_request {
                 with_current_max_count_per_day => current_max_count_per_day: i64,
                 with_target_max_count_per_day => target_max_count_per_day: i64,
                 with_brand_id => brand_id: String,
-            ]);
+            ]
+        }
 
         impl $name {
             /// A change of the cap `update_mode` numbered `out_request_no`, for the path
@@ -320,16 +324,18 @@ pub struct DeactivateStockRequest {
 endpoint!(DeactivateStockRequest => StockEntity, DEACTIVATE_STOCK,
     path: [product_coupon_id, stock_id], query: [], key: out_request_no, brand: brand_id);
 
-accessors!(DeactivateStockRequest,
-get: [
-    product_coupon_id / product_coupon_id_mut: String => str,
-    stock_id / stock_id_mut: String => str,
-    out_request_no / out_request_no_mut: String => str,
-    deactivate_reason / deactivate_reason_mut: String => str,
-],
-with: [
-    with_brand_id => brand_id: String,
-]);
+accessors! {
+    DeactivateStockRequest,
+    get: [
+        product_coupon_id / product_coupon_id_mut: String => str,
+        stock_id / stock_id_mut: String => str,
+        out_request_no / out_request_no_mut: String => str,
+        deactivate_reason / deactivate_reason_mut: String => str,
+    ],
+    with: [
+        with_brand_id => brand_id: String,
+    ]
+}
 
 impl DeactivateStockRequest {
     /// Deactivates `stock_id` of `product_coupon_id` for `deactivate_reason`, under

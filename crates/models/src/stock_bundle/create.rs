@@ -50,15 +50,17 @@ pub struct CreateStockBundleRequest {
 endpoint!(CreateStockBundleRequest => StockBundleEntity, CREATE_STOCK_BUNDLE,
     path: [product_coupon_id], query: [], key: out_request_no, brand: brand_id);
 
-accessors!(CreateStockBundleRequest,
-get: [
-    product_coupon_id / product_coupon_id_mut: String => str,
-    out_request_no / out_request_no_mut: String => str,
-    stock_bundle / stock_bundle_mut: StockBundleForCreate,
-],
-with: [
-    with_brand_id => brand_id: String,
-]);
+accessors! {
+    CreateStockBundleRequest,
+    get: [
+        product_coupon_id / product_coupon_id_mut: String => str,
+        out_request_no / out_request_no_mut: String => str,
+        stock_bundle / stock_bundle_mut: StockBundleForCreate,
+    ],
+    with: [
+        with_brand_id => brand_id: String,
+    ]
+}
 
 impl CreateStockBundleRequest {
     /// Adds `stock_bundle` to `product_coupon_id`, under `out_request_no`; see the [type](Self) for an example.

@@ -60,18 +60,20 @@ pub struct ConfirmSendUserProductCouponRequest {
 endpoint!(ConfirmSendUserProductCouponRequest => UserProductCouponEntity, CONFIRM_SEND_USER_PRODUCT_COUPON,
     path: [openid, coupon_code], query: [], key: out_request_no, brand: brand_id);
 
-accessors!(ConfirmSendUserProductCouponRequest,
-get: [
-    openid / openid_mut: String => str,
-    coupon_code / coupon_code_mut: String => str,
-    product_coupon_id / product_coupon_id_mut: String => str,
-    stock_id / stock_id_mut: String => str,
-    appid / appid_mut: String => str,
-    out_request_no / out_request_no_mut: String => str,
-],
-with: [
-    with_brand_id => brand_id: String,
-]);
+accessors! {
+    ConfirmSendUserProductCouponRequest,
+    get: [
+        openid / openid_mut: String => str,
+        coupon_code / coupon_code_mut: String => str,
+        product_coupon_id / product_coupon_id_mut: String => str,
+        stock_id / stock_id_mut: String => str,
+        appid / appid_mut: String => str,
+        out_request_no / out_request_no_mut: String => str,
+    ],
+    with: [
+        with_brand_id => brand_id: String,
+    ]
+}
 
 impl ConfirmSendUserProductCouponRequest {
     /// Confirms `openid`'s coupon `coupon_code` (of `stock_id` of `product_coupon_id`, sent

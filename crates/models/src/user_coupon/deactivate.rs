@@ -75,19 +75,21 @@ pub struct DeactivateUserProductCouponRequest {
 endpoint!(DeactivateUserProductCouponRequest => UserProductCouponEntity, DEACTIVATE_USER_PRODUCT_COUPON,
     path: [openid, coupon_code], query: [], key: out_request_no, brand: brand_id);
 
-accessors!(DeactivateUserProductCouponRequest,
-get: [
-    openid / openid_mut: String => str,
-    coupon_code / coupon_code_mut: String => str,
-    product_coupon_id / product_coupon_id_mut: String => str,
-    stock_id / stock_id_mut: String => str,
-    appid / appid_mut: String => str,
-    out_request_no / out_request_no_mut: String => str,
-    deactivate_reason / deactivate_reason_mut: String => str,
-],
-with: [
-    with_brand_id => brand_id: String,
-]);
+accessors! {
+    DeactivateUserProductCouponRequest,
+    get: [
+        openid / openid_mut: String => str,
+        coupon_code / coupon_code_mut: String => str,
+        product_coupon_id / product_coupon_id_mut: String => str,
+        stock_id / stock_id_mut: String => str,
+        appid / appid_mut: String => str,
+        out_request_no / out_request_no_mut: String => str,
+        deactivate_reason / deactivate_reason_mut: String => str,
+    ],
+    with: [
+        with_brand_id => brand_id: String,
+    ]
+}
 
 impl DeactivateUserProductCouponRequest {
     /// Deactivates `openid`'s coupon `coupon_code` (of `stock_id` of `product_coupon_id`, sent
@@ -169,19 +171,21 @@ pub struct ReturnUserProductCouponRequest {
 endpoint!(ReturnUserProductCouponRequest => UserProductCouponEntity, RETURN_USER_PRODUCT_COUPON,
     path: [openid, coupon_code], query: [], key: out_request_no, brand: brand_id);
 
-accessors!(ReturnUserProductCouponRequest,
-get: [
-    openid / openid_mut: String => str,
-    coupon_code / coupon_code_mut: String => str,
-    product_coupon_id / product_coupon_id_mut: String => str,
-    stock_id / stock_id_mut: String => str,
-    appid / appid_mut: String => str,
-    out_request_no / out_request_no_mut: String => str,
-],
-with: [
-    with_sequential_coupon_index => sequential_coupon_index: i64,
-    with_brand_id => brand_id: String,
-]);
+accessors! {
+    ReturnUserProductCouponRequest,
+    get: [
+        openid / openid_mut: String => str,
+        coupon_code / coupon_code_mut: String => str,
+        product_coupon_id / product_coupon_id_mut: String => str,
+        stock_id / stock_id_mut: String => str,
+        appid / appid_mut: String => str,
+        out_request_no / out_request_no_mut: String => str,
+    ],
+    with: [
+        with_sequential_coupon_index => sequential_coupon_index: i64,
+        with_brand_id => brand_id: String,
+    ]
+}
 
 impl ReturnUserProductCouponRequest {
     /// Returns `openid`'s used coupon `coupon_code` (of `stock_id` of `product_coupon_id`, sent

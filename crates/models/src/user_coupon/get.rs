@@ -56,17 +56,19 @@ pub struct GetUserProductCouponRequest {
 endpoint!(GetUserProductCouponRequest => UserProductCouponEntity, GET_USER_PRODUCT_COUPON,
     path: [openid, coupon_code], query: [product_coupon_id, stock_id, appid], key: none, brand: brand_id);
 
-accessors!(GetUserProductCouponRequest,
-get: [
-    openid / openid_mut: String => str,
-    coupon_code / coupon_code_mut: String => str,
-    product_coupon_id / product_coupon_id_mut: String => str,
-    stock_id / stock_id_mut: String => str,
-    appid / appid_mut: String => str,
-],
-with: [
-    with_brand_id => brand_id: String,
-]);
+accessors! {
+    GetUserProductCouponRequest,
+    get: [
+        openid / openid_mut: String => str,
+        coupon_code / coupon_code_mut: String => str,
+        product_coupon_id / product_coupon_id_mut: String => str,
+        stock_id / stock_id_mut: String => str,
+        appid / appid_mut: String => str,
+    ],
+    with: [
+        with_brand_id => brand_id: String,
+    ]
+}
 
 impl GetUserProductCouponRequest {
     /// Reads `openid`'s coupon `coupon_code` (of `stock_id` of `product_coupon_id`, sent under

@@ -72,20 +72,22 @@ endpoint!(ListUserProductCouponsRequest => ListUserProductCouponsResponse, LIST_
     query: [product_coupon_id, stock_id, appid, coupon_state, user_coupon_bundle_id, page_size, page_token],
     key: none, brand: brand_id);
 
-accessors!(ListUserProductCouponsRequest,
-get: [
-    openid / openid_mut: String => str,
-    appid / appid_mut: String => str,
-],
-with: [
-    with_product_coupon_id => product_coupon_id: String,
-    with_stock_id => stock_id: String,
-    with_coupon_state => coupon_state: UserProductCouponState,
-    with_user_coupon_bundle_id => user_coupon_bundle_id: String,
-    with_page_size => page_size: i64,
-    with_page_token => page_token: String,
-    with_brand_id => brand_id: String,
-]);
+accessors! {
+    ListUserProductCouponsRequest,
+    get: [
+        openid / openid_mut: String => str,
+        appid / appid_mut: String => str,
+    ],
+    with: [
+        with_product_coupon_id => product_coupon_id: String,
+        with_stock_id => stock_id: String,
+        with_coupon_state => coupon_state: UserProductCouponState,
+        with_user_coupon_bundle_id => user_coupon_bundle_id: String,
+        with_page_size => page_size: i64,
+        with_page_token => page_token: String,
+        with_brand_id => brand_id: String,
+    ]
+}
 
 impl ListUserProductCouponsRequest {
     /// The first page of `openid`'s coupons under `appid`; the filters and the page are set

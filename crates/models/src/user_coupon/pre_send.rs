@@ -62,19 +62,21 @@ pub struct PreSendUserProductCouponRequest {
 endpoint!(PreSendUserProductCouponRequest => PreSendToken, PRE_SEND_USER_PRODUCT_COUPON,
     path: [openid], query: [], key: send_request_no, brand: brand_id);
 
-accessors!(PreSendUserProductCouponRequest,
-get: [
-    openid / openid_mut: String => str,
-    product_coupon_id / product_coupon_id_mut: String => str,
-    stock_id / stock_id_mut: String => str,
-    appid / appid_mut: String => str,
-    send_request_no / send_request_no_mut: String => str,
-],
-with: [
-    with_coupon_code => coupon_code: String,
-    with_attach => attach: String,
-    with_brand_id => brand_id: String,
-]);
+accessors! {
+    PreSendUserProductCouponRequest,
+    get: [
+        openid / openid_mut: String => str,
+        product_coupon_id / product_coupon_id_mut: String => str,
+        stock_id / stock_id_mut: String => str,
+        appid / appid_mut: String => str,
+        send_request_no / send_request_no_mut: String => str,
+    ],
+    with: [
+        with_coupon_code => coupon_code: String,
+        with_attach => attach: String,
+        with_brand_id => brand_id: String,
+    ]
+}
 
 impl PreSendUserProductCouponRequest {
     /// A pre-send of `stock_id` (of `product_coupon_id`) to `openid` under `appid`, numbered

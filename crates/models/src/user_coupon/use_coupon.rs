@@ -81,23 +81,26 @@ pub struct UseUserProductCouponRequest {
 endpoint!(UseUserProductCouponRequest => UserProductCouponEntity, USE_USER_PRODUCT_COUPON,
     path: [openid, coupon_code], query: [], key: out_request_no, brand: brand_id);
 
-accessors!(UseUserProductCouponRequest,
-get: [
-    openid / openid_mut: String => str,
-    coupon_code / coupon_code_mut: String => str,
-    product_coupon_id / product_coupon_id_mut: String => str,
-    stock_id / stock_id_mut: String => str,
-    appid / appid_mut: String => str,
-    out_request_no / out_request_no_mut: String => str,
-],
-with: [
-    with_associated_order_info => associated_order_info: AssociatedOrderInfo,
-    with_sequential_coupon_index => sequential_coupon_index: i64,
-    with_store_id => store_id: String,
-    with_associated_pay_score_order_info => associated_pay_score_order_info: AssociatedPayScoreOrderInfo,
-    with_saved_amount => saved_amount: i64,
-    with_brand_id => brand_id: String,
-]);
+accessors! {
+    UseUserProductCouponRequest,
+    get: [
+        openid / openid_mut: String => str,
+        coupon_code / coupon_code_mut: String => str,
+        product_coupon_id / product_coupon_id_mut: String => str,
+        stock_id / stock_id_mut: String => str,
+        appid / appid_mut: String => str,
+        out_request_no / out_request_no_mut: String => str,
+    ],
+    get_opt: [use_time / use_time_mut: WxTime],
+    with: [
+        with_associated_order_info => associated_order_info: AssociatedOrderInfo,
+        with_sequential_coupon_index => sequential_coupon_index: i64,
+        with_store_id => store_id: String,
+        with_associated_pay_score_order_info => associated_pay_score_order_info: AssociatedPayScoreOrderInfo,
+        with_saved_amount => saved_amount: i64,
+        with_brand_id => brand_id: String,
+    ]
+}
 
 impl UseUserProductCouponRequest {
     /// Redeems `openid`'s coupon `coupon_code` (of `stock_id` of `product_coupon_id`, sent
@@ -129,17 +132,6 @@ impl UseUserProductCouponRequest {
             saved_amount: None,
             brand_id: None,
         }
-    }
-
-    /// The required `use_time` (set by [`new`](Self::new); `None` only in a decoded request
-    /// that lacks it, which does not validate).
-    pub fn use_time(&self) -> Option<&WxTime> {
-        self.use_time.as_ref()
-    }
-
-    /// The required `use_time`, to change it in place.
-    pub fn use_time_mut(&mut self) -> &mut Option<WxTime> {
-        &mut self.use_time
     }
 
     /// Checks every rule, naming each broken field.

@@ -75,19 +75,21 @@ pub struct DeactivateUserProductCouponBundleRequest {
 endpoint!(DeactivateUserProductCouponBundleRequest => UserProductCouponBundleEntity, DEACTIVATE_USER_PRODUCT_COUPON_BUNDLE,
     path: [openid, user_coupon_bundle_id], query: [], key: out_request_no, brand: brand_id);
 
-accessors!(DeactivateUserProductCouponBundleRequest,
-get: [
-    openid / openid_mut: String => str,
-    user_coupon_bundle_id / user_coupon_bundle_id_mut: String => str,
-    product_coupon_id / product_coupon_id_mut: String => str,
-    stock_bundle_id / stock_bundle_id_mut: String => str,
-    appid / appid_mut: String => str,
-    out_request_no / out_request_no_mut: String => str,
-    deactivate_reason / deactivate_reason_mut: String => str,
-],
-with: [
-    with_brand_id => brand_id: String,
-]);
+accessors! {
+    DeactivateUserProductCouponBundleRequest,
+    get: [
+        openid / openid_mut: String => str,
+        user_coupon_bundle_id / user_coupon_bundle_id_mut: String => str,
+        product_coupon_id / product_coupon_id_mut: String => str,
+        stock_bundle_id / stock_bundle_id_mut: String => str,
+        appid / appid_mut: String => str,
+        out_request_no / out_request_no_mut: String => str,
+        deactivate_reason / deactivate_reason_mut: String => str,
+    ],
+    with: [
+        with_brand_id => brand_id: String,
+    ]
+}
 
 impl DeactivateUserProductCouponBundleRequest {
     /// Deactivates `openid`'s bundle `user_coupon_bundle_id` (of `stock_bundle_id` of

@@ -76,19 +76,21 @@ pub struct SendUserProductCouponBundleRequest {
 endpoint!(SendUserProductCouponBundleRequest => UserProductCouponBundleEntity, SEND_USER_PRODUCT_COUPON_BUNDLE,
     path: [openid], query: [], key: send_request_no, brand: brand_id);
 
-accessors!(SendUserProductCouponBundleRequest,
-get: [
-    openid / openid_mut: String => str,
-    product_coupon_id / product_coupon_id_mut: String => str,
-    stock_bundle_id / stock_bundle_id_mut: String => str,
-    appid / appid_mut: String => str,
-    send_request_no / send_request_no_mut: String => str,
-],
-with: [
-    with_attach => attach: String,
-    with_coupon_tag_info => coupon_tag_info: CouponTagInfo,
-    with_brand_id => brand_id: String,
-]);
+accessors! {
+    SendUserProductCouponBundleRequest,
+    get: [
+        openid / openid_mut: String => str,
+        product_coupon_id / product_coupon_id_mut: String => str,
+        stock_bundle_id / stock_bundle_id_mut: String => str,
+        appid / appid_mut: String => str,
+        send_request_no / send_request_no_mut: String => str,
+    ],
+    with: [
+        with_attach => attach: String,
+        with_coupon_tag_info => coupon_tag_info: CouponTagInfo,
+        with_brand_id => brand_id: String,
+    ]
+}
 
 impl SendUserProductCouponBundleRequest {
     /// A send of `stock_bundle_id` (of `product_coupon_id`) to `openid` under `appid`, numbered
@@ -163,18 +165,20 @@ pub struct PreSendUserProductCouponBundleRequest {
 endpoint!(PreSendUserProductCouponBundleRequest => PreSendToken, PRE_SEND_USER_PRODUCT_COUPON_BUNDLE,
     path: [openid], query: [], key: send_request_no, brand: brand_id);
 
-accessors!(PreSendUserProductCouponBundleRequest,
-get: [
-    openid / openid_mut: String => str,
-    product_coupon_id / product_coupon_id_mut: String => str,
-    stock_bundle_id / stock_bundle_id_mut: String => str,
-    appid / appid_mut: String => str,
-    send_request_no / send_request_no_mut: String => str,
-],
-with: [
-    with_attach => attach: String,
-    with_brand_id => brand_id: String,
-]);
+accessors! {
+    PreSendUserProductCouponBundleRequest,
+    get: [
+        openid / openid_mut: String => str,
+        product_coupon_id / product_coupon_id_mut: String => str,
+        stock_bundle_id / stock_bundle_id_mut: String => str,
+        appid / appid_mut: String => str,
+        send_request_no / send_request_no_mut: String => str,
+    ],
+    with: [
+        with_attach => attach: String,
+        with_brand_id => brand_id: String,
+    ]
+}
 
 impl PreSendUserProductCouponBundleRequest {
     /// A pre-send of `stock_bundle_id` (of `product_coupon_id`) to `openid` under `appid`,
