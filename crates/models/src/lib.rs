@@ -5,8 +5,12 @@
 //! - Each operation is a request type implementing [`Endpoint`]: its [`Operation`] (method,
 //!   path template, retry class, rate limit per mode), its path and query parameters, its
 //!   body and response types. [`encode`] turns a request into the bytes sent and signed;
-//!   [`Endpoint::decode`] reads one back as a server receives it. [`operations::ALL`] lists
+//!   [`Decode::decode`] reads one back as a server receives it. [`operations::ALL`] lists
 //!   all 35; [`for_each_endpoint!`] names every request type.
+//! - Every request is built with `Type::new(required…)`; optional fields are set with
+//!   `with_*` (or assigned: they are public `Option`s). Required fields are private, with a
+//!   getter and a `_mut` accessor each, and no request has `Default`, so a request that
+//!   lacks a required field does not compile (docs/client.md, "Building requests").
 //! - Request types live in their resource's module: [`product_coupon`] (E01–E04), [`stock`]
 //!   (E05–E14), [`stock_bundle`] (E15–E19), [`user_coupon`] (E20–E22, E25–E29),
 //!   [`user_coupon_bundle`] (E23, E24, E30), [`notify`] (E31, E32), [`media`] (E33–E35).

@@ -1,5 +1,5 @@
 //! The operations beyond send: entities and requests survive JSON; `validate` and
-//! `Endpoint::decode` never panic; what `encode` sends, `decode` reads back unchanged.
+//! `Decode::decode` never panic; what `encode` sends, `decode` reads back unchanged.
 
 use std::fmt::Debug;
 
