@@ -67,12 +67,18 @@ pub const MAX_OPENID_CHARS: usize = 128;
 /// };
 /// ```
 ///
-/// … and neither does `new` without one of them (E0061, missing argument):
+/// … nor does `new` without one of them (E0061, missing argument) …
 ///
 /// ```compile_fail,E0061
 /// let request = wxpay_models::SendUserProductCouponRequest::new(
 ///     "oh-394z-6CGkNoJrsDLTTUKiAnp4", "1000000013", "1000000013001", "wx233544546545989",
 /// );
+/// ```
+///
+/// … nor an empty request from `Default` (E0277, trait not implemented):
+///
+/// ```compile_fail,E0277
+/// let request: wxpay_models::SendUserProductCouponRequest = Default::default();
 /// ```
 #[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
