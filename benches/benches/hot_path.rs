@@ -136,16 +136,15 @@ fn hot_path(c: &mut Criterion) {
             serde_json::from_slice::<UserProductCouponEntity>(RESPONSE_MEMBER).expect("entity")
         })
     });
-    let list = wxpay_models::user_coupon::ListUserProductCouponsRequest {
-        openid: "oh-394z-6CGkNoJrsDLTTUKiAnp4".into(),
-        product_coupon_id: Some("1000000013".into()),
-        stock_id: Some("1000000013001".into()),
-        appid: "wx233544546545989".into(),
-        coupon_state: Some(wxpay_models::UserProductCouponState::Effective),
-        page_size: Some(20),
-        page_token: Some("MTAwMA==".into()),
-        ..Default::default()
-    };
+    let list = wxpay_models::user_coupon::ListUserProductCouponsRequest::new(
+        "oh-394z-6CGkNoJrsDLTTUKiAnp4",
+        "wx233544546545989",
+    )
+    .with_product_coupon_id("1000000013")
+    .with_stock_id("1000000013001")
+    .with_coupon_state(wxpay_models::UserProductCouponState::Effective)
+    .with_page_size(20)
+    .with_page_token("MTAwMA==");
     g.bench_function("endpoint_path", |b| {
         b.iter(|| {
             encode(black_box(&list), target)

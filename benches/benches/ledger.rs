@@ -54,14 +54,18 @@ fn ledger_size() {
     );
     // The lifecycle: each coupon confirmed, then each used.
     let codes: Vec<String> = (0..n).map(|i| format!("8{:012}", i + 1)).collect();
-    let confirm = |i: usize| ConfirmSendUserProductCouponRequest {
-        openid: requests[i].openid.clone(),
-        coupon_code: codes[i].clone(),
-        product_coupon_id: requests[i].product_coupon_id.clone(),
-        stock_id: requests[i].stock_id.clone(),
-        appid: requests[i].appid.clone(),
-        out_request_no: format!("LEDGERC{i:010}"),
-        brand_id: requests[i].brand_id.clone(),
+    let confirm = |i: usize| {
+        let send = &requests[i];
+        let mut r = ConfirmSendUserProductCouponRequest::new(
+            send.openid(),
+            &codes[i],
+            send.product_coupon_id(),
+            send.stock_id(),
+            send.appid(),
+            format!("LEDGERC{i:010}"),
+        );
+        r.brand_id.clone_from(&send.brand_id);
+        r
     };
     let confirms: Vec<_> = (0..n).map(confirm).collect();
     let before = live_bytes();
@@ -72,20 +76,23 @@ fn ledger_size() {
     drop(confirms);
     let now = WxTime::now();
     let uses: Vec<_> = (0..n)
-        .map(|i| UseUserProductCouponRequest {
-            openid: requests[i].openid.clone(),
-            coupon_code: codes[i].clone(),
-            product_coupon_id: requests[i].product_coupon_id.clone(),
-            stock_id: requests[i].stock_id.clone(),
-            appid: requests[i].appid.clone(),
-            use_time: Some(now),
-            associated_order_info: Some(AssociatedOrderInfo {
+        .map(|i| {
+            let send = &requests[i];
+            let mut r = UseUserProductCouponRequest::new(
+                send.openid(),
+                &codes[i],
+                send.product_coupon_id(),
+                send.stock_id(),
+                send.appid(),
+                format!("LEDGERU{i:010}"),
+                now,
+            )
+            .with_associated_order_info(AssociatedOrderInfo {
                 transaction_id: Some(format!("42000{i:023}")),
                 ..Default::default()
-            }),
-            out_request_no: format!("LEDGERU{i:010}"),
-            brand_id: requests[i].brand_id.clone(),
-            ..Default::default()
+            });
+            r.brand_id.clone_from(&send.brand_id);
+            r
         })
         .collect();
     let before = live_bytes();

@@ -18,33 +18,34 @@ pub const PLATFORM_KEY_ID: &str = "PUB_KEY_ID_0119000000012025112900000000000001
 
 /// The seed's member-coupon request.
 pub fn seed_request() -> SendUserProductCouponRequest {
-    SendUserProductCouponRequest {
-        openid: "oh-394z-6CGkNoJrsDLTTUKiAnp4".into(),
-        coupon_code: Some("Code_123456".into()),
-        product_coupon_id: "1000000013".into(),
-        appid: "wx233544546545989".into(),
-        attach: Some("any attach content".into()),
-        coupon_tag_info: Some(CouponTagInfo::member("MemberCardId_1234567890")),
-        stock_id: "1000000013001".into(),
-        send_request_no: "MCHSEND202003101234".into(),
-        brand_id: Some("120344".into()),
-    }
+    SendUserProductCouponRequest::new(
+        "oh-394z-6CGkNoJrsDLTTUKiAnp4",
+        "1000000013",
+        "1000000013001",
+        "wx233544546545989",
+        "MCHSEND202003101234",
+    )
+    .with_coupon_code("Code_123456")
+    .with_attach("any attach content")
+    .with_coupon_tag_info(CouponTagInfo::member("MemberCardId_1234567890"))
+    .with_brand_id("120344")
 }
 
 /// Request `i` of the load test's mix: WeChat Pay–assigned codes from the dev load-test
 /// stock, every other one a member coupon, no attach.
 pub fn load_test_request(i: usize) -> SendUserProductCouponRequest {
-    SendUserProductCouponRequest {
-        openid: format!("oLT{i:025}"),
-        product_coupon_id: "1000000013".into(),
-        appid: "wx233544546545989".into(),
-        coupon_tag_info: i
-            .is_multiple_of(2)
-            .then(|| CouponTagInfo::member(format!("MemberCard_{i:010}"))),
-        stock_id: "1000000013005".into(),
-        send_request_no: format!("LT20261129{i:014}"),
-        brand_id: Some("120344".into()),
-        ..Default::default()
+    let request = SendUserProductCouponRequest::new(
+        format!("oLT{i:025}"),
+        "1000000013",
+        "1000000013005",
+        "wx233544546545989",
+        format!("LT20261129{i:014}"),
+    )
+    .with_brand_id("120344");
+    if i.is_multiple_of(2) {
+        request.with_coupon_tag_info(CouponTagInfo::member(format!("MemberCard_{i:010}")))
+    } else {
+        request
     }
 }
 

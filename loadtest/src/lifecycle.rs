@@ -41,37 +41,34 @@ impl Ids {
         openid: &str,
         code: &str,
     ) -> Result<[(&'static str, Encoded); 3], String> {
-        let confirm = ConfirmSendUserProductCouponRequest {
-            openid: openid.into(),
-            coupon_code: code.into(),
-            product_coupon_id: self.product_coupon_id.clone(),
-            stock_id: self.stock_id.clone(),
-            appid: self.appid.clone(),
-            out_request_no: format!("LC{}{slot:010}", self.run_id),
-            brand_id: None,
-        };
-        let get = GetUserProductCouponRequest {
-            openid: openid.into(),
-            coupon_code: code.into(),
-            product_coupon_id: self.product_coupon_id.clone(),
-            stock_id: self.stock_id.clone(),
-            appid: self.appid.clone(),
-            brand_id: None,
-        };
-        let use_ = UseUserProductCouponRequest {
-            openid: openid.into(),
-            coupon_code: code.into(),
-            product_coupon_id: self.product_coupon_id.clone(),
-            stock_id: self.stock_id.clone(),
-            appid: self.appid.clone(),
-            use_time: Some(WxTime::now()),
-            associated_order_info: Some(AssociatedOrderInfo {
-                transaction_id: Some(format!("42{}{slot:016}", self.run_id)),
-                ..AssociatedOrderInfo::default()
-            }),
-            out_request_no: format!("LU{}{slot:010}", self.run_id),
-            ..UseUserProductCouponRequest::default()
-        };
+        let confirm = ConfirmSendUserProductCouponRequest::new(
+            openid,
+            code,
+            self.product_coupon_id.clone(),
+            self.stock_id.clone(),
+            self.appid.clone(),
+            format!("LC{}{slot:010}", self.run_id),
+        );
+        let get = GetUserProductCouponRequest::new(
+            openid,
+            code,
+            self.product_coupon_id.clone(),
+            self.stock_id.clone(),
+            self.appid.clone(),
+        );
+        let use_ = UseUserProductCouponRequest::new(
+            openid,
+            code,
+            self.product_coupon_id.clone(),
+            self.stock_id.clone(),
+            self.appid.clone(),
+            format!("LU{}{slot:010}", self.run_id),
+            WxTime::now(),
+        )
+        .with_associated_order_info(AssociatedOrderInfo {
+            transaction_id: Some(format!("42{}{slot:016}", self.run_id)),
+            ..AssociatedOrderInfo::default()
+        });
         Ok([
             ("confirm", self.encoded(&confirm)?),
             ("detail", self.encoded(&get)?),

@@ -39,18 +39,18 @@ pub struct Plan {
 
 /// Request `i` of run `run_id`: the load-test stock, every other one a member coupon.
 pub fn request(options: &Options, run_id: &str, i: usize) -> SendUserProductCouponRequest {
-    SendUserProductCouponRequest {
-        openid: format!("oLT{run_id}{i:09}"),
-        coupon_code: None,
-        product_coupon_id: options.product_coupon_id.clone(),
-        appid: options.appid.clone(),
-        attach: None,
-        coupon_tag_info: i
-            .is_multiple_of(2)
-            .then(|| CouponTagInfo::member(format!("MC{run_id}{i:09}"))),
-        stock_id: options.stock_id.clone(),
-        send_request_no: format!("LT{run_id}{i:010}"),
-        brand_id: Some(options.brand_id.clone()),
+    let request = SendUserProductCouponRequest::new(
+        format!("oLT{run_id}{i:09}"),
+        &options.product_coupon_id,
+        &options.stock_id,
+        &options.appid,
+        format!("LT{run_id}{i:010}"),
+    )
+    .with_brand_id(&options.brand_id);
+    if i.is_multiple_of(2) {
+        request.with_coupon_tag_info(CouponTagInfo::member(format!("MC{run_id}{i:09}")))
+    } else {
+        request
     }
 }
 
@@ -69,7 +69,7 @@ pub fn prepare(options: &Options, signer: &Signer, run_id: &str) -> Result<Plan,
         )
         .map_err(|e| format!("request {i}: {e}"))?;
         requests.push(Prepared {
-            openid: r.openid,
+            openid: r.openid().to_owned(),
             path: wire.path_and_query,
             body: Bytes::from(wire.body),
             authorization: None,

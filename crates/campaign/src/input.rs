@@ -64,17 +64,18 @@ pub struct Row {
 impl Row {
     /// The send request for this row.
     pub fn request(&self) -> SendUserProductCouponRequest {
-        SendUserProductCouponRequest {
-            openid: self.openid.clone(),
-            coupon_code: self.coupon_code.clone(),
-            product_coupon_id: self.product_coupon_id.clone(),
-            appid: self.appid.clone(),
-            attach: self.attach.clone(),
-            coupon_tag_info: self.member_card_id.clone().map(CouponTagInfo::member),
-            stock_id: self.stock_id.clone(),
-            send_request_no: self.send_request_no.clone(),
-            brand_id: Some(self.brand_id.clone()),
-        }
+        let mut request = SendUserProductCouponRequest::new(
+            &self.openid,
+            &self.product_coupon_id,
+            &self.stock_id,
+            &self.appid,
+            &self.send_request_no,
+        )
+        .with_brand_id(&self.brand_id);
+        request.coupon_code.clone_from(&self.coupon_code);
+        request.attach.clone_from(&self.attach);
+        request.coupon_tag_info = self.member_card_id.clone().map(CouponTagInfo::member);
+        request
     }
 }
 

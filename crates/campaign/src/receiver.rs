@@ -345,15 +345,15 @@ async fn confirm_worker(
             );
             continue;
         };
-        let request = ConfirmSendUserProductCouponRequest {
-            openid: event.openid.clone(),
-            coupon_code: event.coupon_code.clone(),
-            product_coupon_id: event.product_coupon_id.clone(),
-            stock_id: event.stock_id.clone(),
+        let mut request = ConfirmSendUserProductCouponRequest::new(
+            &event.openid,
+            &event.coupon_code,
+            &event.product_coupon_id,
+            &event.stock_id,
             appid,
-            out_request_no: out_request_no.clone(),
-            brand_id: event.brand_id.clone(),
-        };
+            &out_request_no,
+        );
+        request.brand_id.clone_from(&event.brand_id);
         let result = client.confirm_send_user_product_coupon(&request).await;
         let text = match &result {
             Ok(coupon) => {

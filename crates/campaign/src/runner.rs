@@ -278,15 +278,15 @@ impl Engine {
 
     /// Confirms an issued coupon with the row's deterministic confirm number.
     async fn confirm(&self, row: &Row, coupon_code: &str) -> Result<Confirmation, JournalError> {
-        let request = ConfirmSendUserProductCouponRequest {
-            openid: row.openid.clone(),
-            coupon_code: coupon_code.to_owned(),
-            product_coupon_id: row.product_coupon_id.clone(),
-            stock_id: row.stock_id.clone(),
-            appid: row.appid.clone(),
-            out_request_no: confirm_request_no(&self.journal.meta().campaign_id, row.row),
-            brand_id: Some(row.brand_id.clone()),
-        };
+        let request = ConfirmSendUserProductCouponRequest::new(
+            &row.openid,
+            coupon_code,
+            &row.product_coupon_id,
+            &row.stock_id,
+            &row.appid,
+            confirm_request_no(&self.journal.meta().campaign_id, row.row),
+        )
+        .with_brand_id(&row.brand_id);
         let answer = self
             .call(|| self.client.confirm_send_user_product_coupon(&request))
             .await?;

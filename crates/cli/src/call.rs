@@ -181,7 +181,7 @@ fn upload(
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let request = models::media::UploadImageRequest { filename, file };
+        let request = models::media::UploadImageRequest::new(filename, file);
         let answer = client
             .execute(&request)
             .await
@@ -193,7 +193,7 @@ fn upload(
 fn build<E: models::Decode>(input: &Input) -> Result<E, Failure> {
     let op = E::OPERATION;
     let mut request: E = if input.body.iter().all(u8::is_ascii_whitespace) {
-        E::default()
+        E::empty()
     } else if op.body == models::BodyKind::Json {
         models::server::json(&input.body).map_err(|e| Failure::usage(format!("--body: {e}")))?
     } else {

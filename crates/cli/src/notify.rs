@@ -27,17 +27,18 @@ pub(crate) struct ConfirmArgs {
 pub(crate) fn confirm(args: ConfirmArgs) -> Result<(), Failure> {
     let ids = args.ids;
     let (client, appid, brand_id) = ids.resolve()?;
-    let request = ConfirmSendUserProductCouponRequest {
-        out_request_no: args
-            .out_request_no
-            .unwrap_or_else(|| auto_confirm_request_no(&ids.stock_id, &args.coupon_code)),
-        openid: ids.openid,
-        coupon_code: args.coupon_code,
-        product_coupon_id: ids.product_coupon_id,
-        stock_id: ids.stock_id,
+    let out_request_no = args
+        .out_request_no
+        .unwrap_or_else(|| auto_confirm_request_no(&ids.stock_id, &args.coupon_code));
+    let mut request = ConfirmSendUserProductCouponRequest::new(
+        ids.openid,
+        args.coupon_code,
+        ids.product_coupon_id,
+        ids.stock_id,
         appid,
-        brand_id,
-    };
+        out_request_no,
+    );
+    request.brand_id = brand_id;
     let coupon = crate::runtime()?
         .block_on(client.confirm_send_user_product_coupon(&request))
         .map_err(failure)?;

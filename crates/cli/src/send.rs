@@ -76,17 +76,17 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
     };
     let ids = args.ids;
     let (client, appid, brand_id) = ids.resolve()?;
-    let request = SendUserProductCouponRequest {
-        openid: ids.openid,
-        coupon_code: args.coupon_code,
-        product_coupon_id: ids.product_coupon_id,
+    let mut request = SendUserProductCouponRequest::new(
+        ids.openid,
+        ids.product_coupon_id,
+        ids.stock_id,
         appid,
-        attach: args.attach,
-        coupon_tag_info: args.member_card_id.map(CouponTagInfo::member),
-        stock_id: ids.stock_id,
         send_request_no,
-        brand_id,
-    };
+    );
+    request.coupon_code = args.coupon_code;
+    request.attach = args.attach;
+    request.coupon_tag_info = args.member_card_id.map(CouponTagInfo::member);
+    request.brand_id = brand_id;
     let coupon = crate::runtime()?
         .block_on(client.send_user_product_coupon(&request))
         .map_err(failure)?;

@@ -84,16 +84,17 @@ async fn confirm(
         tracing::error!(coupon = %sent.coupon_code, "no AppID in the event or the config: not confirmed");
         return Ok(());
     };
-    let request = ConfirmSendUserProductCouponRequest {
-        // Derived from the coupon: a confirm sent again (a crash, a redelivery) is a replay.
-        out_request_no: out_request_no(&sent.stock_id, &sent.coupon_code),
-        openid: sent.openid,
-        coupon_code: sent.coupon_code,
-        product_coupon_id: sent.product_coupon_id,
-        stock_id: sent.stock_id,
+    // Derived from the coupon: a confirm sent again (a crash, a redelivery) is a replay.
+    let confirm_no = out_request_no(&sent.stock_id, &sent.coupon_code);
+    let mut request = ConfirmSendUserProductCouponRequest::new(
+        sent.openid,
+        sent.coupon_code,
+        sent.product_coupon_id,
+        sent.stock_id,
         appid,
-        brand_id: sent.brand_id,
-    };
+        confirm_no,
+    );
+    request.brand_id = sent.brand_id;
     match client.confirm_send_user_product_coupon(&request).await {
         Ok(coupon) => {
             metrics::counter!("app_coupons_confirmed_total").increment(1);
@@ -103,7 +104,7 @@ async fn confirm(
         // Worth another try: have WeChat Pay deliver the callback again.
         Err(e) if e.is_retryable() => Err(e),
         Err(e) => {
-            tracing::error!(coupon = %request.coupon_code, "not confirmed, for good: {e}");
+            tracing::error!(coupon = %request.coupon_code(), "not confirmed, for good: {e}");
             Ok(())
         }
     }

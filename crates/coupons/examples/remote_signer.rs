@@ -87,15 +87,16 @@ pub(crate) async fn send_with_remote_signer(
         .build()?;
     let client = CouponClient::new(transport);
     let coupon = client
-        .send_user_product_coupon(&SendUserProductCouponRequest {
-            openid: "oh-394z-6CGkNoJrsDLTTUKiAnp4".into(),
-            product_coupon_id: dev::PRODUCT_COUPON_ID.into(),
-            appid: dev::APPID.into(),
-            stock_id: dev::STOCK_WECHATPAY.into(),
-            send_request_no: format!("REMOTE{}", std::process::id()),
-            brand_id: Some(dev::BRAND_ID.into()),
-            ..Default::default()
-        })
+        .send_user_product_coupon(
+            &SendUserProductCouponRequest::new(
+                "oh-394z-6CGkNoJrsDLTTUKiAnp4",
+                dev::PRODUCT_COUPON_ID,
+                dev::STOCK_WECHATPAY,
+                dev::APPID,
+                format!("REMOTE{}", std::process::id()),
+            )
+            .with_brand_id(dev::BRAND_ID),
+        )
         .await?;
     Ok(coupon.coupon_code)
 }

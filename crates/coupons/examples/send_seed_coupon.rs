@@ -39,17 +39,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .build()?;
     let client = CouponClient::new(transport);
 
-    let request = SendUserProductCouponRequest {
-        openid: "oh-394z-6CGkNoJrsDLTTUKiAnp4".into(),
-        coupon_code: Some("Code_123456".into()),
-        product_coupon_id: "1000000013".into(),
-        appid: "wx233544546545989".into(),
-        attach: Some("any attach content".into()),
-        coupon_tag_info: Some(CouponTagInfo::member("MemberCardId_1234567890")),
-        stock_id: "1000000013001".into(),
-        send_request_no: "MCHSEND202003101234".into(),
-        brand_id: Some("120344".into()),
-    };
+    let request = SendUserProductCouponRequest::new(
+        "oh-394z-6CGkNoJrsDLTTUKiAnp4",
+        "1000000013",
+        "1000000013001",
+        "wx233544546545989",
+        "MCHSEND202003101234",
+    )
+    .with_coupon_code("Code_123456")
+    .with_attach("any attach content")
+    .with_coupon_tag_info(CouponTagInfo::member("MemberCardId_1234567890"))
+    .with_brand_id("120344");
     let coupon = client.send_user_product_coupon(&request).await?;
     println!(
         "issued {} ({}), valid {} .. {}",

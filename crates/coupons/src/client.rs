@@ -21,17 +21,19 @@ use crate::error::{ApiError, CouponError};
 /// use wxpay_coupons::{CouponClient, CouponTagInfo, SendUserProductCouponRequest};
 /// let client = CouponClient::from_config_file("client.toml")?;
 /// let coupon = client
-///     .send_user_product_coupon(&SendUserProductCouponRequest {
-///         openid: "oh-394z-6CGkNoJrsDLTTUKiAnp4".into(),
-///         coupon_code: Some("Code_123456".into()),
-///         product_coupon_id: "1000000013".into(),
-///         appid: "wx233544546545989".into(),
-///         attach: Some("any attach content".into()),
-///         coupon_tag_info: Some(CouponTagInfo::member("MemberCardId_1234567890")),
-///         stock_id: "1000000013001".into(),
-///         send_request_no: "MCHSEND202003101234".into(),
-///         brand_id: Some("120344".into()),
-///     })
+///     .send_user_product_coupon(
+///         &SendUserProductCouponRequest::new(
+///             "oh-394z-6CGkNoJrsDLTTUKiAnp4",
+///             "1000000013",
+///             "1000000013001",
+///             "wx233544546545989",
+///             "MCHSEND202003101234",
+///         )
+///         .with_coupon_code("Code_123456")
+///         .with_attach("any attach content")
+///         .with_coupon_tag_info(CouponTagInfo::member("MemberCardId_1234567890"))
+///         .with_brand_id("120344"),
+///     )
 ///     .await?;
 /// println!("{} is {}", coupon.coupon_code, coupon.coupon_state);
 /// # Ok(()) }
@@ -71,14 +73,14 @@ impl CouponClient {
     /// # async fn run(client: wxpay_coupons::CouponClient) -> Result<(), wxpay_coupons::CouponError> {
     /// use wxpay_coupons::models::user_coupon::GetUserProductCouponRequest;
     /// let coupon = client
-    ///     .execute(&GetUserProductCouponRequest {
-    ///         openid: "oh-394z-6CGkNoJrsDLTTUKiAnp4".into(),
-    ///         coupon_code: "8000000000001".into(),
-    ///         product_coupon_id: "1000000013".into(),
-    ///         stock_id: "1000000013001".into(),
-    ///         appid: "wx233544546545989".into(),
-    ///         brand_id: None, // the client's default brand in partner mode
-    ///     })
+    ///     // No brand_id: in partner mode the client's default brand is used.
+    ///     .execute(&GetUserProductCouponRequest::new(
+    ///         "oh-394z-6CGkNoJrsDLTTUKiAnp4",
+    ///         "8000000000001",
+    ///         "1000000013",
+    ///         "1000000013001",
+    ///         "wx233544546545989",
+    ///     ))
     ///     .await?;
     /// println!("{} is {}", coupon.coupon_code, coupon.coupon_state);
     /// # Ok(()) }
@@ -143,7 +145,7 @@ impl CouponClient {
     /// # async fn run(client: wxpay_coupons::CouponClient) -> Result<(), wxpay_coupons::CouponError> {
     /// use futures_util::TryStreamExt;
     /// use wxpay_coupons::models::stock::ListStocksRequest;
-    /// let request = ListStocksRequest { product_coupon_id: "1000000013".into(), ..Default::default() };
+    /// let request = ListStocksRequest::new("1000000013");
     /// let stocks: Vec<_> = client.paginate(request).try_collect().await?;
     /// println!("{} stocks", stocks.len());
     /// # Ok(()) }
@@ -200,15 +202,17 @@ impl CouponClient {
     /// ```no_run
     /// # async fn run(client: wxpay_coupons::CouponClient) -> Result<(), wxpay_coupons::CouponError> {
     /// let coupon = client
-    ///     .confirm_send_user_product_coupon(&wxpay_coupons::ConfirmSendUserProductCouponRequest {
-    ///         openid: "oh-394z-6CGkNoJrsDLTTUKiAnp4".into(),
-    ///         coupon_code: "Code_123456".into(),
-    ///         product_coupon_id: "1000000013".into(),
-    ///         stock_id: "1000000013001".into(),
-    ///         appid: "wx233544546545989".into(),
-    ///         out_request_no: "CONFIRM_Code_123456".into(),
-    ///         brand_id: Some("120344".into()),
-    ///     })
+    ///     .confirm_send_user_product_coupon(
+    ///         &wxpay_coupons::ConfirmSendUserProductCouponRequest::new(
+    ///             "oh-394z-6CGkNoJrsDLTTUKiAnp4",
+    ///             "Code_123456",
+    ///             "1000000013",
+    ///             "1000000013001",
+    ///             "wx233544546545989",
+    ///             "CONFIRM_Code_123456",
+    ///         )
+    ///         .with_brand_id("120344"),
+    ///     )
     ///     .await?;
     /// assert_ne!(coupon.coupon_state, wxpay_coupons::UserProductCouponState::Confirming);
     /// # Ok(()) }

@@ -18,15 +18,14 @@
 //! ```no_run
 //! # async fn run() -> Result<(), wxpay_coupons::CouponError> {
 //! let client = wxpay_coupons::CouponClient::from_config_file("client.toml")?;
-//! let request = wxpay_coupons::SendUserProductCouponRequest {
-//!     openid: "oh-394z-6CGkNoJrsDLTTUKiAnp4".into(),
-//!     product_coupon_id: "1000000013".into(),
-//!     appid: "wx233544546545989".into(),
-//!     stock_id: "1000000013002".into(),
-//!     send_request_no: "MCHSEND202003101234".into(),
-//!     brand_id: Some("120344".into()),
-//!     ..Default::default()
-//! };
+//! let request = wxpay_coupons::SendUserProductCouponRequest::new(
+//!     "oh-394z-6CGkNoJrsDLTTUKiAnp4", // openid
+//!     "1000000013",                   // product_coupon_id
+//!     "1000000013002",                // stock_id
+//!     "wx233544546545989",            // appid
+//!     "MCHSEND202003101234",          // send_request_no
+//! )
+//! .with_brand_id("120344");
 //! match client.send_user_product_coupon(&request).await {
 //!     Ok(coupon) => println!("issued {}", coupon.coupon_code),
 //!     Err(e) if e.is_retryable() => println!("try again later, same request: {e}"),

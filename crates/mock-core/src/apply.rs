@@ -49,12 +49,10 @@ impl World {
     /// let now = WxTime::now();
     /// let mut world = World::new(&Seed::new(Fixtures::dev(now), 1), now.unix_timestamp())?;
     /// let sp = Actor::new(Mode::Partner, dev::MCHID, vec![dev::BRAND_ID.into()], vec![], false);
-    /// let send = SendUserProductCouponRequest {
-    ///     openid: "o1".into(), product_coupon_id: dev::PRODUCT_COUPON_ID.into(),
-    ///     appid: dev::APPID.into(), stock_id: dev::STOCK_WECHATPAY.into(),
-    ///     send_request_no: "REQ000001".into(), brand_id: Some(dev::BRAND_ID.into()),
-    ///     ..Default::default()
-    /// };
+    /// let send = SendUserProductCouponRequest::new(
+    ///     "o1", dev::PRODUCT_COUPON_ID, dev::STOCK_WECHATPAY, dev::APPID, "REQ000001",
+    /// )
+    /// .with_brand_id(dev::BRAND_ID);
     /// let applied = world.apply(&sp, send.clone(), now.unix_timestamp(), false);
     /// assert_eq!(applied.result?.coupon_code, "8000000000001");
     /// assert!(applied.new && !applied.replayed);

@@ -22,11 +22,10 @@
 //! let now = WxTime::now().unix_timestamp();
 //! let mut world = World::new(&Seed::new(Fixtures::dev(WxTime::now()), 7), now)?;
 //! let brand = Actor::new(Mode::Brand, dev::BRAND_ID, vec![dev::BRAND_ID.into()], vec![], false);
-//! let sent = world.apply(&brand, SendUserProductCouponRequest {
-//!     openid: "o1".into(), product_coupon_id: dev::PRODUCT_COUPON_ID.into(),
-//!     appid: dev::APPID.into(), stock_id: dev::STOCK_WECHATPAY.into(),
-//!     send_request_no: "REQ1".into(), ..Default::default()
-//! }, now, false).result?;
+//! let send = SendUserProductCouponRequest::new(
+//!     "o1", dev::PRODUCT_COUPON_ID, dev::STOCK_WECHATPAY, dev::APPID, "REQ1",
+//! );
+//! let sent = world.apply(&brand, send, now, false).result?;
 //! assert_eq!(sent.coupon_state.as_str(), "CONFIRMING");
 //! let copy = World::from_snapshot(&world.snapshot()?)?;
 //! assert_eq!(copy.coupon_count(), 1);

@@ -124,7 +124,7 @@ impl Media {
         caller: &Actor,
         now: i64,
     ) -> (String, bool) {
-        let sha256 = sha256_hex(&request.file);
+        let sha256 = sha256_hex(request.file());
         let url = upload_url(&sha256);
         if let Some(&i) = self.by_url.get(&url)
             && let Some(image) = self.images.get_mut(i)
@@ -136,9 +136,9 @@ impl Media {
             media_url: url.clone(),
             source: "upload".into(),
             sha256: Some(sha256),
-            filename: Some(request.filename.clone()),
+            filename: Some(request.filename().to_owned()),
             content_type: request.content_type().map(str::to_owned),
-            size: Some(request.file.len()),
+            size: Some(request.file().len()),
             uploads: Some(1),
             task_id: None,
             by: caller.label(),
@@ -194,8 +194,8 @@ impl Media {
         let due = now.saturating_add(TASK_SECS);
         self.tasks.push(Task {
             brand: brand.to_owned(),
-            task_id: request.task_id.clone(),
-            kind: request.image_generation_type.clone(),
+            task_id: request.task_id().to_owned(),
+            kind: request.image_generation_type().clone(),
             state: TaskState::Processing,
             creator: (creator.mode, creator.id.clone()),
             create_time: now,
@@ -204,7 +204,7 @@ impl Media {
             result_url: None,
         });
         self.by_id
-            .insert((brand.to_owned(), request.task_id.clone()), index);
+            .insert((brand.to_owned(), request.task_id().to_owned()), index);
         self.pending.insert((due, index));
         index
     }
@@ -320,14 +320,10 @@ mod tests {
             true,
         );
         let mut media = Media::default();
-        let request = CreateImageGenerationTaskRequest {
-            task_id: "task_1".into(),
-            image_generation_type: ImageGenerationType::CutOut,
-            cut_out: Some(wxpay_models::media::CutOut {
+        let request = CreateImageGenerationTaskRequest::new("task_1", ImageGenerationType::CutOut)
+            .with_cut_out(wxpay_models::media::CutOut {
                 image_url: format!("{URL_PREFIX}/unknown/0"),
-            }),
-            ..Default::default()
-        };
+            });
         let i = media.create(&request, dev::BRAND_ID, caller, 100);
         assert!(media.finish_due(102, 10).is_empty());
         assert!(media.finish_if_due(i, 102).is_none());
@@ -351,11 +347,8 @@ mod tests {
             true,
         );
         let mut media = Media::default();
-        let task = |id: &str| CreateImageGenerationTaskRequest {
-            task_id: id.into(),
-            image_generation_type: ImageGenerationType::CombineImage,
-            ..Default::default()
-        };
+        let task =
+            |id: &str| CreateImageGenerationTaskRequest::new(id, ImageGenerationType::CombineImage);
         media.create(&task("late_1"), dev::BRAND_ID, caller, 1000);
         let early = media.create(&task("early_1"), dev::BRAND_ID, caller, 10);
         let done = media.finish_due(20, 1);

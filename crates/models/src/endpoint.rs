@@ -124,10 +124,9 @@ pub struct Target<'a> {
 ///
 /// ```
 /// use wxpay_models::{Mode, Target, encode, user_coupon::GetUserProductCouponRequest};
-/// let request = GetUserProductCouponRequest {
-///     openid: "o1".into(), coupon_code: "C+1".into(), product_coupon_id: "1000000013".into(),
-///     stock_id: "1000000013001".into(), appid: "wx233544546545989".into(), brand_id: None,
-/// };
+/// let request = GetUserProductCouponRequest::new(
+///     "o1", "C+1", "1000000013", "1000000013001", "wx233544546545989",
+/// );
 /// let partner = encode(&request, Target { mode: Mode::Partner, brand_id: Some("120344") })?;
 /// assert_eq!(partner.path_and_query, "/v3/marketing/partner/product-coupon/users/o1/coupons/C%2B1?appid=wx233544546545989&brand_id=120344&product_coupon_id=1000000013&stock_id=1000000013001");
 /// let brand = encode(&request, Target { mode: Mode::Brand, brand_id: Some("120344") })?;
@@ -280,6 +279,10 @@ macro_rules! endpoint {
         }
 
         impl $crate::server::Decode for $req {
+            fn empty() -> Self {
+                Self::blank()
+            }
+
             #[allow(unused_variables)]
             fn set_path_param(&mut self, name: &str, value: String) -> bool {
                 match name {

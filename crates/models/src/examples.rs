@@ -138,143 +138,92 @@ pub fn bundle_for_create() -> StockBundleForCreate {
 
 /// The example `create_product_coupon`.
 pub fn create_product_coupon() -> CreateProductCouponRequest {
-    CreateProductCouponRequest {
-        out_request_no: NO.into(),
-        scope: ProductCouponScope::All,
-        coupon_type: ProductCouponType::Normal,
-        usage_mode: UsageMode::Single,
-        single_usage_info: Some(SingleUsageInfo {
-            normal_coupon: Some(NormalCouponUsageRule {
-                threshold: Some(10_000),
-                discount_amount: Some(1_000),
-            }),
-            discount_coupon: None,
+    CreateProductCouponRequest::new(
+        NO,
+        ProductCouponScope::All,
+        ProductCouponType::Normal,
+        UsageMode::Single,
+        display(),
+    )
+    .with_single_usage_info(SingleUsageInfo {
+        normal_coupon: Some(NormalCouponUsageRule {
+            threshold: Some(10_000),
+            discount_amount: Some(1_000),
         }),
-        display_info: display(),
-        stock: Some(stock_for_create()),
-        brand_id: Some("120344".into()),
-        ..Default::default()
-    }
+        discount_coupon: None,
+    })
+    .with_stock(stock_for_create())
+    .with_brand_id("120344")
 }
 
 /// The example `create_bundle_coupon`.
 pub fn create_bundle_coupon() -> CreateProductCouponRequest {
-    CreateProductCouponRequest {
-        out_request_no: NO.into(),
-        scope: ProductCouponScope::All,
-        coupon_type: ProductCouponType::Discount,
-        usage_mode: UsageMode::ProgressiveBundle,
-        progressive_bundle_usage_info: Some(ProgressiveBundleUsageInfo {
-            count: Some(3),
-            interval_days: Some(1),
-        }),
-        display_info: display(),
-        stock_bundle: Some(bundle_for_create()),
-        ..Default::default()
-    }
+    CreateProductCouponRequest::new(
+        NO,
+        ProductCouponScope::All,
+        ProductCouponType::Discount,
+        UsageMode::ProgressiveBundle,
+        display(),
+    )
+    .with_progressive_bundle_usage_info(ProgressiveBundleUsageInfo {
+        count: Some(3),
+        interval_days: Some(1),
+    })
+    .with_stock_bundle(bundle_for_create())
 }
 
 /// The example `query_product_coupon`.
 pub fn query_product_coupon() -> QueryProductCouponRequest {
-    QueryProductCouponRequest {
-        product_coupon_id: PRODUCT.into(),
-        brand_id: None,
-    }
+    QueryProductCouponRequest::new(PRODUCT)
 }
 
 /// The example `update_product_coupon`.
 pub fn update_product_coupon() -> UpdateProductCouponRequest {
-    UpdateProductCouponRequest {
-        product_coupon_id: PRODUCT.into(),
-        out_request_no: NO.into(),
-        display_info: display(),
-        brand_id: None,
-    }
+    UpdateProductCouponRequest::new(PRODUCT, NO, display())
 }
 
 /// The example `deactivate_product_coupon`.
 pub fn deactivate_product_coupon() -> DeactivateProductCouponRequest {
-    DeactivateProductCouponRequest {
-        product_coupon_id: PRODUCT.into(),
-        out_request_no: NO.into(),
-        deactivate_reason: "批次信息有误".into(),
-        brand_id: None,
-    }
+    DeactivateProductCouponRequest::new(PRODUCT, NO, "批次信息有误")
 }
 
 /// The example `create_stock`.
 pub fn create_stock() -> CreateStockRequest {
-    CreateStockRequest {
-        product_coupon_id: PRODUCT.into(),
-        out_request_no: NO.into(),
-        stock: stock_for_create(),
-        brand_id: None,
-    }
+    CreateStockRequest::new(PRODUCT, NO, stock_for_create())
 }
 
 /// The example `list_stocks`.
 pub fn list_stocks() -> ListStocksRequest {
-    ListStocksRequest {
-        product_coupon_id: PRODUCT.into(),
-        state: Some(StockState::Sending),
-        page_size: Some(20),
-        ..Default::default()
-    }
+    ListStocksRequest::new(PRODUCT)
+        .with_state(StockState::Sending)
+        .with_page_size(20)
 }
 
 /// The example `get_stock`.
 pub fn get_stock() -> GetStockRequest {
-    GetStockRequest {
-        product_coupon_id: PRODUCT.into(),
-        stock_id: STOCK.into(),
-        brand_id: None,
-    }
+    GetStockRequest::new(PRODUCT, STOCK)
 }
 
 /// The example `update_stock`.
 pub fn update_stock() -> UpdateStockRequest {
-    UpdateStockRequest {
-        product_coupon_id: PRODUCT.into(),
-        stock_id: STOCK.into(),
-        out_request_no: NO.into(),
-        coupon_display_info: Some(coupon_display()),
-        ..Default::default()
-    }
+    UpdateStockRequest::new(PRODUCT, STOCK, NO).with_coupon_display_info(coupon_display())
 }
 
 /// The example `update_stock_budget`.
 pub fn update_stock_budget() -> UpdateStockBudgetRequest {
-    UpdateStockBudgetRequest {
-        product_coupon_id: PRODUCT.into(),
-        stock_id: STOCK.into(),
-        out_request_no: NO.into(),
-        update_mode: UpdateMode::MaxCount,
-        current_max_count: Some(100),
-        target_max_count: Some(200),
-        ..Default::default()
-    }
+    UpdateStockBudgetRequest::new(PRODUCT, STOCK, NO, UpdateMode::MaxCount)
+        .with_current_max_count(100)
+        .with_target_max_count(200)
 }
 
 /// The example `deactivate_stock`.
 pub fn deactivate_stock() -> DeactivateStockRequest {
-    DeactivateStockRequest {
-        product_coupon_id: PRODUCT.into(),
-        stock_id: STOCK.into(),
-        out_request_no: NO.into(),
-        deactivate_reason: "活动结束".into(),
-        brand_id: None,
-    }
+    DeactivateStockRequest::new(PRODUCT, STOCK, NO, "活动结束")
 }
 
 /// The example `upload_coupon_codes`.
 pub fn upload_coupon_codes() -> UploadCouponCodesRequest {
-    UploadCouponCodesRequest {
-        product_coupon_id: PRODUCT.into(),
-        stock_id: STOCK.into(),
-        out_request_no: NO.into(),
-        code_list: vec!["vCode_1".into(), "vCode_2".into()],
-        brand_id: None,
-    }
+    UploadCouponCodesRequest::new(PRODUCT, STOCK, NO, vec!["vCode_1".into(), "vCode_2".into()])
 }
 
 /// The example `stores`.
@@ -286,244 +235,135 @@ pub fn stores() -> Vec<StoreInfo> {
 
 /// The example `associate_stores`.
 pub fn associate_stores() -> AssociateStoresRequest {
-    AssociateStoresRequest {
-        product_coupon_id: PRODUCT.into(),
-        stock_id: STOCK.into(),
-        store_list: stores(),
-        brand_id: None,
-    }
+    AssociateStoresRequest::new(PRODUCT, STOCK, stores())
 }
 
 /// The example `disassociate_stores`.
 pub fn disassociate_stores() -> DisassociateStoresRequest {
-    DisassociateStoresRequest {
-        product_coupon_id: PRODUCT.into(),
-        stock_id: STOCK.into(),
-        store_list: stores(),
-        brand_id: None,
-    }
+    DisassociateStoresRequest::new(PRODUCT, STOCK, stores())
 }
 
 /// The example `list_associated_stores`.
 pub fn list_associated_stores() -> ListAssociatedStoresRequest {
-    ListAssociatedStoresRequest {
-        product_coupon_id: PRODUCT.into(),
-        stock_id: STOCK.into(),
-        ..Default::default()
-    }
+    ListAssociatedStoresRequest::new(PRODUCT, STOCK)
 }
 
 /// The example `create_stock_bundle`.
 pub fn create_stock_bundle() -> CreateStockBundleRequest {
-    CreateStockBundleRequest {
-        product_coupon_id: PRODUCT.into(),
-        out_request_no: NO.into(),
-        stock_bundle: bundle_for_create(),
-        brand_id: None,
-    }
+    CreateStockBundleRequest::new(PRODUCT, NO, bundle_for_create())
 }
 
 /// The example `update_stock_bundle`.
 pub fn update_stock_bundle() -> UpdateStockBundleRequest {
-    UpdateStockBundleRequest {
-        product_coupon_id: PRODUCT.into(),
-        stock_bundle_id: BUNDLE.into(),
-        out_request_no: NO.into(),
-        notify_config: Some(notify()),
-        ..Default::default()
-    }
+    UpdateStockBundleRequest::new(PRODUCT, BUNDLE, NO).with_notify_config(notify())
 }
 
 /// The example `update_stock_bundle_budget`.
 pub fn update_stock_bundle_budget() -> UpdateStockBundleBudgetRequest {
-    UpdateStockBundleBudgetRequest {
-        product_coupon_id: PRODUCT.into(),
-        stock_bundle_id: BUNDLE.into(),
-        out_request_no: NO.into(),
-        update_mode: UpdateMode::MaxCountPerDay,
-        current_max_count_per_day: Some(100),
-        target_max_count_per_day: Some(50),
-        ..Default::default()
-    }
+    UpdateStockBundleBudgetRequest::new(PRODUCT, BUNDLE, NO, UpdateMode::MaxCountPerDay)
+        .with_current_max_count_per_day(100)
+        .with_target_max_count_per_day(50)
 }
 
 /// The example `associate_bundle_stores`.
 pub fn associate_bundle_stores() -> AssociateStoresForStockBundleRequest {
-    AssociateStoresForStockBundleRequest {
-        product_coupon_id: PRODUCT.into(),
-        stock_bundle_id: BUNDLE.into(),
-        store_list: stores(),
-        brand_id: None,
-    }
+    AssociateStoresForStockBundleRequest::new(PRODUCT, BUNDLE, stores())
 }
 
 /// The example `disassociate_bundle_stores`.
 pub fn disassociate_bundle_stores() -> DisassociateStoresForStockBundleRequest {
-    DisassociateStoresForStockBundleRequest {
-        product_coupon_id: PRODUCT.into(),
-        stock_bundle_id: BUNDLE.into(),
-        store_list: stores(),
-        brand_id: None,
-    }
+    DisassociateStoresForStockBundleRequest::new(PRODUCT, BUNDLE, stores())
 }
 
 /// The example `send`.
 pub fn send() -> SendUserProductCouponRequest {
-    SendUserProductCouponRequest {
-        openid: OPENID.into(),
-        product_coupon_id: PRODUCT.into(),
-        appid: APPID.into(),
-        stock_id: STOCK.into(),
-        send_request_no: NO.into(),
-        ..Default::default()
-    }
+    SendUserProductCouponRequest::new(OPENID, PRODUCT, STOCK, APPID, NO)
 }
 
 /// The example `pre_send`.
 pub fn pre_send() -> PreSendUserProductCouponRequest {
-    PreSendUserProductCouponRequest {
-        openid: OPENID.into(),
-        product_coupon_id: PRODUCT.into(),
-        stock_id: STOCK.into(),
-        appid: APPID.into(),
-        send_request_no: NO.into(),
-        attach: Some("example_attach".into()),
-        ..Default::default()
-    }
+    PreSendUserProductCouponRequest::new(OPENID, PRODUCT, STOCK, APPID, NO)
+        .with_attach("example_attach")
 }
 
 /// The example `confirm`.
 pub fn confirm() -> ConfirmSendUserProductCouponRequest {
-    ConfirmSendUserProductCouponRequest {
-        openid: OPENID.into(),
-        coupon_code: CODE.into(),
-        product_coupon_id: PRODUCT.into(),
-        stock_id: STOCK.into(),
-        appid: APPID.into(),
-        out_request_no: NO.into(),
-        brand_id: None,
-    }
+    ConfirmSendUserProductCouponRequest::new(OPENID, CODE, PRODUCT, STOCK, APPID, NO)
 }
 
 /// The example `send_bundle`.
 pub fn send_bundle() -> SendUserProductCouponBundleRequest {
-    SendUserProductCouponBundleRequest {
-        openid: OPENID.into(),
-        product_coupon_id: PRODUCT.into(),
-        stock_bundle_id: BUNDLE.into(),
-        appid: APPID.into(),
-        send_request_no: NO.into(),
-        ..Default::default()
-    }
+    SendUserProductCouponBundleRequest::new(OPENID, PRODUCT, BUNDLE, APPID, NO)
 }
 
 /// The example `pre_send_bundle`.
 pub fn pre_send_bundle() -> PreSendUserProductCouponBundleRequest {
-    PreSendUserProductCouponBundleRequest {
-        openid: OPENID.into(),
-        product_coupon_id: PRODUCT.into(),
-        stock_bundle_id: BUNDLE.into(),
-        appid: APPID.into(),
-        send_request_no: NO.into(),
-        ..Default::default()
-    }
+    PreSendUserProductCouponBundleRequest::new(OPENID, PRODUCT, BUNDLE, APPID, NO)
 }
 
 /// The example `use_coupon`.
 pub fn use_coupon() -> UseUserProductCouponRequest {
-    UseUserProductCouponRequest {
-        openid: OPENID.into(),
-        coupon_code: CODE.into(),
-        product_coupon_id: PRODUCT.into(),
-        stock_id: STOCK.into(),
-        appid: APPID.into(),
-        use_time: Some(time("2025-07-24T00:00:00+08:00")),
-        associated_order_info: Some(AssociatedOrderInfo {
-            out_trade_no: Some("trade_no_20250724123456".into()),
-            mchid: Some("1234567890".into()),
-            ..Default::default()
-        }),
-        out_request_no: NO.into(),
-        store_id: Some("100000001".into()),
-        saved_amount: Some(100),
+    UseUserProductCouponRequest::new(
+        OPENID,
+        CODE,
+        PRODUCT,
+        STOCK,
+        APPID,
+        NO,
+        time("2025-07-24T00:00:00+08:00"),
+    )
+    .with_associated_order_info(AssociatedOrderInfo {
+        out_trade_no: Some("trade_no_20250724123456".into()),
+        mchid: Some("1234567890".into()),
         ..Default::default()
-    }
+    })
+    .with_store_id("100000001")
+    .with_saved_amount(100)
 }
 
 /// The example `get_coupon`.
 pub fn get_coupon() -> GetUserProductCouponRequest {
-    GetUserProductCouponRequest {
-        openid: OPENID.into(),
-        coupon_code: CODE.into(),
-        product_coupon_id: PRODUCT.into(),
-        stock_id: STOCK.into(),
-        appid: APPID.into(),
-        brand_id: None,
-    }
+    GetUserProductCouponRequest::new(OPENID, CODE, PRODUCT, STOCK, APPID)
 }
 
 /// The example `list_coupons`.
 pub fn list_coupons() -> ListUserProductCouponsRequest {
-    ListUserProductCouponsRequest {
-        openid: OPENID.into(),
-        appid: APPID.into(),
-        coupon_state: Some(UserProductCouponState::Used),
-        page_size: Some(50),
-        ..Default::default()
-    }
+    ListUserProductCouponsRequest::new(OPENID, APPID)
+        .with_coupon_state(UserProductCouponState::Used)
+        .with_page_size(50)
 }
 
 /// The example `deactivate_coupon`.
 pub fn deactivate_coupon() -> DeactivateUserProductCouponRequest {
-    DeactivateUserProductCouponRequest {
-        openid: OPENID.into(),
-        coupon_code: CODE.into(),
-        product_coupon_id: PRODUCT.into(),
-        stock_id: STOCK.into(),
-        appid: APPID.into(),
-        out_request_no: NO.into(),
-        deactivate_reason: "商品已下线".into(),
-        brand_id: None,
-    }
+    DeactivateUserProductCouponRequest::new(OPENID, CODE, PRODUCT, STOCK, APPID, NO, "商品已下线")
 }
 
 /// The example `return_coupon`.
 pub fn return_coupon() -> ReturnUserProductCouponRequest {
-    ReturnUserProductCouponRequest {
-        openid: OPENID.into(),
-        coupon_code: CODE.into(),
-        product_coupon_id: PRODUCT.into(),
-        stock_id: STOCK.into(),
-        appid: APPID.into(),
-        out_request_no: NO.into(),
-        ..Default::default()
-    }
+    ReturnUserProductCouponRequest::new(OPENID, CODE, PRODUCT, STOCK, APPID, NO)
 }
 
 /// The example `deactivate_bundle`.
 pub fn deactivate_bundle() -> DeactivateUserProductCouponBundleRequest {
-    DeactivateUserProductCouponBundleRequest {
-        openid: OPENID.into(),
-        user_coupon_bundle_id: "UB_1".into(),
-        product_coupon_id: PRODUCT.into(),
-        stock_bundle_id: BUNDLE.into(),
-        appid: APPID.into(),
-        out_request_no: NO.into(),
-        deactivate_reason: "活动结束".into(),
-        brand_id: None,
-    }
+    DeactivateUserProductCouponBundleRequest::new(
+        OPENID,
+        "UB_1",
+        PRODUCT,
+        BUNDLE,
+        APPID,
+        NO,
+        "活动结束",
+    )
 }
 
 /// The example `set_notify`.
 pub fn set_notify() -> SetNotifyConfigRequest {
-    SetNotifyConfigRequest {
-        notify_url: "https://pay.example.com/cb".into(),
-    }
+    SetNotifyConfigRequest::new("https://pay.example.com/cb")
 }
 
 /// The example `get_notify`.
 pub fn get_notify() -> GetNotifyConfigRequest {
-    GetNotifyConfigRequest {}
+    GetNotifyConfigRequest::new()
 }
 
 /// The smallest bytes that pass as a PNG.
@@ -533,39 +373,31 @@ pub fn png() -> Vec<u8> {
 
 /// The example `upload`.
 pub fn upload() -> UploadImageRequest {
-    UploadImageRequest {
-        filename: "logo.png".into(),
-        file: png(),
-    }
+    UploadImageRequest::new("logo.png", png())
 }
 
 /// The example `create_task`.
 pub fn create_task() -> CreateImageGenerationTaskRequest {
-    CreateImageGenerationTaskRequest {
-        task_id: "image_generation_task_1".into(),
-        image_generation_type: ImageGenerationType::CombineImage,
-        combine_image: Some(CombineImage {
-            scope: ProductCouponScope::All,
-            coupon_type: ProductCouponType::Normal,
-            usage_mode: UsageMode::Single,
-            normal_coupon: Some(NormalCouponUsageRule {
-                threshold: Some(10_000),
-                discount_amount: Some(1_000),
-            }),
-            background_color: Some("#ff5733".into()),
-            ..Default::default()
+    CreateImageGenerationTaskRequest::new(
+        "image_generation_task_1",
+        ImageGenerationType::CombineImage,
+    )
+    .with_combine_image(CombineImage {
+        scope: ProductCouponScope::All,
+        coupon_type: ProductCouponType::Normal,
+        usage_mode: UsageMode::Single,
+        normal_coupon: Some(NormalCouponUsageRule {
+            threshold: Some(10_000),
+            discount_amount: Some(1_000),
         }),
+        background_color: Some("#ff5733".into()),
         ..Default::default()
-    }
+    })
 }
 
 /// The example `get_task`.
 pub fn get_task() -> GetImageGenerationTaskRequest {
-    GetImageGenerationTaskRequest {
-        task_id: "image_generation_task_1".into(),
-        image_generation_type: Some(ImageGenerationType::CombineImage),
-        brand_id: None,
-    }
+    GetImageGenerationTaskRequest::new("image_generation_task_1", ImageGenerationType::CombineImage)
 }
 
 /// The user coupon of WeChat Pay's send example (`response-normal.json`), with its product

@@ -5,8 +5,12 @@
 //! - Each operation is a request type implementing [`Endpoint`]: its [`Operation`] (method,
 //!   path template, retry class, rate limit per mode), its path and query parameters, its
 //!   body and response types. [`encode`] turns a request into the bytes sent and signed;
-//!   [`Endpoint::decode`] reads one back as a server receives it. [`operations::ALL`] lists
+//!   [`Decode::decode`] reads one back as a server receives it. [`operations::ALL`] lists
 //!   all 35; [`for_each_endpoint!`] names every request type.
+//! - Every request is built with `Type::new(required…)`; optional fields are set with
+//!   `with_*` (or assigned: they are public `Option`s). Required fields are private, with a
+//!   getter and a `_mut` accessor each, and no request has `Default`, so a request that
+//!   lacks a required field does not compile (docs/client.md, "Building requests").
 //! - Request types live in their resource's module: [`product_coupon`] (E01–E04), [`stock`]
 //!   (E05–E14), [`stock_bundle`] (E15–E19), [`user_coupon`] (E20–E22, E25–E29),
 //!   [`user_coupon_bundle`] (E23, E24, E30), [`notify`] (E31, E32), [`media`] (E33–E35).
@@ -22,14 +26,13 @@
 //!
 //! ```
 //! use wxpay_models::{Endpoint, Mode, SendUserProductCouponRequest, Target, UserProductCouponEntity, encode};
-//! let request = SendUserProductCouponRequest {
-//!     openid: "oh-394z-6CGkNoJrsDLTTUKiAnp4".into(),
-//!     product_coupon_id: "1000000013".into(),
-//!     appid: "wx233544546545989".into(),
-//!     stock_id: "1000000013001".into(),
-//!     send_request_no: "MCHSEND202003101234".into(),
-//!     ..Default::default()
-//! };
+//! let request = SendUserProductCouponRequest::new(
+//!     "oh-394z-6CGkNoJrsDLTTUKiAnp4", // openid
+//!     "1000000013",                   // product_coupon_id
+//!     "1000000013001",                // stock_id
+//!     "wx233544546545989",            // appid
+//!     "MCHSEND202003101234",          // send_request_no
+//! );
 //! let wire = encode(&request, Target { mode: Mode::Partner, brand_id: Some("120344") })?;
 //! assert!(wire.body.ends_with(br#""brand_id":"120344"}"#));
 //! let response: UserProductCouponEntity =
@@ -40,6 +43,8 @@
 
 #![warn(clippy::unwrap_used, clippy::expect_used)]
 
+#[macro_use]
+mod accessors;
 #[macro_use]
 mod enums;
 #[macro_use]
@@ -98,9 +103,8 @@ pub use time::{BEIJING, TimeError, WxTime};
 pub use user_coupon::{
     AssociatedOrderInfo, AssociatedPayScoreOrderInfo, ConfirmSendUserProductCouponRequest,
     CouponTagInfo, CouponUsageDetail, MAX_OPENID_CHARS, MemberTagInfo, PreSendToken,
-    ProgressiveBundleUsageDetail, SEND_PATH_TEMPLATE, SendUserProductCouponRequest,
-    SequentialUsageDetail, SequentialUsageDetailItem, UserProductCouponBundleInfo,
-    UserProductCouponEntity,
+    ProgressiveBundleUsageDetail, SendUserProductCouponRequest, SequentialUsageDetail,
+    SequentialUsageDetailItem, UserProductCouponBundleInfo, UserProductCouponEntity,
 };
 pub use user_coupon_bundle::UserProductCouponBundleEntity;
 pub use validate::{FieldError, Location, Rule, ValidationError};

@@ -22,7 +22,12 @@ pub struct RawRequest<'a> {
 
 /// A request type a server can read back: its path and query parameters set by name, and
 /// [`Decode::decode`], which checks every documented rule on the way.
-pub trait Decode: Endpoint + DeserializeOwned + Default {
+pub trait Decode: Endpoint + DeserializeOwned {
+    /// The request with every field empty (not valid, not for sending): where a decoder
+    /// starts when there is no body to read it from. Request types have no `Default`, so
+    /// that a client cannot leave a required field out; this is for decoders only.
+    #[doc(hidden)]
+    fn empty() -> Self;
     /// Sets path parameter `name`; `false` if the operation has none of that name.
     fn set_path_param(&mut self, name: &str, value: String) -> bool;
     /// Sets query parameter `name` from its text; `Ok(false)` if the operation has none of
@@ -35,7 +40,7 @@ pub trait Decode: Endpoint + DeserializeOwned + Default {
     fn decode(raw: &RawRequest<'_>) -> Result<Self, ValidationError> {
         let mut request = match Self::OPERATION.body {
             BodyKind::Json => json::<Self>(raw.body)?,
-            BodyKind::Empty | BodyKind::Multipart => Self::default(),
+            BodyKind::Empty | BodyKind::Multipart => Self::empty(),
         };
         fill_params(&mut request, raw)?;
         request.validate().map(|()| request)

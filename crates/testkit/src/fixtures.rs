@@ -4,6 +4,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde_json::{Value, json};
 use wxpay_mock::fixtures::dev;
+use wxpay_models::Endpoint;
 
 use crate::http_client::{Answer, TestClient};
 
@@ -17,6 +18,19 @@ pub fn unique(prefix: &str) -> String {
         N.fetch_add(1, Ordering::Relaxed)
     )
 }
+
+/// Sets a built request's `brand_id` from an `Option` (tests that run in both modes pass
+/// `Some` in partner mode and `None` in brand mode): `GetStockRequest::new(p, s).for_brand(b)`.
+pub trait ForBrand: Endpoint {
+    /// The request with `brand_id` set to `brand`.
+    #[must_use]
+    fn for_brand(mut self, brand: Option<String>) -> Self {
+        self.set_brand_id(brand);
+        self
+    }
+}
+
+impl<E: Endpoint> ForBrand for E {}
 
 /// A send body for the dev brand, appid and product coupon.
 pub fn send_body(stock_id: &str, send_request_no: &str, coupon_code: Option<&str>) -> Value {

@@ -266,3 +266,29 @@ async fn bad_calls_say_what_is_wrong() {
         assert!(err.contains(needle), "{args:?}: {err}");
     }
 }
+
+#[test]
+fn a_json_operation_without_body_names_every_missing_field() {
+    // No --body: the request starts empty (as a server's decoder starts), so validation
+    // names every required field at once instead of the first one a JSON parser misses.
+    let dir = temp_dir();
+    let config = write_brand_client_config(dir.path(), "http://127.0.0.1:9", "");
+    let out = wxpay(&[
+        "call",
+        "confirm-send-user-product-coupon",
+        "--config",
+        config.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    for field in [
+        "openid",
+        "coupon_code",
+        "product_coupon_id",
+        "stock_id",
+        "appid",
+        "out_request_no",
+    ] {
+        assert!(err.contains(&format!("{field} ")), "{field}: {err}");
+    }
+}

@@ -79,10 +79,7 @@ async fn downloads(server: &Server) -> usize {
 }
 
 fn query() -> QueryProductCouponRequest {
-    QueryProductCouponRequest {
-        product_coupon_id: dev::PRODUCT_COUPON_ID.into(),
-        ..Default::default()
-    }
+    QueryProductCouponRequest::new(dev::PRODUCT_COUPON_ID)
 }
 
 #[tokio::test]
@@ -105,16 +102,15 @@ async fn calls_in_both_modes_download_the_certificates_first() {
             Some(PLATFORM_CERT_SERIAL)
         );
         let stock = client
-            .execute(&GetStockRequest {
-                product_coupon_id: dev::PRODUCT_COUPON_ID.into(),
-                stock_id: dev::STOCK_WECHATPAY.into(),
-                ..Default::default()
-            })
+            .execute(&GetStockRequest::new(
+                dev::PRODUCT_COUPON_ID,
+                dev::STOCK_WECHATPAY,
+            ))
             .await
             .unwrap();
         assert_eq!(stock.stock_id, dev::STOCK_WECHATPAY);
         client
-            .execute(&GetNotifyConfigRequest::default())
+            .execute(&GetNotifyConfigRequest::new())
             .await
             .unwrap();
         let mut send = crate::common::request(dev::STOCK_WECHATPAY);
@@ -194,7 +190,7 @@ async fn an_unknown_serial_downloads_again_at_once_but_not_twice_a_minute() {
     // Another unknown serial within the minute: no download, the answer is not trusted.
     proxy.switch(a.local_addr());
     let err = client
-        .execute(&GetNotifyConfigRequest::default())
+        .execute(&GetNotifyConfigRequest::new())
         .await
         .unwrap_err();
     match &err {

@@ -82,14 +82,14 @@ fn requests_retries_and_latency_are_counted_per_operation_status_and_code() {
         client.send_user_product_coupon(&send).await.unwrap();
         client.send_user_product_coupon(&send).await.unwrap();
         // A business error: the coupon does not exist.
-        let missing = GetUserProductCouponRequest {
-            openid: "o-nobody".into(),
-            coupon_code: "C-none".into(),
-            product_coupon_id: dev::PRODUCT_COUPON_ID.into(),
-            stock_id: dev::STOCK_WECHATPAY.into(),
-            appid: dev::APPID.into(),
-            brand_id: Some(dev::BRAND_ID.into()),
-        };
+        let missing = GetUserProductCouponRequest::new(
+            "o-nobody",
+            "C-none",
+            dev::PRODUCT_COUPON_ID,
+            dev::STOCK_WECHATPAY,
+            dev::APPID,
+        )
+        .with_brand_id(dev::BRAND_ID);
         let err = client.execute(&missing).await.unwrap_err();
         assert_eq!(err.code().map(|c| c.as_str()), Some("NOT_FOUND"), "{err}");
         // SYSTEM_ERROR on every attempt: 1 + 3 retries.

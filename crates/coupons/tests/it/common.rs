@@ -31,13 +31,12 @@ pub(crate) fn client(base: &str) -> CouponClient {
 
 /// A send of the dev product coupon from `stock_id`, with fresh openid and request number.
 pub(crate) fn request(stock_id: &str) -> SendUserProductCouponRequest {
-    SendUserProductCouponRequest {
-        openid: unique("o"),
-        product_coupon_id: dev::PRODUCT_COUPON_ID.into(),
-        appid: dev::APPID.into(),
-        stock_id: stock_id.into(),
-        send_request_no: unique("REQ"),
-        brand_id: Some(dev::BRAND_ID.into()),
-        ..Default::default()
-    }
+    SendUserProductCouponRequest::new(
+        unique("o"),
+        dev::PRODUCT_COUPON_ID,
+        stock_id,
+        dev::APPID,
+        unique("REQ"),
+    )
+    .with_brand_id(dev::BRAND_ID)
 }

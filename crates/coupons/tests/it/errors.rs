@@ -34,14 +34,14 @@ const EVERY_PUBLIC_ERROR: () = {
 async fn an_api_error_carries_its_typed_business_code() {
     let server = mock::start().await;
     let client = client(&server.base_url());
-    let missing = GetUserProductCouponRequest {
-        openid: "o-nobody".into(),
-        coupon_code: "C-none".into(),
-        product_coupon_id: dev::PRODUCT_COUPON_ID.into(),
-        stock_id: dev::STOCK_WECHATPAY.into(),
-        appid: dev::APPID.into(),
-        brand_id: Some(dev::BRAND_ID.into()),
-    };
+    let missing = GetUserProductCouponRequest::new(
+        "o-nobody",
+        "C-none",
+        dev::PRODUCT_COUPON_ID,
+        dev::STOCK_WECHATPAY,
+        dev::APPID,
+    )
+    .with_brand_id(dev::BRAND_ID);
     let err = client.execute(&missing).await.unwrap_err();
     assert_eq!(err.biz_code(), Some(BizCode::NotFound), "{err}");
     let CouponError::Api(api) = &err else {

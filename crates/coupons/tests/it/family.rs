@@ -47,77 +47,72 @@ async fn life(client: CouponClient) {
     send.brand_id = None; // the mode's concern: default brand, or the signing brand
     let coupon = client.send_user_product_coupon(&send).await.unwrap();
     assert_eq!(coupon.coupon_state, UserProductCouponState::Confirming);
-    let ids = |c: &str| (send.openid.clone(), c.to_owned());
+    let ids = |c: &str| (send.openid().to_owned(), c.to_owned());
     let (openid, code) = ids(&coupon.coupon_code);
-    let confirm = ConfirmSendUserProductCouponRequest {
-        openid: openid.clone(),
-        coupon_code: code.clone(),
-        product_coupon_id: dev::PRODUCT_COUPON_ID.into(),
-        stock_id: dev::STOCK_LOAD_TEST.into(),
-        appid: dev::APPID.into(),
-        out_request_no: unique("CONF"),
-        brand_id: None,
-    };
+    let confirm = ConfirmSendUserProductCouponRequest::new(
+        openid.clone(),
+        code.clone(),
+        dev::PRODUCT_COUPON_ID,
+        dev::STOCK_LOAD_TEST,
+        dev::APPID,
+        unique("CONF"),
+    );
     let confirmed = client
         .confirm_send_user_product_coupon(&confirm)
         .await
         .unwrap();
     assert_eq!(confirmed.coupon_state, UserProductCouponState::Effective);
-    let use_ = UseUserProductCouponRequest {
-        openid: openid.clone(),
-        coupon_code: code.clone(),
-        product_coupon_id: dev::PRODUCT_COUPON_ID.into(),
-        stock_id: dev::STOCK_LOAD_TEST.into(),
-        appid: dev::APPID.into(),
-        use_time: Some(WxTime::now()),
-        associated_order_info: Some(AssociatedOrderInfo {
-            transaction_id: Some("4200000000123456789123456789".into()),
-            ..Default::default()
-        }),
-        out_request_no: unique("USE"),
+    let use_ = UseUserProductCouponRequest::new(
+        openid.clone(),
+        code.clone(),
+        dev::PRODUCT_COUPON_ID,
+        dev::STOCK_LOAD_TEST,
+        dev::APPID,
+        unique("USE"),
+        WxTime::now(),
+    )
+    .with_associated_order_info(AssociatedOrderInfo {
+        transaction_id: Some("4200000000123456789123456789".into()),
         ..Default::default()
-    };
+    });
     let used = client.execute_answered(&use_).await.unwrap();
     assert_eq!(used.entity.coupon_state, UserProductCouponState::Used);
     assert!(used.request_id.is_some());
     // The same request again is a replay, not a second use.
     assert_eq!(client.execute(&use_).await.unwrap(), used.entity);
-    let ret = ReturnUserProductCouponRequest {
-        openid: openid.clone(),
-        coupon_code: code.clone(),
-        product_coupon_id: dev::PRODUCT_COUPON_ID.into(),
-        stock_id: dev::STOCK_LOAD_TEST.into(),
-        appid: dev::APPID.into(),
-        out_request_no: unique("RET"),
-        ..Default::default()
-    };
+    let ret = ReturnUserProductCouponRequest::new(
+        openid.clone(),
+        code.clone(),
+        dev::PRODUCT_COUPON_ID,
+        dev::STOCK_LOAD_TEST,
+        dev::APPID,
+        unique("RET"),
+    );
     assert_eq!(
         client.execute(&ret).await.unwrap().coupon_state,
         UserProductCouponState::Effective
     );
-    let off = DeactivateUserProductCouponRequest {
-        openid: openid.clone(),
-        coupon_code: code.clone(),
-        product_coupon_id: dev::PRODUCT_COUPON_ID.into(),
-        stock_id: dev::STOCK_LOAD_TEST.into(),
-        appid: dev::APPID.into(),
-        out_request_no: unique("OFF"),
-        deactivate_reason: "done".into(),
-        brand_id: None,
-    };
+    let off = DeactivateUserProductCouponRequest::new(
+        openid.clone(),
+        code.clone(),
+        dev::PRODUCT_COUPON_ID,
+        dev::STOCK_LOAD_TEST,
+        dev::APPID,
+        unique("OFF"),
+        "done",
+    );
     assert_eq!(
         client.execute(&off).await.unwrap().coupon_state,
         UserProductCouponState::Deactivated
     );
     let read = client
-        .execute(&GetUserProductCouponRequest {
+        .execute(&GetUserProductCouponRequest::new(
             openid,
-            coupon_code: code,
-            product_coupon_id: dev::PRODUCT_COUPON_ID.into(),
-            stock_id: dev::STOCK_LOAD_TEST.into(),
-            appid: dev::APPID.into(),
-            brand_id: None,
-        })
+            code,
+            dev::PRODUCT_COUPON_ID,
+            dev::STOCK_LOAD_TEST,
+            dev::APPID,
+        ))
         .await
         .unwrap();
     assert_eq!(read.deactivate_reason.as_deref(), Some("done"));
@@ -169,7 +164,7 @@ async fn lists_stream_page_after_page() {
         let mut codes = Vec::new();
         for _ in 0..7 {
             let mut send = request(dev::STOCK_LOAD_TEST);
-            send.openid = openid.clone();
+            *send.openid_mut() = openid.clone();
             send.brand_id = None;
             codes.push(
                 client
@@ -179,12 +174,7 @@ async fn lists_stream_page_after_page() {
                     .coupon_code,
             );
         }
-        let list = ListUserProductCouponsRequest {
-            openid,
-            appid: dev::APPID.into(),
-            page_size: Some(3),
-            ..Default::default()
-        };
+        let list = ListUserProductCouponsRequest::new(openid, dev::APPID).with_page_size(3);
         let all: Vec<_> = client.paginate(list).try_collect().await.unwrap();
         let listed: Vec<String> = all.into_iter().map(|c| c.coupon_code).collect();
         assert_eq!(listed, codes);
@@ -198,21 +188,20 @@ async fn the_notify_config_is_per_provider_and_per_brand() {
     let brand = brand_client(&server.base_url());
     let url = "http://127.0.0.1:9/notify";
     let set = partner
-        .execute(&SetNotifyConfigRequest {
-            notify_url: url.into(),
-        })
+        .execute(&SetNotifyConfigRequest::new(url))
         .await
         .unwrap();
     assert_eq!(set.notify_url, url);
     assert!(set.update_time.is_some());
-    let read = partner.execute(&GetNotifyConfigRequest {}).await.unwrap();
+    let read = partner
+        .execute(&GetNotifyConfigRequest::new())
+        .await
+        .unwrap();
     assert_eq!(read.notify_url, url);
-    let other = brand.execute(&GetNotifyConfigRequest {}).await.unwrap();
+    let other = brand.execute(&GetNotifyConfigRequest::new()).await.unwrap();
     assert_eq!(other.notify_url, "");
     // An https URL only (loopback http is the tests' exception): refused before sending.
-    let bad = SetNotifyConfigRequest {
-        notify_url: "http://example.com/n".into(),
-    };
+    let bad = SetNotifyConfigRequest::new("http://example.com/n");
     assert!(matches!(
         brand.execute(&bad).await,
         Err(CouponError::Invalid(_))
@@ -226,9 +215,7 @@ async fn each_operation_is_paced_at_its_own_limit() {
     // its own limit (sends keep theirs), so none is refused.
     let server = mock::start().await;
     let client = partner_client(&server.base_url());
-    let set = SetNotifyConfigRequest {
-        notify_url: "http://127.0.0.1:9/notify".into(),
-    };
+    let set = SetNotifyConfigRequest::new("http://127.0.0.1:9/notify");
     let calls = (0..40).map(|_| {
         let (client, set) = (client.clone(), set.clone());
         tokio::spawn(async move { client.execute(&set).await })

@@ -42,11 +42,10 @@ async fn the_key_store_rotates_under_concurrent_calls_with_no_failed_call() {
             (transport.clone(), failures.clone(), by_serial.clone());
         callers.push(tokio::spawn(async move {
             for i in 0..30 {
-                let request = ListUserProductCouponsRequest {
-                    openid: format!("o-rotation-{task}-{i}"),
-                    appid: dev::APPID.into(),
-                    ..Default::default()
-                };
+                let request = ListUserProductCouponsRequest::new(
+                    format!("o-rotation-{task}-{i}"),
+                    dev::APPID,
+                );
                 let wire = encode(&request, transport.target()).unwrap();
                 match transport
                     .call(ListUserProductCouponsRequest::OPERATION, &wire)
@@ -152,7 +151,7 @@ async fn an_inline_private_key_signs_and_stays_out_of_debug_output() {
     let config = ClientConfig::from_toml_str(&text, None).unwrap();
     let client = CouponClient::from_config(&config).unwrap();
     client
-        .execute(&GetNotifyConfigRequest::default())
+        .execute(&GetNotifyConfigRequest::new())
         .await
         .unwrap();
     // No line of the PEM body, nor the APIv3 key, in any Debug output.

@@ -66,8 +66,8 @@ async fn injected_500s_and_dropped_answers_still_issue_exactly_once() {
         let r = request(dev::STOCK_LOAD_TEST);
         match client.send_user_product_coupon(&r).await {
             Ok(coupon) => {
-                assert_eq!(coupon.send_request_no, r.send_request_no);
-                succeeded.push(r.send_request_no);
+                assert_eq!(coupon.send_request_no, r.send_request_no());
+                succeeded.push(r.send_request_no().to_owned());
             }
             Err(e) => assert!(e.is_retryable(), "only retryable failures may remain: {e}"),
         }
@@ -117,7 +117,12 @@ async fn timeouts_are_retried_and_the_replay_returns_the_first_coupon() {
         coupon.coupon_code, "8000000000001",
         "the caller's own retry gets the coupon issued by the first attempt"
     );
-    assert_exactly_once(&admin, dev::STOCK_WECHATPAY, &[r.send_request_no]).await;
+    assert_exactly_once(
+        &admin,
+        dev::STOCK_WECHATPAY,
+        &[r.send_request_no().to_owned()],
+    )
+    .await;
 }
 
 #[tokio::test]

@@ -55,8 +55,8 @@ async fn invalid_requests_are_not_sent() {
     let server = mock::start().await;
     let client = client(&server.base_url());
     let mut bad = request(dev::STOCK_WECHATPAY);
-    bad.send_request_no = "x".into();
-    bad.openid = String::new();
+    *bad.send_request_no_mut() = "x".into();
+    *bad.openid_mut() = String::new();
     match client.send_user_product_coupon(&bad).await {
         Err(CouponError::Invalid(e)) => assert!(e.has("send_request_no") && e.has("openid"), "{e}"),
         other => panic!("{other:?}"),
@@ -103,7 +103,7 @@ async fn business_errors_are_typed_and_not_retried() {
     let first = request(&stock);
     client.send_user_product_coupon(&first).await.unwrap();
     let mut same_user = request(&stock);
-    same_user.openid = first.openid.clone();
+    *same_user.openid_mut() = first.openid().to_owned();
     let e = api(client
         .send_user_product_coupon(&same_user)
         .await
@@ -152,7 +152,7 @@ async fn business_errors_are_typed_and_not_retried() {
 
     // NOT_FOUND: product coupon, stock.
     let mut r = request(dev::STOCK_WECHATPAY);
-    r.product_coupon_id = "9999".into();
+    *r.product_coupon_id_mut() = "9999".into();
     assert_eq!(
         api(client.send_user_product_coupon(&r).await.unwrap_err()).status,
         404

@@ -8,7 +8,9 @@ use futures_util::TryStreamExt;
 use serde_json::Value;
 use wxpay_coupons::models::product_coupon::CreateProductCouponRequest;
 use wxpay_coupons::models::stock::{CreateStockRequest, ListStocksRequest};
-use wxpay_coupons::models::{Endpoint, Mode, StockStoreScope, WxTime, examples, operations};
+use wxpay_coupons::models::{
+    Endpoint, Mode, SendUserProductCouponRequest, StockStoreScope, WxTime, examples, operations,
+};
 use wxpay_coupons::{CouponClient, CouponError, Transport};
 use wxpay_mock::fixtures::dev;
 use wxpay_signing::KeyStore;
@@ -163,7 +165,7 @@ async fn a_catalogue_made_through_the_sdk_feeds_sends() {
     for (_, client) in clients(&server.base_url()) {
         // A product coupon with its first stock, valid from now on.
         let mut create: CreateProductCouponRequest = examples::create_product_coupon();
-        create.out_request_no = unique("PC");
+        *create.out_request_no_mut() = unique("PC");
         let stock = create.stock.as_mut().unwrap();
         let period = stock
             .single_usage_rule
@@ -191,27 +193,21 @@ async fn a_catalogue_made_through_the_sdk_feeds_sends() {
         );
         // Two more stocks.
         for _ in 0..2 {
-            let mut more: CreateStockRequest = examples::create_stock();
-            more.product_coupon_id = pid.clone();
-            more.out_request_no = unique("ST");
-            more.stock = create.stock.clone().unwrap();
+            let stock = create.stock.clone().unwrap();
+            let more = CreateStockRequest::new(pid.clone(), unique("ST"), stock);
             client.execute(&more).await.unwrap();
         }
-        let list = ListStocksRequest {
-            product_coupon_id: pid.clone(),
-            page_size: Some(2),
-            ..Default::default()
-        };
+        let list = ListStocksRequest::new(pid.clone()).with_page_size(2);
         let stocks: Vec<_> = client.paginate(list).try_collect().await.unwrap();
         assert_eq!(stocks.len(), 3);
         // Send from the second stock.
-        let mut send = examples::send();
-        send.openid = unique("o");
-        send.product_coupon_id = pid.clone();
-        send.stock_id = stocks[1].stock_id.clone();
-        send.send_request_no = unique("SEND");
-        send.coupon_code = None;
-        send.brand_id = None;
+        let send = SendUserProductCouponRequest::new(
+            unique("o"),
+            pid.clone(),
+            stocks[1].stock_id.clone(),
+            examples::APPID,
+            unique("SEND"),
+        );
         let coupon = client.send_user_product_coupon(&send).await.unwrap();
         let json: Value = serde_json::to_value(&coupon).unwrap();
         assert_eq!(json["stock"]["stock_id"], stocks[1].stock_id.as_str());

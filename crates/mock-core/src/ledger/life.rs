@@ -51,7 +51,7 @@ impl UseRecord {
             .flatten()
             .map(String::into_boxed_str);
         Self {
-            out_request_no: request.out_request_no.as_str().into(),
+            out_request_no: request.out_request_no().into(),
             time,
             details,
         }

@@ -312,7 +312,7 @@ impl World {
                     user_coupons::send(self, &cx, request, pre.params, true).map_err(answer)?;
                 let claimed = self
                     .ledger
-                    .find_request(&pre.brand, &request.send_request_no)
+                    .find_request(&pre.brand, request.send_request_no())
                     .map(Claimed::Coupon);
                 (json!(done.response), done.events, claimed)
             }

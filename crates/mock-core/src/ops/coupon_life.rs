@@ -103,11 +103,11 @@ impl Handle for UseUserProductCouponRequest {
         let coupon = addressed(
             world,
             cx,
-            &r.openid,
-            &r.coupon_code,
-            &r.stock_id,
-            &r.product_coupon_id,
-            &r.appid,
+            r.openid(),
+            r.coupon_code(),
+            r.stock_id(),
+            r.product_coupon_id(),
+            r.appid(),
         )?;
         let state = world.ledger.state_at(coupon, cx.now);
         if state == UserProductCouponState::Used {
@@ -116,7 +116,7 @@ impl Handle for UseUserProductCouponRequest {
                 BizCode::UsedByOtherOrder,
                 format!(
                     "券已被其他订单核销: coupon {} was used with out_request_no {}",
-                    r.coupon_code,
+                    r.coupon_code(),
                     world
                         .ledger
                         .life(coupon)
@@ -127,29 +127,29 @@ impl Handle for UseUserProductCouponRequest {
         }
         if state == UserProductCouponState::Pending {
             return Err(outside_validity(
-                &r.coupon_code,
+                r.coupon_code(),
                 "its validity has not begun",
             ));
         }
         require_state(
             state,
-            &r.coupon_code,
+            r.coupon_code(),
             "used",
             &[UserProductCouponState::Effective],
         )?;
-        let use_time = r.use_time.map_or(cx.now, |t| t.unix_timestamp());
+        let use_time = r.use_time().map_or(cx.now, |t| t.unix_timestamp());
         let coupon_row = &world.ledger.coupons[coupon as usize];
         if use_time < i64::from(coupon_row.valid_begin)
             || use_time > i64::from(coupon_row.valid_end)
         {
             return Err(outside_validity(
-                &r.coupon_code,
+                r.coupon_code(),
                 "use_time is outside valid_begin_time..valid_end_time",
             ));
         }
         let stock_index = coupon_row.stock;
         let stock = &world.ledger.stocks[stock_index as usize].entity;
-        check_periods(stock, use_time, &r.coupon_code)?;
+        check_periods(stock, use_time, r.coupon_code())?;
         if let Some(store) = &r.store_id {
             check_store(world, stock, stock_index, store)?;
         }
@@ -162,8 +162,8 @@ impl Handle for UseUserProductCouponRequest {
             coupon_code: entity.coupon_code.clone(),
             stock_id: entity.stock.stock_id.clone(),
             product_coupon_id: Some(entity.product_coupon.product_coupon_id.clone()),
-            openid: Some(r.openid.clone()),
-            use_request_no: Some(r.out_request_no.clone()),
+            openid: Some(r.openid().to_owned()),
+            use_request_no: Some(r.out_request_no().to_owned()),
             use_time: WxTime::from_unix(use_time).ok(),
             associated_order_info: r.associated_order_info.clone(),
         }));
@@ -187,31 +187,30 @@ impl Handle for ReturnUserProductCouponRequest {
         let coupon = addressed(
             world,
             cx,
-            &r.openid,
-            &r.coupon_code,
-            &r.stock_id,
-            &r.product_coupon_id,
-            &r.appid,
+            r.openid(),
+            r.coupon_code(),
+            r.stock_id(),
+            r.product_coupon_id(),
+            r.appid(),
         )?;
         // A used coupon stays USED until returned, even past its validity (the clock does
         // not touch USED); a return after the validity ended makes it EXPIRED.
         require_state(
             world.ledger.state_at(coupon, cx.now),
-            &r.coupon_code,
+            r.coupon_code(),
             "returned",
             &[UserProductCouponState::Used],
         )?;
         world.ledger.coupons[coupon as usize].state = CouponState::Confirmed;
-        world.ledger.life_mut(coupon).returned =
-            Some((r.out_request_no.as_str().into(), clamp(cx.now)));
+        world.ledger.life_mut(coupon).returned = Some((r.out_request_no().into(), clamp(cx.now)));
         let entity = world.ledger.entity(coupon, cx.now);
         let event = Event::Returned(Box::new(CouponReturnedEvent {
             brand_id: Some(cx.brand.to_owned()),
             coupon_code: entity.coupon_code.clone(),
             stock_id: entity.stock.stock_id.clone(),
             product_coupon_id: Some(entity.product_coupon.product_coupon_id.clone()),
-            openid: Some(r.openid.clone()),
-            return_request_no: Some(r.out_request_no.clone()),
+            openid: Some(r.openid().to_owned()),
+            return_request_no: Some(r.out_request_no().to_owned()),
             return_time: WxTime::from_unix(cx.now).ok(),
         }));
         Ok(Done {
@@ -234,11 +233,11 @@ impl Handle for DeactivateUserProductCouponRequest {
         let coupon = addressed(
             world,
             cx,
-            &r.openid,
-            &r.coupon_code,
-            &r.stock_id,
-            &r.product_coupon_id,
-            &r.appid,
+            r.openid(),
+            r.coupon_code(),
+            r.stock_id(),
+            r.product_coupon_id(),
+            r.appid(),
         )?;
         let state = world.ledger.state_at(coupon, cx.now);
         if state == UserProductCouponState::Expired && cx.mode == Mode::Brand {
@@ -246,22 +245,22 @@ impl Handle for DeactivateUserProductCouponRequest {
                 BizCode::ExpiredFinal,
                 format!(
                     "券已过期，不能再进行其他操作: coupon {} expired; EXPIRED is final",
-                    r.coupon_code
+                    r.coupon_code()
                 ),
             ));
         }
         use UserProductCouponState as S;
         require_state(
             state,
-            &r.coupon_code,
+            r.coupon_code(),
             "deactivated",
             &[S::Confirming, S::Pending, S::Effective],
         )?;
         world.ledger.coupons[coupon as usize].state = CouponState::Deactivated;
         world.ledger.life_mut(coupon).deactivated = Some(Box::new((
-            r.out_request_no.clone(),
+            r.out_request_no().to_owned(),
             clamp(cx.now),
-            r.deactivate_reason.clone(),
+            r.deactivate_reason().to_owned(),
         )));
         Ok(Done::wrote(
             world.ledger.entity(coupon, cx.now),
@@ -300,10 +299,10 @@ impl Handle for ListUserProductCouponsRequest {
         )
         .unwrap_or(20);
         let matches = |i: u32| {
-            ledger.text(i).openid == r.openid
+            ledger.text(i).openid == r.openid()
                 && ledger.brand(i) == cx.brand
                 && world.visible(ledger.product_of(i), cx)
-                && ledger.appid_of(i) == r.appid
+                && ledger.appid_of(i) == r.appid()
                 && r.product_coupon_id
                     .as_deref()
                     .is_none_or(|p| ledger.product_id_of(i) == p)
@@ -318,7 +317,7 @@ impl Handle for ListUserProductCouponsRequest {
                     .is_none_or(|b| world.user_bundle_id_of(i) == Some(b))
         };
         let all: Vec<u32> = ledger
-            .coupons_of(&r.openid)
+            .coupons_of(r.openid())
             .into_iter()
             .filter(|&i| matches(i))
             .collect();
@@ -350,18 +349,17 @@ impl Handle for PreSendUserProductCouponRequest {
         cx: &Cx<'_>,
         r: Self,
     ) -> Result<Done<Self::Response>, ErrorAnswer> {
-        let send = SendUserProductCouponRequest {
-            openid: r.openid.clone(),
-            coupon_code: r.coupon_code.clone(),
-            product_coupon_id: r.product_coupon_id.clone(),
-            appid: r.appid.clone(),
-            attach: r.attach.clone(),
-            coupon_tag_info: None,
-            stock_id: r.stock_id.clone(),
-            send_request_no: r.send_request_no.clone(),
-            brand_id: Some(cx.brand.to_owned()),
-        };
-        world.check_creator(cx, &r.product_coupon_id)?;
+        let mut send = SendUserProductCouponRequest::new(
+            r.openid(),
+            r.product_coupon_id(),
+            r.stock_id(),
+            r.appid(),
+            r.send_request_no(),
+        )
+        .with_brand_id(cx.brand);
+        send.coupon_code.clone_from(&r.coupon_code);
+        send.attach.clone_from(&r.attach);
+        world.check_creator(cx, r.product_coupon_id())?;
         let params =
             digest16(&serde_json::to_vec(&send).map_err(|e| ErrorAnswer::system(e.to_string()))?);
         let input = SendInput {
@@ -376,12 +374,12 @@ impl Handle for PreSendUserProductCouponRequest {
                 BizCode::SendReentry,
                 format!(
                     "send_request_no {} already issued a coupon; pre-send with a new number",
-                    r.send_request_no
+                    r.send_request_no()
                 ),
             ));
         }
         let token = hex(&digest16(
-            format!("{}\n{}\n{}", cx.brand, r.send_request_no, cx.now).as_bytes(),
+            format!("{}\n{}\n{}", cx.brand, r.send_request_no(), cx.now).as_bytes(),
         ));
         world.pre_sends.insert(
             token.clone(),

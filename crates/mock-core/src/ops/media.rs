@@ -25,8 +25,8 @@ impl Handle for UploadImageRequest {
         cx: &Cx<'_>,
         request: Self,
     ) -> Result<Done<Self::Response>, ErrorAnswer> {
-        if request.file.len() > MAX_IMAGE_BYTES {
-            return Err(too_large(request.file.len()));
+        if request.file().len() > MAX_IMAGE_BYTES {
+            return Err(too_large(request.file().len()));
         }
         let (url, new) = world.media.upload(&request, cx.caller, cx.now);
         Ok(Done {
@@ -75,11 +75,11 @@ impl Handle for CreateImageGenerationTaskRequest {
         cx: &Cx<'_>,
         request: Self,
     ) -> Result<Done<Self::Response>, ErrorAnswer> {
-        if world.media.find(cx.brand, &request.task_id).is_some() {
+        if world.media.find(cx.brand, request.task_id()).is_some() {
             // Records and tasks are made together, so this is only a safety net.
             return Err(ErrorAnswer::rule(
                 BizCode::SameNoOtherData,
-                format!("task_id {} is already a task", request.task_id),
+                format!("task_id {} is already a task", request.task_id()),
             ));
         }
         let index = world.media.create(&request, cx.brand, cx.caller, cx.now);
@@ -111,10 +111,10 @@ impl Handle for GetImageGenerationTaskRequest {
         request: Self,
     ) -> Result<Done<Self::Response>, ErrorAnswer> {
         let creator = (cx.caller.mode, cx.caller.id.clone());
-        let kind = request.image_generation_type.unwrap_or_default();
+        let kind = request.image_generation_type().cloned().unwrap_or_default();
         let index = world
             .media
-            .find(cx.brand, &request.task_id)
+            .find(cx.brand, request.task_id())
             .filter(|&i| {
                 world
                     .media
@@ -125,7 +125,7 @@ impl Handle for GetImageGenerationTaskRequest {
                 ErrorAnswer::not_found(format!(
                     "no {} image generation task {} of brand {} created by {}",
                     kind.as_str(),
-                    request.task_id,
+                    request.task_id(),
                     cx.brand,
                     cx.caller.label()
                 ))

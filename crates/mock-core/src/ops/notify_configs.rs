@@ -27,7 +27,7 @@ impl Handle for SetNotifyConfigRequest {
             ));
         }
         let target = NotifyTarget {
-            url: request.notify_url.trim().to_owned(),
+            url: request.notify_url().trim().to_owned(),
             update_time: cx.now,
         };
         let entity = entity(&target);

@@ -31,7 +31,7 @@ impl Handle for CreateProductCouponRequest {
         cx: &Cx<'_>,
         r: Self,
     ) -> Result<Done<Self::Response>, ErrorAnswer> {
-        if r.usage_mode == UsageMode::Sequential {
+        if *r.usage_mode() == UsageMode::Sequential {
             return Err(ErrorAnswer::new(
                 ErrorRow::BusinessRule,
                 "usage_mode SEQUENTIAL is the deprecated generation, which the emulator does not serve; create a PROGRESSIVE_BUNDLE product coupon with stock_bundle instead",
@@ -46,15 +46,16 @@ impl Handle for CreateProductCouponRequest {
             check_notify_appid(cx, &field, notify.notify_appid.as_deref())?;
         }
         let id = world.catalog.product_id(&world.ledger);
+        let display_info = r.display_info().clone();
         let added = world.ledger.add_product(ProductCouponEntity {
             product_coupon_id: id.clone(),
-            scope: r.scope,
-            coupon_type: r.coupon_type,
-            usage_mode: r.usage_mode,
+            scope: r.scope().clone(),
+            coupon_type: r.coupon_type().clone(),
+            usage_mode: r.usage_mode().clone(),
             single_usage_info: r.single_usage_info,
             progressive_bundle_usage_info: r.progressive_bundle_usage_info,
             sequential_usage_info: None,
-            display_info: r.display_info,
+            display_info,
             out_product_no: r.out_product_no,
             // No review is emulated: a new product coupon is EFFECTIVE at once.
             state: ProductCouponState::Effective,
@@ -113,7 +114,7 @@ impl Handle for QueryProductCouponRequest {
         cx: &Cx<'_>,
         r: Self,
     ) -> Result<Done<Self::Response>, ErrorAnswer> {
-        let p = world.find_product(cx, &r.product_coupon_id)?;
+        let p = world.find_product(cx, r.product_coupon_id())?;
         Ok(Done::read(world.product_view(p, cx)))
     }
 }
@@ -124,9 +125,9 @@ impl Handle for UpdateProductCouponRequest {
         cx: &Cx<'_>,
         r: Self,
     ) -> Result<Done<Self::Response>, ErrorAnswer> {
-        let p = world.find_product(cx, &r.product_coupon_id)?;
+        let p = world.find_product(cx, r.product_coupon_id())?;
         require_effective(&world.ledger, p, "UpdateProductCoupon")?;
-        world.ledger.products[p as usize].display_info = r.display_info;
+        world.ledger.products[p as usize].display_info = r.display_info().clone();
         Ok(Done::wrote(world.product_view(p, cx), Record::Product(p)))
     }
 
@@ -141,14 +142,14 @@ impl Handle for DeactivateProductCouponRequest {
         cx: &Cx<'_>,
         r: Self,
     ) -> Result<Done<Self::Response>, ErrorAnswer> {
-        let p = world.find_product(cx, &r.product_coupon_id)?;
+        let p = world.find_product(cx, r.product_coupon_id())?;
         require_effective(&world.ledger, p, "DeactivateProductCoupon")?;
         let when = wx_time(cx.now);
         let product = &mut world.ledger.products[p as usize];
         product.state = ProductCouponState::Deactivated;
-        product.deactivate_request_no = Some(r.out_request_no.clone());
+        product.deactivate_request_no = Some(r.out_request_no().to_owned());
         product.deactivate_time = Some(when);
-        product.deactivate_reason = Some(r.deactivate_reason.clone());
+        product.deactivate_reason = Some(r.deactivate_reason().to_owned());
         // Every stock that is not final yet goes with it; sent coupons stay as they are.
         let stocks: Vec<u32> = world
             .stocks_of(p)
@@ -157,9 +158,9 @@ impl Handle for DeactivateProductCouponRequest {
         for s in stocks {
             let stock = &mut world.ledger.stocks[s as usize].entity;
             stock.state = StockState::Deactivated;
-            stock.deactivate_request_no = Some(r.out_request_no.clone());
+            stock.deactivate_request_no = Some(r.out_request_no().to_owned());
             stock.deactivate_time = Some(when);
-            stock.deactivate_reason = Some(r.deactivate_reason.clone());
+            stock.deactivate_reason = Some(r.deactivate_reason().to_owned());
         }
         Ok(Done::wrote(world.product_view(p, cx), Record::Product(p)))
     }

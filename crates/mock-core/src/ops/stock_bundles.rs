@@ -47,9 +47,9 @@ impl Handle for CreateStockBundleRequest {
         cx: &Cx<'_>,
         r: Self,
     ) -> Result<Done<Self::Response>, ErrorAnswer> {
-        let p = world.find_product(cx, &r.product_coupon_id)?;
+        let p = world.find_product(cx, r.product_coupon_id())?;
         require_effective(&world.ledger, p, "CreateStockBundle")?;
-        let b = add_bundle(world, cx, p, &r.stock_bundle)?;
+        let b = add_bundle(world, cx, p, r.stock_bundle())?;
         Ok(Done::wrote(world.bundle_view(b, cx), Record::Bundle(b)))
     }
 
@@ -243,7 +243,7 @@ impl Handle for UpdateStockBundleRequest {
         cx: &Cx<'_>,
         r: Self,
     ) -> Result<Done<Self::Response>, ErrorAnswer> {
-        let (_, b) = world.find_bundle(cx, &r.product_coupon_id, &r.stock_bundle_id)?;
+        let (_, b) = world.find_bundle(cx, r.product_coupon_id(), r.stock_bundle_id())?;
         let stocks = open_stocks(world, cx, b, "UpdateStockBundle", &OPEN)?;
         let changes = changes_of!(r).checked(cx)?;
         // Stopped and deactivated rounds keep what they had.
@@ -264,10 +264,10 @@ impl Handle for UpdateStockBundleBudgetRequest {
         cx: &Cx<'_>,
         r: Self,
     ) -> Result<Done<Self::Response>, ErrorAnswer> {
-        let (_, b) = world.find_bundle(cx, &r.product_coupon_id, &r.stock_bundle_id)?;
+        let (_, b) = world.find_bundle(cx, r.product_coupon_id(), r.stock_bundle_id())?;
         open_stocks(world, cx, b, "UpdateStockBundleBudget", &MANAGEABLE)?;
         let change = BudgetChange::of(
-            &r.update_mode,
+            r.update_mode(),
             [r.current_max_count, r.target_max_count],
             [r.current_max_count_per_day, r.target_max_count_per_day],
         )?;

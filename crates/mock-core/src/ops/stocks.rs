@@ -30,7 +30,7 @@ impl Handle for CreateStockRequest {
         cx: &Cx<'_>,
         r: Self,
     ) -> Result<Done<Self::Response>, ErrorAnswer> {
-        let p = world.find_product(cx, &r.product_coupon_id)?;
+        let p = world.find_product(cx, r.product_coupon_id())?;
         require_effective(&world.ledger, p, "CreateStock")?;
         require_usage_mode(
             &world.ledger,
@@ -39,11 +39,11 @@ impl Handle for CreateStockRequest {
             "only SINGLE product coupons take stocks (add a stock bundle with CreateStockBundle)",
         )?;
         let product = &world.ledger.products[p as usize];
-        check_rule_placement(&product.scope, &product.coupon_type, &r.stock)?;
-        let notify = r.stock.notify_config.notify_appid.as_deref();
+        check_rule_placement(&product.scope, &product.coupon_type, r.stock())?;
+        let notify = r.stock().notify_config.notify_appid.as_deref();
         check_notify_appid(cx, "stock.notify_config.notify_appid", notify)?;
         world.check_stock_room(p, 1, cx.now)?;
-        let s = add_stock(world, cx, p, &r.stock)?;
+        let s = add_stock(world, cx, p, r.stock())?;
         Ok(Done::wrote(world.stock_view(s, cx), Record::Stock(s)))
     }
 
@@ -174,10 +174,10 @@ impl Handle for ListStocksRequest {
         cx: &Cx<'_>,
         r: Self,
     ) -> Result<Done<Self::Response>, ErrorAnswer> {
-        let p = world.find_product(cx, &r.product_coupon_id)?;
+        let p = world.find_product(cx, r.product_coupon_id())?;
         let only: Option<Vec<u32>> = match &r.stock_bundle_id {
             Some(id) if !id.is_empty() => {
-                let (_, b) = world.find_bundle(cx, &r.product_coupon_id, id)?;
+                let (_, b) = world.find_bundle(cx, r.product_coupon_id(), id)?;
                 Some(world.catalog.bundles[b as usize].stocks.clone())
             }
             _ => None,
@@ -217,7 +217,7 @@ impl Handle for GetStockRequest {
         cx: &Cx<'_>,
         r: Self,
     ) -> Result<Done<Self::Response>, ErrorAnswer> {
-        let (_, s) = world.find_stock(cx, &r.product_coupon_id, &r.stock_id)?;
+        let (_, s) = world.find_stock(cx, r.product_coupon_id(), r.stock_id())?;
         Ok(Done::read(world.stock_view(s, cx)))
     }
 }
@@ -228,7 +228,7 @@ impl Handle for UpdateStockRequest {
         cx: &Cx<'_>,
         r: Self,
     ) -> Result<Done<Self::Response>, ErrorAnswer> {
-        let (_, s) = world.find_stock(cx, &r.product_coupon_id, &r.stock_id)?;
+        let (_, s) = world.find_stock(cx, r.product_coupon_id(), r.stock_id())?;
         refuse_bundle_stock(&world.ledger, s, "UpdateStockBundle")?;
         require_stock_state(&world.ledger, s, cx.now, "UpdateStock", &OPEN)?;
         let changes = changes_of!(r).checked(cx)?;
@@ -298,11 +298,11 @@ impl Handle for UpdateStockBudgetRequest {
         cx: &Cx<'_>,
         r: Self,
     ) -> Result<Done<Self::Response>, ErrorAnswer> {
-        let (_, s) = world.find_stock(cx, &r.product_coupon_id, &r.stock_id)?;
+        let (_, s) = world.find_stock(cx, r.product_coupon_id(), r.stock_id())?;
         refuse_bundle_stock(&world.ledger, s, "UpdateStockBundleBudget")?;
         require_stock_state(&world.ledger, s, cx.now, "UpdateStockBudget", &MANAGEABLE)?;
         let change = BudgetChange::of(
-            &r.update_mode,
+            r.update_mode(),
             [r.current_max_count, r.target_max_count],
             [r.current_max_count_per_day, r.target_max_count_per_day],
         )?;
@@ -416,13 +416,13 @@ impl Handle for DeactivateStockRequest {
         cx: &Cx<'_>,
         r: Self,
     ) -> Result<Done<Self::Response>, ErrorAnswer> {
-        let (_, s) = world.find_stock(cx, &r.product_coupon_id, &r.stock_id)?;
+        let (_, s) = world.find_stock(cx, r.product_coupon_id(), r.stock_id())?;
         require_stock_state(&world.ledger, s, cx.now, "DeactivateStock", &OPEN)?;
         let stock = &mut world.ledger.stocks[s as usize].entity;
         stock.state = StockState::Deactivated;
-        stock.deactivate_request_no = Some(r.out_request_no);
+        stock.deactivate_request_no = Some(r.out_request_no().to_owned());
         stock.deactivate_time = Some(wx_time(cx.now));
-        stock.deactivate_reason = Some(r.deactivate_reason);
+        stock.deactivate_reason = Some(r.deactivate_reason().to_owned());
         Ok(Done::wrote(world.stock_view(s, cx), Record::Stock(s)))
     }
 
@@ -437,23 +437,24 @@ impl Handle for UploadCouponCodesRequest {
         cx: &Cx<'_>,
         r: Self,
     ) -> Result<Done<Self::Response>, ErrorAnswer> {
-        let (_, s) = world.find_stock(cx, &r.product_coupon_id, &r.stock_id)?;
+        let (_, s) = world.find_stock(cx, r.product_coupon_id(), r.stock_id())?;
         let mode = &world.ledger.stocks[s as usize].entity.coupon_code_mode;
         if *mode != CouponCodeMode::Upload {
             return Err(ErrorAnswer::new(
                 ErrorRow::BusinessRule,
                 format!(
                     "stock {} has coupon_code_mode {mode}; codes can be uploaded only to UPLOAD stocks",
-                    r.stock_id
+                    r.stock_id()
                 ),
             ));
         }
         require_stock_state(&world.ledger, s, cx.now, "UploadCouponCodes", &MANAGEABLE)?;
         // The model refuses a list with repeats, so every code here is distinct.
-        let (known, new): (Vec<String>, Vec<String>) = r.code_list.into_iter().partition(|code| {
-            world.ledger.find_code(s, code).is_some()
-                || world.ledger.stocks[s as usize].codes.contains(code)
-        });
+        let (known, new): (Vec<String>, Vec<String>) =
+            r.code_list().iter().cloned().partition(|code| {
+                world.ledger.find_code(s, code).is_some()
+                    || world.ledger.stocks[s as usize].codes.contains(code)
+            });
         let total = known.len() + new.len();
         world.ledger.upload_codes(s, new.iter().map(String::as_str));
         let response = UploadCouponCodesResponse {

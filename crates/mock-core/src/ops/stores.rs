@@ -149,8 +149,8 @@ impl Handle for AssociateStoresRequest {
         stock_change(
             world,
             cx,
-            (&r.product_coupon_id, &r.stock_id),
-            &r.store_list,
+            (r.product_coupon_id(), r.stock_id()),
+            r.store_list(),
             true,
         )
     }
@@ -165,8 +165,8 @@ impl Handle for DisassociateStoresRequest {
         stock_change(
             world,
             cx,
-            (&r.product_coupon_id, &r.stock_id),
-            &r.store_list,
+            (r.product_coupon_id(), r.stock_id()),
+            r.store_list(),
             false,
         )
     }
@@ -181,8 +181,8 @@ impl Handle for AssociateStoresForStockBundleRequest {
         bundle_change(
             world,
             cx,
-            (&r.product_coupon_id, &r.stock_bundle_id),
-            &r.store_list,
+            (r.product_coupon_id(), r.stock_bundle_id()),
+            r.store_list(),
             true,
         )
     }
@@ -197,8 +197,8 @@ impl Handle for DisassociateStoresForStockBundleRequest {
         bundle_change(
             world,
             cx,
-            (&r.product_coupon_id, &r.stock_bundle_id),
-            &r.store_list,
+            (r.product_coupon_id(), r.stock_bundle_id()),
+            r.store_list(),
             false,
         )
     }
@@ -210,7 +210,7 @@ impl Handle for ListAssociatedStoresRequest {
         cx: &Cx<'_>,
         r: Self,
     ) -> Result<Done<Self::Response>, ErrorAnswer> {
-        let (_, s) = world.find_stock(cx, &r.product_coupon_id, &r.stock_id)?;
+        let (_, s) = world.find_stock(cx, r.product_coupon_id(), r.stock_id())?;
         check_specific(world, cx, &[s], "ListAssociatedStores")?;
         let all: Vec<String> = world
             .stores

@@ -43,11 +43,11 @@ impl<'a> BundleSend<'a> {
     /// What a pre-send (E24) asks for, and its claim sends.
     fn pre(r: &'a PreSendUserProductCouponBundleRequest, params: [u8; 16]) -> Self {
         Self {
-            openid: &r.openid,
-            product_coupon_id: &r.product_coupon_id,
-            stock_bundle_id: &r.stock_bundle_id,
-            appid: &r.appid,
-            send_request_no: &r.send_request_no,
+            openid: r.openid(),
+            product_coupon_id: r.product_coupon_id(),
+            stock_bundle_id: r.stock_bundle_id(),
+            appid: r.appid(),
+            send_request_no: r.send_request_no(),
             attach: r.attach.as_deref(),
             tags: None,
             params,
@@ -105,14 +105,13 @@ fn check_send(world: &World, cx: &Cx<'_>, send: &BundleSend<'_>) -> Result<Vec<u
     // The single send's limit checks, per round: per user, total, per day, codes left.
     let day = beijing_day(cx.now);
     for &s in &stocks {
-        let request = SendUserProductCouponRequest {
-            openid: send.openid.to_owned(),
-            product_coupon_id: send.product_coupon_id.to_owned(),
-            stock_id: ledger.stocks[s as usize].entity.stock_id.clone(),
-            appid: send.appid.to_owned(),
-            send_request_no: send.send_request_no.to_owned(),
-            ..SendUserProductCouponRequest::default()
-        };
+        let request = SendUserProductCouponRequest::new(
+            send.openid,
+            send.product_coupon_id,
+            ledger.stocks[s as usize].entity.stock_id.as_str(),
+            send.appid,
+            send.send_request_no,
+        );
         let input = SendInput {
             cx,
             request: &request,
@@ -225,11 +224,11 @@ impl Handle for SendUserProductCouponBundleRequest {
         r: Self,
     ) -> Result<Done<Self::Response>, ErrorAnswer> {
         let send = BundleSend {
-            openid: &r.openid,
-            product_coupon_id: &r.product_coupon_id,
-            stock_bundle_id: &r.stock_bundle_id,
-            appid: &r.appid,
-            send_request_no: &r.send_request_no,
+            openid: r.openid(),
+            product_coupon_id: r.product_coupon_id(),
+            stock_bundle_id: r.stock_bundle_id(),
+            appid: r.appid(),
+            send_request_no: r.send_request_no(),
             attach: r.attach.as_deref(),
             tags: r.coupon_tag_info.as_ref(),
             params: params_of(&r)?,
@@ -238,7 +237,7 @@ impl Handle for SendUserProductCouponBundleRequest {
         let ub = issue(world, cx, &send, &stocks)?;
         let entity = view(world, ub, cx.now);
         Ok(Done {
-            events: sent_events(&entity, &r.openid, &r.appid),
+            events: sent_events(&entity, r.openid(), r.appid()),
             ..Done::wrote(entity, Record::UserBundle(ub))
         })
     }
@@ -293,7 +292,7 @@ pub(crate) fn claim(
         world.ledger.mark_component(i);
     }
     let entity = view(world, ub, cx.now);
-    let events = sent_events(&entity, &request.openid, &request.appid);
+    let events = sent_events(&entity, request.openid(), request.appid());
     Ok((entity, ub, events))
 }
 
@@ -303,41 +302,42 @@ impl Handle for DeactivateUserProductCouponBundleRequest {
         cx: &Cx<'_>,
         r: Self,
     ) -> Result<Done<Self::Response>, ErrorAnswer> {
-        let p = world.find_product(cx, &r.product_coupon_id)?;
+        let p = world.find_product(cx, r.product_coupon_id())?;
         require_usage_mode(
             &world.ledger,
             p,
             &UsageMode::ProgressiveBundle,
             "only PROGRESSIVE_BUNDLE coupons come in user bundles (deactivate single coupons with DeactivateUserProductCoupon)",
         )?;
-        let (_, b) = world.find_bundle(cx, &r.product_coupon_id, &r.stock_bundle_id)?;
+        let (_, b) = world.find_bundle(cx, r.product_coupon_id(), r.stock_bundle_id())?;
         let ledger = &world.ledger;
         let rounds = &world.catalog.bundles[b as usize].stocks;
         let ub = world
             .catalog
             .user_bundles
-            .get(&r.user_coupon_bundle_id)
+            .get(r.user_coupon_bundle_id())
             .copied()
             .filter(|&ub| {
                 ledger.bundles[ub as usize].coupons.first().is_some_and(|&c| {
-                    ledger.text(c).openid == r.openid
+                    ledger.text(c).openid == r.openid()
                         && rounds.contains(&ledger.coupons[c as usize].stock)
                 })
             })
             .ok_or_else(|| {
                 ErrorAnswer::not_found(format!(
                     "no user coupon bundle {} of openid {} in stock bundle {}; check user_coupon_bundle_id (the send's answer has it)",
-                    r.user_coupon_bundle_id, r.openid, r.stock_bundle_id
+                    r.user_coupon_bundle_id(), r.openid(), r.stock_bundle_id()
                 ))
             })?;
         let coupons = ledger.bundles[ub as usize].coupons.clone();
         let sent_under = ledger.appid_of(coupons[0]);
-        if sent_under != r.appid {
+        if sent_under != r.appid() {
             return Err(ErrorAnswer::rule(
                 BizCode::AppidIllegal,
                 format!(
                     "appid {} is not the AppID user coupon bundle {} was sent under ({sent_under})",
-                    r.appid, r.user_coupon_bundle_id
+                    r.appid(),
+                    r.user_coupon_bundle_id()
                 ),
             ));
         }
@@ -364,7 +364,7 @@ impl Handle for DeactivateUserProductCouponBundleRequest {
                 code,
                 format!(
                     "{what}: no coupon of user coupon bundle {} can be deactivated (states {}); USED, EXPIRED, DELETED and DEACTIVATED coupons are final",
-                    r.user_coupon_bundle_id,
+                    r.user_coupon_bundle_id(),
                     names.join(", ")
                 ),
             ));
@@ -374,9 +374,9 @@ impl Handle for DeactivateUserProductCouponBundleRequest {
             if open(state) {
                 world.ledger.coupons[i as usize].state = CouponState::Deactivated;
                 world.ledger.life_mut(i).deactivated = Some(Box::new((
-                    r.out_request_no.clone(),
+                    r.out_request_no().to_owned(),
                     time,
-                    r.deactivate_reason.clone(),
+                    r.deactivate_reason().to_owned(),
                 )));
             }
         }

@@ -49,7 +49,7 @@ pub(crate) fn send(
     component: bool,
 ) -> Result<Done<UserProductCouponEntity>, ErrorAnswer> {
     {
-        world.check_creator(cx, &request.product_coupon_id)?;
+        world.check_creator(cx, request.product_coupon_id())?;
         let input = SendInput {
             cx,
             request,
@@ -66,8 +66,8 @@ pub(crate) fn send(
         Ok(match sent {
             Sent::New(i) => Done {
                 events: vec![Event::Sent {
-                    openid: request.openid.clone(),
-                    appid: request.appid.clone(),
+                    openid: request.openid().to_owned(),
+                    appid: request.appid().to_owned(),
                     entity: Box::new(entity.clone()),
                 }],
                 ..Done::wrote(entity, Record::Coupon(i))
@@ -86,7 +86,7 @@ impl Handle for ConfirmSendUserProductCouponRequest {
         request: Self,
     ) -> Result<Done<Self::Response>, ErrorAnswer> {
         // The ledger's confirm checks that the coupon is of this product coupon.
-        world.check_creator(cx, &request.product_coupon_id)?;
+        world.check_creator(cx, request.product_coupon_id())?;
         let ledger = &mut world.ledger;
         let (coupon, new) = ledger.confirm(&ConfirmInput {
             cx,
@@ -110,17 +110,18 @@ impl Handle for GetUserProductCouponRequest {
         let coupon = find_coupon(
             world,
             cx,
-            &request.openid,
-            &request.coupon_code,
-            &request.stock_id,
-            &request.product_coupon_id,
+            request.openid(),
+            request.coupon_code(),
+            request.stock_id(),
+            request.product_coupon_id(),
         )?;
-        if world.ledger.appid_of(coupon) != request.appid {
+        if world.ledger.appid_of(coupon) != request.appid() {
             return Err(ErrorAnswer::rule(
                 BizCode::AppidIllegal,
                 format!(
                     "appid {} is not the AppID coupon {} was sent under",
-                    request.appid, request.coupon_code
+                    request.appid(),
+                    request.coupon_code()
                 ),
             ));
         }

@@ -32,34 +32,36 @@ impl Ledger {
         let r = input.request;
         let brand = input.cx.brand;
         let coupon = self
-            .stock(&r.stock_id)
-            .and_then(|s| self.find_code(s, &r.coupon_code))
-            .filter(|&i| self.text(i).openid == r.openid)
+            .stock(r.stock_id())
+            .and_then(|s| self.find_code(s, r.coupon_code()))
+            .filter(|&i| self.text(i).openid == r.openid())
             .ok_or_else(|| {
                 ApiError::user_coupon_not_found(
                     input.cx.mode,
                     format!(
                         "no coupon {} in stock {} for openid {}",
-                        r.coupon_code, r.stock_id, r.openid
+                        r.coupon_code(),
+                        r.stock_id(),
+                        r.openid()
                     ),
                 )
             })?;
         let c = &self.coupons[coupon as usize];
         let product = &self.products[self.stocks[c.stock as usize].product as usize];
-        if product.product_coupon_id != r.product_coupon_id {
+        if product.product_coupon_id != r.product_coupon_id() {
             return Err(mismatch(
                 "product_coupon_id",
-                &r.product_coupon_id,
+                r.product_coupon_id(),
                 &product.product_coupon_id,
             ));
         }
         if self.brand(coupon) != brand {
             return Err(mismatch("brand_id", brand, self.brand(coupon)));
         }
-        if self.appid_of(coupon) != r.appid {
-            return Err(mismatch("appid", &r.appid, self.appid_of(coupon)));
+        if self.appid_of(coupon) != r.appid() {
+            return Err(mismatch("appid", r.appid(), self.appid_of(coupon)));
         }
-        if let Some(done) = self.find_confirm(brand, &r.out_request_no) {
+        if let Some(done) = self.find_confirm(brand, r.out_request_no()) {
             if done == coupon {
                 return Ok((coupon, false)); // an identical replay
             }
@@ -67,7 +69,7 @@ impl Ledger {
                 ErrorRow::RequestNoConflict,
                 format!(
                     "out_request_no {} already confirmed another coupon ({}); use a new number for each coupon",
-                    r.out_request_no,
+                    r.out_request_no(),
                     self.code(done)
                 ),
             ));
@@ -78,7 +80,7 @@ impl Ledger {
                     BizCode::CouponExpired,
                     format!(
                         "用户券已过期: coupon {} passed its valid_end_time before it was confirmed",
-                        r.coupon_code
+                        r.coupon_code()
                     ),
                 ));
             }
@@ -87,14 +89,14 @@ impl Ledger {
                     BizCode::CouponDeleted,
                     format!(
                         "券已被删除: coupon {} was deleted by the user",
-                        r.coupon_code
+                        r.coupon_code()
                     ),
                 ));
             }
             UserProductCouponState::Deactivated => {
                 return Err(ApiError::rule(
                     BizCode::CouponState,
-                    format!("用户券状态非法: coupon {} is DEACTIVATED", r.coupon_code),
+                    format!("用户券状态非法: coupon {} is DEACTIVATED", r.coupon_code()),
                 ));
             }
             _ => {}
@@ -105,12 +107,12 @@ impl Ledger {
                 ErrorRow::BusinessRule,
                 format!(
                     "coupon {} is not CONFIRMING: it was confirmed with out_request_no {previous}",
-                    r.coupon_code
+                    r.coupon_code()
                 ),
             ));
         }
         let time = u32::try_from(input.cx.now.max(0)).unwrap_or(u32::MAX);
-        self.record_confirm(coupon, &r.out_request_no, time)
+        self.record_confirm(coupon, r.out_request_no(), time)
             .map_err(|_| ApiError::system("the emulator's ledger is full"))?;
         Ok((coupon, true))
     }

@@ -51,9 +51,9 @@ impl Ledger {
         let brand = input.cx.brand;
         let now = input.cx.now;
         // 5. Idempotency on (brand_id, send_request_no).
-        if let Some(i) = self.find_request(brand, &r.send_request_no) {
+        if let Some(i) = self.find_request(brand, r.send_request_no()) {
             let c = &self.coupons[i as usize];
-            if c.params == input.params && self.text(i).openid == r.openid {
+            if c.params == input.params && self.text(i).openid == r.openid() {
                 return Ok(Sent::Replay(i));
             }
             return Err(ApiError::new(
@@ -61,32 +61,35 @@ impl Ledger {
                 format!(
                     "send_request_no {} was already used by brand {} with other parameters; \
                      use a new send_request_no for a different request, or resend the original parameters",
-                    r.send_request_no, brand
+                    r.send_request_no(),
+                    brand
                 ),
             ));
         }
         // 6. Product coupon and stock exist and belong together.
         let product_index = self
-            .product(&r.product_coupon_id)
+            .product(r.product_coupon_id())
             .filter(|&p| self.products[p as usize].brand_id == brand)
             .ok_or_else(|| {
                 ApiError::new(
                     ErrorRow::ProductCouponNotFound,
                     format!(
                         "product_coupon_id {} does not exist or does not belong to brand {}",
-                        r.product_coupon_id, brand
+                        r.product_coupon_id(),
+                        brand
                     ),
                 )
             })?;
         let stock = self
-            .stock(&r.stock_id)
+            .stock(r.stock_id())
             .filter(|&s| self.stocks[s as usize].product == product_index)
             .ok_or_else(|| {
                 ApiError::new(
                     ErrorRow::StockNotFound,
                     format!(
                         "stock_id {} does not exist or does not belong to product_coupon_id {}",
-                        r.stock_id, r.product_coupon_id
+                        r.stock_id(),
+                        r.product_coupon_id()
                     ),
                 )
             })?;
@@ -116,12 +119,12 @@ impl Ledger {
         let index = self
             .issue(NewCoupon {
                 stock,
-                openid: &r.openid,
-                send_request_no: &r.send_request_no,
+                openid: r.openid(),
+                send_request_no: r.send_request_no(),
                 code: r.coupon_code.as_deref(),
                 attach: r.attach.as_deref(),
                 tags: r.coupon_tag_info.as_ref(),
-                appid: &r.appid,
+                appid: r.appid(),
                 component: input.component,
                 params: input.params,
                 receive: now,
@@ -149,18 +152,19 @@ impl Ledger {
                 ErrorRow::CouponCodeConflict,
                 format!(
                     "coupon_code {code} was already issued in stock {}; use another code",
-                    r.stock_id
+                    r.stock_id()
                 ),
             ));
         }
         if let Some(max) = rule.max_count_per_user
-            && i64::from(self.user_count(stock, &r.openid)) >= max
+            && i64::from(self.user_count(stock, r.openid())) >= max
         {
             return Err(ApiError::new(
                 ErrorRow::UserLimitReached,
                 format!(
                     "openid {} already holds {max} coupon(s) of stock {} (max_count_per_user {max})",
-                    r.openid, r.stock_id
+                    r.openid(),
+                    r.stock_id()
                 ),
             ));
         }
@@ -171,7 +175,7 @@ impl Ledger {
                 ErrorRow::BudgetExhausted,
                 format!(
                     "stock {} has sent its whole budget (max_count {max})",
-                    r.stock_id
+                    r.stock_id()
                 ),
             ));
         }
@@ -182,7 +186,7 @@ impl Ledger {
                 ErrorRow::BudgetExhausted,
                 format!(
                     "stock {} has sent today's budget (max_count_per_day {max}, day {day} UTC+8); try again tomorrow",
-                    r.stock_id
+                    r.stock_id()
                 ),
             ));
         }
@@ -191,7 +195,7 @@ impl Ledger {
                 ErrorRow::CodesExhausted,
                 format!(
                     "stock {} has no uploaded coupon codes left; upload more",
-                    r.stock_id
+                    r.stock_id()
                 ),
             ));
         }
@@ -226,12 +230,12 @@ fn check_business(
     if !input.cx.caller.may_act_for(input.cx.brand) {
         return Err(ApiError::unauthorised(input.cx.caller.id(), input.cx.brand));
     }
-    if !input.cx.caller.appid_bound(&r.appid) {
+    if !input.cx.caller.appid_bound(r.appid()) {
         let mut e = ApiError::new(
             ErrorRow::BusinessRule,
             format!(
                 "appid {} is not bound to {}",
-                r.appid,
+                r.appid(),
                 input.cx.caller.label()
             ),
         );
@@ -241,7 +245,7 @@ fn check_business(
     if stock.state != StockState::Sending {
         let mut e = ApiError::new(
             ErrorRow::BusinessRule,
-            format!("stock {} is {}, not SENDING", r.stock_id, stock.state),
+            format!("stock {} is {}, not SENDING", r.stock_id(), stock.state),
         );
         e.biz = Some(BizCode::StockNotSending);
         return Err(e);
@@ -249,7 +253,7 @@ fn check_business(
     if product.usage_mode == UsageMode::ProgressiveBundle {
         return fail(format!(
             "product coupon {} has usage_mode PROGRESSIVE_BUNDLE; send it with the stock-bundle API instead",
-            r.product_coupon_id
+            r.product_coupon_id()
         ));
     }
     if let Some(end) = period(stock).and_then(|p| p.available_end_time)
@@ -257,7 +261,7 @@ fn check_business(
     {
         return fail(format!(
             "stock {} was available until {end}; its availability window is over",
-            r.stock_id
+            r.stock_id()
         ));
     }
     Ok(())

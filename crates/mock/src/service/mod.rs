@@ -47,15 +47,11 @@ use space::Space;
 /// use wxpay_mock::{Emulator, fixtures::dev};
 /// use wxpay_models::SendUserProductCouponRequest;
 /// let emulator = Emulator::dev();
-/// let coupon = emulator.send(dev::MCHID, &SendUserProductCouponRequest {
-///     openid: "o1".into(),
-///     product_coupon_id: dev::PRODUCT_COUPON_ID.into(),
-///     appid: dev::APPID.into(),
-///     stock_id: dev::STOCK_WECHATPAY.into(),
-///     send_request_no: "REQ000001".into(),
-///     brand_id: Some(dev::BRAND_ID.into()),
-///     ..Default::default()
-/// })?;
+/// let send = SendUserProductCouponRequest::new(
+///     "o1", dev::PRODUCT_COUPON_ID, dev::STOCK_WECHATPAY, dev::APPID, "REQ000001",
+/// )
+/// .with_brand_id(dev::BRAND_ID);
+/// let coupon = emulator.send(dev::MCHID, &send)?;
 /// assert_eq!(coupon.coupon_code, "8000000000001");
 /// # Ok::<(), wxpay_mock::ErrorAnswer>(())
 /// ```

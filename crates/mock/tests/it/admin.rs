@@ -143,15 +143,14 @@ async fn coupons_are_listed_with_filters_and_a_clamped_limit() {
         };
         emu.send(
             dev::MCHID,
-            &SendUserProductCouponRequest {
+            &SendUserProductCouponRequest::new(
                 openid,
-                product_coupon_id: dev::PRODUCT_COUPON_ID.into(),
-                appid: dev::APPID.into(),
-                stock_id: dev::STOCK_LOAD_TEST.into(),
-                send_request_no: format!("LIST{i:06}"),
-                brand_id: Some(dev::BRAND_ID.into()),
-                ..Default::default()
-            },
+                dev::PRODUCT_COUPON_ID,
+                dev::STOCK_LOAD_TEST,
+                dev::APPID,
+                format!("LIST{i:06}"),
+            )
+            .with_brand_id(dev::BRAND_ID),
         )
         .unwrap();
     }

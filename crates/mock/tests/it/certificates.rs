@@ -194,7 +194,7 @@ async fn a_rotation_serves_every_unexpired_certificate_and_signs_with_the_newest
         .call(
             &kit::merchant_signer(),
             wxpay_models::Mode::Partner,
-            &wxpay_models::notify::GetNotifyConfigRequest::default(),
+            &wxpay_models::notify::GetNotifyConfigRequest::new(),
         )
         .await;
     assert_eq!(

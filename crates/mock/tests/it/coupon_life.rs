@@ -67,14 +67,13 @@ fn error(answer: &Answer) -> (u16, String, String) {
 
 async fn sent(c: &TestClient, who: &Caller, stock_id: &str) -> Coupon {
     let openid = unique("o");
-    let r = SendUserProductCouponRequest {
-        openid: openid.clone(),
-        product_coupon_id: dev::PRODUCT_COUPON_ID.into(),
-        appid: dev::APPID.into(),
-        stock_id: stock_id.into(),
-        send_request_no: unique("SEND"),
-        ..Default::default()
-    };
+    let r = SendUserProductCouponRequest::new(
+        openid.clone(),
+        dev::PRODUCT_COUPON_ID,
+        stock_id,
+        dev::APPID,
+        unique("SEND"),
+    );
     let coupon = ok(&call(c, who, &r).await);
     Coupon {
         openid,
@@ -84,71 +83,66 @@ async fn sent(c: &TestClient, who: &Caller, stock_id: &str) -> Coupon {
 
 async fn confirmed(c: &TestClient, who: &Caller) -> Coupon {
     let coupon = sent(c, who, dev::STOCK_LOAD_TEST).await;
-    let r = ConfirmSendUserProductCouponRequest {
-        openid: coupon.openid.clone(),
-        coupon_code: coupon.code.clone(),
-        product_coupon_id: dev::PRODUCT_COUPON_ID.into(),
-        stock_id: dev::STOCK_LOAD_TEST.into(),
-        appid: dev::APPID.into(),
-        out_request_no: unique("CONF"),
-        brand_id: None,
-    };
+    let r = ConfirmSendUserProductCouponRequest::new(
+        coupon.openid.clone(),
+        coupon.code.clone(),
+        dev::PRODUCT_COUPON_ID,
+        dev::STOCK_LOAD_TEST,
+        dev::APPID,
+        unique("CONF"),
+    );
     assert_eq!(ok(&call(c, who, &r).await)["coupon_state"], "EFFECTIVE");
     coupon
 }
 
 fn use_of(coupon: &Coupon, no: &str) -> UseUserProductCouponRequest {
-    UseUserProductCouponRequest {
-        openid: coupon.openid.clone(),
-        coupon_code: coupon.code.clone(),
-        product_coupon_id: dev::PRODUCT_COUPON_ID.into(),
-        stock_id: dev::STOCK_LOAD_TEST.into(),
-        appid: dev::APPID.into(),
-        use_time: Some(WxTime::now()),
-        associated_order_info: Some(AssociatedOrderInfo {
-            transaction_id: Some("4200000000123456789123456789".into()),
-            ..Default::default()
-        }),
-        out_request_no: no.into(),
-        saved_amount: Some(300),
+    UseUserProductCouponRequest::new(
+        coupon.openid.clone(),
+        coupon.code.clone(),
+        dev::PRODUCT_COUPON_ID,
+        dev::STOCK_LOAD_TEST,
+        dev::APPID,
+        no,
+        WxTime::now(),
+    )
+    .with_associated_order_info(AssociatedOrderInfo {
+        transaction_id: Some("4200000000123456789123456789".into()),
         ..Default::default()
-    }
+    })
+    .with_saved_amount(300)
 }
 
 fn return_of(coupon: &Coupon, no: &str) -> ReturnUserProductCouponRequest {
-    ReturnUserProductCouponRequest {
-        openid: coupon.openid.clone(),
-        coupon_code: coupon.code.clone(),
-        product_coupon_id: dev::PRODUCT_COUPON_ID.into(),
-        stock_id: dev::STOCK_LOAD_TEST.into(),
-        appid: dev::APPID.into(),
-        out_request_no: no.into(),
-        ..Default::default()
-    }
+    ReturnUserProductCouponRequest::new(
+        coupon.openid.clone(),
+        coupon.code.clone(),
+        dev::PRODUCT_COUPON_ID,
+        dev::STOCK_LOAD_TEST,
+        dev::APPID,
+        no,
+    )
 }
 
 fn deactivate_of(coupon: &Coupon, no: &str) -> DeactivateUserProductCouponRequest {
-    DeactivateUserProductCouponRequest {
-        openid: coupon.openid.clone(),
-        coupon_code: coupon.code.clone(),
-        product_coupon_id: dev::PRODUCT_COUPON_ID.into(),
-        stock_id: dev::STOCK_LOAD_TEST.into(),
-        appid: dev::APPID.into(),
-        out_request_no: no.into(),
-        deactivate_reason: "test".into(),
-        brand_id: None,
-    }
+    DeactivateUserProductCouponRequest::new(
+        coupon.openid.clone(),
+        coupon.code.clone(),
+        dev::PRODUCT_COUPON_ID,
+        dev::STOCK_LOAD_TEST,
+        dev::APPID,
+        no,
+        "test",
+    )
 }
 
 fn get_of(coupon: &Coupon) -> GetUserProductCouponRequest {
-    GetUserProductCouponRequest {
-        openid: coupon.openid.clone(),
-        coupon_code: coupon.code.clone(),
-        product_coupon_id: dev::PRODUCT_COUPON_ID.into(),
-        stock_id: dev::STOCK_LOAD_TEST.into(),
-        appid: dev::APPID.into(),
-        brand_id: None,
-    }
+    GetUserProductCouponRequest::new(
+        coupon.openid.clone(),
+        coupon.code.clone(),
+        dev::PRODUCT_COUPON_ID,
+        dev::STOCK_LOAD_TEST,
+        dev::APPID,
+    )
 }
 
 async fn lifecycle(who: Caller) {
@@ -255,15 +249,14 @@ async fn state_rules_of_use_return_and_deactivate() {
         (404, "NOT_FOUND".into(), "268578851".into())
     );
     // A confirm of an unknown coupon answers the same codes as the other operations.
-    let confirm_nobody = ConfirmSendUserProductCouponRequest {
-        openid: nobody.openid.clone(),
-        coupon_code: nobody.code.clone(),
-        product_coupon_id: dev::PRODUCT_COUPON_ID.into(),
-        stock_id: dev::STOCK_LOAD_TEST.into(),
-        appid: dev::APPID.into(),
-        out_request_no: unique("CONF"),
-        brand_id: None,
-    };
+    let confirm_nobody = ConfirmSendUserProductCouponRequest::new(
+        nobody.openid.clone(),
+        nobody.code.clone(),
+        dev::PRODUCT_COUPON_ID,
+        dev::STOCK_LOAD_TEST,
+        dev::APPID,
+        unique("CONF"),
+    );
     for (caller, code) in [(partner(), "268578608"), (brand(), "268578851")] {
         let answer = call(&c, &caller, &confirm_nobody).await;
         assert_eq!(error(&answer), (404, "NOT_FOUND".into(), code.into()));
@@ -271,7 +264,7 @@ async fn state_rules_of_use_return_and_deactivate() {
     // A use outside the coupon's validity.
     let coupon = confirmed(&c, &who).await;
     let mut early = use_of(&coupon, "USE_100003");
-    early.use_time = Some(WxTime::now().plus_days(-2));
+    *early.use_time_mut() = Some(WxTime::now().plus_days(-2));
     let outside = call(&c, &who, &early).await;
     assert_eq!(
         error(&outside),
@@ -279,7 +272,7 @@ async fn state_rules_of_use_return_and_deactivate() {
     );
     // The wrong AppID.
     let mut wrong = use_of(&coupon, "USE_100004");
-    wrong.appid = "wx0000000000000000".into();
+    *wrong.appid_mut() = "wx0000000000000000".into();
     assert_eq!(error(&call(&c, &who, &wrong).await).2, "268578704");
     // Deleted by the user (admin): every operation says so.
     let path = format!(
@@ -311,7 +304,7 @@ async fn state_rules_of_use_return_and_deactivate() {
         "EXPIRED"
     );
     let mut late = use_of(&expiring, "USE_100006");
-    late.use_time = Some(WxTime::now().plus_days(40));
+    *late.use_time_mut() = Some(WxTime::now().plus_days(40));
     assert_eq!(error(&call(&c, &who, &late).await).2, "268578776");
     assert_eq!(
         error(&call(&c, &who, &deactivate_of(&expiring, "DEA_100001")).await).2,
@@ -329,15 +322,14 @@ async fn the_seed_stock_is_usable_on_weekdays_only() {
     let c = TestClient::new(&server.base_url());
     let who = partner();
     let coupon = sent(&c, &who, dev::STOCK_WECHATPAY).await;
-    let confirm = ConfirmSendUserProductCouponRequest {
-        openid: coupon.openid.clone(),
-        coupon_code: coupon.code.clone(),
-        product_coupon_id: dev::PRODUCT_COUPON_ID.into(),
-        stock_id: dev::STOCK_WECHATPAY.into(),
-        appid: dev::APPID.into(),
-        out_request_no: unique("CONF"),
-        brand_id: None,
-    };
+    let confirm = ConfirmSendUserProductCouponRequest::new(
+        coupon.openid.clone(),
+        coupon.code.clone(),
+        dev::PRODUCT_COUPON_ID,
+        dev::STOCK_WECHATPAY,
+        dev::APPID,
+        unique("CONF"),
+    );
     ok(&call(&c, &who, &confirm).await);
     // The first Saturday and the first Monday within the validity (which starts now).
     let day = |from_now: i64| WxTime::now().plus_days(from_now);
@@ -355,10 +347,10 @@ async fn the_seed_stock_is_usable_on_weekdays_only() {
         .find(|t| weekday(*t) == time::Weekday::Monday)
         .unwrap();
     let mut r = use_of(&coupon, "USE_200001");
-    r.stock_id = dev::STOCK_WECHATPAY.into();
-    r.use_time = Some(saturday);
+    *r.stock_id_mut() = dev::STOCK_WECHATPAY.into();
+    *r.use_time_mut() = Some(saturday);
     assert_eq!(error(&call(&c, &who, &r).await).2, "272755717");
-    r.use_time = Some(monday);
+    *r.use_time_mut() = Some(monday);
     assert_eq!(ok(&call(&c, &who, &r).await)["coupon_state"], "USED");
 }
 
@@ -374,13 +366,14 @@ async fn lists_page_in_a_stable_order_with_filters() {
     // issue order across stocks.
     for n in 0..5 {
         let stock = [dev::STOCK_LOAD_TEST, dev::STOCK_WECHATPAY][n % 2];
-        let send = |openid: &str| SendUserProductCouponRequest {
-            openid: openid.into(),
-            product_coupon_id: dev::PRODUCT_COUPON_ID.into(),
-            appid: dev::APPID.into(),
-            stock_id: stock.into(),
-            send_request_no: unique("SEND"),
-            ..Default::default()
+        let send = |openid: &str| {
+            SendUserProductCouponRequest::new(
+                openid,
+                dev::PRODUCT_COUPON_ID,
+                stock,
+                dev::APPID,
+                unique("SEND"),
+            )
         };
         codes.push(
             ok(&call(&c, &who, &send(&openid)).await)["coupon_code"]
@@ -390,12 +383,8 @@ async fn lists_page_in_a_stable_order_with_filters() {
         );
         ok(&call(&c, &who, &send(&other)).await);
     }
-    let mut request = ListUserProductCouponsRequest {
-        openid: openid.clone(),
-        appid: dev::APPID.into(),
-        page_size: Some(2),
-        ..Default::default()
-    };
+    let mut request =
+        ListUserProductCouponsRequest::new(openid.clone(), dev::APPID).with_page_size(2);
     let mut seen = Vec::new();
     let mut pages = 0;
     loop {
@@ -412,12 +401,8 @@ async fn lists_page_in_a_stable_order_with_filters() {
         assert!(pages < 10, "paging does not end");
     }
     assert_eq!((pages, seen), (3, codes.clone()));
-    let by_stock = ListUserProductCouponsRequest {
-        openid: openid.clone(),
-        appid: dev::APPID.into(),
-        stock_id: Some(dev::STOCK_WECHATPAY.into()),
-        ..Default::default()
-    };
+    let by_stock = ListUserProductCouponsRequest::new(openid.clone(), dev::APPID)
+        .with_stock_id(dev::STOCK_WECHATPAY);
     let page = ok(&call(&c, &who, &by_stock).await);
     let listed: Vec<&str> = page["user_coupon_list"]
         .as_array()
@@ -427,12 +412,8 @@ async fn lists_page_in_a_stable_order_with_filters() {
         .collect();
     assert_eq!(listed, [codes[1].as_str(), codes[3].as_str()]);
     // By state: none is EFFECTIVE before a confirm.
-    let by_state = ListUserProductCouponsRequest {
-        openid,
-        appid: dev::APPID.into(),
-        coupon_state: Some(UserProductCouponState::Effective),
-        ..Default::default()
-    };
+    let by_state = ListUserProductCouponsRequest::new(openid, dev::APPID)
+        .with_coupon_state(UserProductCouponState::Effective);
     assert_eq!(ok(&call(&c, &who, &by_state).await)["total_count"], 0);
 }
 
@@ -441,14 +422,13 @@ async fn a_pre_send_token_is_claimed_through_the_component() {
     let server = mock::start().await;
     let c = TestClient::new(&server.base_url());
     let who = partner();
-    let r = PreSendUserProductCouponRequest {
-        openid: unique("o"),
-        product_coupon_id: dev::PRODUCT_COUPON_ID.into(),
-        stock_id: dev::STOCK_LOAD_TEST.into(),
-        appid: dev::APPID.into(),
-        send_request_no: unique("PRE"),
-        ..Default::default()
-    };
+    let r = PreSendUserProductCouponRequest::new(
+        unique("o"),
+        dev::PRODUCT_COUPON_ID,
+        dev::STOCK_LOAD_TEST,
+        dev::APPID,
+        unique("PRE"),
+    );
     let token = ok(&call(&c, &who, &r).await)["token"]
         .as_str()
         .unwrap()
@@ -492,7 +472,7 @@ async fn a_pre_send_token_is_claimed_through_the_component() {
     );
     // A pre-send checks what a send checks: a paused stock is refused.
     let mut paused = r.clone();
-    paused.stock_id = dev::STOCK_PAUSED.into();
-    paused.send_request_no = unique("PRE");
+    *paused.stock_id_mut() = dev::STOCK_PAUSED.into();
+    *paused.send_request_no_mut() = unique("PRE");
     assert_eq!(error(&call(&c, &who, &paused).await).2, "268577984");
 }

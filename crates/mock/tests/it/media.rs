@@ -37,10 +37,7 @@ fn png_of(size: usize) -> Vec<u8> {
 }
 
 fn upload(filename: &str, file: &[u8]) -> UploadImageRequest {
-    UploadImageRequest {
-        filename: filename.into(),
-        file: file.to_vec(),
-    }
+    UploadImageRequest::new(filename, file.to_vec())
 }
 
 /// A multipart body of `meta` and `file` as given, signed over `signed` (the meta, for a
@@ -278,22 +275,15 @@ fn combine(task_id: &str, amount: i64) -> CreateImageGenerationTaskRequest {
 }
 
 fn cut_out(task_id: &str, image_url: &str) -> CreateImageGenerationTaskRequest {
-    CreateImageGenerationTaskRequest {
-        task_id: task_id.into(),
-        image_generation_type: ImageGenerationType::CutOut,
-        cut_out: Some(CutOut {
+    CreateImageGenerationTaskRequest::new(task_id, ImageGenerationType::CutOut).with_cut_out(
+        CutOut {
             image_url: image_url.into(),
-        }),
-        ..Default::default()
-    }
+        },
+    )
 }
 
 fn get(task_id: &str, kind: ImageGenerationType) -> GetImageGenerationTaskRequest {
-    GetImageGenerationTaskRequest {
-        task_id: task_id.into(),
-        image_generation_type: Some(kind),
-        brand_id: None,
-    }
+    GetImageGenerationTaskRequest::new(task_id, kind)
 }
 
 /// E35's answer, checked signed and 200.
@@ -363,7 +353,7 @@ async fn tasks_finish_on_the_business_clock_with_one_callback_each() {
         assert_eq!(answer.status, 200, "{:?}", answer.json());
         assert_eq!(
             answer.json(),
-            json!({"task_id": request.task_id, "brand_id": BRAND_ID})
+            json!({"task_id": request.task_id(), "brand_id": BRAND_ID})
         );
         // The same task_id and body answers the same again; another body is refused.
         let again = client.call(&signer, Mode::Partner, &request).await;

@@ -36,14 +36,13 @@ async fn start(path: &std::path::Path) -> Server {
 }
 
 fn send(openid: &str, no: &str) -> SendUserProductCouponRequest {
-    SendUserProductCouponRequest {
-        openid: openid.into(),
-        product_coupon_id: dev::PRODUCT_COUPON_ID.into(),
-        appid: dev::APPID.into(),
-        stock_id: dev::STOCK_LOAD_TEST.into(),
-        send_request_no: no.into(),
-        ..Default::default()
-    }
+    SendUserProductCouponRequest::new(
+        openid,
+        dev::PRODUCT_COUPON_ID,
+        dev::STOCK_LOAD_TEST,
+        dev::APPID,
+        no,
+    )
 }
 
 fn coupons(c: &Value) -> Vec<(String, String)> {
@@ -69,9 +68,7 @@ async fn a_restart_with_state_loses_nothing() {
 
     let server = start(&path).await;
     let c = TestClient::new(&server.base_url());
-    let notify = SetNotifyConfigRequest {
-        notify_url: receiver.url(),
-    };
+    let notify = SetNotifyConfigRequest::new(receiver.url());
     assert_eq!(
         c.call(&merchant_signer(), Mode::Partner, &notify)
             .await
@@ -94,15 +91,14 @@ async fn a_restart_with_state_loses_nothing() {
     }
     // Confirm half of them; one in brand mode too.
     for (openid, _, code) in sent.iter().take(10) {
-        let confirm = ConfirmSendUserProductCouponRequest {
-            openid: openid.clone(),
-            coupon_code: code.clone(),
-            product_coupon_id: dev::PRODUCT_COUPON_ID.into(),
-            stock_id: dev::STOCK_LOAD_TEST.into(),
-            appid: dev::APPID.into(),
-            out_request_no: format!("C{code}"),
-            brand_id: None,
-        };
+        let confirm = ConfirmSendUserProductCouponRequest::new(
+            openid.clone(),
+            code.clone(),
+            dev::PRODUCT_COUPON_ID,
+            dev::STOCK_LOAD_TEST,
+            dev::APPID,
+            format!("C{code}"),
+        );
         assert_eq!(
             c.call(&merchant_signer(), Mode::Partner, &confirm)
                 .await

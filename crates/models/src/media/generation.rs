@@ -52,22 +52,18 @@ pub const CUT_OUT_HOST: &str = "https://wxpaylogo.qpic.cn";
 ///
 /// ```
 /// use wxpay_models::{ImageGenerationType, media::{CreateImageGenerationTaskRequest, CutOut}};
-/// let r = CreateImageGenerationTaskRequest {
-///     task_id: "image_generation_task_1".into(),
-///     image_generation_type: ImageGenerationType::CutOut,
-///     cut_out: Some(CutOut { image_url: "https://wxpaylogo.qpic.cn/wxpaylogo/x.png".into() }),
-///     ..Default::default()
-/// };
+/// let r = CreateImageGenerationTaskRequest::new("image_generation_task_1", ImageGenerationType::CutOut)
+///     .with_cut_out(CutOut { image_url: "https://wxpaylogo.qpic.cn/wxpaylogo/x.png".into() });
 /// r.validate()?;
 /// # Ok::<(), wxpay_models::ValidationError>(())
 /// ```
 #[skip_serializing_none]
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CreateImageGenerationTaskRequest {
     /// The caller's task id: 6–40 of `[0-9A-Za-z_-]`, unique.
-    pub task_id: String,
+    task_id: String,
     /// What to make.
-    pub image_generation_type: ImageGenerationType,
+    image_generation_type: ImageGenerationType,
     /// The offer to draw (COMBINE_IMAGE).
     pub combine_image: Option<CombineImage>,
     /// The picture to cut out (CUT_OUT).
@@ -107,7 +103,32 @@ pub struct CutOut {
 endpoint!(CreateImageGenerationTaskRequest => CreateImageGenerationTaskResponse, CREATE_IMAGE_GENERATION_TASK,
     path: [], query: [], key: task_id, brand: brand_id);
 
+accessors! {
+    CreateImageGenerationTaskRequest,
+    get: [
+        task_id / task_id_mut: String => str,
+        image_generation_type / image_generation_type_mut: ImageGenerationType,
+    ],
+    with: [
+        with_combine_image => combine_image: CombineImage,
+        with_cut_out => cut_out: CutOut,
+        with_brand_id => brand_id: String,
+    ]
+}
+
 impl CreateImageGenerationTaskRequest {
+    /// The task `task_id` of `image_generation_type`; its input (`combine_image` or `cut_out`)
+    /// is set with `with_*`. See the [type](Self) for an example.
+    pub fn new(task_id: impl Into<String>, image_generation_type: ImageGenerationType) -> Self {
+        Self {
+            task_id: task_id.into(),
+            image_generation_type,
+            combine_image: None,
+            cut_out: None,
+            brand_id: None,
+        }
+    }
+
     /// Checks every rule, naming each broken field.
     pub fn validate(&self) -> Result<(), ValidationError> {
         let mut c = Checker::default();
@@ -189,22 +210,19 @@ pub struct CreateImageGenerationTaskResponse {
 ///
 /// ```
 /// use wxpay_models::{ImageGenerationType, Mode, Target, encode, media::GetImageGenerationTaskRequest};
-/// let r = GetImageGenerationTaskRequest {
-///     task_id: "image_generation_task_1".into(),
-///     image_generation_type: Some(ImageGenerationType::CombineImage), brand_id: None,
-/// };
+/// let r = GetImageGenerationTaskRequest::new("image_generation_task_1", ImageGenerationType::CombineImage);
 /// let wire = encode(&r, Target { mode: Mode::Partner, brand_id: Some("120344") })?;
 /// assert_eq!(wire.path_and_query, "/v3/marketing/partner/product-coupon/image-generation-tasks/image_generation_task_1?brand_id=120344&image_generation_type=COMBINE_IMAGE");
 /// # Ok::<(), wxpay_models::ValidationError>(())
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GetImageGenerationTaskRequest {
     /// The task (path).
     #[serde(skip)]
-    pub task_id: String,
+    task_id: String,
     /// The task's type (query, required).
     #[serde(skip)]
-    pub image_generation_type: Option<ImageGenerationType>,
+    image_generation_type: Option<ImageGenerationType>,
     /// The brand (partner mode, query).
     #[serde(skip)]
     pub brand_id: Option<String>,
@@ -213,7 +231,27 @@ pub struct GetImageGenerationTaskRequest {
 endpoint!(GetImageGenerationTaskRequest => ImageGenerationTaskEntity, GET_IMAGE_GENERATION_TASK,
     path: [task_id], query: [image_generation_type], key: none, brand: brand_id);
 
+accessors! {
+    GetImageGenerationTaskRequest,
+    get: [
+        task_id / task_id_mut: String => str,
+    ],
+    get_opt: [image_generation_type / image_generation_type_mut: ImageGenerationType],
+    with: [
+        with_brand_id => brand_id: String,
+    ]
+}
+
 impl GetImageGenerationTaskRequest {
+    /// Reads the task `task_id` of `image_generation_type`; see the [type](Self) for an example.
+    pub fn new(task_id: impl Into<String>, image_generation_type: ImageGenerationType) -> Self {
+        Self {
+            task_id: task_id.into(),
+            image_generation_type: Some(image_generation_type),
+            brand_id: None,
+        }
+    }
+
     /// Checks every rule, naming each broken field.
     pub fn validate(&self) -> Result<(), ValidationError> {
         let mut c = Checker::default();

@@ -41,7 +41,7 @@ const JPEG_MAGIC: &[u8] = b"\xff\xd8\xff";
 /// ```
 /// use wxpay_models::{Decode, Endpoint, Mode, RawRequest, Target, encode, media::UploadImageRequest};
 /// let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
-/// let r = UploadImageRequest { filename: "logo.png".into(), file: png };
+/// let r = UploadImageRequest::new("logo.png", png);
 /// r.validate()?;
 /// let wire = encode(&r, Target { mode: Mode::Partner, brand_id: None })?;
 /// assert_eq!(wire.path_and_query, "/v3/marketing/partner/product-coupon/media/upload-image");
@@ -53,13 +53,32 @@ const JPEG_MAGIC: &[u8] = b"\xff\xd8\xff";
 /// assert_eq!(back, r);
 /// # Ok::<(), wxpay_models::ValidationError>(())
 /// ```
-#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UploadImageRequest {
     /// The file name, at most 150 characters, ending in `.jpg`, `.jpeg` or `.png`.
-    pub filename: String,
+    filename: String,
     /// The image bytes: a JPG or PNG of at most 2 MB (the `file` part).
     #[serde(skip)]
-    pub file: Vec<u8>,
+    file: Vec<u8>,
+}
+
+accessors! {
+    UploadImageRequest,
+    get: [
+        filename / filename_mut: String => str,
+        file / file_mut: Vec<u8> => [u8],
+    ],
+    with: []
+}
+
+impl UploadImageRequest {
+    /// Uploads the image `file` under `filename`; see the [type](Self) for an example.
+    pub fn new(filename: impl Into<String>, file: impl Into<Vec<u8>>) -> Self {
+        Self {
+            filename: filename.into(),
+            file: file.into(),
+        }
+    }
 }
 
 impl fmt::Debug for UploadImageRequest {
@@ -163,7 +182,7 @@ impl UploadImageRequest {
     ///
     /// ```
     /// use wxpay_models::{Endpoint, media::UploadImageRequest};
-    /// let r = UploadImageRequest { filename: "a.png".into(), file: b"\x89PNG\r\n\x1a\n".to_vec() };
+    /// let r = UploadImageRequest::new("a.png", b"\x89PNG\r\n\x1a\n".to_vec());
     /// let m = r.multipart().unwrap_or_else(|| unreachable!());
     /// assert_eq!(UploadImageRequest::signed_meta(&m.body), Some(&m.meta[..]));
     /// assert_eq!(UploadImageRequest::signed_meta(b"{}"), None);
@@ -294,6 +313,10 @@ impl Endpoint for UploadImageRequest {
 }
 
 impl Decode for UploadImageRequest {
+    fn empty() -> Self {
+        Self::blank()
+    }
+
     fn set_path_param(&mut self, _: &str, _: String) -> bool {
         false
     }

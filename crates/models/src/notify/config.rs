@@ -41,26 +41,41 @@ const SET_NOTIFY_CONFIG: Operation = Operation {
 /// Sets where callbacks go.
 ///
 /// ```
-/// let r = wxpay_models::SetNotifyConfigRequest { notify_url: "http://example.com/cb".into() };
+/// let r = wxpay_models::SetNotifyConfigRequest::new("http://example.com/cb");
 /// assert!(r.validate().unwrap_err().to_string().contains("notify_url must start with https://"));
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SetNotifyConfigRequest {
     /// HTTPS, at most 256 characters, no query string.
-    pub notify_url: String,
+    notify_url: String,
 }
 
 endpoint!(SetNotifyConfigRequest => NotifyConfigEntity, SET_NOTIFY_CONFIG,
     path: [], query: [], key: none, brand: none);
 
+accessors! {
+    SetNotifyConfigRequest,
+    get: [
+        notify_url / notify_url_mut: String => str,
+    ],
+    with: []
+}
+
 impl SetNotifyConfigRequest {
+    /// Sends callbacks to `notify_url`; see the [type](Self) for an example.
+    pub fn new(notify_url: impl Into<String>) -> Self {
+        Self {
+            notify_url: notify_url.into(),
+        }
+    }
+
     /// Checks the URL's documented rules: an `https://` URL with a host and, when given, a
     /// port of 1 to 65535, at most 256 characters, no query string, no spaces. `http://` is
     /// accepted for loopback hosts only, so that tests can point an emulator at a local
     /// receiver; WeChat Pay itself also requires a public, ICP-registered host.
     ///
     /// ```
-    /// let r = wxpay_models::SetNotifyConfigRequest { notify_url: "https://a.b:99999/c".into() };
+    /// let r = wxpay_models::SetNotifyConfigRequest::new("https://a.b:99999/c");
     /// assert!(r.validate().unwrap_err().to_string().contains("notify_url has a port out of range"));
     /// ```
     pub fn validate(&self) -> Result<(), ValidationError> {
@@ -119,14 +134,30 @@ pub fn check_notify_url(url: &str, plain_http: PlainHttp) -> Result<(), String> 
     }
 }
 
-/// Reads where callbacks go.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// Reads where callbacks go. It has no fields; like every request it is made with `new`.
+///
+/// ```
+/// use wxpay_models::{GetNotifyConfigRequest, Mode, Target, encode};
+/// let wire = encode(&GetNotifyConfigRequest::new(), Target { mode: Mode::Brand, brand_id: None })?;
+/// assert_eq!(wire.path_and_query, "/brand/marketing/product-coupon/notify-configs");
+/// # Ok::<(), wxpay_models::ValidationError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetNotifyConfigRequest {}
 
 endpoint!(GetNotifyConfigRequest => NotifyConfigEntity, GET_NOTIFY_CONFIG,
     path: [], query: [], key: none, brand: none);
 
+accessors! { GetNotifyConfigRequest, get: [], with: [] }
+
 impl GetNotifyConfigRequest {
+    /// The request (it has no fields).
+    #[allow(clippy::new_without_default)] // no request type has Default (docs/client.md)
+    pub fn new() -> Self {
+        Self {}
+    }
+
     /// Nothing to check.
     pub fn validate(&self) -> Result<(), ValidationError> {
         Ok(())

@@ -39,30 +39,30 @@ const CREATE_PRODUCT_COUPON: Operation = Operation {
 ///
 /// ```
 /// use wxpay_models::product_coupon::CreateProductCouponRequest;
-/// use wxpay_models::{ProductCouponScope, ProductCouponType, UsageMode, Endpoint, Mode};
-/// let r = CreateProductCouponRequest {
-///     out_request_no: "12345_20250101_A3489".into(),
-///     scope: ProductCouponScope::All,
-///     coupon_type: ProductCouponType::Normal,
-///     usage_mode: UsageMode::Single,
-///     ..Default::default()
-/// };
+/// use wxpay_models::{ProductCouponDisplayInfo, ProductCouponScope, ProductCouponType, UsageMode, Endpoint, Mode};
+/// let r = CreateProductCouponRequest::new(
+///     "12345_20250101_A3489",
+///     ProductCouponScope::All,
+///     ProductCouponType::Normal,
+///     UsageMode::Single,
+///     ProductCouponDisplayInfo::default(),
+/// );
 /// let err = r.validate().unwrap_err();
 /// assert!(err.has("single_usage_info") && err.has("stock") && err.has("display_info.name"));
 /// assert_eq!(r.path(Mode::Brand), "/brand/marketing/product-coupon/product-coupons");
 /// ```
 #[skip_serializing_none]
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CreateProductCouponRequest {
     /// The brand's number for this create: 6–40 of `[0-9A-Za-z_-]`, unique per brand.
-    pub out_request_no: String,
+    out_request_no: String,
     /// Whole order (ALL), one product (SINGLE) or a category (CATEGORY).
-    pub scope: ProductCouponScope,
+    scope: ProductCouponScope,
     /// NORMAL, DISCOUNT or EXCHANGE (`type` on the wire).
     #[serde(rename = "type")]
-    pub coupon_type: ProductCouponType,
+    coupon_type: ProductCouponType,
     /// SINGLE or PROGRESSIVE_BUNDLE (SEQUENTIAL deprecated).
-    pub usage_mode: UsageMode,
+    usage_mode: UsageMode,
     /// The discount rule of a SINGLE coupon of scope ALL.
     pub single_usage_info: Option<SingleUsageInfo>,
     /// Rounds (3–15) and spacing (0–7 days) of a PROGRESSIVE_BUNDLE coupon.
@@ -70,7 +70,7 @@ pub struct CreateProductCouponRequest {
     /// Deprecated: the rules of a SEQUENTIAL coupon.
     pub sequential_usage_info: Option<SequentialUsageInfo>,
     /// Name (3–15 characters) and pictures (from 图片上传).
-    pub display_info: ProductCouponDisplayInfo,
+    display_info: ProductCouponDisplayInfo,
     /// The brand's own product number, at most 40 characters.
     pub out_product_no: Option<String>,
     /// The first stock (SINGLE and SEQUENTIAL coupons).
@@ -84,7 +84,53 @@ pub struct CreateProductCouponRequest {
 endpoint!(CreateProductCouponRequest => CreateProductCouponResponse, CREATE_PRODUCT_COUPON,
     path: [], query: [], key: out_request_no, brand: brand_id);
 
+accessors! {
+    CreateProductCouponRequest,
+    get: [
+        out_request_no / out_request_no_mut: String => str,
+        scope / scope_mut: ProductCouponScope,
+        coupon_type / coupon_type_mut: ProductCouponType,
+        usage_mode / usage_mode_mut: UsageMode,
+        display_info / display_info_mut: ProductCouponDisplayInfo,
+    ],
+    with: [
+        with_single_usage_info => single_usage_info: SingleUsageInfo,
+        with_progressive_bundle_usage_info => progressive_bundle_usage_info: ProgressiveBundleUsageInfo,
+        with_sequential_usage_info => sequential_usage_info: SequentialUsageInfo,
+        with_out_product_no => out_product_no: String,
+        with_stock => stock: StockForCreate,
+        with_stock_bundle => stock_bundle: StockBundleForCreate,
+        with_brand_id => brand_id: String,
+    ]
+}
+
 impl CreateProductCouponRequest {
+    /// A product coupon of `scope`, `coupon_type` and `usage_mode`, shown as `display_info`,
+    /// created under `out_request_no`; its rule and first stock (or stock bundle) are set with
+    /// `with_*`. See the [type](Self) for an example.
+    pub fn new(
+        out_request_no: impl Into<String>,
+        scope: ProductCouponScope,
+        coupon_type: ProductCouponType,
+        usage_mode: UsageMode,
+        display_info: ProductCouponDisplayInfo,
+    ) -> Self {
+        Self {
+            out_request_no: out_request_no.into(),
+            scope,
+            coupon_type,
+            usage_mode,
+            single_usage_info: None,
+            progressive_bundle_usage_info: None,
+            sequential_usage_info: None,
+            display_info,
+            out_product_no: None,
+            stock: None,
+            stock_bundle: None,
+            brand_id: None,
+        }
+    }
+
     /// Checks every rule, naming each broken field.
     pub fn validate(&self) -> Result<(), ValidationError> {
         let mut c = Checker::default();

@@ -56,17 +56,17 @@ const UPDATE_PRODUCT_COUPON: Operation = Operation {
 ///
 /// ```
 /// use wxpay_models::{Mode, Target, encode, product_coupon::QueryProductCouponRequest};
-/// let r = QueryProductCouponRequest { product_coupon_id: "1000000013".into(), brand_id: None };
+/// let r = QueryProductCouponRequest::new("1000000013");
 /// r.validate()?;
 /// let wire = encode(&r, Target { mode: Mode::Partner, brand_id: Some("120344") })?;
 /// assert_eq!(wire.path_and_query, "/v3/marketing/partner/product-coupon/product-coupons/1000000013?brand_id=120344");
 /// # Ok::<(), wxpay_models::ValidationError>(())
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct QueryProductCouponRequest {
     /// The product coupon (path).
     #[serde(skip)]
-    pub product_coupon_id: String,
+    product_coupon_id: String,
     /// The brand (partner mode, query).
     #[serde(skip)]
     pub brand_id: Option<String>,
@@ -75,7 +75,25 @@ pub struct QueryProductCouponRequest {
 endpoint!(QueryProductCouponRequest => ProductCouponEntity, QUERY_PRODUCT_COUPON,
     path: [product_coupon_id], query: [], key: none, brand: brand_id);
 
+accessors! {
+    QueryProductCouponRequest,
+    get: [
+        product_coupon_id / product_coupon_id_mut: String => str,
+    ],
+    with: [
+        with_brand_id => brand_id: String,
+    ]
+}
+
 impl QueryProductCouponRequest {
+    /// Reads `product_coupon_id`; see the [type](Self) for an example.
+    pub fn new(product_coupon_id: impl Into<String>) -> Self {
+        Self {
+            product_coupon_id: product_coupon_id.into(),
+            brand_id: None,
+        }
+    }
+
     /// Checks every rule, naming each broken field.
     pub fn validate(&self) -> Result<(), ValidationError> {
         let mut c = Checker::default();
@@ -91,30 +109,26 @@ impl QueryProductCouponRequest {
 ///
 /// ```
 /// use wxpay_models::{ProductCouponDisplayInfo, product_coupon::UpdateProductCouponRequest};
-/// let r = UpdateProductCouponRequest {
-///     product_coupon_id: "1000000013".into(),
-///     out_request_no: "34657_20250101_123456".into(),
-///     display_info: ProductCouponDisplayInfo {
-///         name: Some("全场满100立打8折".into()),
-///         image_url: Some("https://wxpaylogo.qpic.cn/wxpaylogo/a".into()),
-///         background_url: Some("https://wxpaylogo.qpic.cn/wxpaylogo/b".into()),
-///         ..Default::default()
-///     },
-///     brand_id: None,
+/// let display_info = ProductCouponDisplayInfo {
+///     name: Some("全场满100立打8折".into()),
+///     image_url: Some("https://wxpaylogo.qpic.cn/wxpaylogo/a".into()),
+///     background_url: Some("https://wxpaylogo.qpic.cn/wxpaylogo/b".into()),
+///     ..Default::default()
 /// };
+/// let r = UpdateProductCouponRequest::new("1000000013", "34657_20250101_123456", display_info);
 /// r.validate()?;
 /// # Ok::<(), wxpay_models::ValidationError>(())
 /// ```
 #[skip_serializing_none]
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UpdateProductCouponRequest {
     /// The product coupon (path).
     #[serde(skip)]
-    pub product_coupon_id: String,
+    product_coupon_id: String,
     /// The brand's number for this change: 6–40 of `[0-9A-Za-z_-]`.
-    pub out_request_no: String,
+    out_request_no: String,
     /// The whole new display info (the rules of create).
-    pub display_info: ProductCouponDisplayInfo,
+    display_info: ProductCouponDisplayInfo,
     /// The brand (partner mode).
     pub brand_id: Option<String>,
 }
@@ -122,7 +136,34 @@ pub struct UpdateProductCouponRequest {
 endpoint!(UpdateProductCouponRequest => ProductCouponEntity, UPDATE_PRODUCT_COUPON,
     path: [product_coupon_id], query: [], key: out_request_no, brand: brand_id);
 
+accessors! {
+    UpdateProductCouponRequest,
+    get: [
+        product_coupon_id / product_coupon_id_mut: String => str,
+        out_request_no / out_request_no_mut: String => str,
+        display_info / display_info_mut: ProductCouponDisplayInfo,
+    ],
+    with: [
+        with_brand_id => brand_id: String,
+    ]
+}
+
 impl UpdateProductCouponRequest {
+    /// Replaces `product_coupon_id`'s display info with `display_info`, under `out_request_no`;
+    /// see the [type](Self) for an example.
+    pub fn new(
+        product_coupon_id: impl Into<String>,
+        out_request_no: impl Into<String>,
+        display_info: ProductCouponDisplayInfo,
+    ) -> Self {
+        Self {
+            product_coupon_id: product_coupon_id.into(),
+            out_request_no: out_request_no.into(),
+            display_info,
+            brand_id: None,
+        }
+    }
+
     /// Checks every rule, naming each broken field.
     pub fn validate(&self) -> Result<(), ValidationError> {
         let mut c = Checker::default();
@@ -140,23 +181,22 @@ impl UpdateProductCouponRequest {
 ///
 /// ```
 /// use wxpay_models::product_coupon::DeactivateProductCouponRequest;
-/// let r = DeactivateProductCouponRequest {
-///     product_coupon_id: "1000000013".into(), out_request_no: "34657_20250101_123456".into(),
-///     deactivate_reason: "批次信息有误，重新创建".into(), brand_id: None,
-/// };
+/// let r = DeactivateProductCouponRequest::new(
+///     "1000000013", "34657_20250101_123456", "批次信息有误，重新创建",
+/// );
 /// r.validate()?;
 /// # Ok::<(), wxpay_models::ValidationError>(())
 /// ```
 #[skip_serializing_none]
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeactivateProductCouponRequest {
     /// The product coupon (path).
     #[serde(skip)]
-    pub product_coupon_id: String,
+    product_coupon_id: String,
     /// The brand's number for this deactivation: 6–40 of `[0-9A-Za-z_-]`.
-    pub out_request_no: String,
+    out_request_no: String,
     /// Why, at most 150 characters.
-    pub deactivate_reason: String,
+    deactivate_reason: String,
     /// The brand (partner mode).
     pub brand_id: Option<String>,
 }
@@ -164,7 +204,33 @@ pub struct DeactivateProductCouponRequest {
 endpoint!(DeactivateProductCouponRequest => ProductCouponEntity, DEACTIVATE_PRODUCT_COUPON,
     path: [product_coupon_id], query: [], key: out_request_no, brand: brand_id);
 
+accessors! {
+    DeactivateProductCouponRequest,
+    get: [
+        product_coupon_id / product_coupon_id_mut: String => str,
+        out_request_no / out_request_no_mut: String => str,
+        deactivate_reason / deactivate_reason_mut: String => str,
+    ],
+    with: [
+        with_brand_id => brand_id: String,
+    ]
+}
+
 impl DeactivateProductCouponRequest {
+    /// Deactivates `product_coupon_id` for `deactivate_reason`, under `out_request_no`; see the [type](Self) for an example.
+    pub fn new(
+        product_coupon_id: impl Into<String>,
+        out_request_no: impl Into<String>,
+        deactivate_reason: impl Into<String>,
+    ) -> Self {
+        Self {
+            product_coupon_id: product_coupon_id.into(),
+            out_request_no: out_request_no.into(),
+            deactivate_reason: deactivate_reason.into(),
+            brand_id: None,
+        }
+    }
+
     /// Checks every rule, naming each broken field.
     pub fn validate(&self) -> Result<(), ValidationError> {
         let mut c = Checker::default();

@@ -26,30 +26,30 @@ const UPLOAD_COUPON_CODES: Operation = Operation {
 ///
 /// ```
 /// use wxpay_models::stock::UploadCouponCodesRequest;
-/// let mut r = UploadCouponCodesRequest {
-///     product_coupon_id: "1000000013".into(), stock_id: "1000000013001".into(),
-///     out_request_no: "CODES_20250801_01".into(),
-///     code_list: vec!["vCode_1".into(), "vCode_2".into()],
-///     brand_id: None,
-/// };
+/// let codes = |list: &[&str]| list.iter().map(|code| code.to_string()).collect();
+/// let r = UploadCouponCodesRequest::new(
+///     "1000000013", "1000000013001", "CODES_20250801_01", codes(&["vCode_1", "vCode_2"]),
+/// );
 /// r.validate()?;
-/// r.code_list.push("vCode_1".into());
+/// let r = UploadCouponCodesRequest::new(
+///     "1000000013", "1000000013001", "CODES_20250801_01", codes(&["vCode_1", "vCode_2", "vCode_1"]),
+/// );
 /// assert!(r.validate().unwrap_err().to_string().contains("code_list has \"vCode_1\" more than once"));
 /// # Ok::<(), wxpay_models::ValidationError>(())
 /// ```
 #[skip_serializing_none]
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UploadCouponCodesRequest {
     /// The product coupon (path).
     #[serde(skip)]
-    pub product_coupon_id: String,
+    product_coupon_id: String,
     /// The stock (path).
     #[serde(skip)]
-    pub stock_id: String,
+    stock_id: String,
     /// The brand's number for this upload: 6–40 of `[0-9A-Za-z_-]`.
-    pub out_request_no: String,
+    out_request_no: String,
     /// 1–200 distinct codes, each at most 40 of `[0-9A-Za-z_-]`.
-    pub code_list: Vec<String>,
+    code_list: Vec<String>,
     /// The brand (partner mode).
     pub brand_id: Option<String>,
 }
@@ -57,7 +57,37 @@ pub struct UploadCouponCodesRequest {
 endpoint!(UploadCouponCodesRequest => UploadCouponCodesResponse, UPLOAD_COUPON_CODES,
     path: [product_coupon_id, stock_id], query: [], key: out_request_no, brand: brand_id);
 
+accessors! {
+    UploadCouponCodesRequest,
+    get: [
+        product_coupon_id / product_coupon_id_mut: String => str,
+        stock_id / stock_id_mut: String => str,
+        out_request_no / out_request_no_mut: String => str,
+        code_list / code_list_mut: Vec<String> => [String],
+    ],
+    with: [
+        with_brand_id => brand_id: String,
+    ]
+}
+
 impl UploadCouponCodesRequest {
+    /// Adds `code_list` to the pool of `stock_id` (of `product_coupon_id`), under
+    /// `out_request_no`; see the [type](Self) for an example.
+    pub fn new(
+        product_coupon_id: impl Into<String>,
+        stock_id: impl Into<String>,
+        out_request_no: impl Into<String>,
+        code_list: Vec<String>,
+    ) -> Self {
+        Self {
+            product_coupon_id: product_coupon_id.into(),
+            stock_id: stock_id.into(),
+            out_request_no: out_request_no.into(),
+            code_list,
+            brand_id: None,
+        }
+    }
+
     /// Checks every rule, naming each broken field.
     pub fn validate(&self) -> Result<(), ValidationError> {
         let mut c = Checker::default();

@@ -131,49 +131,45 @@ fn sequential_rule(c: &mut Checker, prefix: &str, r: &SequentialUsageRule) {
 /// use wxpay_models::{CouponCodeMode, CouponUsageMethod, CouponCodeDisplayMode, StockStoreScope};
 /// use wxpay_models::{CouponAvailablePeriod, SingleUsageRule, StockSendRule, UsageRuleDisplayInfo};
 /// use wxpay_models::{CouponDisplayInfo, NotifyConfig, Endpoint, Mode};
-/// let r = CreateStockRequest {
-///     product_coupon_id: "1000000013".into(),
-///     out_request_no: "STOCK_20250801_01".into(),
-///     stock: StockForCreate {
-///         coupon_code_mode: CouponCodeMode::Wechatpay,
-///         stock_send_rule: StockSendRule { max_count: Some(1000), ..Default::default() },
-///         single_usage_rule: Some(SingleUsageRule {
-///             coupon_available_period: Some(CouponAvailablePeriod {
-///                 available_begin_time: Some("2025-08-01T00:00:00+08:00".parse()?),
-///                 available_end_time: Some("2025-08-31T23:59:59+08:00".parse()?),
-///                 ..Default::default()
-///             }),
+/// let stock = StockForCreate {
+///     coupon_code_mode: CouponCodeMode::Wechatpay,
+///     stock_send_rule: StockSendRule { max_count: Some(1000), ..Default::default() },
+///     single_usage_rule: Some(SingleUsageRule {
+///         coupon_available_period: Some(CouponAvailablePeriod {
+///             available_begin_time: Some("2025-08-01T00:00:00+08:00".parse()?),
+///             available_end_time: Some("2025-08-31T23:59:59+08:00".parse()?),
 ///             ..Default::default()
 ///         }),
-///         usage_rule_display_info: UsageRuleDisplayInfo {
-///             coupon_usage_method_list: Some(vec![CouponUsageMethod::Offline]),
-///             usage_description: Some("工作日可用".into()),
-///             ..Default::default()
-///         },
-///         coupon_display_info: CouponDisplayInfo {
-///             code_display_mode: Some(CouponCodeDisplayMode::Qrcode),
-///             ..Default::default()
-///         },
-///         notify_config: NotifyConfig { notify_appid: Some("wx23232232323".into()) },
-///         store_scope: StockStoreScope::None,
+///         ..Default::default()
+///     }),
+///     usage_rule_display_info: UsageRuleDisplayInfo {
+///         coupon_usage_method_list: Some(vec![CouponUsageMethod::Offline]),
+///         usage_description: Some("工作日可用".into()),
 ///         ..Default::default()
 ///     },
-///     brand_id: None,
+///     coupon_display_info: CouponDisplayInfo {
+///         code_display_mode: Some(CouponCodeDisplayMode::Qrcode),
+///         ..Default::default()
+///     },
+///     notify_config: NotifyConfig { notify_appid: Some("wx23232232323".into()) },
+///     store_scope: StockStoreScope::None,
+///     ..Default::default()
 /// };
+/// let r = CreateStockRequest::new("1000000013", "STOCK_20250801_01", stock);
 /// r.validate()?;
 /// assert_eq!(r.path(Mode::Brand), "/brand/marketing/product-coupon/product-coupons/1000000013/stocks");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[skip_serializing_none]
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CreateStockRequest {
     /// The product coupon (path).
     #[serde(skip)]
-    pub product_coupon_id: String,
+    product_coupon_id: String,
     /// The brand's number for this create: 6–40 of `[0-9A-Za-z_-]`.
-    pub out_request_no: String,
+    out_request_no: String,
     /// The new stock; needs `single_usage_rule` (or, deprecated, `sequential_usage_rule`).
-    pub stock: StockForCreate,
+    stock: StockForCreate,
     /// The brand (partner mode).
     pub brand_id: Option<String>,
 }
@@ -181,7 +177,33 @@ pub struct CreateStockRequest {
 endpoint!(CreateStockRequest => StockEntity, CREATE_STOCK,
     path: [product_coupon_id], query: [], key: out_request_no, brand: brand_id);
 
+accessors! {
+    CreateStockRequest,
+    get: [
+        product_coupon_id / product_coupon_id_mut: String => str,
+        out_request_no / out_request_no_mut: String => str,
+        stock / stock_mut: StockForCreate,
+    ],
+    with: [
+        with_brand_id => brand_id: String,
+    ]
+}
+
 impl CreateStockRequest {
+    /// Adds `stock` to `product_coupon_id`, under `out_request_no`; see the [type](Self) for an example.
+    pub fn new(
+        product_coupon_id: impl Into<String>,
+        out_request_no: impl Into<String>,
+        stock: StockForCreate,
+    ) -> Self {
+        Self {
+            product_coupon_id: product_coupon_id.into(),
+            out_request_no: out_request_no.into(),
+            stock,
+            brand_id: None,
+        }
+    }
+
     /// Checks every rule, naming each broken field.
     pub fn validate(&self) -> Result<(), ValidationError> {
         let mut c = Checker::default();

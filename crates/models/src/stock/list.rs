@@ -47,22 +47,19 @@ pub const DEFAULT_PAGE_SIZE: i64 = 20;
 ///
 /// ```
 /// use wxpay_models::{Mode, StockState, Target, encode, stock::ListStocksRequest};
-/// let r = ListStocksRequest {
-///     product_coupon_id: "1000000013".into(),
-///     state: Some(StockState::Sending),
-///     page_size: Some(20),
-///     ..Default::default()
-/// };
+/// let r = ListStocksRequest::new("1000000013")
+///     .with_state(StockState::Sending)
+///     .with_page_size(20);
 /// r.validate()?;
 /// let wire = encode(&r, Target { mode: Mode::Partner, brand_id: Some("120344") })?;
 /// assert_eq!(wire.path_and_query, "/v3/marketing/partner/product-coupon/product-coupons/1000000013/stocks?brand_id=120344&page_size=20&state=SENDING");
 /// # Ok::<(), wxpay_models::ValidationError>(())
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ListStocksRequest {
     /// The product coupon (path).
     #[serde(skip)]
-    pub product_coupon_id: String,
+    product_coupon_id: String,
     /// Only stocks in this state (query).
     #[serde(skip)]
     pub state: Option<StockState>,
@@ -84,7 +81,34 @@ endpoint!(ListStocksRequest => ListStocksResponse, LIST_STOCKS,
     path: [product_coupon_id], query: [state, stock_bundle_id, page_size, page_token],
     key: none, brand: brand_id);
 
+accessors! {
+    ListStocksRequest,
+    get: [
+        product_coupon_id / product_coupon_id_mut: String => str,
+    ],
+    with: [
+        with_state => state: StockState,
+        with_stock_bundle_id => stock_bundle_id: String,
+        with_page_size => page_size: i64,
+        with_page_token => page_token: String,
+        with_brand_id => brand_id: String,
+    ]
+}
+
 impl ListStocksRequest {
+    /// The first page of `product_coupon_id`'s stocks; the filters and the page are set with
+    /// `with_*`. See the [type](Self) for an example.
+    pub fn new(product_coupon_id: impl Into<String>) -> Self {
+        Self {
+            product_coupon_id: product_coupon_id.into(),
+            state: None,
+            stock_bundle_id: None,
+            page_size: None,
+            page_token: None,
+            brand_id: None,
+        }
+    }
+
     /// Checks every rule, naming each broken field.
     pub fn validate(&self) -> Result<(), ValidationError> {
         let mut c = Checker::default();
@@ -119,20 +143,20 @@ paged!(ListStocksRequest => ListStocksResponse, StockEntity, stock_list);
 ///
 /// ```
 /// use wxpay_models::{Mode, Target, encode, stock::GetStockRequest};
-/// let r = GetStockRequest { product_coupon_id: "1000000013".into(), stock_id: "1000000013001".into(), brand_id: None };
+/// let r = GetStockRequest::new("1000000013", "1000000013001");
 /// r.validate()?;
 /// let wire = encode(&r, Target { mode: Mode::Brand, brand_id: None })?;
 /// assert_eq!(wire.path_and_query, "/brand/marketing/product-coupon/product-coupons/1000000013/stocks/1000000013001");
 /// # Ok::<(), wxpay_models::ValidationError>(())
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GetStockRequest {
     /// The product coupon (path).
     #[serde(skip)]
-    pub product_coupon_id: String,
+    product_coupon_id: String,
     /// The stock (path).
     #[serde(skip)]
-    pub stock_id: String,
+    stock_id: String,
     /// The brand (partner mode, query).
     #[serde(skip)]
     pub brand_id: Option<String>,
@@ -141,7 +165,27 @@ pub struct GetStockRequest {
 endpoint!(GetStockRequest => StockEntity, GET_STOCK,
     path: [product_coupon_id, stock_id], query: [], key: none, brand: brand_id);
 
+accessors! {
+    GetStockRequest,
+    get: [
+        product_coupon_id / product_coupon_id_mut: String => str,
+        stock_id / stock_id_mut: String => str,
+    ],
+    with: [
+        with_brand_id => brand_id: String,
+    ]
+}
+
 impl GetStockRequest {
+    /// Reads `stock_id` of `product_coupon_id`; see the [type](Self) for an example.
+    pub fn new(product_coupon_id: impl Into<String>, stock_id: impl Into<String>) -> Self {
+        Self {
+            product_coupon_id: product_coupon_id.into(),
+            stock_id: stock_id.into(),
+            brand_id: None,
+        }
+    }
+
     /// Checks every rule, naming each broken field.
     pub fn validate(&self) -> Result<(), ValidationError> {
         let mut c = Checker::default();

@@ -55,18 +55,18 @@ const LIST_ASSOCIATED_STORES: Operation = Operation {
 /// parameters, answered by a [`StoreAssociationResult`]. E12, E13, E18 and E19 differ only in
 /// operation and path.
 macro_rules! store_request {
-    ($(#[$doc:meta])* $name:ident, $op:path, path: [$($p:ident: $pdoc:literal),+]) => {
+    ($(#[$doc:meta])* $name:ident, $op:path, path: [$($p:ident / $p_mut:ident: $pdoc:literal),+]) => {
         $(#[$doc])*
         #[serde_with::skip_serializing_none]
-        #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
         pub struct $name {
             $(
                 #[doc = $pdoc]
                 #[serde(skip)]
-                pub $p: String,
+                $p: String,
             )+
             /// 1–200 stores, by `store_id`.
-            pub store_list: Vec<$crate::stock::StoreInfo>,
+            store_list: Vec<$crate::stock::StoreInfo>,
             /// The brand (partner mode).
             pub brand_id: Option<String>,
         }
@@ -74,7 +74,26 @@ macro_rules! store_request {
         endpoint!($name => $crate::stock::StoreAssociationResult, $op,
             path: [$($p),+], query: [], key: none, brand: brand_id);
 
+        accessors! {
+            $name,
+            get: [
+                $($p / $p_mut: String => str,)+
+                store_list / store_list_mut: Vec<$crate::stock::StoreInfo> => [$crate::stock::StoreInfo],
+            ],
+            with: [with_brand_id => brand_id: String]
+        }
+
         impl $name {
+            /// The stores `store_list` for the path parameters (in path order); see the
+            /// [type](Self) for an example.
+            pub fn new($($p: impl Into<String>,)+ store_list: Vec<$crate::stock::StoreInfo>) -> Self {
+                Self {
+                    $($p: $p.into(),)+
+                    store_list,
+                    brand_id: None,
+                }
+            }
+
             /// Checks every rule, naming each broken field.
             pub fn validate(&self) -> Result<(), $crate::validate::ValidationError> {
                 let mut c = $crate::validate::Checker::default();
@@ -94,15 +113,14 @@ store_request! {
     ///
     /// ```
     /// use wxpay_models::{StoreInfo, stock::AssociateStoresRequest};
-    /// let r = AssociateStoresRequest {
-    ///     product_coupon_id: "1000000013".into(), stock_id: "1000000013001".into(),
-    ///     store_list: vec![StoreInfo { store_id: "100000001".into() }], brand_id: None,
-    /// };
+    /// let r = AssociateStoresRequest::new(
+    ///     "1000000013", "1000000013001", vec![StoreInfo { store_id: "100000001".into() }],
+    /// );
     /// r.validate()?;
     /// # Ok::<(), wxpay_models::ValidationError>(())
     /// ```
     AssociateStoresRequest, ASSOCIATE_STORES,
-    path: [product_coupon_id: "The product coupon (path).", stock_id: "The stock (path)."]
+    path: [product_coupon_id / product_coupon_id_mut: "The product coupon (path).", stock_id / stock_id_mut: "The stock (path)."]
 }
 
 store_request! {
@@ -110,15 +128,12 @@ store_request! {
     /// removes the listed stores from a SPECIFIC stock. Not retried blindly.
     ///
     /// ```
-    /// use wxpay_models::{StoreInfo, stock::DisassociateStoresRequest};
-    /// let r = DisassociateStoresRequest {
-    ///     product_coupon_id: "1000000013".into(), stock_id: "1000000013001".into(),
-    ///     store_list: vec![], brand_id: None,
-    /// };
+    /// use wxpay_models::stock::DisassociateStoresRequest;
+    /// let r = DisassociateStoresRequest::new("1000000013", "1000000013001", vec![]);
     /// assert!(r.validate().unwrap_err().has("store_list"));
     /// ```
     DisassociateStoresRequest, DISASSOCIATE_STORES,
-    path: [product_coupon_id: "The product coupon (path).", stock_id: "The stock (path)."]
+    path: [product_coupon_id / product_coupon_id_mut: "The product coupon (path).", stock_id / stock_id_mut: "The stock (path)."]
 }
 
 /// The answer of a store (dis)association (E12, E13, E18, E19).
@@ -138,22 +153,19 @@ pub struct StoreAssociationResult {
 ///
 /// ```
 /// use wxpay_models::{Mode, Target, encode, stock::ListAssociatedStoresRequest};
-/// let r = ListAssociatedStoresRequest {
-///     product_coupon_id: "1000000013".into(), stock_id: "1000000013001".into(),
-///     page_token: Some("MTIzMjUK".into()), ..Default::default()
-/// };
+/// let r = ListAssociatedStoresRequest::new("1000000013", "1000000013001").with_page_token("MTIzMjUK");
 /// let wire = encode(&r, Target { mode: Mode::Brand, brand_id: None })?;
 /// assert_eq!(wire.path_and_query, "/brand/marketing/product-coupon/product-coupons/1000000013/stocks/1000000013001/associated-stores?page_token=MTIzMjUK");
 /// # Ok::<(), wxpay_models::ValidationError>(())
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ListAssociatedStoresRequest {
     /// The product coupon (path).
     #[serde(skip)]
-    pub product_coupon_id: String,
+    product_coupon_id: String,
     /// The stock (path).
     #[serde(skip)]
-    pub stock_id: String,
+    stock_id: String,
     /// Stores per page, 1–50 (query).
     #[serde(skip)]
     pub page_size: Option<i64>,
@@ -168,7 +180,31 @@ pub struct ListAssociatedStoresRequest {
 endpoint!(ListAssociatedStoresRequest => ListAssociatedStoresResponse, LIST_ASSOCIATED_STORES,
     path: [product_coupon_id, stock_id], query: [page_size, page_token], key: none, brand: brand_id);
 
+accessors! {
+    ListAssociatedStoresRequest,
+    get: [
+        product_coupon_id / product_coupon_id_mut: String => str,
+        stock_id / stock_id_mut: String => str,
+    ],
+    with: [
+        with_page_size => page_size: i64,
+        with_page_token => page_token: String,
+        with_brand_id => brand_id: String,
+    ]
+}
+
 impl ListAssociatedStoresRequest {
+    /// The first page of the stores of `stock_id` (of `product_coupon_id`); see the [type](Self) for an example.
+    pub fn new(product_coupon_id: impl Into<String>, stock_id: impl Into<String>) -> Self {
+        Self {
+            product_coupon_id: product_coupon_id.into(),
+            stock_id: stock_id.into(),
+            page_size: None,
+            page_token: None,
+            brand_id: None,
+        }
+    }
+
     /// Checks every rule, naming each broken field.
     pub fn validate(&self) -> Result<(), ValidationError> {
         let mut c = Checker::default();

@@ -55,18 +55,18 @@ const UPDATE_STOCK_BUDGET: Operation = Operation {
 
 /// Declares a change request (E08, E16): every body field optional, each given one checked.
 macro_rules! changes_request {
-    ($(#[$doc:meta])* $name:ident => $resp:ty, $op:path, path: [$($p:ident: $pdoc:literal),+]) => {
+    ($(#[$doc:meta])* $name:ident => $resp:ty, $op:path, path: [$($p:ident / $p_mut:ident: $pdoc:literal),+]) => {
         $(#[$doc])*
         #[serde_with::skip_serializing_none]
-        #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
         pub struct $name {
             $(
                 #[doc = $pdoc]
                 #[serde(skip)]
-                pub $p: String,
+                $p: String,
             )+
             /// The brand's number for this change: 6–40 of `[0-9A-Za-z_-]`.
-            pub out_request_no: String,
+            out_request_no: String,
             /// The brand's note, at most 20 characters.
             pub remark: Option<String>,
             /// How the rules are shown (the whole object).
@@ -84,7 +84,38 @@ macro_rules! changes_request {
         endpoint!($name => $resp, $op,
             path: [$($p),+], query: [], key: out_request_no, brand: brand_id);
 
+        accessors! {
+            $name,
+            get: [
+                $($p / $p_mut: String => str,)+
+                out_request_no / out_request_no_mut: String => str,
+            ],
+            with: [
+                with_remark => remark: String,
+                with_usage_rule_display_info => usage_rule_display_info: $crate::stock::UsageRuleDisplayInfo,
+                with_coupon_display_info => coupon_display_info: $crate::stock::CouponDisplayInfo,
+                with_notify_config => notify_config: $crate::stock::NotifyConfig,
+                with_store_scope => store_scope: $crate::enums::StockStoreScope,
+                with_brand_id => brand_id: String,
+            ]
+        }
+
         impl $name {
+            /// A change numbered `out_request_no` for the path parameters (in path order);
+            /// what changes is set with `with_*`. See the [type](Self) for an example.
+            pub fn new($($p: impl Into<String>,)+ out_request_no: impl Into<String>) -> Self {
+                Self {
+                    $($p: $p.into(),)+
+                    out_request_no: out_request_no.into(),
+                    remark: None,
+                    usage_rule_display_info: None,
+                    coupon_display_info: None,
+                    notify_config: None,
+                    store_scope: None,
+                    brand_id: None,
+                }
+            }
+
             /// Checks every rule, naming each broken field.
             pub fn validate(&self) -> Result<(), $crate::validate::ValidationError> {
                 use $crate::check;
@@ -114,20 +145,20 @@ pub(crate) use changes_request;
 
 /// Declares a budget update (E09, E17): `update_mode` with its own current/target pair.
 macro_rules! budget_request {
-    ($(#[$doc:meta])* $name:ident => $resp:ty, $op:path, path: [$($p:ident: $pdoc:literal),+]) => {
+    ($(#[$doc:meta])* $name:ident => $resp:ty, $op:path, path: [$($p:ident / $p_mut:ident: $pdoc:literal),+]) => {
         $(#[$doc])*
         #[serde_with::skip_serializing_none]
-        #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
         pub struct $name {
             $(
                 #[doc = $pdoc]
                 #[serde(skip)]
-                pub $p: String,
+                $p: String,
             )+
             /// The brand's number for this change: 6–40 of `[0-9A-Za-z_-]`.
-            pub out_request_no: String,
+            out_request_no: String,
             /// Which cap changes.
-            pub update_mode: $crate::enums::UpdateMode,
+            update_mode: $crate::enums::UpdateMode,
             /// The live total cap (MAX_COUNT only).
             pub current_max_count: Option<i64>,
             /// The new total cap, 1–100,000,000 (MAX_COUNT only).
@@ -143,7 +174,43 @@ macro_rules! budget_request {
         endpoint!($name => $resp, $op,
             path: [$($p),+], query: [], key: out_request_no, brand: brand_id);
 
+        accessors! {
+            $name,
+            get: [
+                $($p / $p_mut: String => str,)+
+                out_request_no / out_request_no_mut: String => str,
+                update_mode / update_mode_mut: $crate::enums::UpdateMode,
+            ],
+            with: [
+                with_current_max_count => current_max_count: i64,
+                with_target_max_count => target_max_count: i64,
+                with_current_max_count_per_day => current_max_count_per_day: i64,
+                with_target_max_count_per_day => target_max_count_per_day: i64,
+                with_brand_id => brand_id: String,
+            ]
+        }
+
         impl $name {
+            /// A change of the cap `update_mode` numbered `out_request_no`, for the path
+            /// parameters (in path order); the cap's current and target values are set with
+            /// `with_*`. See the [type](Self) for an example.
+            pub fn new(
+                $($p: impl Into<String>,)+
+                out_request_no: impl Into<String>,
+                update_mode: $crate::enums::UpdateMode,
+            ) -> Self {
+                Self {
+                    $($p: $p.into(),)+
+                    out_request_no: out_request_no.into(),
+                    update_mode,
+                    current_max_count: None,
+                    target_max_count: None,
+                    current_max_count_per_day: None,
+                    target_max_count_per_day: None,
+                    brand_id: None,
+                }
+            }
+
             /// Checks every rule, naming each broken field.
             pub fn validate(&self) -> Result<(), $crate::validate::ValidationError> {
                 let mut c = $crate::validate::Checker::default();
@@ -170,17 +237,14 @@ changes_request! {
     ///
     /// ```
     /// use wxpay_models::{Endpoint, Mode, stock::UpdateStockRequest};
-    /// let r = UpdateStockRequest {
-    ///     product_coupon_id: "1000000013".into(), stock_id: "1000000013001".into(),
-    ///     out_request_no: "UPDATE_20250801_01".into(), remark: Some("周四专用".into()),
-    ///     ..Default::default()
-    /// };
+    /// let r = UpdateStockRequest::new("1000000013", "1000000013001", "UPDATE_20250801_01")
+    ///     .with_remark("周四专用");
     /// r.validate()?;
     /// assert_eq!(r.path(Mode::Partner), "/v3/marketing/partner/product-coupon/product-coupons/1000000013/stocks/1000000013001");
     /// # Ok::<(), wxpay_models::ValidationError>(())
     /// ```
     UpdateStockRequest => StockEntity, UPDATE_STOCK,
-    path: [product_coupon_id: "The product coupon (path).", stock_id: "The stock (path)."]
+    path: [product_coupon_id / product_coupon_id_mut: "The product coupon (path).", stock_id / stock_id_mut: "The stock (path)."]
 }
 
 budget_request! {
@@ -190,19 +254,18 @@ budget_request! {
     ///
     /// ```
     /// use wxpay_models::{UpdateMode, stock::UpdateStockBudgetRequest};
-    /// let mut r = UpdateStockBudgetRequest {
-    ///     product_coupon_id: "1000000013".into(), stock_id: "1000000013001".into(),
-    ///     out_request_no: "BUDGET_20250801_01".into(), update_mode: UpdateMode::MaxCount,
-    ///     current_max_count: Some(1000), target_max_count: Some(2000),
-    ///     ..Default::default()
-    /// };
+    /// let r = UpdateStockBudgetRequest::new(
+    ///     "1000000013", "1000000013001", "BUDGET_20250801_01", UpdateMode::MaxCount,
+    /// )
+    /// .with_current_max_count(1000)
+    /// .with_target_max_count(2000);
     /// r.validate()?;
-    /// r.target_max_count_per_day = Some(10);
+    /// let r = r.with_target_max_count_per_day(10);
     /// assert!(r.validate().unwrap_err().has("target_max_count_per_day"));
     /// # Ok::<(), wxpay_models::ValidationError>(())
     /// ```
     UpdateStockBudgetRequest => StockEntity, UPDATE_STOCK_BUDGET,
-    path: [product_coupon_id: "The product coupon (path).", stock_id: "The stock (path)."]
+    path: [product_coupon_id / product_coupon_id_mut: "The product coupon (path).", stock_id / stock_id_mut: "The stock (path)."]
 }
 
 /// `update_mode` with its own current/target pair (`[current, target]` of the total and the
@@ -236,27 +299,24 @@ pub(crate) fn check_budget(
 ///
 /// ```
 /// use wxpay_models::stock::DeactivateStockRequest;
-/// let r = DeactivateStockRequest {
-///     product_coupon_id: "1000000013".into(), stock_id: "1000000013001".into(),
-///     out_request_no: "DEACT_20250801_01".into(), deactivate_reason: "批次信息有误".into(),
-///     brand_id: Some("120344".into()),
-/// };
+/// let r = DeactivateStockRequest::new("1000000013", "1000000013001", "DEACT_20250801_01", "批次信息有误")
+///     .with_brand_id("120344");
 /// r.validate()?;
 /// # Ok::<(), wxpay_models::ValidationError>(())
 /// ```
 #[skip_serializing_none]
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeactivateStockRequest {
     /// The product coupon (path).
     #[serde(skip)]
-    pub product_coupon_id: String,
+    product_coupon_id: String,
     /// The stock (path).
     #[serde(skip)]
-    pub stock_id: String,
+    stock_id: String,
     /// The brand's number for this deactivation: 6–40 of `[0-9A-Za-z_-]`.
-    pub out_request_no: String,
+    out_request_no: String,
     /// Why, at most 150 characters.
-    pub deactivate_reason: String,
+    deactivate_reason: String,
     /// The brand (partner mode).
     pub brand_id: Option<String>,
 }
@@ -264,7 +324,37 @@ pub struct DeactivateStockRequest {
 endpoint!(DeactivateStockRequest => StockEntity, DEACTIVATE_STOCK,
     path: [product_coupon_id, stock_id], query: [], key: out_request_no, brand: brand_id);
 
+accessors! {
+    DeactivateStockRequest,
+    get: [
+        product_coupon_id / product_coupon_id_mut: String => str,
+        stock_id / stock_id_mut: String => str,
+        out_request_no / out_request_no_mut: String => str,
+        deactivate_reason / deactivate_reason_mut: String => str,
+    ],
+    with: [
+        with_brand_id => brand_id: String,
+    ]
+}
+
 impl DeactivateStockRequest {
+    /// Deactivates `stock_id` of `product_coupon_id` for `deactivate_reason`, under
+    /// `out_request_no`; see the [type](Self) for an example.
+    pub fn new(
+        product_coupon_id: impl Into<String>,
+        stock_id: impl Into<String>,
+        out_request_no: impl Into<String>,
+        deactivate_reason: impl Into<String>,
+    ) -> Self {
+        Self {
+            product_coupon_id: product_coupon_id.into(),
+            stock_id: stock_id.into(),
+            out_request_no: out_request_no.into(),
+            deactivate_reason: deactivate_reason.into(),
+            brand_id: None,
+        }
+    }
+
     /// Checks every rule, naming each broken field.
     pub fn validate(&self) -> Result<(), ValidationError> {
         let mut c = Checker::default();

@@ -27,22 +27,22 @@ const CREATE_STOCK_BUNDLE: Operation = Operation {
 /// [`StockBundleEntity`].
 ///
 /// ```
-/// use wxpay_models::{Endpoint, Mode, stock_bundle::CreateStockBundleRequest};
-/// let r = CreateStockBundleRequest { product_coupon_id: "1000000013".into(), ..Default::default() };
+/// use wxpay_models::{Endpoint, Mode, StockBundleForCreate, stock_bundle::CreateStockBundleRequest};
+/// let r = CreateStockBundleRequest::new("1000000013", "", StockBundleForCreate::default());
 /// let err = r.validate().unwrap_err();
 /// assert!(err.has("out_request_no") && err.has("stock_bundle.stock_send_rule.max_count_per_user"));
 /// assert_eq!(r.path(Mode::Partner), "/v3/marketing/partner/product-coupon/product-coupons/1000000013/stock-bundles");
 /// ```
 #[skip_serializing_none]
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CreateStockBundleRequest {
     /// The product coupon (path).
     #[serde(skip)]
-    pub product_coupon_id: String,
+    product_coupon_id: String,
     /// The brand's number for this create: 6–40 of `[0-9A-Za-z_-]`.
-    pub out_request_no: String,
+    out_request_no: String,
     /// The new bundle.
-    pub stock_bundle: StockBundleForCreate,
+    stock_bundle: StockBundleForCreate,
     /// The brand (partner mode).
     pub brand_id: Option<String>,
 }
@@ -50,7 +50,33 @@ pub struct CreateStockBundleRequest {
 endpoint!(CreateStockBundleRequest => StockBundleEntity, CREATE_STOCK_BUNDLE,
     path: [product_coupon_id], query: [], key: out_request_no, brand: brand_id);
 
+accessors! {
+    CreateStockBundleRequest,
+    get: [
+        product_coupon_id / product_coupon_id_mut: String => str,
+        out_request_no / out_request_no_mut: String => str,
+        stock_bundle / stock_bundle_mut: StockBundleForCreate,
+    ],
+    with: [
+        with_brand_id => brand_id: String,
+    ]
+}
+
 impl CreateStockBundleRequest {
+    /// Adds `stock_bundle` to `product_coupon_id`, under `out_request_no`; see the [type](Self) for an example.
+    pub fn new(
+        product_coupon_id: impl Into<String>,
+        out_request_no: impl Into<String>,
+        stock_bundle: StockBundleForCreate,
+    ) -> Self {
+        Self {
+            product_coupon_id: product_coupon_id.into(),
+            out_request_no: out_request_no.into(),
+            stock_bundle,
+            brand_id: None,
+        }
+    }
+
     /// Checks every rule, naming each broken field.
     pub fn validate(&self) -> Result<(), ValidationError> {
         let mut c = Checker::default();

@@ -38,15 +38,14 @@ store_request! {
     ///
     /// ```
     /// use wxpay_models::{StoreInfo, stock_bundle::AssociateStoresForStockBundleRequest};
-    /// let r = AssociateStoresForStockBundleRequest {
-    ///     product_coupon_id: "1000000013".into(), stock_bundle_id: "712315129419284901".into(),
-    ///     store_list: vec![StoreInfo { store_id: "100000001".into() }], brand_id: None,
-    /// };
+    /// let r = AssociateStoresForStockBundleRequest::new(
+    ///     "1000000013", "712315129419284901", vec![StoreInfo { store_id: "100000001".into() }],
+    /// );
     /// r.validate()?;
     /// # Ok::<(), wxpay_models::ValidationError>(())
     /// ```
     AssociateStoresForStockBundleRequest, ASSOCIATE_STORES_FOR_STOCK_BUNDLE,
-    path: [product_coupon_id: "The product coupon (path).", stock_bundle_id: "The bundle (path)."]
+    path: [product_coupon_id / product_coupon_id_mut: "The product coupon (path).", stock_bundle_id / stock_bundle_id_mut: "The bundle (path)."]
 }
 
 store_request! {
@@ -55,13 +54,12 @@ store_request! {
     ///
     /// ```
     /// use wxpay_models::{StoreInfo, stock_bundle::DisassociateStoresForStockBundleRequest};
-    /// let r = DisassociateStoresForStockBundleRequest {
-    ///     product_coupon_id: "1000000013".into(), stock_bundle_id: "712315129419284901".into(),
-    ///     store_list: vec![StoreInfo { store_id: "100000001".into() }], brand_id: None,
-    /// };
+    /// let r = DisassociateStoresForStockBundleRequest::new(
+    ///     "1000000013", "712315129419284901", vec![StoreInfo { store_id: "100000001".into() }],
+    /// );
     /// r.validate()?;
     /// # Ok::<(), wxpay_models::ValidationError>(())
     /// ```
     DisassociateStoresForStockBundleRequest, DISASSOCIATE_STORES_FOR_STOCK_BUNDLE,
-    path: [product_coupon_id: "The product coupon (path).", stock_bundle_id: "The bundle (path)."]
+    path: [product_coupon_id / product_coupon_id_mut: "The product coupon (path).", stock_bundle_id / stock_bundle_id_mut: "The bundle (path)."]
 }

@@ -40,16 +40,13 @@ changes_request! {
     ///
     /// ```
     /// use wxpay_models::{StockStoreScope, stock_bundle::UpdateStockBundleRequest};
-    /// let r = UpdateStockBundleRequest {
-    ///     product_coupon_id: "1000000013".into(), stock_bundle_id: "712315129419284901".into(),
-    ///     out_request_no: "BUNDLE_UPD_0001".into(), store_scope: Some(StockStoreScope::All),
-    ///     ..Default::default()
-    /// };
+    /// let r = UpdateStockBundleRequest::new("1000000013", "712315129419284901", "BUNDLE_UPD_0001")
+    ///     .with_store_scope(StockStoreScope::All);
     /// r.validate()?;
     /// # Ok::<(), wxpay_models::ValidationError>(())
     /// ```
     UpdateStockBundleRequest => StockBundleEntity, UPDATE_STOCK_BUNDLE,
-    path: [product_coupon_id: "The product coupon (path).", stock_bundle_id: "The bundle (path)."]
+    path: [product_coupon_id / product_coupon_id_mut: "The product coupon (path).", stock_bundle_id / stock_bundle_id_mut: "The bundle (path)."]
 }
 
 budget_request! {
@@ -60,15 +57,14 @@ budget_request! {
     ///
     /// ```
     /// use wxpay_models::{UpdateMode, stock_bundle::UpdateStockBundleBudgetRequest};
-    /// let r = UpdateStockBundleBudgetRequest {
-    ///     product_coupon_id: "1000000013".into(), stock_bundle_id: "712315129419284901".into(),
-    ///     out_request_no: "BUNDLE_BUDGET_01".into(), update_mode: UpdateMode::MaxCountPerDay,
-    ///     current_max_count_per_day: Some(100), target_max_count_per_day: Some(50),
-    ///     ..Default::default()
-    /// };
+    /// let r = UpdateStockBundleBudgetRequest::new(
+    ///     "1000000013", "712315129419284901", "BUNDLE_BUDGET_01", UpdateMode::MaxCountPerDay,
+    /// )
+    /// .with_current_max_count_per_day(100)
+    /// .with_target_max_count_per_day(50);
     /// r.validate()?;
     /// # Ok::<(), wxpay_models::ValidationError>(())
     /// ```
     UpdateStockBundleBudgetRequest => StockBundleEntity, UPDATE_STOCK_BUNDLE_BUDGET,
-    path: [product_coupon_id: "The product coupon (path).", stock_bundle_id: "The bundle (path)."]
+    path: [product_coupon_id / product_coupon_id_mut: "The product coupon (path).", stock_bundle_id / stock_bundle_id_mut: "The bundle (path)."]
 }

@@ -27,33 +27,32 @@ const CONFIRM_SEND_USER_PRODUCT_COUPON: Operation = Operation {
 ///
 /// ```
 /// use wxpay_models::{Endpoint, Mode, ConfirmSendUserProductCouponRequest};
-/// let r = ConfirmSendUserProductCouponRequest {
-///     openid: "o1".into(), coupon_code: "Code_123456".into(), product_coupon_id: "1000000013".into(),
-///     stock_id: "1000000013001".into(), appid: "wx233544546545989".into(),
-///     out_request_no: "CONFIRM000001".into(), brand_id: Some("120344".into()),
-/// };
+/// let r = ConfirmSendUserProductCouponRequest::new(
+///     "o1", "Code_123456", "1000000013", "1000000013001", "wx233544546545989", "CONFIRM000001",
+/// )
+/// .with_brand_id("120344");
 /// r.validate()?;
 /// assert_eq!(r.path(Mode::Partner), "/v3/marketing/partner/product-coupon/users/o1/coupons/Code_123456/confirm");
 /// # Ok::<(), wxpay_models::ValidationError>(())
 /// ```
 #[skip_serializing_none]
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConfirmSendUserProductCouponRequest {
     /// The user (path).
     #[serde(skip)]
-    pub openid: String,
+    openid: String,
     /// The coupon's code (path).
     #[serde(skip)]
-    pub coupon_code: String,
+    coupon_code: String,
     /// Its product coupon.
-    pub product_coupon_id: String,
+    product_coupon_id: String,
     /// Its stock.
-    pub stock_id: String,
+    stock_id: String,
     /// The AppID it was sent under.
-    pub appid: String,
+    appid: String,
     /// The brand's number for this confirm: 6–40 of `[0-9A-Za-z_-]`; the same number again is
     /// an idempotent replay.
-    pub out_request_no: String,
+    out_request_no: String,
     /// The brand (partner mode).
     pub brand_id: Option<String>,
 }
@@ -61,7 +60,43 @@ pub struct ConfirmSendUserProductCouponRequest {
 endpoint!(ConfirmSendUserProductCouponRequest => UserProductCouponEntity, CONFIRM_SEND_USER_PRODUCT_COUPON,
     path: [openid, coupon_code], query: [], key: out_request_no, brand: brand_id);
 
+accessors! {
+    ConfirmSendUserProductCouponRequest,
+    get: [
+        openid / openid_mut: String => str,
+        coupon_code / coupon_code_mut: String => str,
+        product_coupon_id / product_coupon_id_mut: String => str,
+        stock_id / stock_id_mut: String => str,
+        appid / appid_mut: String => str,
+        out_request_no / out_request_no_mut: String => str,
+    ],
+    with: [
+        with_brand_id => brand_id: String,
+    ]
+}
+
 impl ConfirmSendUserProductCouponRequest {
+    /// Confirms `openid`'s coupon `coupon_code` (of `stock_id` of `product_coupon_id`, sent
+    /// under `appid`), numbered `out_request_no`; see the [type](Self) for an example.
+    pub fn new(
+        openid: impl Into<String>,
+        coupon_code: impl Into<String>,
+        product_coupon_id: impl Into<String>,
+        stock_id: impl Into<String>,
+        appid: impl Into<String>,
+        out_request_no: impl Into<String>,
+    ) -> Self {
+        Self {
+            openid: openid.into(),
+            coupon_code: coupon_code.into(),
+            product_coupon_id: product_coupon_id.into(),
+            stock_id: stock_id.into(),
+            appid: appid.into(),
+            out_request_no: out_request_no.into(),
+            brand_id: None,
+        }
+    }
+
     /// Checks every rule, naming each broken field.
     pub fn validate(&self) -> Result<(), ValidationError> {
         let mut c = Checker::default();

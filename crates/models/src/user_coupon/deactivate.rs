@@ -42,34 +42,32 @@ const RETURN_USER_PRODUCT_COUPON: Operation = Operation {
 ///
 /// ```
 /// use wxpay_models::user_coupon::DeactivateUserProductCouponRequest;
-/// let r = DeactivateUserProductCouponRequest {
-///     openid: "o1".into(), coupon_code: "123446565767".into(),
-///     product_coupon_id: "1000000013".into(), stock_id: "1000000013001".into(),
-///     appid: "wx233544546545989".into(), out_request_no: "DEACT_0001".into(),
-///     deactivate_reason: "商品已下线".into(), brand_id: None,
-/// };
+/// let r = DeactivateUserProductCouponRequest::new(
+///     "o1", "123446565767", "1000000013", "1000000013001", "wx233544546545989",
+///     "DEACT_0001", "商品已下线",
+/// );
 /// r.validate()?;
 /// # Ok::<(), wxpay_models::ValidationError>(())
 /// ```
 #[skip_serializing_none]
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeactivateUserProductCouponRequest {
     /// The user (path).
     #[serde(skip)]
-    pub openid: String,
+    openid: String,
     /// The coupon's code (path).
     #[serde(skip)]
-    pub coupon_code: String,
+    coupon_code: String,
     /// Its product coupon.
-    pub product_coupon_id: String,
+    product_coupon_id: String,
     /// Its stock.
-    pub stock_id: String,
+    stock_id: String,
     /// The AppID it was sent under.
-    pub appid: String,
+    appid: String,
     /// The brand's number for this deactivation: 6–40 of `[0-9A-Za-z_-]`.
-    pub out_request_no: String,
+    out_request_no: String,
     /// Why, at most 150 characters.
-    pub deactivate_reason: String,
+    deactivate_reason: String,
     /// The brand (partner mode).
     pub brand_id: Option<String>,
 }
@@ -77,7 +75,46 @@ pub struct DeactivateUserProductCouponRequest {
 endpoint!(DeactivateUserProductCouponRequest => UserProductCouponEntity, DEACTIVATE_USER_PRODUCT_COUPON,
     path: [openid, coupon_code], query: [], key: out_request_no, brand: brand_id);
 
+accessors! {
+    DeactivateUserProductCouponRequest,
+    get: [
+        openid / openid_mut: String => str,
+        coupon_code / coupon_code_mut: String => str,
+        product_coupon_id / product_coupon_id_mut: String => str,
+        stock_id / stock_id_mut: String => str,
+        appid / appid_mut: String => str,
+        out_request_no / out_request_no_mut: String => str,
+        deactivate_reason / deactivate_reason_mut: String => str,
+    ],
+    with: [
+        with_brand_id => brand_id: String,
+    ]
+}
+
 impl DeactivateUserProductCouponRequest {
+    /// Deactivates `openid`'s coupon `coupon_code` (of `stock_id` of `product_coupon_id`, sent
+    /// under `appid`) for `deactivate_reason`, numbered `out_request_no`; see the [type](Self) for an example.
+    pub fn new(
+        openid: impl Into<String>,
+        coupon_code: impl Into<String>,
+        product_coupon_id: impl Into<String>,
+        stock_id: impl Into<String>,
+        appid: impl Into<String>,
+        out_request_no: impl Into<String>,
+        deactivate_reason: impl Into<String>,
+    ) -> Self {
+        Self {
+            openid: openid.into(),
+            coupon_code: coupon_code.into(),
+            product_coupon_id: product_coupon_id.into(),
+            stock_id: stock_id.into(),
+            appid: appid.into(),
+            out_request_no: out_request_no.into(),
+            deactivate_reason: deactivate_reason.into(),
+            brand_id: None,
+        }
+    }
+
     /// Checks every rule, naming each broken field.
     pub fn validate(&self) -> Result<(), ValidationError> {
         let mut c = Checker::default();
@@ -102,32 +139,29 @@ impl DeactivateUserProductCouponRequest {
 ///
 /// ```
 /// use wxpay_models::user_coupon::ReturnUserProductCouponRequest;
-/// let r = ReturnUserProductCouponRequest {
-///     openid: "o1".into(), coupon_code: "123446565767".into(),
-///     product_coupon_id: "1000000013".into(), stock_id: "1000000013001".into(),
-///     appid: "wx233544546545989".into(), out_request_no: "RETURN_0001".into(),
-///     ..Default::default()
-/// };
+/// let r = ReturnUserProductCouponRequest::new(
+///     "o1", "123446565767", "1000000013", "1000000013001", "wx233544546545989", "RETURN_0001",
+/// );
 /// r.validate()?;
 /// # Ok::<(), wxpay_models::ValidationError>(())
 /// ```
 #[skip_serializing_none]
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReturnUserProductCouponRequest {
     /// The user (path).
     #[serde(skip)]
-    pub openid: String,
+    openid: String,
     /// The coupon's code (path).
     #[serde(skip)]
-    pub coupon_code: String,
+    coupon_code: String,
     /// Its product coupon.
-    pub product_coupon_id: String,
+    product_coupon_id: String,
     /// Its stock.
-    pub stock_id: String,
+    stock_id: String,
     /// The AppID it was sent under.
-    pub appid: String,
+    appid: String,
     /// The brand's number for this return: 6–40 of `[0-9A-Za-z_-]`.
-    pub out_request_no: String,
+    out_request_no: String,
     /// Deprecated: the round of a SEQUENTIAL coupon, from 0.
     pub sequential_coupon_index: Option<i64>,
     /// The brand (partner mode).
@@ -137,7 +171,45 @@ pub struct ReturnUserProductCouponRequest {
 endpoint!(ReturnUserProductCouponRequest => UserProductCouponEntity, RETURN_USER_PRODUCT_COUPON,
     path: [openid, coupon_code], query: [], key: out_request_no, brand: brand_id);
 
+accessors! {
+    ReturnUserProductCouponRequest,
+    get: [
+        openid / openid_mut: String => str,
+        coupon_code / coupon_code_mut: String => str,
+        product_coupon_id / product_coupon_id_mut: String => str,
+        stock_id / stock_id_mut: String => str,
+        appid / appid_mut: String => str,
+        out_request_no / out_request_no_mut: String => str,
+    ],
+    with: [
+        with_sequential_coupon_index => sequential_coupon_index: i64,
+        with_brand_id => brand_id: String,
+    ]
+}
+
 impl ReturnUserProductCouponRequest {
+    /// Returns `openid`'s used coupon `coupon_code` (of `stock_id` of `product_coupon_id`, sent
+    /// under `appid`), numbered `out_request_no`; see the [type](Self) for an example.
+    pub fn new(
+        openid: impl Into<String>,
+        coupon_code: impl Into<String>,
+        product_coupon_id: impl Into<String>,
+        stock_id: impl Into<String>,
+        appid: impl Into<String>,
+        out_request_no: impl Into<String>,
+    ) -> Self {
+        Self {
+            openid: openid.into(),
+            coupon_code: coupon_code.into(),
+            product_coupon_id: product_coupon_id.into(),
+            stock_id: stock_id.into(),
+            appid: appid.into(),
+            out_request_no: out_request_no.into(),
+            sequential_coupon_index: None,
+            brand_id: None,
+        }
+    }
+
     /// Checks every rule, naming each broken field.
     pub fn validate(&self) -> Result<(), ValidationError> {
         let mut c = Checker::default();

@@ -24,32 +24,30 @@ const GET_USER_PRODUCT_COUPON: Operation = Operation {
 ///
 /// ```
 /// use wxpay_models::{Endpoint, Mode, user_coupon::GetUserProductCouponRequest};
-/// let r = GetUserProductCouponRequest {
-///     openid: "o1".into(), coupon_code: "8000000000001".into(),
-///     product_coupon_id: "1000000013".into(), stock_id: "1000000013001".into(),
-///     appid: "wx233544546545989".into(), brand_id: None,
-/// };
+/// let r = GetUserProductCouponRequest::new(
+///     "o1", "8000000000001", "1000000013", "1000000013001", "wx233544546545989",
+/// );
 /// r.validate()?;
 /// assert_eq!(r.query().len(), 3);
 /// # Ok::<(), wxpay_models::ValidationError>(())
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GetUserProductCouponRequest {
     /// The user (path).
     #[serde(skip)]
-    pub openid: String,
+    openid: String,
     /// The coupon's code (path).
     #[serde(skip)]
-    pub coupon_code: String,
+    coupon_code: String,
     /// Its product coupon (query, required).
     #[serde(skip)]
-    pub product_coupon_id: String,
+    product_coupon_id: String,
     /// Its stock (query, required).
     #[serde(skip)]
-    pub stock_id: String,
+    stock_id: String,
     /// The AppID the openid belongs to (query, required).
     #[serde(skip)]
-    pub appid: String,
+    appid: String,
     /// The brand (partner mode, query).
     #[serde(skip)]
     pub brand_id: Option<String>,
@@ -58,7 +56,40 @@ pub struct GetUserProductCouponRequest {
 endpoint!(GetUserProductCouponRequest => UserProductCouponEntity, GET_USER_PRODUCT_COUPON,
     path: [openid, coupon_code], query: [product_coupon_id, stock_id, appid], key: none, brand: brand_id);
 
+accessors! {
+    GetUserProductCouponRequest,
+    get: [
+        openid / openid_mut: String => str,
+        coupon_code / coupon_code_mut: String => str,
+        product_coupon_id / product_coupon_id_mut: String => str,
+        stock_id / stock_id_mut: String => str,
+        appid / appid_mut: String => str,
+    ],
+    with: [
+        with_brand_id => brand_id: String,
+    ]
+}
+
 impl GetUserProductCouponRequest {
+    /// Reads `openid`'s coupon `coupon_code` (of `stock_id` of `product_coupon_id`, sent under
+    /// `appid`); see the [type](Self) for an example.
+    pub fn new(
+        openid: impl Into<String>,
+        coupon_code: impl Into<String>,
+        product_coupon_id: impl Into<String>,
+        stock_id: impl Into<String>,
+        appid: impl Into<String>,
+    ) -> Self {
+        Self {
+            openid: openid.into(),
+            coupon_code: coupon_code.into(),
+            product_coupon_id: product_coupon_id.into(),
+            stock_id: stock_id.into(),
+            appid: appid.into(),
+            brand_id: None,
+        }
+    }
+
     /// Checks every rule, naming each broken field.
     pub fn validate(&self) -> Result<(), ValidationError> {
         let mut c = Checker::default();

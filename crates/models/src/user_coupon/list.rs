@@ -29,20 +29,18 @@ const LIST_USER_PRODUCT_COUPONS: Operation = Operation {
 ///
 /// ```
 /// use wxpay_models::{Mode, Target, UserProductCouponState, encode, user_coupon::ListUserProductCouponsRequest};
-/// let r = ListUserProductCouponsRequest {
-///     openid: "o1".into(), appid: "wx233544546545989".into(),
-///     coupon_state: Some(UserProductCouponState::Effective), ..Default::default()
-/// };
+/// let r = ListUserProductCouponsRequest::new("o1", "wx233544546545989")
+///     .with_coupon_state(UserProductCouponState::Effective);
 /// r.validate()?;
 /// let wire = encode(&r, Target { mode: Mode::Partner, brand_id: Some("120344") })?;
 /// assert_eq!(wire.path_and_query, "/v3/marketing/partner/product-coupon/users/o1/coupons?appid=wx233544546545989&brand_id=120344&coupon_state=EFFECTIVE");
 /// # Ok::<(), wxpay_models::ValidationError>(())
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ListUserProductCouponsRequest {
     /// The user (path).
     #[serde(skip)]
-    pub openid: String,
+    openid: String,
     /// Only this product coupon's (query; absent: every one of the brand).
     #[serde(skip)]
     pub product_coupon_id: Option<String>,
@@ -51,7 +49,7 @@ pub struct ListUserProductCouponsRequest {
     pub stock_id: Option<String>,
     /// The AppID the openid belongs to (query, required).
     #[serde(skip)]
-    pub appid: String,
+    appid: String,
     /// Only coupons in this state (query).
     #[serde(skip)]
     pub coupon_state: Option<UserProductCouponState>,
@@ -74,7 +72,40 @@ endpoint!(ListUserProductCouponsRequest => ListUserProductCouponsResponse, LIST_
     query: [product_coupon_id, stock_id, appid, coupon_state, user_coupon_bundle_id, page_size, page_token],
     key: none, brand: brand_id);
 
+accessors! {
+    ListUserProductCouponsRequest,
+    get: [
+        openid / openid_mut: String => str,
+        appid / appid_mut: String => str,
+    ],
+    with: [
+        with_product_coupon_id => product_coupon_id: String,
+        with_stock_id => stock_id: String,
+        with_coupon_state => coupon_state: UserProductCouponState,
+        with_user_coupon_bundle_id => user_coupon_bundle_id: String,
+        with_page_size => page_size: i64,
+        with_page_token => page_token: String,
+        with_brand_id => brand_id: String,
+    ]
+}
+
 impl ListUserProductCouponsRequest {
+    /// The first page of `openid`'s coupons under `appid`; the filters and the page are set
+    /// with `with_*`. See the [type](Self) for an example.
+    pub fn new(openid: impl Into<String>, appid: impl Into<String>) -> Self {
+        Self {
+            openid: openid.into(),
+            product_coupon_id: None,
+            stock_id: None,
+            appid: appid.into(),
+            coupon_state: None,
+            user_coupon_bundle_id: None,
+            page_size: None,
+            page_token: None,
+            brand_id: None,
+        }
+    }
+
     /// Checks every rule, naming each broken field.
     pub fn validate(&self) -> Result<(), ValidationError> {
         let mut c = Checker::default();

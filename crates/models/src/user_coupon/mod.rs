@@ -22,5 +22,5 @@ pub use get::GetUserProductCouponRequest;
 pub use list::{ListUserProductCouponsRequest, ListUserProductCouponsResponse};
 pub use pre_send::{PreSendToken, PreSendUserProductCouponRequest};
 pub(crate) use send::check_tags;
-pub use send::{MAX_OPENID_CHARS, SEND_PATH_TEMPLATE, SendUserProductCouponRequest};
+pub use send::{MAX_OPENID_CHARS, SendUserProductCouponRequest};
 pub use use_coupon::UseUserProductCouponRequest;

@@ -29,31 +29,30 @@ const PRE_SEND_USER_PRODUCT_COUPON: Operation = Operation {
 ///
 /// ```
 /// use wxpay_models::{Endpoint, Mode, user_coupon::PreSendUserProductCouponRequest};
-/// let r = PreSendUserProductCouponRequest {
-///     openid: "oh-394z-6CGkNoJrsDLTTUKiAnp4".into(), product_coupon_id: "1000000013".into(),
-///     stock_id: "1000000013001".into(), appid: "wx233544546545989".into(),
-///     send_request_no: "34657_20250101_123456".into(), ..Default::default()
-/// };
+/// let r = PreSendUserProductCouponRequest::new(
+///     "oh-394z-6CGkNoJrsDLTTUKiAnp4", "1000000013", "1000000013001", "wx233544546545989",
+///     "34657_20250101_123456",
+/// );
 /// r.validate()?;
 /// assert_eq!(r.path(Mode::Brand), "/brand/marketing/product-coupon/users/oh-394z-6CGkNoJrsDLTTUKiAnp4/pre-send-coupon");
 /// # Ok::<(), wxpay_models::ValidationError>(())
 /// ```
 #[skip_serializing_none]
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PreSendUserProductCouponRequest {
     /// The user (path).
     #[serde(skip)]
-    pub openid: String,
+    openid: String,
     /// The product coupon.
-    pub product_coupon_id: String,
+    product_coupon_id: String,
     /// The stock to send from.
-    pub stock_id: String,
+    stock_id: String,
     /// The code to give (API_ASSIGN stocks only), at most 40 of `[0-9A-Za-z_-]`.
     pub coupon_code: Option<String>,
     /// The AppID the openid belongs to.
-    pub appid: String,
+    appid: String,
     /// The brand's number for this send: 6–40 of `[0-9A-Za-z_-]`.
-    pub send_request_no: String,
+    send_request_no: String,
     /// Free text returned with the coupon, at most 150 characters.
     pub attach: Option<String>,
     /// The brand (partner mode).
@@ -63,7 +62,44 @@ pub struct PreSendUserProductCouponRequest {
 endpoint!(PreSendUserProductCouponRequest => PreSendToken, PRE_SEND_USER_PRODUCT_COUPON,
     path: [openid], query: [], key: send_request_no, brand: brand_id);
 
+accessors! {
+    PreSendUserProductCouponRequest,
+    get: [
+        openid / openid_mut: String => str,
+        product_coupon_id / product_coupon_id_mut: String => str,
+        stock_id / stock_id_mut: String => str,
+        appid / appid_mut: String => str,
+        send_request_no / send_request_no_mut: String => str,
+    ],
+    with: [
+        with_coupon_code => coupon_code: String,
+        with_attach => attach: String,
+        with_brand_id => brand_id: String,
+    ]
+}
+
 impl PreSendUserProductCouponRequest {
+    /// A pre-send of `stock_id` (of `product_coupon_id`) to `openid` under `appid`, numbered
+    /// `send_request_no`; see the [type](Self) for an example.
+    pub fn new(
+        openid: impl Into<String>,
+        product_coupon_id: impl Into<String>,
+        stock_id: impl Into<String>,
+        appid: impl Into<String>,
+        send_request_no: impl Into<String>,
+    ) -> Self {
+        Self {
+            openid: openid.into(),
+            product_coupon_id: product_coupon_id.into(),
+            stock_id: stock_id.into(),
+            coupon_code: None,
+            appid: appid.into(),
+            send_request_no: send_request_no.into(),
+            attach: None,
+            brand_id: None,
+        }
+    }
+
     /// Checks every rule, naming each broken field.
     pub fn validate(&self) -> Result<(), ValidationError> {
         let mut c = Checker::default();

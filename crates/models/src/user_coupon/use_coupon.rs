@@ -32,16 +32,13 @@ const USE_USER_PRODUCT_COUPON: Operation = Operation {
 ///
 /// ```
 /// use wxpay_models::{AssociatedOrderInfo, Endpoint, Mode, user_coupon::UseUserProductCouponRequest};
-/// let mut r = UseUserProductCouponRequest {
-///     openid: "o1".into(), coupon_code: "123446565767".into(),
-///     product_coupon_id: "1000000013".into(), stock_id: "1000000013001".into(),
-///     appid: "wx233544546545989".into(), use_time: Some("2025-07-24T00:00:00+08:00".parse()?),
-///     associated_order_info: Some(AssociatedOrderInfo {
-///         transaction_id: Some("4200000000123456789123456789".into()), ..Default::default()
-///     }),
-///     out_request_no: "USE_20250724_0001".into(),
-///     ..Default::default()
-/// };
+/// let mut r = UseUserProductCouponRequest::new(
+///     "o1", "123446565767", "1000000013", "1000000013001", "wx233544546545989",
+///     "USE_20250724_0001", "2025-07-24T00:00:00+08:00".parse()?,
+/// )
+/// .with_associated_order_info(AssociatedOrderInfo {
+///     transaction_id: Some("4200000000123456789123456789".into()), ..Default::default()
+/// });
 /// r.validate()?;
 /// r.associated_pay_score_order_info = Some(Default::default());
 /// assert!(r.validate().unwrap_err().has("associated_pay_score_order_info"));
@@ -49,26 +46,26 @@ const USE_USER_PRODUCT_COUPON: Operation = Operation {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[skip_serializing_none]
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UseUserProductCouponRequest {
     /// The user (path).
     #[serde(skip)]
-    pub openid: String,
+    openid: String,
     /// The coupon's code (path).
     #[serde(skip)]
-    pub coupon_code: String,
+    coupon_code: String,
     /// Its product coupon.
-    pub product_coupon_id: String,
+    product_coupon_id: String,
     /// Its stock.
-    pub stock_id: String,
+    stock_id: String,
     /// The AppID it was sent under.
-    pub appid: String,
+    appid: String,
     /// When it was used (required).
-    pub use_time: Option<WxTime>,
+    use_time: Option<WxTime>,
     /// The WeChat Pay order: `transaction_id`, or `out_trade_no` with `mchid`.
     pub associated_order_info: Option<AssociatedOrderInfo>,
     /// The brand's number for this use: 6–40 of `[0-9A-Za-z_-]`.
-    pub out_request_no: String,
+    out_request_no: String,
     /// Deprecated: the round of a SEQUENTIAL coupon, from 0.
     pub sequential_coupon_index: Option<i64>,
     /// The store it was used in (a store of the brand, open).
@@ -84,7 +81,59 @@ pub struct UseUserProductCouponRequest {
 endpoint!(UseUserProductCouponRequest => UserProductCouponEntity, USE_USER_PRODUCT_COUPON,
     path: [openid, coupon_code], query: [], key: out_request_no, brand: brand_id);
 
+accessors! {
+    UseUserProductCouponRequest,
+    get: [
+        openid / openid_mut: String => str,
+        coupon_code / coupon_code_mut: String => str,
+        product_coupon_id / product_coupon_id_mut: String => str,
+        stock_id / stock_id_mut: String => str,
+        appid / appid_mut: String => str,
+        out_request_no / out_request_no_mut: String => str,
+    ],
+    get_opt: [use_time / use_time_mut: WxTime],
+    with: [
+        with_associated_order_info => associated_order_info: AssociatedOrderInfo,
+        with_sequential_coupon_index => sequential_coupon_index: i64,
+        with_store_id => store_id: String,
+        with_associated_pay_score_order_info => associated_pay_score_order_info: AssociatedPayScoreOrderInfo,
+        with_saved_amount => saved_amount: i64,
+        with_brand_id => brand_id: String,
+    ]
+}
+
 impl UseUserProductCouponRequest {
+    /// Redeems `openid`'s coupon `coupon_code` (of `stock_id` of `product_coupon_id`, sent
+    /// under `appid`) at `use_time`, numbered `out_request_no`; the order is set with
+    /// [`with_associated_order_info`](Self::with_associated_order_info) or
+    /// [`with_associated_pay_score_order_info`](Self::with_associated_pay_score_order_info).
+    /// See the [type](Self) for an example.
+    pub fn new(
+        openid: impl Into<String>,
+        coupon_code: impl Into<String>,
+        product_coupon_id: impl Into<String>,
+        stock_id: impl Into<String>,
+        appid: impl Into<String>,
+        out_request_no: impl Into<String>,
+        use_time: WxTime,
+    ) -> Self {
+        Self {
+            openid: openid.into(),
+            coupon_code: coupon_code.into(),
+            product_coupon_id: product_coupon_id.into(),
+            stock_id: stock_id.into(),
+            appid: appid.into(),
+            use_time: Some(use_time),
+            associated_order_info: None,
+            out_request_no: out_request_no.into(),
+            sequential_coupon_index: None,
+            store_id: None,
+            associated_pay_score_order_info: None,
+            saved_amount: None,
+            brand_id: None,
+        }
+    }
+
     /// Checks every rule, naming each broken field.
     pub fn validate(&self) -> Result<(), ValidationError> {
         let mut c = Checker::default();

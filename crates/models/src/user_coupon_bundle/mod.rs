@@ -42,35 +42,32 @@ pub struct UserProductCouponBundleEntity {
 ///
 /// ```
 /// use wxpay_models::{Endpoint, Mode, user_coupon_bundle::DeactivateUserProductCouponBundleRequest};
-/// let r = DeactivateUserProductCouponBundleRequest {
-///     openid: "o1".into(), user_coupon_bundle_id: "UB1".into(),
-///     product_coupon_id: "1000000013".into(), stock_bundle_id: "712315129419284901".into(),
-///     appid: "wx233544546545989".into(), out_request_no: "DEACT_0001".into(),
-///     deactivate_reason: "活动结束".into(), brand_id: None,
-/// };
+/// let r = DeactivateUserProductCouponBundleRequest::new(
+///     "o1", "UB1", "1000000013", "712315129419284901", "wx233544546545989", "DEACT_0001", "活动结束",
+/// );
 /// r.validate()?;
 /// assert_eq!(r.path(Mode::Partner), "/v3/marketing/partner/product-coupon/users/o1/coupon-bundles/UB1/deactivate");
 /// # Ok::<(), wxpay_models::ValidationError>(())
 /// ```
 #[skip_serializing_none]
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeactivateUserProductCouponBundleRequest {
     /// The user (path).
     #[serde(skip)]
-    pub openid: String,
+    openid: String,
     /// The user's bundle (path), at most 40 characters.
     #[serde(skip)]
-    pub user_coupon_bundle_id: String,
+    user_coupon_bundle_id: String,
     /// Its product coupon.
-    pub product_coupon_id: String,
+    product_coupon_id: String,
     /// Its stock bundle.
-    pub stock_bundle_id: String,
+    stock_bundle_id: String,
     /// The AppID it was sent under.
-    pub appid: String,
+    appid: String,
     /// The brand's number for this deactivation: 6–40 of `[0-9A-Za-z_-]`.
-    pub out_request_no: String,
+    out_request_no: String,
     /// Why, at most 150 characters.
-    pub deactivate_reason: String,
+    deactivate_reason: String,
     /// The brand (partner mode).
     pub brand_id: Option<String>,
 }
@@ -78,7 +75,47 @@ pub struct DeactivateUserProductCouponBundleRequest {
 endpoint!(DeactivateUserProductCouponBundleRequest => UserProductCouponBundleEntity, DEACTIVATE_USER_PRODUCT_COUPON_BUNDLE,
     path: [openid, user_coupon_bundle_id], query: [], key: out_request_no, brand: brand_id);
 
+accessors! {
+    DeactivateUserProductCouponBundleRequest,
+    get: [
+        openid / openid_mut: String => str,
+        user_coupon_bundle_id / user_coupon_bundle_id_mut: String => str,
+        product_coupon_id / product_coupon_id_mut: String => str,
+        stock_bundle_id / stock_bundle_id_mut: String => str,
+        appid / appid_mut: String => str,
+        out_request_no / out_request_no_mut: String => str,
+        deactivate_reason / deactivate_reason_mut: String => str,
+    ],
+    with: [
+        with_brand_id => brand_id: String,
+    ]
+}
+
 impl DeactivateUserProductCouponBundleRequest {
+    /// Deactivates `openid`'s bundle `user_coupon_bundle_id` (of `stock_bundle_id` of
+    /// `product_coupon_id`, sent under `appid`) for `deactivate_reason`, numbered
+    /// `out_request_no`; see the [type](Self) for an example.
+    pub fn new(
+        openid: impl Into<String>,
+        user_coupon_bundle_id: impl Into<String>,
+        product_coupon_id: impl Into<String>,
+        stock_bundle_id: impl Into<String>,
+        appid: impl Into<String>,
+        out_request_no: impl Into<String>,
+        deactivate_reason: impl Into<String>,
+    ) -> Self {
+        Self {
+            openid: openid.into(),
+            user_coupon_bundle_id: user_coupon_bundle_id.into(),
+            product_coupon_id: product_coupon_id.into(),
+            stock_bundle_id: stock_bundle_id.into(),
+            appid: appid.into(),
+            out_request_no: out_request_no.into(),
+            deactivate_reason: deactivate_reason.into(),
+            brand_id: None,
+        }
+    }
+
     /// Checks every rule, naming each broken field.
     pub fn validate(&self) -> Result<(), ValidationError> {
         let mut c = Checker::default();

@@ -44,29 +44,27 @@ const SEND_USER_PRODUCT_COUPON_BUNDLE: Operation = Operation {
 ///
 /// ```
 /// use wxpay_models::{Endpoint, Mode, Target, encode, user_coupon_bundle::SendUserProductCouponBundleRequest};
-/// let r = SendUserProductCouponBundleRequest {
-///     openid: "o1".into(), product_coupon_id: "1000000013".into(),
-///     stock_bundle_id: "712315129419284901".into(), appid: "wx233544546545989".into(),
-///     send_request_no: "MCHSEND202003101234".into(), ..Default::default()
-/// };
+/// let r = SendUserProductCouponBundleRequest::new(
+///     "o1", "1000000013", "712315129419284901", "wx233544546545989", "MCHSEND202003101234",
+/// );
 /// r.validate()?;
 /// assert!(encode(&r, Target { mode: Mode::Brand, brand_id: None }).is_err());
 /// # Ok::<(), wxpay_models::ValidationError>(())
 /// ```
 #[skip_serializing_none]
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SendUserProductCouponBundleRequest {
     /// The user (path).
     #[serde(skip)]
-    pub openid: String,
+    openid: String,
     /// The product coupon.
-    pub product_coupon_id: String,
+    product_coupon_id: String,
     /// The stock bundle to send.
-    pub stock_bundle_id: String,
+    stock_bundle_id: String,
     /// The AppID the openid belongs to.
-    pub appid: String,
+    appid: String,
     /// The brand's number for this send: 6–128 of `[0-9A-Za-z_-]`.
-    pub send_request_no: String,
+    send_request_no: String,
     /// Free text returned with the coupons, at most 150 characters.
     pub attach: Option<String>,
     /// Tags, such as MEMBER.
@@ -78,7 +76,44 @@ pub struct SendUserProductCouponBundleRequest {
 endpoint!(SendUserProductCouponBundleRequest => UserProductCouponBundleEntity, SEND_USER_PRODUCT_COUPON_BUNDLE,
     path: [openid], query: [], key: send_request_no, brand: brand_id);
 
+accessors! {
+    SendUserProductCouponBundleRequest,
+    get: [
+        openid / openid_mut: String => str,
+        product_coupon_id / product_coupon_id_mut: String => str,
+        stock_bundle_id / stock_bundle_id_mut: String => str,
+        appid / appid_mut: String => str,
+        send_request_no / send_request_no_mut: String => str,
+    ],
+    with: [
+        with_attach => attach: String,
+        with_coupon_tag_info => coupon_tag_info: CouponTagInfo,
+        with_brand_id => brand_id: String,
+    ]
+}
+
 impl SendUserProductCouponBundleRequest {
+    /// A send of `stock_bundle_id` (of `product_coupon_id`) to `openid` under `appid`, numbered
+    /// `send_request_no`; see the [type](Self) for an example.
+    pub fn new(
+        openid: impl Into<String>,
+        product_coupon_id: impl Into<String>,
+        stock_bundle_id: impl Into<String>,
+        appid: impl Into<String>,
+        send_request_no: impl Into<String>,
+    ) -> Self {
+        Self {
+            openid: openid.into(),
+            product_coupon_id: product_coupon_id.into(),
+            stock_bundle_id: stock_bundle_id.into(),
+            appid: appid.into(),
+            send_request_no: send_request_no.into(),
+            attach: None,
+            coupon_tag_info: None,
+            brand_id: None,
+        }
+    }
+
     /// Checks every rule, naming each broken field.
     pub fn validate(&self) -> Result<(), ValidationError> {
         let mut c = Checker::default();
@@ -102,27 +137,25 @@ impl SendUserProductCouponBundleRequest {
 ///
 /// ```
 /// use wxpay_models::user_coupon_bundle::PreSendUserProductCouponBundleRequest;
-/// let r = PreSendUserProductCouponBundleRequest {
-///     openid: "o1".into(), product_coupon_id: "1000000013".into(),
-///     stock_bundle_id: "712315129419284901".into(), appid: "wx233544546545989".into(),
-///     send_request_no: "x".repeat(41), ..Default::default()
-/// };
+/// let r = PreSendUserProductCouponBundleRequest::new(
+///     "o1", "1000000013", "712315129419284901", "wx233544546545989", "x".repeat(41),
+/// );
 /// assert!(r.validate().unwrap_err().to_string().contains("send_request_no must be 6 to 40 characters"));
 /// ```
 #[skip_serializing_none]
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PreSendUserProductCouponBundleRequest {
     /// The user (path).
     #[serde(skip)]
-    pub openid: String,
+    openid: String,
     /// The product coupon.
-    pub product_coupon_id: String,
+    product_coupon_id: String,
     /// The stock bundle to send.
-    pub stock_bundle_id: String,
+    stock_bundle_id: String,
     /// The AppID the openid belongs to.
-    pub appid: String,
+    appid: String,
     /// The brand's number for this send: 6–40 of `[0-9A-Za-z_-]`.
-    pub send_request_no: String,
+    send_request_no: String,
     /// Free text returned with the coupons, at most 150 characters.
     pub attach: Option<String>,
     /// The brand (partner mode).
@@ -132,7 +165,42 @@ pub struct PreSendUserProductCouponBundleRequest {
 endpoint!(PreSendUserProductCouponBundleRequest => PreSendToken, PRE_SEND_USER_PRODUCT_COUPON_BUNDLE,
     path: [openid], query: [], key: send_request_no, brand: brand_id);
 
+accessors! {
+    PreSendUserProductCouponBundleRequest,
+    get: [
+        openid / openid_mut: String => str,
+        product_coupon_id / product_coupon_id_mut: String => str,
+        stock_bundle_id / stock_bundle_id_mut: String => str,
+        appid / appid_mut: String => str,
+        send_request_no / send_request_no_mut: String => str,
+    ],
+    with: [
+        with_attach => attach: String,
+        with_brand_id => brand_id: String,
+    ]
+}
+
 impl PreSendUserProductCouponBundleRequest {
+    /// A pre-send of `stock_bundle_id` (of `product_coupon_id`) to `openid` under `appid`,
+    /// numbered `send_request_no`; see the [type](Self) for an example.
+    pub fn new(
+        openid: impl Into<String>,
+        product_coupon_id: impl Into<String>,
+        stock_bundle_id: impl Into<String>,
+        appid: impl Into<String>,
+        send_request_no: impl Into<String>,
+    ) -> Self {
+        Self {
+            openid: openid.into(),
+            product_coupon_id: product_coupon_id.into(),
+            stock_bundle_id: stock_bundle_id.into(),
+            appid: appid.into(),
+            send_request_no: send_request_no.into(),
+            attach: None,
+            brand_id: None,
+        }
+    }
+
     /// Checks every rule, naming each broken field.
     pub fn validate(&self) -> Result<(), ValidationError> {
         let mut c = Checker::default();

@@ -311,7 +311,7 @@ fn serde_only<E: Decode>(
     body: &Value,
 ) -> E {
     let mut request: E = if body.is_null() {
-        E::default()
+        E::empty()
     } else {
         serde_json::from_value(body.clone()).expect("example body parses with serde")
     };

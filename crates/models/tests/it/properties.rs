@@ -220,25 +220,25 @@ fn request() -> impl Strategy<Value = SendUserProductCouponRequest> {
                 attach,
                 tags,
             )| {
-                SendUserProductCouponRequest {
+                let mut r = SendUserProductCouponRequest::new(
                     openid,
-                    coupon_code,
                     product_coupon_id,
-                    appid,
-                    attach,
-                    coupon_tag_info: tags.map(|(list, card)| CouponTagInfo {
-                        coupon_tag_list: Some(
-                            list.iter()
-                                .map(|t| UserProductCouponTag::from(t.as_str()))
-                                .collect(),
-                        ),
-                        member_tag_info: card
-                            .map(|member_card_id| MemberTagInfo { member_card_id }),
-                    }),
                     stock_id,
+                    appid,
                     send_request_no,
-                    brand_id: Some(brand_id),
-                }
+                )
+                .with_brand_id(brand_id);
+                r.coupon_code = coupon_code;
+                r.attach = attach;
+                r.coupon_tag_info = tags.map(|(list, card)| CouponTagInfo {
+                    coupon_tag_list: Some(
+                        list.iter()
+                            .map(|t| UserProductCouponTag::from(t.as_str()))
+                            .collect(),
+                    ),
+                    member_tag_info: card.map(|member_card_id| MemberTagInfo { member_card_id }),
+                });
+                r
             },
         )
 }
@@ -258,7 +258,7 @@ proptest! {
     fn request_round_trip_and_validation_never_panics(r in request()) {
         let verdict = r.validate();
         let body = r.to_body().expect("serialize");
-        let decoded = SendUserProductCouponRequest::from_body(&r.openid, &body);
+        let decoded = SendUserProductCouponRequest::from_body(r.openid(), &body);
         // The server-side decoder agrees with client-side validation.
         prop_assert_eq!(decoded.is_ok(), verdict.is_ok());
         if let Ok(decoded) = decoded {

@@ -6,17 +6,14 @@ use wxpay_models::{
 };
 
 fn valid() -> SendUserProductCouponRequest {
-    SendUserProductCouponRequest {
-        openid: "oh-394z-6CGkNoJrsDLTTUKiAnp4".into(),
-        coupon_code: None,
-        product_coupon_id: "1000000013".into(),
-        appid: "wx233544546545989".into(),
-        attach: None,
-        coupon_tag_info: None,
-        stock_id: "1000000013001".into(),
-        send_request_no: "MCHSEND202003101234".into(),
-        brand_id: Some("120344".into()),
-    }
+    SendUserProductCouponRequest::new(
+        "oh-394z-6CGkNoJrsDLTTUKiAnp4",
+        "1000000013",
+        "1000000013001",
+        "wx233544546545989",
+        "MCHSEND202003101234",
+    )
+    .with_brand_id("120344")
 }
 
 fn only_error(r: &SendUserProductCouponRequest) -> (String, Location, Rule) {
@@ -36,10 +33,10 @@ fn required_fields_must_not_be_empty() {
     for field in ["product_coupon_id", "appid", "stock_id", "send_request_no"] {
         let mut r = valid();
         match field {
-            "product_coupon_id" => r.product_coupon_id.clear(),
-            "appid" => r.appid.clear(),
-            "stock_id" => r.stock_id.clear(),
-            _ => r.send_request_no.clear(),
+            "product_coupon_id" => r.product_coupon_id_mut().clear(),
+            "appid" => r.appid_mut().clear(),
+            "stock_id" => r.stock_id_mut().clear(),
+            _ => r.send_request_no_mut().clear(),
         }
         assert_eq!(
             only_error(&r),
@@ -58,12 +55,12 @@ fn send_request_no_is_6_to_128_of_the_id_charset() {
         ("abc def", false),
         ("单号123456", false),
     ] {
-        r.send_request_no = value.into();
+        *r.send_request_no_mut() = value.into();
         assert_eq!(r.validate().is_ok(), ok, "{value}");
     }
-    r.send_request_no = "x".repeat(128);
+    *r.send_request_no_mut() = "x".repeat(128);
     assert!(r.validate().is_ok());
-    r.send_request_no = "x".repeat(129);
+    *r.send_request_no_mut() = "x".repeat(129);
     assert_eq!(
         only_error(&r).2,
         Rule::Length {
@@ -72,7 +69,7 @@ fn send_request_no_is_6_to_128_of_the_id_charset() {
             actual: 129
         }
     );
-    r.send_request_no = "abc.def".into();
+    *r.send_request_no_mut() = "abc.def".into();
     let (field, _, rule) = only_error(&r);
     assert_eq!(field, "send_request_no");
     assert!(matches!(rule, Rule::Charset(_)));
@@ -143,20 +140,20 @@ fn member_tag_requires_member_tag_info() {
 #[test]
 fn openid_must_be_safe_in_a_path() {
     let mut r = valid();
-    r.openid = String::new();
+    *r.openid_mut() = String::new();
     assert_eq!(
         only_error(&r),
         ("openid".into(), Location::Path, Rule::Required)
     );
-    r.openid = "o id".into();
+    *r.openid_mut() = "o id".into();
     assert_eq!(
         only_error(&r),
         ("openid".into(), Location::Path, Rule::PathUnsafe)
     );
-    r.openid = "o\nid".into();
+    *r.openid_mut() = "o\nid".into();
     assert_eq!(only_error(&r).2, Rule::PathUnsafe);
     // Reserved characters are fine: they are percent-encoded.
-    r.openid = "o/../x?y#z%".into();
+    *r.openid_mut() = "o/../x?y#z%".into();
     assert!(r.validate().is_ok());
     assert_eq!(
         r.path(Mode::Partner),
@@ -166,11 +163,7 @@ fn openid_must_be_safe_in_a_path() {
 
 #[test]
 fn every_broken_rule_is_reported_at_once() {
-    let r = SendUserProductCouponRequest {
-        send_request_no: "bad".into(),
-        attach: Some("a".repeat(200)),
-        ..Default::default()
-    };
+    let r = SendUserProductCouponRequest::new("", "", "", "", "bad").with_attach("a".repeat(200));
     let err = r.validate().expect_err("invalid");
     let fields: Vec<&str> = err.errors().iter().map(|e| e.field.as_str()).collect();
     assert_eq!(
@@ -278,7 +271,7 @@ fn invalid_percent_encoding_names_the_parameter() {
             body: b"",
         };
         match (List::decode(&raw), want) {
-            (Ok(r), Ok(decoded)) => assert_eq!(r.openid, *decoded, "{name}"),
+            (Ok(r), Ok(decoded)) => assert_eq!(r.openid(), *decoded, "{name}"),
             (Err(e), Err((field, location, words))) => {
                 let first = e.first().expect("an error");
                 assert_eq!(
@@ -296,7 +289,7 @@ fn invalid_percent_encoding_names_the_parameter() {
 #[test]
 fn descriptions_may_break_lines_and_loopback_notify_urls_may_be_http() {
     let mut r = wxpay_models::examples::create_stock();
-    r.stock.usage_rule_display_info.usage_description =
+    r.stock_mut().usage_rule_display_info.usage_description =
         Some("每单限用一张\r\n不与其他优惠同享".into());
     assert!(Endpoint::validate(&r).is_ok());
     for url in [
@@ -305,9 +298,7 @@ fn descriptions_may_break_lines_and_loopback_notify_urls_may_be_http() {
         "http://[::1]:1/cb",
         "https://pay.example.com:8443/cb",
     ] {
-        let r = wxpay_models::SetNotifyConfigRequest {
-            notify_url: url.into(),
-        };
+        let r = wxpay_models::SetNotifyConfigRequest::new(url);
         assert!(r.validate().is_ok(), "{url}");
     }
 }

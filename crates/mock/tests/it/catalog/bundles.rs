@@ -22,6 +22,7 @@ use wxpay_models::{
     UserProductCouponState, WxTime,
 };
 use wxpay_signing::ApiV3Key;
+use wxpay_testkit::fixtures::ForBrand;
 use wxpay_testkit::fixtures::send_body;
 use wxpay_testkit::receiver::Recorder;
 use wxpay_testkit::{merchant_signer, mock};
@@ -48,16 +49,9 @@ pub(crate) async fn three_rounds(
 
 /// E23 of `openid` for the bundle, partner mode.
 pub(crate) fn send(pid: &str, bundle_id: &str, openid: &str) -> SendUserProductCouponBundleRequest {
-    SendUserProductCouponBundleRequest {
-        openid: openid.into(),
-        product_coupon_id: pid.into(),
-        stock_bundle_id: bundle_id.into(),
-        appid: dev::APPID.into(),
-        send_request_no: no("BS"),
-        attach: Some("bundle attach".into()),
-        coupon_tag_info: None,
-        brand_id: Some(dev::BRAND_ID.into()),
-    }
+    SendUserProductCouponBundleRequest::new(openid, pid, bundle_id, dev::APPID, no("BS"))
+        .with_attach("bundle attach")
+        .with_brand_id(dev::BRAND_ID)
 }
 
 #[tokio::test]
@@ -83,23 +77,20 @@ async fn stock_bundles_in_both_modes() {
         }
         // E15: a second bundle, one stock per round again.
         let second = api
-            .ok(&CreateStockBundleRequest {
-                product_coupon_id: pid.clone(),
-                out_request_no: no("SB"),
-                stock_bundle: bundle(3, send_rule(100, Some(50), 2), StockStoreScope::All),
-                brand_id: brand_id.clone(),
-            })
+            .ok(&CreateStockBundleRequest::new(
+                pid.clone(),
+                no("SB"),
+                bundle(3, send_rule(100, Some(50), 2), StockStoreScope::All),
+            )
+            .for_brand(brand_id.clone()))
             .await;
         let bid = second.stock_bundle_id.clone();
         assert_eq!(bid, format!("{pid}B002"));
         assert_eq!(second.stock_list[2].stock_id, format!("{pid}006"));
         let listed = api
-            .ok(&ListStocksRequest {
-                product_coupon_id: pid.clone(),
-                stock_bundle_id: Some(bid.clone()),
-                brand_id: brand_id.clone(),
-                ..ListStocksRequest::default()
-            })
+            .ok(&ListStocksRequest::new(pid.clone())
+                .with_stock_bundle_id(bid.clone())
+                .for_brand(brand_id.clone()))
             .await;
         let ids: Vec<_> = listed
             .stock_list
@@ -118,30 +109,26 @@ async fn stock_bundles_in_both_modes() {
 
         // E16 changes every round; E17 every round's cap.
         let updated = api
-            .ok(&UpdateStockBundleRequest {
-                product_coupon_id: pid.clone(),
-                stock_bundle_id: bid.clone(),
-                out_request_no: no("UB"),
-                remark: Some("改".into()),
-                store_scope: Some(StockStoreScope::Specific),
-                brand_id: brand_id.clone(),
-                ..UpdateStockBundleRequest::default()
-            })
+            .ok(
+                &UpdateStockBundleRequest::new(pid.clone(), bid.clone(), no("UB"))
+                    .with_remark("改")
+                    .with_store_scope(StockStoreScope::Specific)
+                    .for_brand(brand_id.clone()),
+            )
             .await;
         assert!(updated.stock_list.iter().all(
             |s| s.remark.as_deref() == Some("改") && s.store_scope == StockStoreScope::Specific
         ));
         let budget = api
-            .ok(&UpdateStockBundleBudgetRequest {
-                product_coupon_id: pid.clone(),
-                stock_bundle_id: bid.clone(),
-                out_request_no: no("BB"),
-                update_mode: UpdateMode::MaxCountPerDay,
-                current_max_count_per_day: Some(50),
-                target_max_count_per_day: Some(20),
-                brand_id: brand_id.clone(),
-                ..UpdateStockBundleBudgetRequest::default()
-            })
+            .ok(&UpdateStockBundleBudgetRequest::new(
+                pid.clone(),
+                bid.clone(),
+                no("BB"),
+                UpdateMode::MaxCountPerDay,
+            )
+            .with_current_max_count_per_day(50)
+            .with_target_max_count_per_day(20)
+            .for_brand(brand_id.clone()))
             .await;
         assert!(
             budget
@@ -154,21 +141,18 @@ async fn stock_bundles_in_both_modes() {
         let store_list = vec![StoreInfo {
             store_id: "B_STORE".into(),
         }];
-        let associate = AssociateStoresForStockBundleRequest {
-            product_coupon_id: pid.clone(),
-            stock_bundle_id: bid.clone(),
-            store_list: store_list.clone(),
-            brand_id: brand_id.clone(),
-        };
+        let associate =
+            AssociateStoresForStockBundleRequest::new(pid.clone(), bid.clone(), store_list.clone())
+                .for_brand(brand_id.clone());
         let associated = api.ok(&associate).await;
         assert_eq!(associated.success_store_list, Some(store_list.clone()));
         for stock in &second.stock_list {
             let stores = api
-                .ok(&ListAssociatedStoresRequest {
-                    product_coupon_id: pid.clone(),
-                    stock_id: stock.stock_id.clone(),
-                    brand_id: brand_id.clone(),
-                    ..ListAssociatedStoresRequest::default()
+                .ok(&{
+                    let mut r =
+                        ListAssociatedStoresRequest::new(pid.clone(), stock.stock_id.clone());
+                    r.brand_id = brand_id.clone();
+                    r
                 })
                 .await;
             assert_eq!(stores.store_list, Some(store_list.clone()));
@@ -176,12 +160,12 @@ async fn stock_bundles_in_both_modes() {
         let again = api.ok(&associate).await;
         assert_eq!(again.failed_store_list.unwrap()[0].code, "ALREADY_EXISTS");
         let removed = api
-            .ok(&DisassociateStoresForStockBundleRequest {
-                product_coupon_id: pid.clone(),
-                stock_bundle_id: bid.clone(),
-                store_list: store_list.clone(),
-                brand_id: brand_id.clone(),
-            })
+            .ok(&DisassociateStoresForStockBundleRequest::new(
+                pid.clone(),
+                bid.clone(),
+                store_list.clone(),
+            )
+            .for_brand(brand_id.clone()))
             .await;
         assert_eq!(removed.success_store_list, Some(store_list));
     }
@@ -220,7 +204,7 @@ async fn a_bundle_send_issues_every_round_at_once_with_a_callback_each() {
         assert_eq!(coupon.coupon_state, UserProductCouponState::Confirming);
         assert_eq!(coupon.stock.stock_id, stock_bundle.stock_list[i].stock_id);
         assert_eq!(coupon.stock.sent_count_info.total_count, Some(1));
-        assert_eq!(coupon.send_request_no, request.send_request_no);
+        assert_eq!(coupon.send_request_no, request.send_request_no());
         assert_eq!(coupon.attach.as_deref(), Some("bundle attach"));
         let info = coupon.user_product_coupon_bundle_info.as_ref().unwrap();
         assert_eq!(
@@ -246,21 +230,16 @@ async fn a_bundle_send_issues_every_round_at_once_with_a_callback_each() {
     // The user's list filters by bundle.
     for (bundle, expected) in [("UB0000000000000001", 3), ("UB0000000000000002", 0)] {
         let listed = api
-            .ok(&ListUserProductCouponsRequest {
-                openid: "o-bundle-1".into(),
-                appid: request.appid.clone(),
-                user_coupon_bundle_id: Some(bundle.into()),
-                brand_id: Some(dev::BRAND_ID.into()),
-                ..ListUserProductCouponsRequest::default()
-            })
+            .ok(
+                &ListUserProductCouponsRequest::new("o-bundle-1", request.appid().to_owned())
+                    .with_user_coupon_bundle_id(bundle)
+                    .with_brand_id(dev::BRAND_ID),
+            )
             .await;
         assert_eq!(listed.total_count, Some(expected), "{bundle}");
     }
     // The same number, another body.
-    let other = SendUserProductCouponBundleRequest {
-        attach: Some("other".into()),
-        ..request.clone()
-    };
+    let other = request.clone().with_attach("other");
     expect(
         &api.call(&other).await,
         400,
@@ -324,37 +303,36 @@ async fn a_bundle_send_issues_every_round_at_once_with_a_callback_each() {
     // A round is confirmed and used like a single coupon; the bundle counts it, and the
     // console's timeline shows the use from the round's usage detail.
     let round = &sent.user_product_coupon_list[0];
-    let confirm = ConfirmSendUserProductCouponRequest {
-        openid: "o-bundle-1".into(),
-        coupon_code: round.coupon_code.clone(),
-        product_coupon_id: pid.clone(),
-        stock_id: round.stock.stock_id.clone(),
-        appid: request.appid.clone(),
-        out_request_no: no("BC"),
-        brand_id: Some(dev::BRAND_ID.into()),
-    };
+    let confirm = ConfirmSendUserProductCouponRequest::new(
+        "o-bundle-1",
+        round.coupon_code.clone(),
+        pid.clone(),
+        round.stock.stock_id.clone(),
+        request.appid().to_owned(),
+        no("BC"),
+    )
+    .with_brand_id(dev::BRAND_ID);
     api.ok(&confirm).await;
-    let use_round = UseUserProductCouponRequest {
-        openid: "o-bundle-1".into(),
-        coupon_code: round.coupon_code.clone(),
-        product_coupon_id: pid.clone(),
-        stock_id: round.stock.stock_id.clone(),
-        appid: request.appid.clone(),
-        use_time: Some(WxTime::now()),
-        associated_order_info: Some(AssociatedOrderInfo {
-            transaction_id: Some("4200000000123456789123456789".into()),
-            ..AssociatedOrderInfo::default()
-        }),
-        out_request_no: no("BU"),
-        brand_id: Some(dev::BRAND_ID.into()),
-        ..UseUserProductCouponRequest::default()
-    };
+    let use_round = UseUserProductCouponRequest::new(
+        "o-bundle-1",
+        round.coupon_code.clone(),
+        pid.clone(),
+        round.stock.stock_id.clone(),
+        request.appid().to_owned(),
+        no("BU"),
+        WxTime::now(),
+    )
+    .with_associated_order_info(AssociatedOrderInfo {
+        transaction_id: Some("4200000000123456789123456789".into()),
+        ..AssociatedOrderInfo::default()
+    })
+    .with_brand_id(dev::BRAND_ID);
     let used = api.ok(&use_round).await;
     assert_eq!(used.coupon_state, UserProductCouponState::Used);
     let detail = used.progressive_bundle_usage_detail.as_ref().unwrap();
     assert_eq!(
         detail.usage.use_request_no.as_deref(),
-        Some(use_round.out_request_no.as_str())
+        Some(use_round.out_request_no())
     );
     assert_eq!(used.user_product_coupon_bundle_info.unwrap().used_count, 1);
     let path = format!(
@@ -377,14 +355,15 @@ async fn a_pre_sent_bundle_is_claimed_once_within_five_minutes() {
     let server = server().await;
     let api = Api::partner(&server.base_url());
     let (pid, stock_bundle) = three_rounds(&api, send_rule(10, None, 2)).await;
-    let pre = |openid: &str| PreSendUserProductCouponBundleRequest {
-        openid: openid.into(),
-        product_coupon_id: pid.clone(),
-        stock_bundle_id: stock_bundle.stock_bundle_id.clone(),
-        appid: dev::APPID.into(),
-        send_request_no: no("PS"),
-        attach: None,
-        brand_id: Some(dev::BRAND_ID.into()),
+    let pre = |openid: &str| {
+        PreSendUserProductCouponBundleRequest::new(
+            openid,
+            pid.clone(),
+            stock_bundle.stock_bundle_id.clone(),
+            dev::APPID,
+            no("PS"),
+        )
+        .with_brand_id(dev::BRAND_ID)
     };
     let request = pre("o-pre-1");
     let token = api.ok(&request).await.token;
@@ -393,11 +372,8 @@ async fn a_pre_sent_bundle_is_claimed_once_within_five_minutes() {
         token,
         "a replay answers the same token"
     );
-    let stock_get = GetStockRequest {
-        product_coupon_id: pid.clone(),
-        stock_id: stock_bundle.stock_list[0].stock_id.clone(),
-        brand_id: Some(dev::BRAND_ID.into()),
-    };
+    let stock_get = GetStockRequest::new(pid.clone(), stock_bundle.stock_list[0].stock_id.clone())
+        .with_brand_id(dev::BRAND_ID);
     assert_eq!(
         api.ok(&stock_get).await.sent_count_info.total_count,
         Some(0),
@@ -431,7 +407,7 @@ async fn a_pre_sent_bundle_is_claimed_once_within_five_minutes() {
             .iter()
             .all(
                 |c| c.send_channel == UserProductCouponSendChannel::ReceiveComponent
-                    && c.send_request_no == request.send_request_no
+                    && c.send_request_no == request.send_request_no()
             )
     );
     assert_eq!(
@@ -461,30 +437,31 @@ async fn deactivating_a_user_bundle_deactivates_every_round() {
     let sent = api
         .ok(&send(&pid, &stock_bundle.stock_bundle_id, "o-deact"))
         .await;
-    let request = DeactivateUserProductCouponBundleRequest {
-        openid: "o-deact".into(),
-        user_coupon_bundle_id: sent.user_coupon_bundle_id.clone(),
-        product_coupon_id: pid.clone(),
-        stock_bundle_id: stock_bundle.stock_bundle_id.clone(),
-        appid: dev::APPID.into(),
-        out_request_no: no("DU"),
-        deactivate_reason: "活动结束".into(),
-        brand_id: Some(dev::BRAND_ID.into()),
-    };
+    let request = DeactivateUserProductCouponBundleRequest::new(
+        "o-deact",
+        sent.user_coupon_bundle_id.clone(),
+        pid.clone(),
+        stock_bundle.stock_bundle_id.clone(),
+        dev::APPID,
+        no("DU"),
+        "活动结束",
+    )
+    .with_brand_id(dev::BRAND_ID);
     let done = api.ok(&request).await;
     assert_eq!(done.user_coupon_bundle_id, sent.user_coupon_bundle_id);
     for coupon in &done.user_product_coupon_list {
         assert_eq!(coupon.coupon_state, UserProductCouponState::Deactivated);
         assert_eq!(
             coupon.deactivate_request_no.as_deref(),
-            Some(request.out_request_no.as_str())
+            Some(request.out_request_no())
         );
         assert_eq!(coupon.deactivate_reason.as_deref(), Some("活动结束"));
     }
     assert_eq!(api.ok(&request).await, done, "a replay answers the same");
-    let again = DeactivateUserProductCouponBundleRequest {
-        out_request_no: no("DU"),
-        ..request
+    let again = {
+        let mut r = request;
+        *r.out_request_no_mut() = no("DU");
+        r
     };
     expect(
         &api.call(&again).await,
@@ -501,11 +478,12 @@ async fn deactivating_a_user_bundle_deactivates_every_round() {
         .emulator()
         .set_clock_offset(40 * 86_400)
         .expect("clock");
-    let expired = DeactivateUserProductCouponBundleRequest {
-        openid: "o-late".into(),
-        user_coupon_bundle_id: late.user_coupon_bundle_id,
-        out_request_no: no("DU"),
-        ..again
+    let expired = {
+        let mut r = again;
+        *r.openid_mut() = "o-late".into();
+        *r.user_coupon_bundle_id_mut() = late.user_coupon_bundle_id;
+        *r.out_request_no_mut() = no("DU");
+        r
     };
     expect(
         &api.call(&expired).await,

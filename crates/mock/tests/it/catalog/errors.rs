@@ -26,6 +26,7 @@ use wxpay_models::{
     StockStoreScope, StoreInfo, UpdateMode, UsageMode,
 };
 use wxpay_signing::Signer;
+use wxpay_testkit::fixtures::ForBrand;
 use wxpay_testkit::http_client::Answer;
 use wxpay_testkit::{key_path, merchant_key, mock};
 
@@ -111,36 +112,23 @@ async fn every_catalogue_error_row_in_both_modes() {
         let bid = stock_bundle.stock_bundle_id.clone();
         let bsid = stock_bundle.stock_list[0].stock_id.clone();
         let (dpid, dsid) = all(&api).await;
-        let deactivate = DeactivateProductCouponRequest {
-            product_coupon_id: dpid.clone(),
-            out_request_no: no("DP"),
-            deactivate_reason: "x".into(),
-            brand_id: b.clone(),
-        };
+        let deactivate =
+            DeactivateProductCouponRequest::new(dpid.clone(), no("DP"), "x").for_brand(b.clone());
         api.ok(&deactivate).await;
         for openid in ["o-err-1", "o-err-2"] {
-            api.ok(&SendUserProductCouponRequest {
-                openid: openid.into(),
-                product_coupon_id: pid.clone(),
-                stock_id: sid.clone(),
-                appid: dev::APPID.into(),
-                send_request_no: no("R"),
-                brand_id: b.clone(),
-                ..SendUserProductCouponRequest::default()
-            })
-            .await;
+            api.ok(&SendUserProductCouponRequest::new(
+                openid,
+                pid.clone(),
+                sid.clone(),
+                dev::APPID,
+                no("R"),
+            )
+            .for_brand(b.clone()))
+                .await;
         }
-        let get = |p: &str, s: &str| GetStockRequest {
-            product_coupon_id: p.into(),
-            stock_id: s.into(),
-            brand_id: b.clone(),
-        };
-        let create_stock = |p: &str, stock| CreateStockRequest {
-            product_coupon_id: p.into(),
-            out_request_no: no("ST"),
-            stock,
-            brand_id: b.clone(),
-        };
+        let get = |p: &str, s: &str| GetStockRequest::new(p, s).for_brand(b.clone());
+        let create_stock =
+            |p: &str, stock| CreateStockRequest::new(p, no("ST"), stock).for_brand(b.clone());
         let plain = || {
             stock(
                 CouponCodeMode::Wechatpay,
@@ -148,13 +136,10 @@ async fn every_catalogue_error_row_in_both_modes() {
                 send_rule(10, None, 1),
             )
         };
-        let update = |p: &str, s: &str| UpdateStockRequest {
-            product_coupon_id: p.into(),
-            stock_id: s.into(),
-            out_request_no: no("US"),
-            remark: Some("r".into()),
-            brand_id: b.clone(),
-            ..UpdateStockRequest::default()
+        let update = |p: &str, s: &str| {
+            UpdateStockRequest::new(p, s, no("US"))
+                .with_remark("r")
+                .for_brand(b.clone())
         };
         let budget = |s: &str, mode, current, target| {
             let p = if s == bsid { &bpid } else { &pid };
@@ -164,13 +149,13 @@ async fn every_catalogue_error_row_in_both_modes() {
             store_id: "S1".into(),
         }];
 
-        row!(rows, api, "E02 unknown product coupon", api.call(&QueryProductCouponRequest { product_coupon_id: "2999999999".into(), brand_id: b.clone() })
+        row!(rows, api, "E02 unknown product coupon", api.call(&QueryProductCouponRequest::new("2999999999").for_brand(b.clone()))
             => 404, "NOT_FOUND", NOT_FOUND, "2999999999");
         row!(rows, api, "E07 stock of another product coupon", api.call(&get(&pid, &bsid))
             => 404, "NOT_FOUND", NOT_FOUND, "does not exist in product coupon");
-        row!(rows, api, "E03 deactivated product coupon", api.call(&UpdateProductCouponRequest { product_coupon_id: dpid.clone(), out_request_no: no("UP"), display_info: product_display("新名字呀"), brand_id: b.clone() })
+        row!(rows, api, "E03 deactivated product coupon", api.call(&UpdateProductCouponRequest::new(dpid.clone(), no("UP"), product_display("新名字呀")).for_brand(b.clone()))
             => 400, "INVALID_REQUEST", None, "is DEACTIVATED");
-        row!(rows, api, "E04 twice", api.call(&DeactivateProductCouponRequest { out_request_no: no("DP"), ..deactivate.clone() })
+        row!(rows, api, "E04 twice", api.call(&{ let mut r = deactivate.clone(); *r.out_request_no_mut() = no("DP"); r })
             => 400, "INVALID_REQUEST", None, "needs an EFFECTIVE product coupon");
         row!(rows, api, "E05 on a bundle product coupon", api.call(&create_stock(&bpid, plain()))
             => 400, "INVALID_REQUEST", None, "CreateStockBundle");
@@ -201,23 +186,20 @@ async fn every_catalogue_error_row_in_both_modes() {
             => 400, "INVALID_REQUEST", None, "UpdateStockBundleBudget");
         row!(rows, api, "E10 deactivated stock", api.call(&stop_stock(&api, &dpid, &dsid))
             => 400, "INVALID_REQUEST", NOT_SENDING, "SENDING or PAUSED");
-        row!(rows, api, "E11 not an UPLOAD stock", api.call(&UploadCouponCodesRequest { product_coupon_id: pid.clone(), stock_id: sid.clone(), out_request_no: no("UC"), code_list: vec!["C1".into()], brand_id: b.clone() })
+        row!(rows, api, "E11 not an UPLOAD stock", api.call(&UploadCouponCodesRequest::new(pid.clone(), sid.clone(), no("UC"), vec!["C1".into()]).for_brand(b.clone()))
             => 400, "INVALID_REQUEST", None, "only to UPLOAD stocks");
-        row!(rows, api, "E12 all-store stock", api.call(&AssociateStoresRequest { product_coupon_id: pid.clone(), stock_id: sid.clone(), store_list: stores.clone(), brand_id: b.clone() })
+        row!(rows, api, "E12 all-store stock", api.call(&AssociateStoresRequest::new(pid.clone(), sid.clone(), stores.clone()).for_brand(b.clone()))
             => 400, "INVALID_REQUEST", ALL_STORES, "store_scope ALL");
-        row!(rows, api, "E12 a bundle's stock", api.call(&AssociateStoresRequest { product_coupon_id: bpid.clone(), stock_id: bsid.clone(), store_list: stores.clone(), brand_id: b.clone() })
+        row!(rows, api, "E12 a bundle's stock", api.call(&AssociateStoresRequest::new(bpid.clone(), bsid.clone(), stores.clone()).for_brand(b.clone()))
             => 400, "INVALID_REQUEST", None, "AssociateStoresForStockBundle");
-        row!(rows, api, "E14 all-store stock", api.call(&ListAssociatedStoresRequest { product_coupon_id: pid.clone(), stock_id: sid.clone(), brand_id: b.clone(), ..ListAssociatedStoresRequest::default() })
+        row!(rows, api, "E14 all-store stock", api.call(&ListAssociatedStoresRequest::new(pid.clone(), sid.clone()).for_brand(b.clone()))
             => 400, "INVALID_REQUEST", ALL_STORES, "SPECIFIC");
-        row!(rows, api, "E14 foreign page_token", api.call(&ListAssociatedStoresRequest { product_coupon_id: bpid.clone(), stock_id: bsid.clone(), page_token: Some("zz".into()), brand_id: b.clone(), ..ListAssociatedStoresRequest::default() })
+        row!(rows, api, "E14 foreign page_token", api.call(&ListAssociatedStoresRequest::new(bpid.clone(), bsid.clone()).with_page_token("zz").for_brand(b.clone()))
             => 400, "PARAM_ERROR", Some(268_435_461), "page_token");
-        row!(rows, api, "E06 unknown stock bundle", api.call(&ListStocksRequest { product_coupon_id: bpid.clone(), stock_bundle_id: Some("nope".into()), brand_id: b.clone(), ..ListStocksRequest::default() })
+        row!(rows, api, "E06 unknown stock bundle", api.call(&ListStocksRequest::new(bpid.clone()).with_stock_bundle_id("nope").for_brand(b.clone()))
             => 404, "NOT_FOUND", NOT_FOUND, "stock bundle nope");
-        let create_bundle = |p: &str, bundle| CreateStockBundleRequest {
-            product_coupon_id: p.into(),
-            out_request_no: no("SB"),
-            stock_bundle: bundle,
-            brand_id: b.clone(),
+        let create_bundle = |p: &str, bundle| {
+            CreateStockBundleRequest::new(p, no("SB"), bundle).for_brand(b.clone())
         };
         row!(rows, api, "E15 on a SINGLE product coupon", api.call(&create_bundle(&pid, bundle(3, send_rule(10, None, 1), StockStoreScope::None)))
             => 400, "INVALID_REQUEST", None, "PROGRESSIVE_BUNDLE");
@@ -258,7 +240,7 @@ async fn every_catalogue_error_row_in_both_modes() {
             => 400, "INVALID_REQUEST", None, "SEQUENTIAL");
         let first = single_product(&api, plain());
         api.ok(&first).await;
-        row!(rows, api, "E01 used number, other body", api.call(&CreateProductCouponRequest { display_info: product_display("另一个名字"), ..first })
+        row!(rows, api, "E01 used number, other body", api.call(&{ let mut r = first; *r.display_info_mut() = product_display("另一个名字"); r })
             => 400, "ALREADY_EXISTS", SAME_NO, "already used");
         // A bundle whose every round is deactivated takes no changes.
         let spent = api
@@ -270,14 +252,14 @@ async fn every_catalogue_error_row_in_both_modes() {
         for s in &spent.stock_list {
             api.ok(&stop_stock(&api, &bpid, &s.stock_id)).await;
         }
-        row!(rows, api, "E16 no open round", api.call(&UpdateStockBundleRequest { product_coupon_id: bpid.clone(), stock_bundle_id: spent.stock_bundle_id.clone(), out_request_no: no("UB"), remark: Some("r".into()), brand_id: b.clone(), ..UpdateStockBundleRequest::default() })
+        row!(rows, api, "E16 no open round", api.call(&UpdateStockBundleRequest::new(bpid.clone(), spent.stock_bundle_id.clone(), no("UB")).with_remark("r").for_brand(b.clone()))
             => 400, "INVALID_REQUEST", NOT_SENDING, "no stock of stock bundle");
-        row!(rows, api, "E17 current is not live", api.call(&UpdateStockBundleBudgetRequest { product_coupon_id: bpid.clone(), stock_bundle_id: bid.clone(), out_request_no: no("BB"), update_mode: UpdateMode::MaxCount, current_max_count: Some(9), target_max_count: Some(20), brand_id: b.clone(), ..UpdateStockBundleBudgetRequest::default() })
+        row!(rows, api, "E17 current is not live", api.call(&UpdateStockBundleBudgetRequest::new(bpid.clone(), bid.clone(), no("BB"), UpdateMode::MaxCount).with_current_max_count(9).with_target_max_count(20).for_brand(b.clone()))
             => 400, "INVALID_REQUEST", None, "live max_count is 10");
-        row!(rows, api, "E18 all-store bundle", api.call(&AssociateStoresForStockBundleRequest { product_coupon_id: bpid.clone(), stock_bundle_id: spent.stock_bundle_id.clone(), store_list: stores.clone(), brand_id: b.clone() })
+        row!(rows, api, "E18 all-store bundle", api.call(&AssociateStoresForStockBundleRequest::new(bpid.clone(), spent.stock_bundle_id.clone(), stores.clone()).for_brand(b.clone()))
             => 400, "INVALID_REQUEST", ALL_STORES, "store_scope ALL");
         if api.mode == Mode::Partner {
-            row!(rows, api, "E02 brand that did not authorise the provider", api.call(&QueryProductCouponRequest { product_coupon_id: pid.clone(), brand_id: Some("999999".into()) })
+            row!(rows, api, "E02 brand that did not authorise the provider", api.call(&QueryProductCouponRequest::new(pid.clone()).with_brand_id("999999"))
                 => 400, "INVALID_REQUEST", Some(268_579_803), "has not authorised");
             bundle_send_rows(&mut rows, &api).await;
             limit_rows(&mut rows, &api).await;
@@ -319,16 +301,17 @@ fn sequential(api: &Api) -> CreateProductCouponRequest {
         ]),
         ..SequentialUsageRule::default()
     });
-    CreateProductCouponRequest {
-        usage_mode: UsageMode::Sequential,
-        single_usage_info: None,
-        sequential_usage_info: Some(SequentialUsageInfo {
+    {
+        let mut r = single_product(api, stock);
+        *r.usage_mode_mut() = UsageMode::Sequential;
+        r.single_usage_info = None;
+        r.sequential_usage_info = Some(SequentialUsageInfo {
             usage_type: SequentialUsageType::Incremental,
             count: Some(3),
             available_days: Some(30),
             interval_days: None,
-        }),
-        ..single_product(api, stock)
+        });
+        r
     }
 }
 
@@ -343,7 +326,7 @@ async fn bundle_send_rows(rows: &mut Vec<Row>, api: &Api) {
         => 400, "INVALID_REQUEST", Some(272_756_740), "max_count_per_user 1");
     row!(rows, api, "E23 budget spent", api.call(&send(&pid, &bid, "o-b-2"))
         => 403, "NOT_ENOUGH", None, "max_count 1");
-    row!(rows, api, "E23 unbound AppID", api.call(&wxpay_models::user_coupon_bundle::SendUserProductCouponBundleRequest { appid: "wx_not_bound".into(), ..send(&pid, &bid, "o-b-2") })
+    row!(rows, api, "E23 unbound AppID", api.call(&{ let mut r = send(&pid, &bid, "o-b-2"); *r.appid_mut() = "wx_not_bound".into(); r })
         => 400, "INVALID_REQUEST", APPID, "AppID非法");
     let single_no = no("R");
     let (spid, ssid) = single_stock(
@@ -353,18 +336,17 @@ async fn bundle_send_rows(rows: &mut Vec<Row>, api: &Api) {
         send_rule(10, None, 1),
     )
     .await;
-    api.ok(&SendUserProductCouponRequest {
-        openid: "o-b-3".into(),
-        product_coupon_id: spid.clone(),
-        stock_id: ssid,
-        appid: dev::APPID.into(),
-        send_request_no: single_no.clone(),
-        brand_id: api.brand_id(),
-        ..SendUserProductCouponRequest::default()
-    })
-    .await;
+    api.ok(&SendUserProductCouponRequest::new(
+        "o-b-3",
+        spid.clone(),
+        ssid,
+        dev::APPID,
+        single_no.clone(),
+    )
+    .for_brand(api.brand_id()))
+        .await;
     let (open_pid, open) = three_rounds(api, send_rule(10, None, 2)).await;
-    row!(rows, api, "E23 number of a single send", api.call(&wxpay_models::user_coupon_bundle::SendUserProductCouponBundleRequest { send_request_no: single_no, ..send(&open_pid, &open.stock_bundle_id, "o-b-3") })
+    row!(rows, api, "E23 number of a single send", api.call(&{ let mut r = send(&open_pid, &open.stock_bundle_id, "o-b-3"); *r.send_request_no_mut() = single_no; r })
         => 400, "INVALID_REQUEST", SAME_NO, "already used by another send");
     // One round not SENDING: nothing is sent from the others either.
     api.ok(&stop_stock(api, &open_pid, &open.stock_list[1].stock_id))
@@ -372,28 +354,29 @@ async fn bundle_send_rows(rows: &mut Vec<Row>, api: &Api) {
     row!(rows, api, "E23 a round not SENDING", api.call(&send(&open_pid, &open.stock_bundle_id, "o-b-4"))
         => 400, "INVALID_REQUEST", NOT_SENDING, "(round 1)");
     let first_round = api
-        .ok(&GetStockRequest {
-            product_coupon_id: open_pid.clone(),
-            stock_id: open.stock_list[0].stock_id.clone(),
-            brand_id: api.brand_id(),
-        })
+        .ok(
+            &GetStockRequest::new(open_pid.clone(), open.stock_list[0].stock_id.clone())
+                .for_brand(api.brand_id()),
+        )
         .await;
     assert_eq!(
         first_round.sent_count_info.total_count,
         Some(0),
         "all or nothing"
     );
-    row!(rows, api, "E24 a round not SENDING", api.call(&PreSendUserProductCouponBundleRequest { openid: "o-b-4".into(), product_coupon_id: open_pid.clone(), stock_bundle_id: open.stock_bundle_id.clone(), appid: dev::APPID.into(), send_request_no: no("PS"), attach: None, brand_id: api.brand_id() })
+    row!(rows, api, "E24 a round not SENDING", api.call(&PreSendUserProductCouponBundleRequest::new("o-b-4", open_pid.clone(), open.stock_bundle_id.clone(), dev::APPID, no("PS")).for_brand(api.brand_id()))
         => 400, "INVALID_REQUEST", NOT_SENDING, "not SENDING");
-    let deactivate = |p: &str, ub: &str, appid: &str| DeactivateUserProductCouponBundleRequest {
-        openid: "o-b-1".into(),
-        user_coupon_bundle_id: ub.into(),
-        product_coupon_id: p.into(),
-        stock_bundle_id: bid.clone(),
-        appid: appid.into(),
-        out_request_no: no("DU"),
-        deactivate_reason: "x".into(),
-        brand_id: api.brand_id(),
+    let deactivate = |p: &str, ub: &str, appid: &str| {
+        DeactivateUserProductCouponBundleRequest::new(
+            "o-b-1",
+            ub,
+            p,
+            bid.clone(),
+            appid,
+            no("DU"),
+            "x",
+        )
+        .for_brand(api.brand_id())
     };
     row!(rows, api, "E30 a SINGLE product coupon", api.call(&deactivate(&spid, &sent.user_coupon_bundle_id, dev::APPID))
         => 400, "INVALID_REQUEST", None, "PROGRESSIVE_BUNDLE");
@@ -419,12 +402,8 @@ async fn limit_rows(rows: &mut Vec<Row>, api: &Api) {
         send_rule(10, None, 1),
     )
     .await;
-    let create = || CreateStockRequest {
-        product_coupon_id: pid.clone(),
-        out_request_no: no("ST"),
-        stock: plain(),
-        brand_id: api.brand_id(),
-    };
+    let create =
+        || CreateStockRequest::new(pid.clone(), no("ST"), plain()).for_brand(api.brand_id());
     for _ in 1..200 {
         api.ok(&create()).await;
     }
@@ -476,10 +455,7 @@ async fn a_provider_sees_only_its_own_product_coupons() {
         Signer::new("1900000002", "SERIAL2", merchant_key()),
     );
     let brand = Api::brand(&base);
-    let query = |api: &Api, id: &str| QueryProductCouponRequest {
-        product_coupon_id: id.into(),
-        brand_id: api.brand_id(),
-    };
+    let query = |api: &Api, id: &str| QueryProductCouponRequest::new(id).for_brand(api.brand_id());
     let plain = || {
         stock(
             CouponCodeMode::Wechatpay,
@@ -529,24 +505,21 @@ async fn a_provider_sees_only_its_own_product_coupons() {
     }
     // Its stocks are hidden the same way.
     let sid = format!("{mine}001");
-    let get = GetStockRequest {
-        product_coupon_id: mine.clone(),
-        stock_id: sid,
-        brand_id: second.brand_id(),
-    };
+    let get = GetStockRequest::new(mine.clone(), sid).for_brand(second.brand_id());
     assert_eq!(second.call(&get).await.status, 404);
 
     // Sends and the operations on issued coupons hold to the same rule: 268578608 reads
     // "属于当前品牌且由当前服务商创建" for every ID-addressed operation.
     let sid = format!("{mine}001");
-    let send = |api: &Api| SendUserProductCouponRequest {
-        openid: "o-owner-1".into(),
-        product_coupon_id: mine.clone(),
-        stock_id: sid.clone(),
-        appid: dev::APPID.into(),
-        send_request_no: no("OWN"),
-        brand_id: api.brand_id(),
-        ..SendUserProductCouponRequest::default()
+    let send = |api: &Api| {
+        SendUserProductCouponRequest::new(
+            "o-owner-1",
+            mine.clone(),
+            sid.clone(),
+            dev::APPID,
+            no("OWN"),
+        )
+        .for_brand(api.brand_id())
     };
     crate::catalog::expect(
         &second.call(&send(&second)).await,
@@ -556,24 +529,28 @@ async fn a_provider_sees_only_its_own_product_coupons() {
         "created by another service provider",
     );
     let coupon = first.ok(&send(&first)).await;
-    let get = |api: &Api| GetUserProductCouponRequest {
-        openid: "o-owner-1".into(),
-        coupon_code: coupon.coupon_code.clone(),
-        product_coupon_id: mine.clone(),
-        stock_id: sid.clone(),
-        appid: dev::APPID.into(),
-        brand_id: api.brand_id(),
+    let get = |api: &Api| {
+        GetUserProductCouponRequest::new(
+            "o-owner-1",
+            coupon.coupon_code.clone(),
+            mine.clone(),
+            sid.clone(),
+            dev::APPID,
+        )
+        .for_brand(api.brand_id())
     };
     assert_eq!(first.call(&get(&first)).await.status, 200);
     assert_eq!(second.call(&get(&second)).await.status, 404);
-    let confirm = |api: &Api| wxpay_models::ConfirmSendUserProductCouponRequest {
-        openid: "o-owner-1".into(),
-        coupon_code: coupon.coupon_code.clone(),
-        product_coupon_id: mine.clone(),
-        stock_id: sid.clone(),
-        appid: dev::APPID.into(),
-        out_request_no: no("OWNC"),
-        brand_id: api.brand_id(),
+    let confirm = |api: &Api| {
+        wxpay_models::ConfirmSendUserProductCouponRequest::new(
+            "o-owner-1",
+            coupon.coupon_code.clone(),
+            mine.clone(),
+            sid.clone(),
+            dev::APPID,
+            no("OWNC"),
+        )
+        .for_brand(api.brand_id())
     };
     crate::catalog::expect(
         &second.call(&confirm(&second)).await,
@@ -583,11 +560,8 @@ async fn a_provider_sees_only_its_own_product_coupons() {
         "created by another service provider",
     );
     assert_eq!(first.call(&confirm(&first)).await.status, 200);
-    let list = |api: &Api| ListUserProductCouponsRequest {
-        openid: "o-owner-1".into(),
-        appid: dev::APPID.into(),
-        brand_id: api.brand_id(),
-        ..ListUserProductCouponsRequest::default()
+    let list = |api: &Api| {
+        ListUserProductCouponsRequest::new("o-owner-1", dev::APPID).for_brand(api.brand_id())
     };
     assert_eq!(first.ok(&list(&first)).await.total_count, Some(1));
     assert_eq!(second.ok(&list(&second)).await.total_count, Some(0));

@@ -13,6 +13,7 @@ use wxpay_models::stock::{
 use wxpay_models::{
     CouponCodeMode, Mode, ProductCouponState, StockState, StockStoreScope, StoreInfo, UpdateMode,
 };
+use wxpay_testkit::fixtures::ForBrand;
 use wxpay_testkit::fixtures::{send_body, unique};
 use wxpay_testkit::merchant_signer;
 
@@ -56,45 +57,41 @@ async fn product_coupons_and_stocks_live_and_die_in_both_modes() {
         assert_eq!(first.sent_count_info.total_count, Some(0));
 
         // E02, E03.
-        let query = QueryProductCouponRequest {
-            product_coupon_id: pid.clone(),
-            brand_id: brand_id.clone(),
-        };
+        let query = QueryProductCouponRequest::new(pid.clone()).for_brand(brand_id.clone());
         assert_eq!(api.ok(&query).await.product_coupon_id, pid);
         let renamed = api
-            .ok(&UpdateProductCouponRequest {
-                product_coupon_id: pid.clone(),
-                out_request_no: no("UP"),
-                display_info: product_display("满100减10新"),
-                brand_id: brand_id.clone(),
-            })
+            .ok(&UpdateProductCouponRequest::new(
+                pid.clone(),
+                no("UP"),
+                product_display("满100减10新"),
+            )
+            .for_brand(brand_id.clone()))
             .await;
         assert_eq!(renamed.display_info.name.as_deref(), Some("满100减10新"));
 
         // E05: an UPLOAD stock with specific stores.
         let upload = api
-            .ok(&CreateStockRequest {
-                product_coupon_id: pid.clone(),
-                out_request_no: no("ST"),
-                stock: stock(
+            .ok(&CreateStockRequest::new(
+                pid.clone(),
+                no("ST"),
+                stock(
                     CouponCodeMode::Upload,
                     StockStoreScope::Specific,
                     rule.clone(),
                 ),
-                brand_id: brand_id.clone(),
-            })
+            )
+            .for_brand(brand_id.clone()))
             .await;
         assert_eq!(upload.stock_id, format!("{pid}002"));
         let sid = upload.stock_id.clone();
 
         // E06: paged, in creation order, filtered by state.
-        let list = |page_token: Option<String>, state: Option<StockState>| ListStocksRequest {
-            product_coupon_id: pid.clone(),
-            state,
-            page_size: Some(1),
-            page_token,
-            brand_id: brand_id.clone(),
-            ..ListStocksRequest::default()
+        let list = |page_token: Option<String>, state: Option<StockState>| {
+            let mut r = ListStocksRequest::new(pid.clone()).with_page_size(1);
+            r.state = state;
+            r.page_token = page_token;
+            r.brand_id = brand_id.clone();
+            r
         };
         let page1 = api.ok(&list(None, None)).await;
         assert_eq!(page1.total_count, Some(2));
@@ -109,21 +106,12 @@ async fn product_coupons_and_stocks_live_and_die_in_both_modes() {
         assert_eq!(page2.total_count.is_none(), api.mode == Mode::Brand);
 
         // E07, E08, E09.
-        let get = GetStockRequest {
-            product_coupon_id: pid.clone(),
-            stock_id: sid.clone(),
-            brand_id: brand_id.clone(),
-        };
+        let get = GetStockRequest::new(pid.clone(), sid.clone()).for_brand(brand_id.clone());
         assert_eq!(api.ok(&get).await.stock_send_rule, rule);
         let updated = api
-            .ok(&UpdateStockRequest {
-                product_coupon_id: pid.clone(),
-                stock_id: sid.clone(),
-                out_request_no: no("US"),
-                remark: Some("周四专用".into()),
-                brand_id: brand_id.clone(),
-                ..UpdateStockRequest::default()
-            })
+            .ok(&UpdateStockRequest::new(pid.clone(), sid.clone(), no("US"))
+                .with_remark("周四专用")
+                .for_brand(brand_id.clone()))
             .await;
         assert_eq!(updated.remark.as_deref(), Some("周四专用"));
         assert_eq!(updated.stock_send_rule, rule);
@@ -136,12 +124,14 @@ async fn product_coupons_and_stocks_live_and_die_in_both_modes() {
         assert_eq!(daily.stock_send_rule.max_count_per_day, Some(600));
 
         // E11: new codes, then the same again.
-        let upload_codes = |codes: &[&str]| UploadCouponCodesRequest {
-            product_coupon_id: pid.clone(),
-            stock_id: sid.clone(),
-            out_request_no: no("UC"),
-            code_list: codes.iter().map(|c| (*c).to_owned()).collect(),
-            brand_id: brand_id.clone(),
+        let upload_codes = |codes: &[&str]| {
+            UploadCouponCodesRequest::new(
+                pid.clone(),
+                sid.clone(),
+                no("UC"),
+                codes.iter().map(|c| (*c).to_owned()).collect(),
+            )
+            .for_brand(brand_id.clone())
         };
         let first_upload = api.ok(&upload_codes(&["C1", "C2"])).await;
         assert_eq!(first_upload.total_count, 2);
@@ -160,21 +150,21 @@ async fn product_coupons_and_stocks_live_and_die_in_both_modes() {
 
         // E12, E14, E13.
         let associated = api
-            .ok(&AssociateStoresRequest {
-                product_coupon_id: pid.clone(),
-                stock_id: sid.clone(),
-                store_list: stores(&["S3", "S1", "S2", "S1"]),
-                brand_id: brand_id.clone(),
-            })
+            .ok(&AssociateStoresRequest::new(
+                pid.clone(),
+                sid.clone(),
+                stores(&["S3", "S1", "S2", "S1"]),
+            )
+            .for_brand(brand_id.clone()))
             .await;
         assert_eq!(associated.total_count, 3);
         assert_eq!(associated.success_store_list.unwrap().len(), 3);
-        let listed = |page_token: Option<String>| ListAssociatedStoresRequest {
-            product_coupon_id: pid.clone(),
-            stock_id: sid.clone(),
-            page_size: Some(2),
-            page_token,
-            brand_id: brand_id.clone(),
+        let listed = |page_token: Option<String>| {
+            let mut r =
+                ListAssociatedStoresRequest::new(pid.clone(), sid.clone()).with_page_size(2);
+            r.page_token = page_token;
+            r.brand_id = brand_id.clone();
+            r
         };
         let p1 = api.ok(&listed(None)).await;
         assert_eq!(p1.total_count, Some(3));
@@ -187,28 +177,27 @@ async fn product_coupons_and_stocks_live_and_die_in_both_modes() {
         // Without page_size a page has 20 stores.
         let many: Vec<String> = (0..25).map(|i| format!("M{i:02}")).collect();
         let many: Vec<&str> = many.iter().map(String::as_str).collect();
-        api.ok(&AssociateStoresRequest {
-            product_coupon_id: pid.clone(),
-            stock_id: sid.clone(),
-            store_list: stores(&many),
-            brand_id: brand_id.clone(),
-        })
+        api.ok(
+            &AssociateStoresRequest::new(pid.clone(), sid.clone(), stores(&many))
+                .for_brand(brand_id.clone()),
+        )
         .await;
         let default_page = api
-            .ok(&ListAssociatedStoresRequest {
-                page_size: None,
-                ..listed(None)
+            .ok(&{
+                let mut r = listed(None);
+                r.page_size = None;
+                r
             })
             .await;
         assert_eq!(default_page.total_count, Some(28));
         assert_eq!(default_page.store_list.unwrap().len(), 20);
         assert!(default_page.next_page_token.is_some());
         let removed = api
-            .ok(&DisassociateStoresRequest {
-                product_coupon_id: pid.clone(),
-                stock_id: sid.clone(),
-                store_list: stores(&["S2", "S9"]),
-                brand_id: brand_id.clone(),
+            .ok(&{
+                let mut r =
+                    DisassociateStoresRequest::new(pid.clone(), sid.clone(), stores(&["S2", "S9"]));
+                r.brand_id = brand_id.clone();
+                r
             })
             .await;
         assert_eq!(removed.success_store_list, Some(stores(&["S2"])));
@@ -220,23 +209,20 @@ async fn product_coupons_and_stocks_live_and_die_in_both_modes() {
 
         // E10, then E04 takes the remaining stock with it.
         let stopped = api
-            .ok(&DeactivateStockRequest {
-                product_coupon_id: pid.clone(),
-                stock_id: sid.clone(),
-                out_request_no: no("DS"),
-                deactivate_reason: "批次信息有误".into(),
-                brand_id: brand_id.clone(),
+            .ok(&{
+                let mut r =
+                    DeactivateStockRequest::new(pid.clone(), sid.clone(), no("DS"), "批次信息有误");
+                r.brand_id = brand_id.clone();
+                r
             })
             .await;
         assert_eq!(stopped.state, StockState::Deactivated);
         assert_eq!(stopped.deactivate_reason.as_deref(), Some("批次信息有误"));
         let gone = api
-            .ok(&DeactivateProductCouponRequest {
-                product_coupon_id: pid.clone(),
-                out_request_no: no("DP"),
-                deactivate_reason: "活动结束".into(),
-                brand_id: brand_id.clone(),
-            })
+            .ok(
+                &DeactivateProductCouponRequest::new(pid.clone(), no("DP"), "活动结束")
+                    .for_brand(brand_id.clone()),
+            )
             .await;
         assert_eq!(gone.state, ProductCouponState::Deactivated);
         let sending = api.ok(&list(None, Some(StockState::Sending))).await;
@@ -259,24 +245,22 @@ async fn a_stock_made_through_the_api_sends_its_uploaded_codes() {
         send_rule(2, None, 1),
     )
     .await;
-    api.ok(&UploadCouponCodesRequest {
-        product_coupon_id: pid.clone(),
-        stock_id: sid.clone(),
-        out_request_no: no("UC"),
-        code_list: vec![
+    api.ok(&UploadCouponCodesRequest::new(
+        pid.clone(),
+        sid.clone(),
+        no("UC"),
+        vec![
             "API_CODE_1".into(),
             "API_CODE_2".into(),
             "API_CODE_3".into(),
         ],
-        brand_id: api.brand_id(),
-    })
-    .await;
-    api.ok(&AssociateStoresRequest {
-        product_coupon_id: pid.clone(),
-        stock_id: sid.clone(),
-        store_list: stores(&["STORE_1"]),
-        brand_id: api.brand_id(),
-    })
+    )
+    .for_brand(api.brand_id()))
+        .await;
+    api.ok(
+        &AssociateStoresRequest::new(pid.clone(), sid.clone(), stores(&["STORE_1"]))
+            .for_brand(api.brand_id()),
+    )
     .await;
     let send = |openid: &str| {
         let mut body = send_body(&sid, &unique("R"), None);
@@ -301,11 +285,7 @@ async fn a_stock_made_through_the_api_sends_its_uploaded_codes() {
     assert_eq!(send("o-api-2").await.json()["coupon_code"], "API_CODE_2");
     assert_eq!(send("o-api-3").await.status, 403);
     let stock = api
-        .ok(&GetStockRequest {
-            product_coupon_id: pid,
-            stock_id: sid,
-            brand_id: api.brand_id(),
-        })
+        .ok(&GetStockRequest::new(pid, sid).for_brand(api.brand_id()))
         .await;
     assert_eq!(stock.sent_count_info.total_count, Some(2));
     assert_eq!(
@@ -331,11 +311,7 @@ async fn a_stock_past_its_window_shows_stopped() {
         .emulator()
         .set_clock_offset(40 * 86_400)
         .expect("clock");
-    let get = GetStockRequest {
-        product_coupon_id: pid.clone(),
-        stock_id: sid.clone(),
-        brand_id: None,
-    };
+    let get = GetStockRequest::new(pid.clone(), sid.clone());
     assert_eq!(api.ok(&get).await.state, StockState::Stopped);
     let answer = api.call(&stop_stock(&api, &pid, &sid)).await;
     crate::catalog::expect(

@@ -9,6 +9,7 @@ mod lifecycle;
 mod races;
 
 use std::collections::BTreeMap;
+use wxpay_testkit::fixtures::ForBrand;
 
 use bytes::Bytes;
 use serde_json::Value;
@@ -234,12 +235,13 @@ pub(crate) fn product_display(name: &str) -> ProductCouponDisplayInfo {
 /// E01 of a scope-ALL NORMAL SINGLE product coupon with `stock`.
 pub(crate) fn single_product(api: &Api, stock: StockForCreate) -> CreateProductCouponRequest {
     // The models' example is exactly that coupon (满100减10, scope ALL, NORMAL, SINGLE).
-    CreateProductCouponRequest {
-        out_request_no: no("PC"),
-        display_info: product_display("满100减10"),
-        stock: Some(stock),
-        brand_id: api.brand_id(),
-        ..wxpay_models::examples::create_product_coupon()
+    {
+        let mut r = wxpay_models::examples::create_product_coupon();
+        *r.out_request_no_mut() = no("PC");
+        *r.display_info_mut() = product_display("满100减10");
+        r.stock = Some(stock);
+        r.brand_id = api.brand_id();
+        r
     }
 }
 
@@ -261,13 +263,8 @@ pub(crate) fn stop_stock(
     product_coupon_id: &str,
     stock_id: &str,
 ) -> DeactivateStockRequest {
-    DeactivateStockRequest {
-        product_coupon_id: product_coupon_id.into(),
-        stock_id: stock_id.into(),
-        out_request_no: no("DS"),
-        deactivate_reason: "停止发放".into(),
-        brand_id: api.brand_id(),
-    }
+    DeactivateStockRequest::new(product_coupon_id, stock_id, no("DS"), "停止发放")
+        .for_brand(api.brand_id())
 }
 
 /// E09 of one cap of a stock, with a fresh number.
@@ -279,16 +276,14 @@ pub(crate) fn budget(
     target: i64,
 ) -> UpdateStockBudgetRequest {
     let total = mode == UpdateMode::MaxCount;
-    UpdateStockBudgetRequest {
-        product_coupon_id: product_coupon_id.into(),
-        stock_id: stock_id.into(),
-        out_request_no: no("BU"),
-        current_max_count: total.then_some(current),
-        target_max_count: total.then_some(target),
-        current_max_count_per_day: (!total).then_some(current),
-        target_max_count_per_day: (!total).then_some(target),
-        update_mode: mode,
-        brand_id: api.brand_id(),
+    {
+        let mut r = UpdateStockBudgetRequest::new(product_coupon_id, stock_id, no("BU"), mode);
+        r.current_max_count = total.then_some(current);
+        r.target_max_count = total.then_some(target);
+        r.current_max_count_per_day = (!total).then_some(current);
+        r.target_max_count_per_day = (!total).then_some(target);
+        r.brand_id = api.brand_id();
+        r
     }
 }
 
@@ -329,18 +324,17 @@ pub(crate) fn bundle_product(
     rounds: i64,
     bundle: StockBundleForCreate,
 ) -> CreateProductCouponRequest {
-    CreateProductCouponRequest {
-        out_request_no: no("PB"),
-        scope: ProductCouponScope::All,
-        coupon_type: ProductCouponType::Normal,
-        usage_mode: UsageMode::ProgressiveBundle,
-        progressive_bundle_usage_info: Some(ProgressiveBundleUsageInfo {
-            count: Some(rounds),
-            interval_days: Some(0),
-        }),
-        display_info: product_display("多次优惠券"),
-        stock_bundle: Some(bundle),
-        brand_id: api.brand_id(),
-        ..CreateProductCouponRequest::default()
-    }
+    CreateProductCouponRequest::new(
+        no("PB"),
+        ProductCouponScope::All,
+        ProductCouponType::Normal,
+        UsageMode::ProgressiveBundle,
+        product_display("多次优惠券"),
+    )
+    .with_progressive_bundle_usage_info(ProgressiveBundleUsageInfo {
+        count: Some(rounds),
+        interval_days: Some(0),
+    })
+    .with_stock_bundle(bundle)
+    .for_brand(api.brand_id())
 }

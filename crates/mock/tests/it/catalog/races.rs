@@ -9,20 +9,20 @@ use wxpay_models::product_coupon::{
     CreateProductCouponRequest, DeactivateProductCouponRequest, UpdateProductCouponRequest,
 };
 use wxpay_models::stock::{
-    CreateStockRequest, DeactivateStockRequest, GetStockRequest, UpdateStockBudgetRequest,
-    UpdateStockRequest, UploadCouponCodesRequest,
+    CreateStockRequest, GetStockRequest, UpdateStockBudgetRequest, UpdateStockRequest,
+    UploadCouponCodesRequest,
 };
 use wxpay_models::stock_bundle::{
     CreateStockBundleRequest, UpdateStockBundleBudgetRequest, UpdateStockBundleRequest,
 };
 use wxpay_models::user_coupon_bundle::{
     DeactivateUserProductCouponBundleRequest, PreSendUserProductCouponBundleRequest,
-    SendUserProductCouponBundleRequest,
 };
 use wxpay_models::{
     CouponCodeMode, Endpoint, Mode, SendUserProductCouponRequest, StockSendRule, StockStoreScope,
     UpdateMode,
 };
+use wxpay_testkit::fixtures::ForBrand;
 use wxpay_testkit::http_client::Answer;
 
 use crate::catalog::bundles::{send, three_rounds};
@@ -74,12 +74,8 @@ async fn once<E: Endpoint>(api: &Api, request: &E, other: &E, conflict: &str) ->
 }
 
 async fn stock_of(api: &Api, pid: &str, sid: &str) -> wxpay_models::StockEntity {
-    api.ok(&GetStockRequest {
-        product_coupon_id: pid.into(),
-        stock_id: sid.into(),
-        brand_id: api.brand_id(),
-    })
-    .await
+    api.ok(&GetStockRequest::new(pid, sid).for_brand(api.brand_id()))
+        .await
 }
 
 #[tokio::test]
@@ -117,92 +113,72 @@ async fn every_keyed_write_acts_once_under_sixteen_identical_copies() {
             (next + 1).to_string()
         );
 
-        let update = UpdateProductCouponRequest {
-            product_coupon_id: pid.clone(),
-            out_request_no: no("UP"),
-            display_info: product_display("改名了的券"),
-            brand_id: b.clone(),
-        };
+        let update =
+            UpdateProductCouponRequest::new(pid.clone(), no("UP"), product_display("改名了的券"))
+                .for_brand(b.clone());
         once(
             &api,
             &update,
-            &UpdateProductCouponRequest {
-                display_info: product_display("又改名的券"),
-                ..update.clone()
+            &{
+                let mut r = update.clone();
+                *r.display_info_mut() = product_display("又改名的券");
+                r
             },
             OTHER,
         )
         .await;
 
-        let add = CreateStockRequest {
-            product_coupon_id: pid.clone(),
-            out_request_no: no("ST"),
-            stock: stock(
+        let add = CreateStockRequest::new(
+            pid.clone(),
+            no("ST"),
+            stock(
                 CouponCodeMode::Wechatpay,
                 StockStoreScope::None,
                 send_rule(100, Some(50), 5),
             ),
-            brand_id: b.clone(),
-        };
+        )
+        .for_brand(b.clone());
         let mut other = add.clone();
-        other.stock.remark = Some("other".into());
+        other.stock_mut().remark = Some("other".into());
         let added = once(&api, &add, &other, DUP).await;
         assert_eq!(added["stock_id"], format!("{pid}002"), "one stock added");
 
-        let edit = UpdateStockRequest {
-            product_coupon_id: pid.clone(),
-            stock_id: sid.clone(),
-            out_request_no: no("US"),
-            remark: Some("a".into()),
-            brand_id: b.clone(),
-            ..UpdateStockRequest::default()
+        let edit = {
+            let mut r =
+                UpdateStockRequest::new(pid.clone(), sid.clone(), no("US")).with_remark("a");
+            r.brand_id = b.clone();
+            r
         };
-        once(
-            &api,
-            &edit,
-            &UpdateStockRequest {
-                remark: Some("b".into()),
-                ..edit.clone()
-            },
-            OTHER,
-        )
-        .await;
+        once(&api, &edit, &edit.clone().with_remark("b"), OTHER).await;
 
         // A second application would fail (current_max_count no longer live).
-        let budget = UpdateStockBudgetRequest {
-            product_coupon_id: pid.clone(),
-            stock_id: sid.clone(),
-            out_request_no: no("BU"),
-            update_mode: UpdateMode::MaxCount,
-            current_max_count: Some(100),
-            target_max_count: Some(90),
-            brand_id: b.clone(),
-            ..UpdateStockBudgetRequest::default()
-        };
+        let budget =
+            UpdateStockBudgetRequest::new(pid.clone(), sid.clone(), no("BU"), UpdateMode::MaxCount)
+                .with_current_max_count(100)
+                .with_target_max_count(90)
+                .for_brand(b.clone());
         once(
             &api,
             &budget,
-            &UpdateStockBudgetRequest {
-                target_max_count: Some(80),
-                ..budget.clone()
-            },
+            &budget.clone().with_target_max_count(80),
             OTHER,
         )
         .await;
 
-        let codes = UploadCouponCodesRequest {
-            product_coupon_id: pid.clone(),
-            stock_id: sid.clone(),
-            out_request_no: no("UC"),
-            code_list: vec!["R1".into(), "R2".into()],
-            brand_id: b.clone(),
-        };
+        let codes = UploadCouponCodesRequest::new(
+            pid.clone(),
+            sid.clone(),
+            no("UC"),
+            vec!["R1".into(), "R2".into()],
+        )
+        .for_brand(b.clone());
         let uploaded = once(
             &api,
             &codes,
-            &UploadCouponCodesRequest {
-                code_list: vec!["R3".into()],
-                ..codes.clone()
+            &{
+                let mut r = codes.clone();
+                *r.code_list_mut() = vec!["R3".into()];
+                r
             },
             OTHER,
         )
@@ -224,23 +200,24 @@ async fn every_keyed_write_acts_once_under_sixteen_identical_copies() {
         once(
             &api,
             &stop,
-            &DeactivateStockRequest {
-                deactivate_reason: "b".into(),
-                ..stop.clone()
+            &{
+                let mut r = stop.clone();
+                *r.deactivate_reason_mut() = "b".into();
+                r
             },
             OTHER,
         )
         .await;
 
         let (bpid, first) = three_rounds(&api, send_rule(100, None, 5)).await;
-        let add_bundle = CreateStockBundleRequest {
-            product_coupon_id: bpid.clone(),
-            out_request_no: no("SB"),
-            stock_bundle: bundle(3, send_rule(100, None, 5), StockStoreScope::None),
-            brand_id: b.clone(),
-        };
+        let add_bundle = CreateStockBundleRequest::new(
+            bpid.clone(),
+            no("SB"),
+            bundle(3, send_rule(100, None, 5), StockStoreScope::None),
+        )
+        .for_brand(b.clone());
         let mut other = add_bundle.clone();
-        other.stock_bundle.remark = Some("other".into());
+        other.stock_bundle_mut().remark = Some("other".into());
         let added = once(&api, &add_bundle, &other, DUP).await;
         assert_eq!(
             added["stock_bundle_id"],
@@ -254,41 +231,26 @@ async fn every_keyed_write_acts_once_under_sixteen_identical_copies() {
         );
 
         let bid = first.stock_bundle_id.clone();
-        let edit = UpdateStockBundleRequest {
-            product_coupon_id: bpid.clone(),
-            stock_bundle_id: bid.clone(),
-            out_request_no: no("UB"),
-            remark: Some("a".into()),
-            brand_id: b.clone(),
-            ..UpdateStockBundleRequest::default()
+        let edit = {
+            let mut r =
+                UpdateStockBundleRequest::new(bpid.clone(), bid.clone(), no("UB")).with_remark("a");
+            r.brand_id = b.clone();
+            r
         };
-        once(
-            &api,
-            &edit,
-            &UpdateStockBundleRequest {
-                remark: Some("b".into()),
-                ..edit.clone()
-            },
-            OTHER,
+        once(&api, &edit, &edit.clone().with_remark("b"), OTHER).await;
+        let budget = UpdateStockBundleBudgetRequest::new(
+            bpid.clone(),
+            bid.clone(),
+            no("BB"),
+            UpdateMode::MaxCount,
         )
-        .await;
-        let budget = UpdateStockBundleBudgetRequest {
-            product_coupon_id: bpid.clone(),
-            stock_bundle_id: bid.clone(),
-            out_request_no: no("BB"),
-            update_mode: UpdateMode::MaxCount,
-            current_max_count: Some(100),
-            target_max_count: Some(90),
-            brand_id: b.clone(),
-            ..UpdateStockBundleBudgetRequest::default()
-        };
+        .with_current_max_count(100)
+        .with_target_max_count(90)
+        .for_brand(b.clone());
         once(
             &api,
             &budget,
-            &UpdateStockBundleBudgetRequest {
-                target_max_count: Some(80),
-                ..budget.clone()
-            },
+            &budget.clone().with_target_max_count(80),
             OTHER,
         )
         .await;
@@ -298,9 +260,10 @@ async fn every_keyed_write_acts_once_under_sixteen_identical_copies() {
             let sent = once(
                 &api,
                 &request,
-                &SendUserProductCouponBundleRequest {
-                    attach: None,
-                    ..request.clone()
+                &{
+                    let mut r = request.clone();
+                    r.attach = None;
+                    r
                 },
                 OTHER,
             )
@@ -315,59 +278,47 @@ async fn every_keyed_write_acts_once_under_sixteen_identical_copies() {
                     "one coupon per round"
                 );
             }
-            let pre = PreSendUserProductCouponBundleRequest {
-                openid: "o-race-2".into(),
-                product_coupon_id: bpid.clone(),
-                stock_bundle_id: bid.clone(),
-                appid: dev::APPID.into(),
-                send_request_no: no("PS"),
-                attach: None,
-                brand_id: b.clone(),
-            };
-            once(
-                &api,
-                &pre,
-                &PreSendUserProductCouponBundleRequest {
-                    attach: Some("x".into()),
-                    ..pre.clone()
-                },
-                OTHER,
+            let pre = PreSendUserProductCouponBundleRequest::new(
+                "o-race-2",
+                bpid.clone(),
+                bid.clone(),
+                dev::APPID,
+                no("PS"),
             )
-            .await;
-            let off = DeactivateUserProductCouponBundleRequest {
-                openid: "o-race".into(),
-                user_coupon_bundle_id: sent["user_coupon_bundle_id"].as_str().unwrap().into(),
-                product_coupon_id: bpid.clone(),
-                stock_bundle_id: bid.clone(),
-                appid: dev::APPID.into(),
-                out_request_no: no("DU"),
-                deactivate_reason: "a".into(),
-                brand_id: b.clone(),
-            };
+            .for_brand(b.clone());
+            once(&api, &pre, &pre.clone().with_attach("x"), OTHER).await;
+            let off = DeactivateUserProductCouponBundleRequest::new(
+                "o-race",
+                sent["user_coupon_bundle_id"].as_str().unwrap(),
+                bpid.clone(),
+                bid.clone(),
+                dev::APPID,
+                no("DU"),
+                "a",
+            )
+            .for_brand(b.clone());
             once(
                 &api,
                 &off,
-                &DeactivateUserProductCouponBundleRequest {
-                    deactivate_reason: "b".into(),
-                    ..off.clone()
+                &{
+                    let mut r = off.clone();
+                    *r.deactivate_reason_mut() = "b".into();
+                    r
                 },
                 OTHER,
             )
             .await;
         }
 
-        let gone = DeactivateProductCouponRequest {
-            product_coupon_id: pid.clone(),
-            out_request_no: no("DP"),
-            deactivate_reason: "a".into(),
-            brand_id: b.clone(),
-        };
+        let gone =
+            DeactivateProductCouponRequest::new(pid.clone(), no("DP"), "a").for_brand(b.clone());
         once(
             &api,
             &gone,
-            &DeactivateProductCouponRequest {
-                deactivate_reason: "b".into(),
-                ..gone.clone()
+            &{
+                let mut r = gone.clone();
+                *r.deactivate_reason_mut() = "b".into();
+                r
             },
             OTHER,
         )
@@ -377,9 +328,10 @@ async fn every_keyed_write_acts_once_under_sixteen_identical_copies() {
 
 /// `create` with another name: the same number, another body.
 fn renamed(r: &CreateProductCouponRequest) -> CreateProductCouponRequest {
-    CreateProductCouponRequest {
-        display_info: product_display("别的名字券"),
-        ..r.clone()
+    {
+        let mut r = r.clone();
+        *r.display_info_mut() = product_display("别的名字券");
+        r
     }
 }
 
@@ -398,15 +350,8 @@ async fn wechatpay_stock(api: &Api, rule: StockSendRule) -> (String, String) {
 }
 
 fn single_send(pid: &str, sid: &str, openid: &str) -> SendUserProductCouponRequest {
-    SendUserProductCouponRequest {
-        openid: openid.into(),
-        product_coupon_id: pid.into(),
-        stock_id: sid.into(),
-        appid: dev::APPID.into(),
-        send_request_no: no("R"),
-        brand_id: Some(dev::BRAND_ID.into()),
-        ..SendUserProductCouponRequest::default()
-    }
+    SendUserProductCouponRequest::new(openid, pid, sid, dev::APPID, no("R"))
+        .with_brand_id(dev::BRAND_ID)
 }
 
 /// 64 sends at once, each built by `request(i)`.
@@ -485,16 +430,11 @@ async fn budget_updates_racing_sends_never_let_sent_pass_the_cap() {
             );
             set.spawn(async move { api.call(&request).await.status == 200 });
         }
-        let update = UpdateStockBudgetRequest {
-            product_coupon_id: pid.clone(),
-            stock_id: sid.clone(),
-            out_request_no: no("BU"),
-            update_mode: UpdateMode::MaxCount,
-            current_max_count: Some(from),
-            target_max_count: Some(to),
-            brand_id: api.brand_id(),
-            ..UpdateStockBudgetRequest::default()
-        };
+        let update =
+            UpdateStockBudgetRequest::new(pid.clone(), sid.clone(), no("BU"), UpdateMode::MaxCount)
+                .with_current_max_count(from)
+                .with_target_max_count(to)
+                .for_brand(api.brand_id());
         let updated = api.call(&update).await;
         let sent_ok = set.join_all().await.into_iter().filter(|ok| *ok).count() as i64;
         let stock = stock_of(&api, &pid, &sid).await;
@@ -532,16 +472,15 @@ async fn budget_updates_racing_sends_never_let_sent_pass_the_cap() {
         );
         set.spawn(async move { api.call(&request).await.status == 200 });
     }
-    let update = UpdateStockBundleBudgetRequest {
-        product_coupon_id: pid.clone(),
-        stock_bundle_id: racing.stock_bundle_id.clone(),
-        out_request_no: no("BB"),
-        update_mode: UpdateMode::MaxCount,
-        current_max_count: Some(40),
-        target_max_count: Some(30),
-        brand_id: api.brand_id(),
-        ..UpdateStockBundleBudgetRequest::default()
-    };
+    let update = UpdateStockBundleBudgetRequest::new(
+        pid.clone(),
+        racing.stock_bundle_id.clone(),
+        no("BB"),
+        UpdateMode::MaxCount,
+    )
+    .with_current_max_count(40)
+    .with_target_max_count(30)
+    .for_brand(api.brand_id());
     let updated = api.call(&update).await.status == 200;
     let sent_ok = set.join_all().await.into_iter().filter(|ok| *ok).count() as i64;
     for s in &racing.stock_list {

@@ -1,5 +1,5 @@
 //! The operations beyond send: entities and requests survive JSON; `validate` and
-//! `Endpoint::decode` never panic; what `encode` sends, `decode` reads back unchanged.
+//! `Decode::decode` never panic; what `encode` sends, `decode` reads back unchanged.
 
 use std::fmt::Debug;
 
@@ -64,18 +64,17 @@ fn use_request() -> impl Strategy<Value = UseUserProductCouponRequest> {
                 (order, pay_score),
                 (index, store, saved),
             )| {
-                UseUserProductCouponRequest {
-                    openid,
-                    coupon_code,
-                    use_time: Some(use_time),
-                    associated_order_info: order,
-                    associated_pay_score_order_info: pay_score,
-                    out_request_no,
-                    sequential_coupon_index: index,
-                    store_id: store,
-                    saved_amount: saved,
-                    ..fixtures::use_coupon()
-                }
+                let mut r = fixtures::use_coupon();
+                *r.openid_mut() = openid;
+                *r.coupon_code_mut() = coupon_code;
+                *r.use_time_mut() = Some(use_time);
+                r.associated_order_info = order;
+                r.associated_pay_score_order_info = pay_score;
+                *r.out_request_no_mut() = out_request_no;
+                r.sequential_coupon_index = index;
+                r.store_id = store;
+                r.saved_amount = saved;
+                r
             },
         )
 }
@@ -90,15 +89,12 @@ fn list_request() -> impl Strategy<Value = ListUserProductCouponsRequest> {
         option::of("[A-Za-z0-9+/=]{1,40}"),
     )
         .prop_map(|(openid, appid, stock_id, state, page_size, page_token)| {
-            ListUserProductCouponsRequest {
-                openid,
-                appid,
-                stock_id,
-                coupon_state: state,
-                page_size,
-                page_token,
-                ..Default::default()
-            }
+            let mut r = ListUserProductCouponsRequest::new(openid, appid);
+            r.stock_id = stock_id;
+            r.coupon_state = state;
+            r.page_size = page_size;
+            r.page_token = page_token;
+            r
         })
 }
 
@@ -111,7 +107,7 @@ fn create_request() -> impl Strategy<Value = CreateProductCouponRequest> {
     )
         .prop_map(|(name, threshold, cut, out_product_no)| {
             let mut r = fixtures::create_product_coupon();
-            r.display_info.name = Some(name);
+            r.display_info_mut().name = Some(name);
             r.out_product_no = out_product_no;
             r.single_usage_info = Some(SingleUsageInfo {
                 normal_coupon: Some(NormalCouponUsageRule {
@@ -132,15 +128,13 @@ fn budget_request() -> impl Strategy<Value = UpdateStockBudgetRequest> {
         segment(),
     )
         .prop_map(|(total, current, target, stock_id)| {
-            let mut r = UpdateStockBudgetRequest {
-                stock_id,
-                ..fixtures::update_stock_budget()
-            };
+            let mut r = fixtures::update_stock_budget();
+            *r.stock_id_mut() = stock_id;
             if total {
                 r.current_max_count = Some(current);
                 r.target_max_count = Some(target);
             } else {
-                r.update_mode = UpdateMode::MaxCountPerDay;
+                *r.update_mode_mut() = UpdateMode::MaxCountPerDay;
                 r.current_max_count = None;
                 r.target_max_count = None;
                 r.current_max_count_per_day = Some(current);
@@ -164,10 +158,7 @@ fn upload_request() -> impl Strategy<Value = UploadImageRequest> {
             };
             let mut file = magic.to_vec();
             file.extend(tail);
-            UploadImageRequest {
-                filename: format!("{stem}.{ext}"),
-                file,
-            }
+            UploadImageRequest::new(format!("{stem}.{ext}"), file)
         })
 }
 
@@ -326,12 +317,12 @@ proptest! {
     #[test]
     fn validate_never_panics(u in use_request(), up in upload_request(), s in "\\PC{0,50}", n in any::<i64>()) {
         let mut u = u;
-        u.openid = s.clone();
+        *u.openid_mut() = s.clone();
         u.sequential_coupon_index = Some(n);
         let _ = u.validate();
         let mut c = fixtures::create_bundle_coupon();
         c.progressive_bundle_usage_info = Some(ProgressiveBundleUsageInfo { count: Some(n), interval_days: Some(n) });
-        c.display_info.name = Some(s);
+        c.display_info_mut().name = Some(s);
         let _ = c.validate();
         let _ = up.validate();
     }
