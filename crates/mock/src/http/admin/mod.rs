@@ -64,36 +64,83 @@ pub(crate) async fn handle(
             StatusCode::OK,
             "text/plain; version=0.0.4; charset=utf-8",
             emu.metrics().encode().into_bytes(),
-        );
+        )
+        .map(Full::new);
     }
     let answer = match authorized {
         Err(reply) => reply,
         Ok(()) => route(emu, req).await,
     };
-    match answer {
-        Reply::Json(status, value) => reply(
-            status,
-            "application/json; charset=utf-8",
-            serde_json::to_vec(&value).unwrap_or_default(),
-        ),
-        Reply::File {
-            content_type,
-            filename,
-            bytes,
-        } => {
-            let mut response = reply(StatusCode::OK, content_type, bytes);
-            if let Ok(value) =
-                HeaderValue::from_str(&format!("attachment; filename=\"{filename}\""))
-            {
-                response.headers_mut().insert(CONTENT_DISPOSITION, value);
+    answer.into_response().map(Full::new)
+}
+
+impl Reply {
+    fn into_response(self) -> Response<Bytes> {
+        match self {
+            Reply::Json(status, value) => reply(
+                status,
+                "application/json; charset=utf-8",
+                serde_json::to_vec(&value).unwrap_or_default(),
+            ),
+            Reply::File {
+                content_type,
+                filename,
+                bytes,
+            } => {
+                let mut response = reply(StatusCode::OK, content_type, bytes);
+                if let Ok(value) =
+                    HeaderValue::from_str(&format!("attachment; filename=\"{filename}\""))
+                {
+                    response.headers_mut().insert(CONTENT_DISPOSITION, value);
+                }
+                response
             }
-            response
         }
     }
 }
 
-fn reply(status: StatusCode, content_type: &'static str, body: Vec<u8>) -> Response<Body> {
-    let mut response = Response::new(Full::new(Bytes::from(body)));
+impl Emulator {
+    /// The admin API (`/mock/…` but the console page and metrics) for one request already
+    /// in memory: what the server answers after reading the body. In-process callers are
+    /// trusted (no loopback or token check). For embedding without sockets, and for fuzzing.
+    ///
+    /// ```
+    /// # tokio::runtime::Runtime::new()?.block_on(async {
+    /// let emu = wxpay_mock::Emulator::dev();
+    /// let req = http::Request::post("/mock/faults/rules")
+    ///     .body(bytes::Bytes::from_static(br#"{"operation": "nope", "times": 1, "answer": {"status": 500}}"#))?;
+    /// let res = emu.admin_call(req).await;
+    /// assert_eq!(res.status(), 400);
+    /// assert!(String::from_utf8_lossy(res.body()).contains("nope"));
+    /// # Ok::<(), http::Error>(())
+    /// # })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub async fn admin_call(&self, req: Request<Bytes>) -> Response<Bytes> {
+        let (parts, body) = req.into_parts();
+        let path = parts.uri.path().trim_end_matches('/');
+        let limit = body_limit(&parts.method, path);
+        let answer = if body.len() > limit {
+            error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("admin body over {limit} bytes"),
+            )
+        } else {
+            dispatch(
+                self,
+                &parts.method,
+                path,
+                parts.uri.query().unwrap_or(""),
+                body,
+            )
+            .await
+        };
+        answer.into_response()
+    }
+}
+
+fn reply(status: StatusCode, content_type: &'static str, body: Vec<u8>) -> Response<Bytes> {
+    let mut response = Response::new(Bytes::from(body));
     *response.status_mut() = status;
     response
         .headers_mut()
@@ -128,18 +175,21 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-async fn route(emu: &Emulator, req: Request<Incoming>) -> Reply {
-    let method = req.method().clone();
-    let path = req.uri().path().trim_end_matches('/').to_owned();
-    let query = req.uri().query().unwrap_or("").to_owned();
-    let segments: Vec<&str> = path.split('/').skip(2).collect();
-    let limit = if method == Method::PUT && segments.first() == Some(&"snapshots") {
+/// The largest body `method` `path` takes.
+fn body_limit(method: &Method, path: &str) -> usize {
+    if method == Method::PUT && path.starts_with("/mock/snapshots/") {
         MAX_IMPORT_BODY
     } else {
         MAX_ADMIN_BODY
-    };
-    let body = if method == Method::POST || method == Method::PUT {
-        match read_body(req.into_body(), limit).await {
+    }
+}
+
+async fn route(emu: &Emulator, req: Request<Incoming>) -> Reply {
+    let (parts, body) = req.into_parts();
+    let path = parts.uri.path().trim_end_matches('/');
+    let limit = body_limit(&parts.method, path);
+    let body = if parts.method == Method::POST || parts.method == Method::PUT {
+        match read_body(body, limit).await {
             Ok(Ok(body)) => body,
             Ok(Err(e)) => return error(StatusCode::BAD_REQUEST, e.message),
             Err(_) => return error(StatusCode::BAD_REQUEST, "body not received"),
@@ -147,6 +197,20 @@ async fn route(emu: &Emulator, req: Request<Incoming>) -> Reply {
     } else {
         Bytes::new()
     };
+    dispatch(
+        emu,
+        &parts.method,
+        path,
+        parts.uri.query().unwrap_or(""),
+        body,
+    )
+    .await
+}
+
+/// One admin request, its body read.
+async fn dispatch(emu: &Emulator, method: &Method, path: &str, query: &str, body: Bytes) -> Reply {
+    let method = method.clone();
+    let segments: Vec<&str> = path.split('/').skip(2).collect();
     // The world the call is about: `?namespace=NAME`, else the configured one.
     let namespace = form_urlencoded::parse(query.as_bytes())
         .find(|(k, _)| k == "namespace")
@@ -183,10 +247,10 @@ async fn route(emu: &Emulator, req: Request<Incoming>) -> Reply {
         },
         (&Method::POST, ["stocks", id, "codes"]) => upload_codes(emu, space, id, &body).await,
         (&Method::GET, ["stocks", id]) => lists::stock(emu, space, id).await,
-        (&Method::GET, ["coupons"]) => lists::coupons(emu, space, &query).await,
+        (&Method::GET, ["coupons"]) => lists::coupons(emu, space, query).await,
         (&Method::PUT, ["faults"]) => set_faults(space, &body),
         (&Method::GET, ["faults"]) => ok(json!(space.faults())),
-        (&Method::GET, ["requests"]) => lists::requests(space, &query),
+        (&Method::GET, ["requests"]) => lists::requests(space, query),
         (&Method::GET, ["callbacks"]) => {
             let data = emu.callbacks_in(space);
             ok(json!({ "total_count": data.len(), "data": data }))
