@@ -10,6 +10,7 @@ use wxpay_testkit::receiver::Recorder;
 mod api;
 mod browser;
 mod pages;
+mod worlds;
 
 /// An emulator whose callers' callbacks go to a fresh recorder, retried after
 /// `retry_schedule_ms`.

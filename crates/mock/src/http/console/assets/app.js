@@ -21,6 +21,7 @@ const state = {
   search: '',
   stocksLoaded: false,
   asked: false, // whether the page has asked for the admin token by itself
+  ns: '', // the namespace shown ('' = the configured world), kept in the address as ?namespace=
 };
 
 const $ = (id) => document.getElementById(id);
@@ -60,7 +61,14 @@ class ApiError extends Error {
   }
 }
 
+// Every admin call is about the world picked (`?namespace=`), but the namespace list itself.
+function scoped(path) {
+  if (!state.ns || path.startsWith('/mock/namespaces')) return path;
+  return path + (path.includes('?') ? '&' : '?') + 'namespace=' + encodeURIComponent(state.ns);
+}
+
 async function api(method, path, body) {
+  path = scoped(path);
   const headers = { Accept: 'application/json' };
   if (state.token) headers.Authorization = 'Bearer ' + state.token;
   if (body !== undefined) headers['Content-Type'] = 'application/json';
@@ -101,6 +109,42 @@ function initToken() {
     history.replaceState(null, '', location.pathname + (rest ? '?' + rest : '') + location.hash);
   }
   state.token = sessionStorage.getItem(TOKEN_KEY);
+}
+
+// --- the world picker ---------------------------------------------------------------------
+
+// Fills the picker with the namespaces the emulator has now (the one shown stays listed).
+async function loadNamespaces() {
+  const list = await api('GET', '/mock/namespaces');
+  const names = list.data.map((n) => n.name);
+  if (state.ns && !names.includes(state.ns)) names.push(state.ns);
+  const select = $('namespace');
+  const options = [h('option', { value: '', text: 'configured' })].concat(
+    names.map((name) => {
+      const n = list.data.find((x) => x.name === name);
+      return h('option', { value: name, text: n ? name + ' · ' + n.mode + ' ' + n.caller : name + ' (deleted)' });
+    }),
+  );
+  select.replaceChildren(...options);
+  select.value = state.ns;
+}
+
+// Shows world `ns`: everything the page holds of the previous one is dropped.
+function pickWorld(ns) {
+  state.ns = ns;
+  state.journal = [];
+  state.lastSeq = 0;
+  state.journalDirty = true;
+  state.stocksLoaded = false;
+  state.expanded.clear();
+  closeDetail();
+  const params = new URLSearchParams(location.search);
+  if (ns) params.set('namespace', ns);
+  else params.delete('namespace');
+  const rest = params.toString();
+  history.replaceState(null, '', location.pathname + (rest ? '?' + rest : '') + location.hash);
+  if (state.tab === 'faults') loadFaultForm();
+  schedule(0);
 }
 
 // --- polling -----------------------------------------------------------------------------
@@ -167,6 +211,9 @@ function kv(key, value) {
 
 async function refreshOverview() {
   const o = await api('GET', '/mock/overview');
+  const listed = Array.from($('namespace').options).map((x) => x.value).filter(Boolean);
+  const stale = o.namespaces.some((n) => !listed.includes(n)) || listed.some((n) => n !== state.ns && !o.namespaces.includes(n));
+  if (stale) loadNamespaces().catch(() => {});
   $('ov-clock').replaceChildren(
     kv('business now', shortTime(o.clock.business_now)),
     kv('real now', shortTime(o.clock.real_now)),
@@ -522,6 +569,8 @@ async function putClock(offset) {
 
 function wire() {
   window.addEventListener('hashchange', () => show(location.hash.slice(1)));
+  $('namespace').addEventListener('change', (ev) => pickWorld(ev.target.value));
+  $('namespace').addEventListener('focus', () => loadNamespaces().catch(() => {}));
   $('banner-token').addEventListener('click', askToken);
   $('coupon-search').addEventListener('submit', (ev) => {
     ev.preventDefault();
@@ -564,7 +613,9 @@ const REFRESH = {
 
 document.addEventListener('DOMContentLoaded', () => {
   initToken();
+  state.ns = new URLSearchParams(location.search).get('namespace') || '';
   wire();
+  loadNamespaces().catch(() => {});
   state.search = searchQuery();
   show(location.hash.slice(1) || 'overview');
 });
