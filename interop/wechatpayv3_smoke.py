@@ -186,5 +186,35 @@ except Exception as e:
     report(False, "callback", f"{type(e).__name__}: {e}")
 finally:
     receiver.shutdown()
+# a namespace: a fresh caller from POST /mock/namespaces, used as is by wechatpayv3, with a
+# fault rule on its next send (docs/emulator.md, "Namespaces" and "Fault rules")
+try:
+    base = a.url.rstrip("/")
+    made = requests.post(base + "/mock/namespaces", json={"mode": "partner"}, timeout=30).json()
+    ns = made["name"]
+    wn = WeChatPay(wechatpay_type=WeChatPayType.NATIVE, mchid=made["mchid"], private_key=made["private_key_pem"],
+                   cert_serial_no=made["serial_no"], appid=made["appid"], apiv3_key=made["apiv3_key"],
+                   public_key=made["wechatpay_public_key_pem"], public_key_id=made["wechatpay_public_key_id"])
+    wn._core._gate_way = base
+    rule = requests.post(f"{base}/mock/faults/rules?namespace={ns}", timeout=10, json={
+        "operation": "send-user-product-coupon", "times": 1, "answer": {"business_code": 272756740}})
+    npath = f"/v3/marketing/partner/product-coupon/users/oSmoke{uuid.uuid4().hex[:16]}/coupons"
+    nsend = {"product_coupon_id": made["product_coupon_id"], "appid": made["appid"], "stock_id": made["stock_id"],
+             "send_request_no": "SMOKEN" + uuid.uuid4().hex[:20], "brand_id": made["brand_id"]}
+    c1, t1 = wn._core.request(npath, method=RequestType.POST, data=nsend)
+    c2, t2 = wn._core.request(npath, method=RequestType.POST, data=nsend)   # the rule is used up
+    seen = requests.get(f"{base}/mock/requests?namespace={ns}&request_no={nsend['send_request_no']}", timeout=10).json()
+    theirs = requests.get(f"{base}/mock/coupons?namespace={ns}&stock_id={made['stock_id']}", timeout=10).json()
+    report(rule.status_code == 201 and c1 == 400 and json.loads(t1).get("code") == "INVALID_REQUEST"
+           and c2 == 200 and json.loads(t2).get("coupon_code") and seen.get("total_count") == 2
+           and theirs.get("total_count") == 1,
+           "namespace caller used by wechatpayv3; a fault rule answers 272756740 once; journal counts both sends",
+           (rule.status_code, c1, str(t1)[:120], c2, seen.get("total_count"), theirs.get("total_count")))
+    gone = requests.delete(f"{base}/mock/namespaces/{ns}", timeout=10).status_code
+    nsend["send_request_no"] = "SMOKEN" + uuid.uuid4().hex[:20]
+    c3, t3 = wn._core.request(npath, method=RequestType.POST, data=nsend)
+    report(gone == 200 and c3 == 401, "deleted namespace -> its caller gets 401", (gone, c3, str(t3)[:120]))
+except Exception as e:
+    report(False, "namespace", f"{type(e).__name__}: {e}")
 print("interop smoke:", "pass" if fails == 0 else f"{fails} failed")
 sys.exit(1 if fails else 0)

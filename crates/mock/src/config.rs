@@ -492,7 +492,7 @@ mod tests {
             (
                 &format!("{key}notify_url = \"ftp://x\"\n"),
                 "notify_url",
-                "not an http:// or https:// URL",
+                "must be an http:// or https:// URL",
             ),
         ] {
             let err = with_merchant_keys(keys).unwrap_err().to_string();

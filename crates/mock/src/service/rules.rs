@@ -279,3 +279,23 @@ fn answer_of(a: &AnswerBody) -> Result<RuleAnswer, String> {
         _ => Err("answer is empty".into()),
     }
 }
+
+/// The fault rules of one world, for the benches (`benches/benches/sandbox.rs`): not part of
+/// the API, which is `/mock/faults/rules`.
+#[doc(hidden)]
+#[derive(Debug, Default)]
+pub struct BenchRules(FaultRules);
+
+impl BenchRules {
+    /// Adds a rule given as `POST /mock/faults/rules` takes it.
+    pub fn add(&self, rule: Value) -> Result<u64, String> {
+        let body: RuleBody = serde_json::from_value(rule).map_err(|e| e.to_string())?;
+        self.0.add(body, super::fields::of)
+    }
+
+    /// What matching costs a decoded request: the id of the rule it used up, if any.
+    pub fn take<E: wxpay_models::Decode>(&self, request: &E) -> Option<u64> {
+        let fields = super::fields::RequestFields::new(request);
+        self.0.take(E::OPERATION, &fields).map(|(id, _)| id)
+    }
+}
