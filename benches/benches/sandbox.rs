@@ -27,7 +27,9 @@ fn rules(c: &mut Criterion) {
     let request = send();
     let mut g = c.benchmark_group("rules");
     let none = BenchRules::default();
-    g.bench_function("none", |b| b.iter(|| black_box(none.take(black_box(&request)))));
+    g.bench_function("none", |b| {
+        b.iter(|| black_box(none.take(black_box(&request))))
+    });
     // Armed by a rule of another operation: the lock and a scan, no match.
     let other = BenchRules::default();
     other

@@ -58,9 +58,9 @@ pub use journal::{JournalEntry, SignatureFailure};
 pub use service::caller::Caller;
 pub use service::deliveries::DeliveryView;
 pub use service::faults::Faults;
+pub use service::namespaces::MAX_NAMESPACES;
 #[doc(hidden)]
 pub use service::rules::BenchRules;
-pub use service::namespaces::MAX_NAMESPACES;
 pub use service::snapshots::SnapshotInfo;
 pub use service::{Emulator, LedgerStats};
 pub use tls::tls_config;

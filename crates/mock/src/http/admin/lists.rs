@@ -91,64 +91,63 @@ pub(super) async fn coupons(emu: &Emulator, space: &Space, query: &str) -> Reply
 /// `GET /mock/requests?since=SEQ&limit=N&operation=&status=&code=&caller=&request_no=`: the
 /// journal, newest first; `total_count` counts every entry that matches.
 pub(super) fn requests(space: &Space, query: &str) -> Reply {
-    let journal = &space.journal;
+    match journal_query(query) {
+        Ok((since, limit, filter)) => {
+            let journal = &space.journal;
+            let (total, data) = journal.recent(since, limit, &filter);
+            ok(json!({ "total_count": total, "data": data, "last_seq": journal.last_seq() }))
+        }
+        Err(reply) => reply,
+    }
+}
+
+/// `since`, `limit` and the filters of a journal query; 400 naming a bad parameter.
+fn journal_query(query: &str) -> Result<(u64, usize, JournalFilter), Reply> {
     let mut since = 0u64;
     let mut limit = crate::service::journal::CAPACITY;
     let mut filter = JournalFilter::default();
-    let number = |key: &str, value: &str| {
-        value.parse::<u64>().map_err(|_| {
-            error(
-                StatusCode::BAD_REQUEST,
-                format!("{key} must be a non-negative integer, got {value:?}"),
-            )
-        })
-    };
+    let bad = |message: String| error(StatusCode::BAD_REQUEST, message);
     for (key, value) in form_urlencoded::parse(query.as_bytes()) {
-        let text = || Some(value.clone().into_owned()).filter(|v| !v.is_empty());
-        let parsed = match key.as_ref() {
-            "since" => number(&key, &value).map(|n| since = n),
-            "limit" => number(&key, &value)
-                .map(|n| limit = usize::try_from(n).unwrap_or(MAX_PAGE).min(MAX_PAGE)),
-            "status" => match value.parse::<u16>() {
-                Ok(n) => {
-                    filter.status = Some(n);
-                    Ok(())
-                }
-                Err(_) => Err(error(
-                    StatusCode::BAD_REQUEST,
-                    format!("status must be an HTTP status (0 for dropped), got {value:?}"),
-                )),
-            },
-            "operation" => {
-                filter.operation = text();
-                match filter.operation.as_deref() {
-                    Some(op) if !known_operation(op) => Err(error(
-                        StatusCode::BAD_REQUEST,
-                        format!(
-                            "operation {op:?} is none of the family's kebab-case names (e.g. send-user-product-coupon), nor unknown or {}",
-                            crate::service::certificates::NAME
-                        ),
-                    )),
-                    _ => Ok(()),
-                }
-            }
-            "code" => Ok(filter.code = text()),
-            "caller" => Ok(filter.caller = text()),
-            "request_no" => Ok(filter.request_no = text()),
-            "namespace" => Ok(()),
-            _ => Err(error(
-                StatusCode::BAD_REQUEST,
-                format!(
-                    "unknown parameter {key:?}: since, limit, operation, status, code, caller, request_no, namespace"
-                ),
-            )),
+        let number = || {
+            value.parse::<u64>().map_err(|_| {
+                bad(format!(
+                    "{key} must be a non-negative integer, got {value:?}"
+                ))
+            })
         };
-        if let Err(reply) = parsed {
-            return reply;
+        let text = Some(value.to_string()).filter(|v| !v.is_empty());
+        match key.as_ref() {
+            "since" => since = number()?,
+            "limit" => limit = usize::try_from(number()?).unwrap_or(MAX_PAGE).min(MAX_PAGE),
+            "status" => {
+                let status = value.parse::<u16>().map_err(|_| {
+                    bad(format!(
+                        "status must be an HTTP status (0 for dropped), got {value:?}"
+                    ))
+                })?;
+                filter.status = Some(status);
+            }
+            "operation" => {
+                if let Some(op) = text.as_deref().filter(|op| !known_operation(op)) {
+                    return Err(bad(format!(
+                        "operation {op:?} is none of the family's kebab-case names (e.g. send-user-product-coupon), nor unknown or {}",
+                        crate::service::certificates::NAME
+                    )));
+                }
+                filter.operation = text;
+            }
+            "code" => filter.code = text,
+            "caller" => filter.caller = text,
+            "request_no" => filter.request_no = text,
+            "namespace" => {}
+            _ => {
+                return Err(bad(format!(
+                    "unknown parameter {key:?}: since, limit, operation, status, code, caller, request_no, namespace"
+                )));
+            }
         }
     }
-    let (total, data) = journal.recent(since, limit, &filter);
-    ok(json!({ "total_count": total, "data": data, "last_seq": journal.last_seq() }))
+    Ok((since, limit, filter))
 }
 
 fn known_operation(name: &str) -> bool {
