@@ -23,6 +23,7 @@
 
 #![warn(clippy::unwrap_used, clippy::expect_used)]
 
+mod ca;
 pub mod config;
 pub mod cpu;
 mod http;
@@ -35,6 +36,12 @@ pub mod fixtures {
     pub use wxpay_mock_core::fixtures::*;
 }
 
+/// The HTTPS proxy that impersonates WeChat Pay (`--ca-dir`, docs/sandbox.md).
+pub mod proxy {
+    pub use crate::ca::{API_HOSTS, CA_FILE, CA_KEY_FILE, check_sni};
+    pub use crate::http::proxy::{API_PORT, ConnectRefusal, parse_connect_target};
+}
+
 /// Faults injected on demand.
 pub mod faults {
     pub use crate::service::faults::Faults;
@@ -45,6 +52,7 @@ pub mod journal {
     pub use crate::service::journal::{CAPACITY, JournalEntry, SignatureFailure};
 }
 
+pub use ca::{CaError, SandboxCa};
 pub use config::{CallbackConfig, ConfigError, Limits, MockConfig};
 pub use fixtures::Fixtures;
 pub use http::admin::MAX_PAGE;
