@@ -14,5 +14,6 @@ mod faults;
 mod lax_input;
 mod media;
 mod properties;
+mod proxy;
 mod robustness;
 mod state;
