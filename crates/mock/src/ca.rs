@@ -320,7 +320,9 @@ fn server_config(
     let now = OffsetDateTime::now_utc();
     params.not_before = now - Duration::days(1);
     params.not_after = ca_end.map_or(now + LEAF_VALIDITY, |end| end.min(now + LEAF_VALIDITY));
-    let leaf = params.signed_by(&key, &issuer).map_err(generate("the leaf"))?;
+    let leaf = params
+        .signed_by(&key, &issuer)
+        .map_err(generate("the leaf"))?;
     let provider = crate::tls::crypto_provider();
     let certified = CertifiedKey::from_der(
         vec![leaf.der().clone()],
@@ -386,6 +388,9 @@ mod tests {
         assert!(check_sni(Some("API2.mch.weixin.qq.com")).is_ok());
         assert!(check_sni(None).unwrap_err().contains("no SNI"));
         let err = check_sni(Some("example.com")).unwrap_err();
-        assert!(err.contains("example.com") && err.contains(API_HOSTS[0]), "{err}");
+        assert!(
+            err.contains("example.com") && err.contains(API_HOSTS[0]),
+            "{err}"
+        );
     }
 }

@@ -79,7 +79,13 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
                 ca_dir,
             )
         }
-        None => (Emulator::dev(), args.listen, None, false, args.ca_dir.clone()),
+        None => (
+            Emulator::dev(),
+            args.listen,
+            None,
+            false,
+            args.ca_dir.clone(),
+        ),
     };
     let proxy = ca_dir.map(SandboxCa::open).transpose()?;
     let listen = listen.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)));

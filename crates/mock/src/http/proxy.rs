@@ -195,10 +195,7 @@ pub(crate) async fn accept<B>(
     {
         Ok(Ok(stream)) => Ok(stream),
         Ok(Err(e)) => Err(format!("TLS handshake failed: {e}")),
-        Err(_) => Err(format!(
-            "no TLS handshake within {} s",
-            timeout.as_secs()
-        )),
+        Err(_) => Err(format!("no TLS handshake within {} s", timeout.as_secs())),
     }
 }
 
@@ -245,7 +242,11 @@ mod tests {
         ] {
             let err = parse_connect_target(malformed).unwrap_err();
             assert_eq!(err.status(), 400, "{malformed}");
-            assert!(err.message().contains(rule), "{malformed}: {}", err.message());
+            assert!(
+                err.message().contains(rule),
+                "{malformed}: {}",
+                err.message()
+            );
         }
         assert!(ConnectRefusal::Disabled.message().contains("--ca-dir"));
     }

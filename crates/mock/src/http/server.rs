@@ -13,10 +13,10 @@ use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto::Builder;
 use hyper_util::server::graceful::{GracefulShutdown, Watcher};
+use parking_lot::Mutex;
 use rustls::ServerConfig;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, oneshot};
-use parking_lot::Mutex;
 use tokio::task::JoinHandle;
 use tokio_rustls::TlsAcceptor;
 
@@ -195,7 +195,8 @@ async fn accept_loop(
                 }
             },
         };
-        let (Ok(permit), Some(watcher)) = (shared.permits.clone().try_acquire_owned(), shared.watcher())
+        let (Ok(permit), Some(watcher)) =
+            (shared.permits.clone().try_acquire_owned(), shared.watcher())
         else {
             tracing::warn!(
                 "refusing {remote}: {} connections open",
@@ -272,7 +273,12 @@ where
     let io = TokioIo::new(io);
     let result = if outer {
         watcher
-            .watch(shared.builder.serve_connection_with_upgrades(io, service).into_owned())
+            .watch(
+                shared
+                    .builder
+                    .serve_connection_with_upgrades(io, service)
+                    .into_owned(),
+            )
             .await
     } else {
         watcher
@@ -310,7 +316,8 @@ fn connect(shared: &Arc<Shared>, remote: SocketAddr, req: Request<Incoming>) -> 
         }
     };
     // A tunnel is a connection of its own: it takes a permit and a watcher.
-    let (Ok(permit), Some(watcher)) = (shared.permits.clone().try_acquire_owned(), shared.watcher())
+    let (Ok(permit), Some(watcher)) =
+        (shared.permits.clone().try_acquire_owned(), shared.watcher())
     else {
         return proxy::busy();
     };

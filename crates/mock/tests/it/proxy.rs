@@ -49,7 +49,11 @@ async fn connect(proxy: SocketAddr, target: &str) -> (u16, String, TcpStream) {
     let mut body = vec![0; length];
     stream.read_exact(&mut body).await.unwrap();
     let first = head.lines().next().unwrap_or_default().to_owned();
-    (status, format!("{first}\n{}", String::from_utf8_lossy(&body)), stream)
+    (
+        status,
+        format!("{first}\n{}", String::from_utf8_lossy(&body)),
+        stream,
+    )
 }
 
 fn provider() -> Arc<rustls::crypto::CryptoProvider> {
@@ -177,7 +181,11 @@ async fn connect_refusals_name_the_problem_and_never_tunnel() {
     let addr = server.local_addr();
     for (target, status, needle) in [
         ("example.com:443", 403, "api2.mch.weixin.qq.com:443"),
-        ("api.mch.weixin.qq.com:8443", 403, "never connects anywhere else"),
+        (
+            "api.mch.weixin.qq.com:8443",
+            403,
+            "never connects anywhere else",
+        ),
         ("127.0.0.1:443", 403, "is not served"),
         ("api.mch.weixin.qq.com", 400, "the port is missing"),
         ("api.mch.weixin.qq.com:99999", 400, "from 1 to 65535"),
@@ -323,7 +331,12 @@ async fn the_binary_proxies_with_ca_dir_or_ca_dir_in_its_config() {
     std::fs::write(&config, format!("ca_dir = \"ca\"\n{text}")).unwrap();
     let process = mock::spawn_binary(
         bin,
-        &["--config", config.to_str().unwrap(), "--listen", "127.0.0.1:0"],
+        &[
+            "--config",
+            config.to_str().unwrap(),
+            "--listen",
+            "127.0.0.1:0",
+        ],
     );
     let addr: SocketAddr = process.base_url["http://".len()..].parse().unwrap();
     let (status, _, stream) = connect(addr, "api2.mch.weixin.qq.com:443").await;
@@ -335,10 +348,18 @@ async fn the_binary_proxies_with_ca_dir_or_ca_dir_in_its_config() {
     // A CA directory that cannot be used stops start-up with exit 2 and the reason.
     std::fs::write(ca_dir.join("ca.pem"), "garbage").unwrap();
     let output = std::process::Command::new(bin)
-        .args(["--listen", "127.0.0.1:0", "--ca-dir", ca_dir.to_str().unwrap()])
+        .args([
+            "--listen",
+            "127.0.0.1:0",
+            "--ca-dir",
+            ca_dir.to_str().unwrap(),
+        ])
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("--ca-dir") && stderr.contains("ca.pem"), "{stderr}");
+    assert!(
+        stderr.contains("--ca-dir") && stderr.contains("ca.pem"),
+        "{stderr}"
+    );
 }
