@@ -11,6 +11,7 @@ mod confirm;
 mod console;
 mod coupon_life;
 mod faults;
+mod interop;
 mod lax_input;
 mod media;
 mod properties;
