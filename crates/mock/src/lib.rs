@@ -42,6 +42,25 @@ pub mod proxy {
     pub use crate::http::proxy::{API_PORT, ConnectRefusal, parse_connect_target};
 }
 
+/// The dev state's keys (`crates/mock/dev-keys`, public: TEST ONLY), as PEM text, for
+/// clients of the dev state and for examples. Never configure them where money moves.
+///
+/// ```
+/// let key = wxpay_signing::PrivateKey::from_pem(wxpay_mock::dev_keys::MERCHANT_KEY.as_bytes())?;
+/// let public = wxpay_signing::PublicKey::from_pem(wxpay_mock::dev_keys::PLATFORM_PUB.as_bytes())?;
+/// # Ok::<(), wxpay_signing::KeyError>(())
+/// ```
+pub mod dev_keys {
+    /// The dev merchant's (and dev brand's) private key, PKCS#8.
+    pub const MERCHANT_KEY: &str = include_str!("../dev-keys/merchant_key.pem");
+    /// Its public key (SPKI).
+    pub const MERCHANT_PUB: &str = include_str!("../dev-keys/merchant_pub.pem");
+    /// The platform ("WeChat Pay") private key answers and callbacks are signed with.
+    pub const PLATFORM_KEY: &str = include_str!("../dev-keys/platform_key.pem");
+    /// The platform public key clients verify with (`PUB_KEY_ID_0119000000012025112900000000000001`).
+    pub const PLATFORM_PUB: &str = include_str!("../dev-keys/platform_pub.pem");
+}
+
 /// Faults injected on demand.
 pub mod faults {
     pub use crate::service::faults::Faults;
