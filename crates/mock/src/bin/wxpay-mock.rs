@@ -87,7 +87,6 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
             args.ca_dir.clone(),
         ),
     };
-    let proxy = ca_dir.map(SandboxCa::open).transpose()?;
     let listen = listen.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)));
     if !listen.ip().is_loopback() && !has_token {
         return Err(format!(
@@ -96,6 +95,7 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         )
         .into());
     }
+    let proxy = ca_dir.map(SandboxCa::open).transpose()?;
     let emulator = Arc::new(emulator);
     if let Some(path) = &args.state {
         emulator.open_state(path)?;
