@@ -134,13 +134,14 @@ pub fn parse_connect_target(target: &str) -> Result<&'static str, ConnectRefusal
     }
 }
 
-/// At most 200 characters of a target, for messages.
+/// At most 100 characters of a target, quoted and escaped (it goes into logs), for messages.
 fn shown(target: &str) -> String {
-    let mut shown: String = target.chars().take(200).collect();
-    if shown.len() < target.len() {
-        shown.push('…');
+    let head: String = target.chars().take(100).collect();
+    if head.len() < target.len() {
+        format!("{head:?}…")
+    } else {
+        format!("{head:?}")
     }
-    shown
 }
 
 /// The answer to a refused CONNECT: its status with a reason phrase that says why, and
@@ -249,6 +250,15 @@ mod tests {
             );
         }
         assert!(ConnectRefusal::Disabled.message().contains("--ca-dir"));
+        // A target goes into logs quoted and escaped, and cut at 100 characters.
+        let err = parse_connect_target("evil\x1b[2J:443").unwrap_err();
+        assert!(
+            !err.message().contains('\x1b') && err.message().contains("\\u{1b}"),
+            "{}",
+            err.message()
+        );
+        let long = format!("{}:443", "a".repeat(5000));
+        assert!(parse_connect_target(&long).unwrap_err().message().len() < 400);
     }
 
     proptest! {
