@@ -207,8 +207,12 @@ fn setup(options: &Options) -> Result<Setup, String> {
             let proxy = match &options.proxy_ca {
                 Some(path) => Some(ProxyRoute {
                     url: target.base_url(),
-                    ca_pem: std::fs::read(path)
-                        .map_err(|e| format!("--proxy-ca {}: {e}", path.display()))?,
+                    ca_pem: wxpay_signing::file::read_limited(
+                        path,
+                        wxpay_signing::file::MAX_PEM_BUNDLE_BYTES,
+                        "a CA certificate",
+                    )
+                    .map_err(|e| format!("--proxy-ca {}: {e}", path.display()))?,
                 }),
                 None => None,
             };
