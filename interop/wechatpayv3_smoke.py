@@ -3,6 +3,11 @@
 
     pip install wechatpayv3==2.0.4
     python3 wechatpayv3_smoke.py http://127.0.0.1:PORT [--keys DIR] [--mchid ...] [--serial ...] ...
+    python3 wechatpayv3_smoke.py http://127.0.0.1:PORT --via-proxy DIR/ca.pem   # wxpay-mock --ca-dir DIR
+
+With --via-proxy the client is left unchanged: wechatpayv3's own gateway
+(https://api.mch.weixin.qq.com), reached through the emulator's HTTPS proxy (HTTPS_PROXY=URL)
+with the sandbox CA trusted by REQUESTS_CA_BUNDLE (docs/sandbox.md).
 
 Defaults match docs/emulator.md (dev state) with the keys in ../crates/signing/tests/data/keys
 (the dev keys of the emulator). Through wechatpayv3 (which signs
@@ -32,14 +37,21 @@ ap.add_argument("--appid", default="wx233544546545989")
 ap.add_argument("--apiv3-key", default="DevOnly-wxpay-mock-APIv3-key-001")   # the dev merchant's
 ap.add_argument("--load-stock-id", default="1000000013005")   # usable every day of the week
 ap.add_argument("--brand-serial", default="4F8A1C9D2B3E5F60718293A4B5C6D7E8F9012345")
+ap.add_argument("--via-proxy", metavar="CA_PEM", help="URL is wxpay-mock's HTTPS proxy; trust CA_PEM; keep the default gateway")
 a = ap.parse_args()
-os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
+os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")   # the callback receiver below is local
+if a.via_proxy:
+    # What an unchanged app's operator sets: requests reads both for every request.
+    os.environ["HTTPS_PROXY"] = a.url
+    os.environ["REQUESTS_CA_BUNDLE"] = a.via_proxy
+    a.url = "https://api.mch.weixin.qq.com"
 
 w = WeChatPay(wechatpay_type=WeChatPayType.NATIVE, mchid=a.mchid,
               private_key=open(os.path.join(a.keys, "merchant_key.pem")).read(), cert_serial_no=a.serial,
               appid=a.appid, apiv3_key=a.apiv3_key,
               public_key=open(os.path.join(a.keys, "platform_pub.pem")).read(), public_key_id=a.public_key_id)
-w._core._gate_way = a.url.rstrip("/")
+if not a.via_proxy:
+    w._core._gate_way = a.url.rstrip("/")
 openid = "oSmoke" + uuid.uuid4().hex[:16]
 path = f"/v3/marketing/partner/product-coupon/users/{openid}/coupons"
 body = {"coupon_code": "Smoke_" + uuid.uuid4().hex[:12], "product_coupon_id": a.product_coupon_id,
@@ -51,6 +63,9 @@ def report(ok, what, detail=""):
     global fails
     fails += 0 if ok else 1
     print(("ok   " if ok else "FAIL ") + what + ("" if ok else f"  [{detail}]"))
+
+if a.via_proxy:
+    report(w._core._gate_way == "https://api.mch.weixin.qq.com", "wechatpayv3's default gateway, through HTTPS_PROXY", w._core._gate_way)
 
 try:
     code, text = w._core.request(path, method=RequestType.POST, data=body)   # raises if the 2xx signature fails
@@ -195,7 +210,8 @@ try:
     wn = WeChatPay(wechatpay_type=WeChatPayType.NATIVE, mchid=made["mchid"], private_key=made["private_key_pem"],
                    cert_serial_no=made["serial_no"], appid=made["appid"], apiv3_key=made["apiv3_key"],
                    public_key=made["wechatpay_public_key_pem"], public_key_id=made["wechatpay_public_key_id"])
-    wn._core._gate_way = base
+    if not a.via_proxy:
+        wn._core._gate_way = base   # through the proxy: the default gateway, as the app has it
     rule = requests.post(f"{base}/mock/faults/rules?namespace={ns}", timeout=10, json={
         "operation": "send-user-product-coupon", "times": 1, "answer": {"business_code": 272756740}})
     npath = f"/v3/marketing/partner/product-coupon/users/oSmoke{uuid.uuid4().hex[:16]}/coupons"
@@ -216,5 +232,5 @@ try:
     report(gone == 200 and c3 == 401, "deleted namespace -> its caller gets 401", (gone, c3, str(t3)[:120]))
 except Exception as e:
     report(False, "namespace", f"{type(e).__name__}: {e}")
-print("interop smoke:", "pass" if fails == 0 else f"{fails} failed")
+print("interop smoke" + (" (through the HTTPS proxy)" if a.via_proxy else "") + ":", "pass" if fails == 0 else f"{fails} failed")
 sys.exit(1 if fails else 0)

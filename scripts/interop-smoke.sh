@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# The interop smoke test end to end: a wxpay-mock binary on 127.0.0.1, then
-# interop/wechatpayv3_smoke.py (a third-party client, wechatpayv3 from PyPI) against it.
+# The interop smoke test end to end: a wxpay-mock binary on 127.0.0.1 (with --ca-dir: also the
+# HTTPS proxy), then interop/wechatpayv3_smoke.py (a third-party client, wechatpayv3 from
+# PyPI) against it twice: pointed at the emulator's URL, and unchanged (its default gateway
+# https://api.mch.weixin.qq.com) through the proxy, trusting the sandbox CA.
 #
 #   scripts/interop-smoke.sh [PATH-TO-wxpay-mock]
 #
@@ -12,13 +14,7 @@ cd "$(dirname "$0")/.."
 MOCK=${1:-${CARGO_TARGET_DIR:-target}/debug/wxpay-mock}
 [ -x "$MOCK" ] || { echo "no wxpay-mock binary at $MOCK (cargo build -p wxpay-mock)" >&2; exit 2; }
 
-PY=python3
-if ! "$PY" -c 'import wechatpayv3, requests' 2>/dev/null; then
-  VENV="$HOME/.cache/wxpay-interop-venv"
-  [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
-  "$VENV/bin/pip" install -q wechatpayv3==2.0.4
-  PY="$VENV/bin/python"
-fi
+PY=$(scripts/interop-python.sh)
 
 WORK=$(mktemp -d /tmp/wxpay-interop.XXXXXX)
 cleanup() {
@@ -27,7 +23,7 @@ cleanup() {
   rm -rf "$WORK"
 }
 trap cleanup EXIT
-"$MOCK" --listen 127.0.0.1:0 >"$WORK/out" 2>"$WORK/err" &
+"$MOCK" --listen 127.0.0.1:0 --ca-dir "$WORK/ca" >"$WORK/out" 2>"$WORK/err" &
 MOCK_PID=$!
 URL=""
 for _ in $(seq 100); do
@@ -38,3 +34,4 @@ for _ in $(seq 100); do
 done
 [ -n "$URL" ] || { echo "wxpay-mock did not say where it listens within 10 s" >&2; exit 1; }
 timeout 300 "$PY" interop/wechatpayv3_smoke.py "$URL"
+timeout 300 "$PY" interop/wechatpayv3_smoke.py "$URL" --via-proxy "$WORK/ca/ca.pem"

@@ -65,6 +65,14 @@ pub struct Options {
     /// Client config TOML (docs/contracts.md §4): keys, and base_url unless --host is given.
     #[arg(long)]
     pub config: Option<PathBuf>,
+    /// Send through the emulator's HTTPS proxy to https://api.mch.weixin.qq.com (CONNECT,
+    /// TLS terminated by the emulator, kept-alive connections), as an unchanged app does.
+    /// In-process: the emulator gets a fresh sandbox CA; with --host: give --proxy-ca.
+    #[arg(long)]
+    pub via_proxy: bool,
+    /// The remote emulator's sandbox CA (its `--ca-dir`'s ca.pem), for --via-proxy --host.
+    #[arg(long, requires = "via_proxy", value_name = "FILE")]
+    pub proxy_ca: Option<PathBuf>,
     /// Bearer token for the remote emulator's admin API.
     #[arg(long)]
     pub admin_token: Option<String>,
@@ -127,6 +135,16 @@ impl Options {
         if self.emulator_rate_limit.is_some() && self.config.is_some() {
             return Err(
                 "--emulator-rate-limit is for the in-process emulator (no --config)".into(),
+            );
+        }
+        if self.via_proxy && self.config.is_some() && self.proxy_ca.is_none() {
+            return Err(
+                "--via-proxy with a remote emulator needs --proxy-ca FILE (the ca.pem of its --ca-dir)".into(),
+            );
+        }
+        if self.proxy_ca.is_some() && self.config.is_none() {
+            return Err(
+                "--proxy-ca is for a remote emulator; in-process the CA is made for the run".into(),
             );
         }
         if self.users == 0 {
@@ -228,5 +246,20 @@ mod tests {
             "3000",
         ]);
         assert!(o.check().is_err(), "no in-process emulator with --config");
+        let o = Options::parse_from(["wxpay-loadtest", "--via-proxy"]);
+        assert_eq!(o.check(), Ok(()));
+        let o = Options::parse_from([
+            "wxpay-loadtest",
+            "--via-proxy",
+            "--host",
+            "http://127.0.0.1:1",
+            "--config",
+            "c.toml",
+        ]);
+        assert!(o.check().unwrap_err().contains("--proxy-ca"));
+        assert!(
+            Options::try_parse_from(["wxpay-loadtest", "--proxy-ca", "ca.pem"]).is_err(),
+            "--proxy-ca needs --via-proxy"
+        );
     }
 }

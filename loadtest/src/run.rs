@@ -10,7 +10,7 @@ use goose::GooseAttack;
 use tokio::runtime::Runtime;
 use wxpay_mock::cpu::threads_cpu;
 use wxpay_mock::fixtures::dev;
-use wxpay_mock::{Emulator, Faults, Limits, Server};
+use wxpay_mock::{Emulator, Faults, Limits, SandboxCa, Server, ServerOptions};
 use wxpay_signing::{KeyStore, PrivateKey, PublicKey, Signer, Verifier};
 use wxpay_transport::{ClientConfig, RetryPolicy};
 
@@ -18,7 +18,7 @@ use crate::lifecycle::Ids;
 use crate::options::{Options, Scenario};
 use crate::plan::{now, prepare};
 use crate::report::{Cpu, RunFacts, Summary, summarize};
-use crate::scenario::{Shared, transaction, warm_up};
+use crate::scenario::{ProxyRoute, Shared, transaction, warm_up};
 use crate::stats::Recorder;
 
 const DEV_MERCHANT_KEY: &[u8] = include_bytes!("../../crates/mock/dev-keys/merchant_key.pem");
@@ -39,11 +39,16 @@ pub const RETRY_FAULTS: Faults = Faults {
     seed: None,
 };
 
+/// The URL of WeChat Pay's API that requests name when they go through the proxy.
+const API_BASE: &str = "https://api.mch.weixin.qq.com";
+
 /// Where the requests go.
 enum Target {
     InProcess {
         server: Server,
         _runtime: Runtime,
+        /// The run's own sandbox CA, removed at the end.
+        _ca: Option<TempCa>,
     },
     Remote {
         base: String,
@@ -160,9 +165,20 @@ fn runtime(name: &str) -> Result<Runtime, String> {
         .map_err(|e| format!("cannot start a runtime: {e}"))
 }
 
+/// A CA directory made for one run; removed when dropped.
+struct TempCa(PathBuf);
+
+impl Drop for TempCa {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 /// Where to send and with which keys.
 struct Setup {
     target: Target,
+    /// `--via-proxy`: the proxy and the CA goose's clients trust.
+    proxy: Option<ProxyRoute>,
     signer: Signer,
     verifier: Verifier,
     wechatpay_serial: Option<String>,
@@ -189,8 +205,21 @@ fn setup(options: &Options) -> Result<Setup, String> {
             };
             let signer = config.signer().map_err(|e| e.to_string())?;
             let verifier = Verifier::new(config.key_store().map_err(|e| e.to_string())?);
+            let proxy = match &options.proxy_ca {
+                Some(path) => Some(ProxyRoute {
+                    url: target.base_url(),
+                    ca_pem: wxpay_signing::file::read_limited(
+                        path,
+                        wxpay_signing::file::MAX_PEM_BUNDLE_BYTES,
+                        "a CA certificate",
+                    )
+                    .map_err(|e| format!("--proxy-ca {}: {e}", path.display()))?,
+                }),
+                None => None,
+            };
             Ok(Setup {
                 target,
+                proxy,
                 signer,
                 verifier,
                 wechatpay_serial: config.wechatpay_serial(),
@@ -209,13 +238,29 @@ fn setup(options: &Options) -> Result<Setup, String> {
             if let Some(path) = &options.state {
                 emulator.open_state(path).map_err(|e| e.to_string())?;
             }
+            let ca = if options.via_proxy {
+                let dir = TempCa(
+                    std::env::temp_dir().join(format!("wxpay-loadtest-ca-{}", std::process::id())),
+                );
+                let ca = SandboxCa::open(&dir.0).map_err(|e| e.to_string())?;
+                Some((dir, ca))
+            } else {
+                None
+            };
             let server = rt
                 .block_on(Server::start(
                     emulator,
                     ([127, 0, 0, 1], 0).into(),
-                    Default::default(),
+                    ServerOptions {
+                        proxy: ca.as_ref().map(|(_, ca)| ca.clone()),
+                        ..ServerOptions::default()
+                    },
                 ))
                 .map_err(|e| format!("cannot start the emulator: {e}"))?;
+            let proxy = ca.as_ref().map(|(_, ca)| ProxyRoute {
+                url: server.base_url(),
+                ca_pem: ca.ca_pem().as_bytes().to_vec(),
+            });
             let key = PrivateKey::from_pem(DEV_MERCHANT_KEY).map_err(|e| e.to_string())?;
             let signer = Signer::new(dev::MCHID, dev::MERCHANT_SERIAL, key);
             let public = PublicKey::from_pem(DEV_PLATFORM_PUB).map_err(|e| e.to_string())?;
@@ -225,7 +270,9 @@ fn setup(options: &Options) -> Result<Setup, String> {
                 target: Target::InProcess {
                     server,
                     _runtime: rt,
+                    _ca: ca.map(|(dir, _)| dir),
                 },
+                proxy,
                 signer,
                 verifier,
                 wechatpay_serial: Some(dev::PLATFORM_KEY_ID.into()),
@@ -267,12 +314,28 @@ pub fn run(options: &Options) -> Result<Summary, String> {
     let generator = runtime(GENERATOR_THREADS)?;
     let Setup {
         target,
+        proxy,
         signer,
         verifier,
         wechatpay_serial,
         emulator_limit,
     } = setup(options)?;
-    let base = target.base_url();
+    if let Some(route) = &proxy {
+        // Checked once here; each goose user builds its own client (its own tunnel).
+        route
+            .client()?
+            .build()
+            .map_err(|e| format!("the proxy client: {e}"))?;
+    }
+    // Through the proxy the requests name WeChat Pay's own URL, as an unchanged app's do.
+    let base = match &proxy {
+        Some(_) => API_BASE.to_owned(),
+        None => target.base_url(),
+    };
+    let host = match &proxy {
+        Some(route) => format!("{API_BASE} via {}", route.url),
+        None => base.clone(),
+    };
     let issued_before = target.issued(&generator, &options.stock_id)?;
     let run_id: String = wxpay_signing::new_nonce()
         .map_err(|e| e.to_string())?
@@ -314,7 +377,7 @@ pub fn run(options: &Options) -> Result<Summary, String> {
             codes: (0..total).map(|_| std::sync::OnceLock::new()).collect(),
         }),
     });
-    let attack = attack(options, &base, &report_dir, shared.clone())?;
+    let attack = attack(options, &base, &report_dir, shared.clone(), proxy)?;
     generator
         .block_on(attack.execute())
         .map_err(|e| format!("goose: {e:?}"))?;
@@ -347,7 +410,7 @@ pub fn run(options: &Options) -> Result<Summary, String> {
         final_states,
         issued_by_emulator: issued_after - issued_before,
         cpu,
-        host: base,
+        host,
         emulator_limit,
     };
     let summary = summarize(options, &stats, facts);
@@ -383,6 +446,7 @@ fn attack(
     base: &str,
     report_dir: &std::path::Path,
     shared: Arc<Shared>,
+    proxy: Option<ProxyRoute>,
 ) -> Result<GooseAttack, String> {
     let users = options.users.min(options.total().max(1));
     let iterations = options.total().div_ceil(users) + 1;
@@ -416,7 +480,7 @@ fn attack(
         GooseAttack::initialize_with_config(config).map_err(|e| format!("goose: {e:?}"))?;
     Ok(attack.register_scenario(
         goose::goose::Scenario::new("IssueCoupons")
-            .register_transaction(warm_up(options.admin_token.clone()))
+            .register_transaction(warm_up(options.admin_token.clone(), proxy))
             .register_transaction(transaction(shared)),
     ))
 }

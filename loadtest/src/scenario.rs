@@ -62,14 +62,46 @@ pub fn transaction(shared: Arc<Shared>) -> Transaction {
     Transaction::new(step).set_name("send")
 }
 
+/// `--via-proxy`: the emulator's HTTPS proxy and the sandbox CA (PEM) to trust.
+#[derive(Debug, Clone)]
+pub struct ProxyRoute {
+    /// `http://IP:PORT` of the emulator.
+    pub url: String,
+    /// Its CA certificate.
+    pub ca_pem: Vec<u8>,
+}
+
+impl ProxyRoute {
+    /// A client that tunnels every https:// request through the proxy and trusts only the
+    /// sandbox CA; connections are kept alive.
+    pub fn client(&self) -> Result<reqwest::ClientBuilder, String> {
+        let proxy =
+            reqwest::Proxy::https(&self.url).map_err(|e| format!("proxy {}: {e}", self.url))?;
+        let ca =
+            reqwest::Certificate::from_pem(&self.ca_pem).map_err(|e| format!("sandbox CA: {e}"))?;
+        Ok(reqwest::Client::builder()
+            .proxy(proxy)
+            .tls_certs_only([ca])
+            .timeout(Duration::from_secs(10))
+            .user_agent(concat!("wxpay-loadtest/", env!("CARGO_PKG_VERSION"))))
+    }
+}
+
 /// Runs once per user before its first slot, to open the user's connection: the measured
 /// window then starts on warm connections, as a long-running client's would. (Cold, 128
 /// users connecting at slot 0 made the first 100 ms of a run answer in 40–70 ms.) The health
-/// check's answer does not matter; a refused one opens the connection too.
-pub fn warm_up(admin_token: Option<String>) -> Transaction {
+/// check's answer does not matter; a refused one opens the connection too. With
+/// `--via-proxy` it first gives the user a client that goes through the proxy, so the warm
+/// connection is the tunnel.
+pub fn warm_up(admin_token: Option<String>, proxy: Option<ProxyRoute>) -> Transaction {
     let step: TransactionFunction = Arc::new(move |user| {
         let token = admin_token.clone();
+        let proxy = proxy.clone();
         Box::pin(async move {
+            if let Some(route) = proxy {
+                let builder = route.client().map_err(TransactionError::Custom)?;
+                user.set_client_builder(builder).await?;
+            }
             let mut builder = user.get_request_builder(&GooseMethod::Get, "/mock/health")?;
             if let Some(token) = token {
                 builder = builder.header("Authorization", format!("Bearer {token}"));

@@ -20,8 +20,8 @@ use wxpay_coupons::signing::{
 use wxpay_coupons::{CouponClient, SendUserProductCouponRequest, Transport};
 use wxpay_mock::fixtures::dev;
 
-const MERCHANT_KEY: &[u8] = include_bytes!("../../mock/dev-keys/merchant_key.pem");
-const PLATFORM_PUB: &[u8] = include_bytes!("../../mock/dev-keys/platform_pub.pem");
+const MERCHANT_KEY: &[u8] = wxpay_mock::dev_keys::MERCHANT_KEY.as_bytes();
+const PLATFORM_PUB: &[u8] = wxpay_mock::dev_keys::PLATFORM_PUB.as_bytes();
 
 /// One signing job: the message, and where the signature goes.
 type Job = (Vec<u8>, oneshot::Sender<Result<Vec<u8>, String>>);

@@ -14,8 +14,8 @@ use wxpay_coupons::signing::{KeyStore, PrivateKey, PublicKey, Signer};
 use wxpay_coupons::{CouponClient, CouponTagInfo, SendUserProductCouponRequest, Transport};
 use wxpay_mock::fixtures::dev;
 
-const MERCHANT_KEY: &[u8] = include_bytes!("../../mock/dev-keys/merchant_key.pem");
-const PLATFORM_PUB: &[u8] = include_bytes!("../../mock/dev-keys/platform_pub.pem");
+const MERCHANT_KEY: &[u8] = wxpay_mock::dev_keys::MERCHANT_KEY.as_bytes();
+const PLATFORM_PUB: &[u8] = wxpay_mock::dev_keys::PLATFORM_PUB.as_bytes();
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -42,6 +42,9 @@ pub struct MockConfig {
     pub brands: Vec<BrandConfig>,
     /// TLS; plain HTTP when absent.
     pub tls: Option<TlsConfig>,
+    /// The sandbox CA's directory: with it the listener is also an HTTPS proxy for
+    /// WeChat Pay's API hosts (`--ca-dir` wins; docs/sandbox.md).
+    pub ca_dir: Option<PathBuf>,
     /// Limits.
     #[serde(default)]
     pub limits: Limits,

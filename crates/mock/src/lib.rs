@@ -23,6 +23,7 @@
 
 #![warn(clippy::unwrap_used, clippy::expect_used)]
 
+mod ca;
 pub mod config;
 pub mod cpu;
 mod http;
@@ -33,6 +34,31 @@ mod tls;
 /// The product coupons, stocks and uploaded codes an emulator starts with.
 pub mod fixtures {
     pub use wxpay_mock_core::fixtures::*;
+}
+
+/// The HTTPS proxy that impersonates WeChat Pay (`--ca-dir`, docs/sandbox.md).
+pub mod proxy {
+    pub use crate::ca::{API_HOSTS, CA_FILE, CA_KEY_FILE, check_sni};
+    pub use crate::http::proxy::{API_PORT, ConnectRefusal, parse_connect_target};
+}
+
+/// The dev state's keys (`crates/mock/dev-keys`, public: TEST ONLY), as PEM text, for
+/// clients of the dev state and for examples. Never configure them where money moves.
+///
+/// ```
+/// let key = wxpay_signing::PrivateKey::from_pem(wxpay_mock::dev_keys::MERCHANT_KEY.as_bytes())?;
+/// let public = wxpay_signing::PublicKey::from_pem(wxpay_mock::dev_keys::PLATFORM_PUB.as_bytes())?;
+/// # Ok::<(), wxpay_signing::KeyError>(())
+/// ```
+pub mod dev_keys {
+    /// The dev merchant's (and dev brand's) private key, PKCS#8.
+    pub const MERCHANT_KEY: &str = include_str!("../dev-keys/merchant_key.pem");
+    /// Its public key (SPKI).
+    pub const MERCHANT_PUB: &str = include_str!("../dev-keys/merchant_pub.pem");
+    /// The platform ("WeChat Pay") private key answers and callbacks are signed with.
+    pub const PLATFORM_KEY: &str = include_str!("../dev-keys/platform_key.pem");
+    /// The platform public key clients verify with (`PUB_KEY_ID_0119000000012025112900000000000001`).
+    pub const PLATFORM_PUB: &str = include_str!("../dev-keys/platform_pub.pem");
 }
 
 /// Faults injected on demand.
@@ -46,6 +72,7 @@ pub mod journal {
     pub use crate::service::journal::{CAPACITY, JournalEntry, SignatureFailure};
 }
 
+pub use ca::{CaError, SandboxCa};
 pub use config::{CallbackConfig, ConfigError, Limits, MockConfig};
 pub use fixtures::Fixtures;
 pub use http::admin::MAX_PAGE;

@@ -35,6 +35,11 @@ fn workspace() -> PathBuf {
         .map_or(compiled, Path::to_path_buf)
 }
 
+/// The workspace root (the checkout the tests run in).
+pub fn workspace_dir() -> PathBuf {
+    workspace()
+}
+
 /// A file of the dev keys directory (`crates/mock/dev-keys`).
 pub fn key_path(name: &str) -> PathBuf {
     workspace().join("crates/mock/dev-keys").join(name)

@@ -24,6 +24,20 @@ pub async fn start_with_options(emulator: Emulator, options: ServerOptions) -> S
         .expect("start emulator")
 }
 
+/// The dev-state emulator on 127.0.0.1:0 that is also the HTTPS proxy for WeChat Pay's API
+/// hosts, with the sandbox CA in `ca_dir` (made there when missing).
+pub async fn start_proxy(emulator: Emulator, ca_dir: &Path) -> Server {
+    let ca = wxpay_mock::SandboxCa::open(ca_dir).expect("sandbox CA");
+    start_with_options(
+        emulator,
+        ServerOptions {
+            proxy: Some(ca),
+            ..ServerOptions::default()
+        },
+    )
+    .await
+}
+
 /// The `wxpay-mock` binary as a child process; killed on drop.
 #[derive(Debug)]
 pub struct MockProcess {

@@ -133,12 +133,11 @@ impl TransportBuilder {
     /// last layer added is the outermost; pass a `tower::ServiceBuilder` for a whole stack.
     ///
     /// ```
-    /// # let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../mock/dev-keys");
     /// use wxpay_signing::{KeyStore, PrivateKey, PublicKey, Signer};
     /// use wxpay_transport::Transport;
     /// use wxpay_transport::exchange::HttpRequest;
-    /// let signer = Signer::new("1900000001", "5157F09EFDC096DE15EBE81A47057A7232F1B8E1", PrivateKey::from_pem_file(format!("{dir}/merchant_key.pem"))?);
-    /// let keys = KeyStore::new().with_public_key("PUB_KEY_ID_0119000000012025112900000000000001", PublicKey::from_pem_file(format!("{dir}/platform_pub.pem"))?);
+    /// let signer = Signer::new("1900000001", "5157F09EFDC096DE15EBE81A47057A7232F1B8E1", PrivateKey::from_pem(wxpay_mock::dev_keys::MERCHANT_KEY.as_bytes())?);
+    /// let keys = KeyStore::new().with_public_key("PUB_KEY_ID_0119000000012025112900000000000001", PublicKey::from_pem(wxpay_mock::dev_keys::PLATFORM_PUB.as_bytes())?);
     /// let tagged = tower::util::MapRequestLayer::new(|mut r: HttpRequest| {
     ///     r.headers_mut().insert("x-tenant", http::HeaderValue::from_static("shop-1"));
     ///     r

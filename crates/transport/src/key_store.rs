@@ -20,8 +20,7 @@ use wxpay_signing::{Certificate, KeyStore, PublicKey};
 /// ```
 /// use wxpay_signing::{KeyStore, PublicKey};
 /// use wxpay_transport::SharedKeyStore;
-/// # let pem = concat!(env!("CARGO_MANIFEST_DIR"), "/../mock/dev-keys/platform_pub.pem");
-/// let old = PublicKey::from_pem_file(pem)?;
+/// let old = PublicKey::from_pem(wxpay_mock::dev_keys::PLATFORM_PUB.as_bytes())?;
 /// let shared = SharedKeyStore::new(KeyStore::new().with_public_key("PUB_KEY_ID_OLD", old.clone()));
 /// let view = shared.clone(); // e.g. the one a transport holds
 /// shared.insert("PUB_KEY_ID_NEW", old.clone()); // the new key, before WeChat Pay uses it

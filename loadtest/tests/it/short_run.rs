@@ -71,3 +71,41 @@ fn a_short_run_writes_a_complete_summary_with_an_exact_ledger() {
         "goose's report.html"
     );
 }
+
+/// `--via-proxy`: every send names https://api.mch.weixin.qq.com and goes through the
+/// emulator's HTTPS proxy (a kept-alive tunnel per user, TLS terminated by the emulator);
+/// the ledger is as exact as on the direct route.
+#[test]
+fn a_short_run_through_the_https_proxy() {
+    let _turn = crate::one_at_a_time();
+    let dir = wxpay_testkit::temp_dir();
+    let options = Options::parse_from([
+        "wxpay-loadtest",
+        "--via-proxy",
+        "--rate",
+        "100",
+        "--run-time",
+        "3s",
+        "--users",
+        "8",
+        "--report-dir",
+        dir.path().to_str().unwrap(),
+    ]);
+    let summary = run(&options).expect("run");
+    assert_eq!(summary.requests, 300);
+    assert_eq!(
+        summary.status_counts.get("200"),
+        Some(&300),
+        "{:?}",
+        summary.status_counts
+    );
+    assert_eq!(summary.unexpected_errors, 0);
+    assert_eq!(summary.ledger.issued_by_emulator, 300);
+    assert!(
+        summary
+            .host
+            .starts_with("https://api.mch.weixin.qq.com via http://127.0.0.1:"),
+        "{}",
+        summary.host
+    );
+}

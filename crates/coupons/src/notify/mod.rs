@@ -60,7 +60,7 @@ pub enum CallbackError {
 /// ```
 /// use wxpay_coupons::notify::CallbackHandler;
 /// use wxpay_signing::{ApiV3Key, KeyStore, PlatformSigner, PrivateKey, Verifier};
-/// let platform = PrivateKey::from_pem_file(concat!(env!("CARGO_MANIFEST_DIR"), "/../mock/dev-keys/platform_key.pem"))?;
+/// let platform = PrivateKey::from_pem(wxpay_mock::dev_keys::PLATFORM_KEY.as_bytes())?;
 /// let key = ApiV3Key::new("0123456789abcdef0123456789ABCDEF")?;
 /// let handler = CallbackHandler::new(Verifier::new(KeyStore::new().with_public_key("PUB_KEY_ID_01", platform.public_key())), key);
 /// let signed = PlatformSigner::new("PUB_KEY_ID_01", platform).sign(b"{}")?;
@@ -92,7 +92,7 @@ impl CallbackHandler {
     /// ```
     /// # use wxpay_coupons::{notify::CallbackHandler, ApiV3Key, Transport};
     /// # use wxpay_signing::{KeyStore, PrivateKey, Signer};
-    /// # let key = PrivateKey::from_pem_file(concat!(env!("CARGO_MANIFEST_DIR"), "/../mock/dev-keys/merchant_key.pem"))?;
+    /// # let key = PrivateKey::from_pem(wxpay_mock::dev_keys::MERCHANT_KEY.as_bytes())?;
     /// let apiv3 = ApiV3Key::new("0123456789abcdef0123456789ABCDEF")?;
     /// let transport = Transport::builder(Signer::new("1900000001", "5157F09E", key), KeyStore::new())
     ///     .download_certificates(apiv3.clone())

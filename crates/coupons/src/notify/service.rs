@@ -74,7 +74,7 @@ impl CallbackOutcome {
 /// ```
 /// use wxpay_coupons::notify::{CallbackHandler, CallbackService, MemoryDedup};
 /// use wxpay_coupons::CouponEvent;
-/// # let platform = wxpay_signing::PrivateKey::from_pem_file(concat!(env!("CARGO_MANIFEST_DIR"), "/../mock/dev-keys/platform_key.pem"))?;
+/// # let platform = wxpay_signing::PrivateKey::from_pem(wxpay_mock::dev_keys::PLATFORM_KEY.as_bytes())?;
 /// # let keys = wxpay_signing::KeyStore::new().with_public_key("PUB_KEY_ID_01", platform.public_key());
 /// let handler = CallbackHandler::new(wxpay_signing::Verifier::new(keys), wxpay_signing::ApiV3Key::new("0123456789abcdef0123456789ABCDEF")?);
 /// let service = CallbackService::new(handler, |callback: wxpay_coupons::Callback| async move {

@@ -182,3 +182,61 @@ fn plain_http_is_refused_beyond_loopback() {
     assert!(err.contains("backup_base_url"), "{err}");
     assert!(builder("http://localhost:8080").build().is_ok());
 }
+
+/// The SDK unchanged — WeChat Pay's real base URLs, the defaults — reaching the emulator
+/// through its HTTPS proxy: only `proxy` and `root_cert_files` differ from production.
+#[tokio::test]
+async fn the_real_base_url_through_the_emulators_https_proxy() {
+    let dir = wxpay_testkit::temp_dir();
+    let server = mock::start_proxy(Emulator::dev(), &dir.path().join("ca")).await;
+    let ca = dir.path().join("ca").join("ca.pem");
+    let path = dir.path().join("client.toml");
+    std::fs::write(
+        &path,
+        format!(
+            "mchid = \"{}\"\nserial_no = \"{}\"\nprivate_key_file = \"{}\"\n\
+             wechatpay_public_key_id = \"{}\"\nwechatpay_public_key_file = \"{}\"\n\
+             proxy = \"{}\"\nroot_cert_files = [\"{}\"]\n",
+            dev::MCHID,
+            dev::MERCHANT_SERIAL,
+            wxpay_testkit::key_path("merchant_key.pem").display(),
+            dev::PLATFORM_KEY_ID,
+            wxpay_testkit::key_path("platform_pub.pem").display(),
+            server.base_url(),
+            ca.display(),
+        ),
+    )
+    .unwrap();
+    let config = ClientConfig::from_file(&path).unwrap();
+    assert_eq!(config.base_url, "https://api.mch.weixin.qq.com");
+    assert_eq!(config.backup_base_url, "https://api2.mch.weixin.qq.com");
+    let client = CouponClient::from_config(&config).unwrap();
+    let sent = request(dev::STOCK_WECHATPAY);
+    let coupon = client.send_user_product_coupon(&sent).await.unwrap();
+    let held = server
+        .emulator()
+        .coupon(dev::STOCK_WECHATPAY, &coupon.coupon_code)
+        .expect("the emulator issued it");
+    assert_eq!(held.coupon_code, coupon.coupon_code);
+    // The same send again is the idempotent replay, on the kept-alive tunnel.
+    let replay = client.send_user_product_coupon(&sent).await.unwrap();
+    assert_eq!(replay.coupon_code, coupon.coupon_code);
+    assert_eq!(
+        server
+            .emulator()
+            .stock(dev::STOCK_WECHATPAY)
+            .unwrap()
+            .sent_count_info
+            .total_count,
+        Some(1)
+    );
+
+    // The backup domain is served the same way.
+    let mut backup = config.clone();
+    backup.base_url = config.backup_base_url.clone();
+    let client = CouponClient::from_config(&backup).unwrap();
+    client
+        .send_user_product_coupon(&request(dev::STOCK_WECHATPAY))
+        .await
+        .unwrap();
+}

@@ -1,5 +1,5 @@
-//! `wxpay-mock [--config FILE] [--listen ADDR] [--state FILE]`: run the emulator until
-//! SIGINT/SIGTERM.
+//! `wxpay-mock [--config FILE] [--listen ADDR] [--state FILE] [--ca-dir DIR]`: run the
+//! emulator until SIGINT/SIGTERM.
 
 #![warn(clippy::unwrap_used, clippy::expect_used)]
 
@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::Parser;
-use wxpay_mock::{Emulator, MockConfig, Server, ServerOptions, tls_config};
+use wxpay_mock::{Emulator, MockConfig, SandboxCa, Server, ServerOptions, tls_config};
 
 /// A stateful emulator of WeChat Pay's product-coupon (商品券) API, partner and brand mode.
 #[derive(Debug, Parser)]
@@ -25,6 +25,11 @@ struct Args {
     /// same idempotent answers and the pending callbacks (created when absent).
     #[arg(long)]
     state: Option<PathBuf>,
+    /// Also be an HTTPS proxy for api.mch.weixin.qq.com and api2 (CONNECT), with the sandbox
+    /// CA in this directory: made when missing (trust DIR/ca.pem), reused when present
+    /// (docs/sandbox.md).
+    #[arg(long, value_name = "DIR")]
+    ca_dir: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -53,7 +58,7 @@ fn main() -> ExitCode {
 }
 
 async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
-    let (emulator, listen, tls, has_token) = match &args.config {
+    let (emulator, listen, tls, has_token, ca_dir) = match &args.config {
         Some(path) => {
             let config = MockConfig::from_file(path)?;
             let tls = config
@@ -62,14 +67,25 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
                 .map(|t| tls_config(t, |p| config.resolve(p)))
                 .transpose()?;
             let listen = args.listen.or(config.listen);
+            let ca_dir = args
+                .ca_dir
+                .clone()
+                .or_else(|| config.ca_dir.as_deref().map(|d| config.resolve(d)));
             (
                 Emulator::from_config(&config)?,
                 listen,
                 tls,
                 config.admin_token.is_some(),
+                ca_dir,
             )
         }
-        None => (Emulator::dev(), args.listen, None, false),
+        None => (
+            Emulator::dev(),
+            args.listen,
+            None,
+            false,
+            args.ca_dir.clone(),
+        ),
     };
     let listen = listen.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)));
     if !listen.ip().is_loopback() && !has_token {
@@ -79,6 +95,7 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         )
         .into());
     }
+    let proxy = ca_dir.map(SandboxCa::open).transpose()?;
     let emulator = Arc::new(emulator);
     if let Some(path) = &args.state {
         emulator.open_state(path)?;
@@ -88,11 +105,22 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         listen,
         ServerOptions {
             tls,
+            proxy: proxy.clone(),
             ..ServerOptions::default()
         },
     )
     .await?;
     println!("listening on {}", server.base_url());
+    if let Some(ca) = &proxy {
+        tracing::info!(
+            "HTTPS proxy for {} and {}: HTTPS_PROXY={}, trust {}{}",
+            wxpay_mock::proxy::API_HOSTS[0],
+            wxpay_mock::proxy::API_HOSTS[1],
+            server.base_url(),
+            ca.ca_file().display(),
+            if ca.created() { " (new CA)" } else { "" }
+        );
+    }
     tracing::info!(
         "wxpay-mock ready; admin API at {}/mock/health",
         server.base_url()

@@ -1,22 +1,29 @@
-//! The HTTP server: HTTP/1.1 keep-alive and h2c (or TLS with ALPN), protections against slow
-//! and abusive clients, graceful shutdown.
+//! The HTTP server: HTTP/1.1 keep-alive and h2c (or TLS with ALPN), the HTTPS proxy's
+//! CONNECT tunnels (`proxy.rs`), protections against slow and abusive clients, graceful
+//! shutdown.
 
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use http::{Method, Request, Response};
+use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto::Builder;
 use hyper_util::server::graceful::{GracefulShutdown, Watcher};
+use parking_lot::Mutex;
 use rustls::ServerConfig;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, oneshot};
 use tokio::task::JoinHandle;
 use tokio_rustls::TlsAcceptor;
 
+use crate::ca::SandboxCa;
+use crate::http::proxy::{self, ConnectRefusal};
 use crate::http::router::handle;
+use crate::http::wire::{Body, Dropped};
 use crate::service::Emulator;
 
 /// A client must send a request's headers (or, between requests, the next one's) within this.
@@ -35,8 +42,12 @@ pub struct ServerOptions {
     pub tls: Option<Arc<ServerConfig>>,
     /// Time a client has to send a request head; also closes HTTP/1 connections idle longer.
     pub header_read_timeout: Duration,
-    /// Open connections at most.
+    /// Open connections at most (a proxy tunnel counts as one more).
     pub max_connections: usize,
+    /// The HTTPS proxy that impersonates WeChat Pay: with a CA, the listener also accepts
+    /// `CONNECT api.mch.weixin.qq.com:443` (and api2) and serves the API inside the tunnel
+    /// over TLS with the CA's leaf (docs/sandbox.md). `None`: CONNECT is refused (405).
+    pub proxy: Option<SandboxCa>,
 }
 
 impl Default for ServerOptions {
@@ -45,6 +56,7 @@ impl Default for ServerOptions {
             tls: None,
             header_read_timeout: HEADER_READ_TIMEOUT,
             max_connections: MAX_CONNECTIONS,
+            proxy: None,
         }
     }
 }
@@ -139,15 +151,36 @@ impl Drop for Server {
     }
 }
 
+/// What every connection of one listener shares.
+struct Shared {
+    emu: Arc<Emulator>,
+    builder: Builder<TokioExecutor>,
+    permits: Arc<Semaphore>,
+    /// Hands out a watcher per connection (tunnels too); `None` once shutdown began.
+    graceful: Mutex<Option<GracefulShutdown>>,
+    /// The HTTPS proxy's TLS (`--ca-dir`).
+    proxy: Option<Arc<ServerConfig>>,
+}
+
+impl Shared {
+    fn watcher(&self) -> Option<Watcher> {
+        self.graceful.lock().as_ref().map(GracefulShutdown::watcher)
+    }
+}
+
 async fn accept_loop(
     listener: TcpListener,
     emu: Arc<Emulator>,
     options: ServerOptions,
     mut stopped: oneshot::Receiver<()>,
 ) {
-    let graceful = GracefulShutdown::new();
-    let permits = Arc::new(Semaphore::new(options.max_connections));
-    let builder = Arc::new(http_builder(options.header_read_timeout));
+    let shared = Arc::new(Shared {
+        emu,
+        builder: http_builder(options.header_read_timeout),
+        permits: Arc::new(Semaphore::new(options.max_connections)),
+        graceful: Mutex::new(Some(GracefulShutdown::new())),
+        proxy: options.proxy.as_ref().map(SandboxCa::server_config),
+    });
     let tls = options.tls.map(TlsAcceptor::from);
     loop {
         let (stream, remote) = tokio::select! {
@@ -162,7 +195,9 @@ async fn accept_loop(
                 }
             },
         };
-        let Ok(permit) = permits.clone().try_acquire_owned() else {
+        let (Ok(permit), Some(watcher)) =
+            (shared.permits.clone().try_acquire_owned(), shared.watcher())
+        else {
             tracing::warn!(
                 "refusing {remote}: {} connections open",
                 options.max_connections
@@ -170,21 +205,18 @@ async fn accept_loop(
             continue;
         };
         let _ = stream.set_nodelay(true);
-        let (emu, builder, tls, watcher) = (
-            emu.clone(),
-            builder.clone(),
-            tls.clone(),
-            graceful.watcher(),
-        );
+        let (shared, tls) = (shared.clone(), tls.clone());
         tokio::spawn(async move {
-            serve(stream, remote, emu, &builder, tls, watcher).await;
+            serve(stream, remote, shared, tls, watcher).await;
             drop(permit);
         });
     }
     drop(listener);
-    if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown())
-        .await
-        .is_err()
+    let graceful = shared.graceful.lock().take();
+    if let Some(graceful) = graceful
+        && tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown())
+            .await
+            .is_err()
     {
         tracing::warn!(
             "connections still open after {} s; closing them",
@@ -214,45 +246,88 @@ fn http_builder(header_read_timeout: Duration) -> Builder<TokioExecutor> {
 async fn serve(
     stream: TcpStream,
     remote: SocketAddr,
-    emu: Arc<Emulator>,
-    builder: &Builder<TokioExecutor>,
+    shared: Arc<Shared>,
     tls: Option<TlsAcceptor>,
     watcher: Watcher,
 ) {
-    let service = service_fn(move |req| handle(emu.clone(), remote, req));
-    let result = match tls {
-        None => {
-            watcher
-                .watch(
-                    builder
-                        .serve_connection(TokioIo::new(stream), service)
-                        .into_owned(),
-                )
-                .await
-        }
+    match tls {
+        None => serve_io(stream, remote, shared, watcher, true).await,
         Some(acceptor) => {
             match tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
-                Ok(Ok(stream)) => {
-                    watcher
-                        .watch(
-                            builder
-                                .serve_connection(TokioIo::new(stream), service)
-                                .into_owned(),
-                        )
-                        .await
-                }
-                Ok(Err(e)) => {
-                    tracing::debug!("TLS handshake with {remote} failed: {e}");
-                    return;
-                }
-                Err(_) => {
-                    tracing::debug!("TLS handshake with {remote} timed out");
-                    return;
-                }
+                Ok(Ok(stream)) => serve_io(stream, remote, shared, watcher, true).await,
+                Ok(Err(e)) => tracing::debug!("TLS handshake with {remote} failed: {e}"),
+                Err(_) => tracing::debug!("TLS handshake with {remote} timed out"),
             }
         }
+    }
+}
+
+/// Serves one connection: the listener's own (`outer`: CONNECT opens a tunnel) or a
+/// tunnel's (the API only).
+async fn serve_io<I>(io: I, remote: SocketAddr, shared: Arc<Shared>, watcher: Watcher, outer: bool)
+where
+    I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let conn = shared.clone();
+    let service = service_fn(move |req| dispatch(conn.clone(), remote, req, outer));
+    let io = TokioIo::new(io);
+    let result = if outer {
+        watcher
+            .watch(
+                shared
+                    .builder
+                    .serve_connection_with_upgrades(io, service)
+                    .into_owned(),
+            )
+            .await
+    } else {
+        watcher
+            .watch(shared.builder.serve_connection(io, service).into_owned())
+            .await
     };
     if let Err(e) = result {
         tracing::debug!("connection from {remote} ended: {e}");
     }
+}
+
+async fn dispatch(
+    shared: Arc<Shared>,
+    remote: SocketAddr,
+    req: Request<Incoming>,
+    outer: bool,
+) -> Result<Response<Body>, Dropped> {
+    if outer && req.method() == Method::CONNECT {
+        return Ok(connect(&shared, remote, req));
+    }
+    handle(shared.emu.clone(), remote, req).await
+}
+
+/// The HTTPS proxy's CONNECT (docs/sandbox.md): 200 and a tunnel served by this emulator
+/// for an API host, a 4xx naming the problem otherwise.
+fn connect(shared: &Arc<Shared>, remote: SocketAddr, req: Request<Incoming>) -> Response<Body> {
+    let Some(tls) = shared.proxy.clone() else {
+        return proxy::refuse(&ConnectRefusal::Disabled);
+    };
+    let host = match proxy::parse_connect_target(&req.uri().to_string()) {
+        Ok(host) => host,
+        Err(refusal) => {
+            tracing::info!("proxy: refused {remote}: {}", refusal.message());
+            return proxy::refuse(&refusal);
+        }
+    };
+    // A tunnel is a connection of its own: it takes a permit and a watcher.
+    let (Ok(permit), Some(watcher)) =
+        (shared.permits.clone().try_acquire_owned(), shared.watcher())
+    else {
+        return proxy::busy();
+    };
+    let shared = shared.clone();
+    tokio::spawn(async move {
+        match proxy::accept(req, tls, TLS_HANDSHAKE_TIMEOUT).await {
+            Ok(stream) => serve_io(stream, remote, shared, watcher, false).await,
+            Err(e) => tracing::info!("proxy: tunnel from {remote} to {host}: {e}"),
+        }
+        drop(permit);
+    });
+    proxy::established()
 }
