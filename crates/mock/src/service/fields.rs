@@ -9,8 +9,6 @@ use serde::de::{self, Deserialize, Deserializer, Visitor};
 use serde_json::Value;
 use wxpay_models::{Decode, Operation};
 
-use super::rules::Fields;
-
 /// The names serde reads a struct's fields under (`#[serde(skip)]` ones excluded): a
 /// deserializer that only asks.
 fn body_fields<'de, T: Deserialize<'de>>() -> Vec<&'static str> {
@@ -94,6 +92,12 @@ pub(crate) fn of(op: &Operation) -> Vec<&'static str> {
         .find(|(name, _)| *name == op.name)
         .map(|(_, fields)| fields.clone())
         .unwrap_or_default()
+}
+
+/// What a request offers a rule to match: its fields by name, as text.
+pub(crate) trait Fields {
+    /// The value of path, query or body field `name`, if the request has one.
+    fn field(&self, name: &str) -> Option<String>;
 }
 
 /// A decoded request's fields, as text; the body's JSON is made only if a rule asks.

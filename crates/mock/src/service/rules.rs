@@ -14,6 +14,8 @@ use serde_json::Value;
 use wxpay_mock_core::ErrorAnswer;
 use wxpay_models::{BizCode, ErrorCode, ErrorRow, Operation, operations};
 
+use super::fields::Fields;
+
 /// The most rules a world holds, and the most requests one rule answers.
 pub const MAX_RULES: usize = 1_000;
 /// See [`MAX_RULES`].
@@ -112,12 +114,6 @@ pub(crate) struct FaultRules {
     /// Whether any rule has requests left: the hot path reads only this.
     armed: AtomicBool,
     next_id: AtomicU64,
-}
-
-/// What a request offers a rule to match: its fields by name, as text.
-pub(crate) trait Fields {
-    /// The value of path, query or body field `name`, if the request has one.
-    fn field(&self, name: &str) -> Option<String>;
 }
 
 impl FaultRules {
