@@ -25,8 +25,7 @@ pub enum SignError {
     Signer(String),
     /// The signer's `mchid`, `brand_id` or `serial_no` cannot go into the header as it is.
     #[error(
-        "{field} {value:?} cannot go into the Authorization header: it may only hold {}",
-        VALUE_CHARS
+        "{field} {value:?} cannot go into the Authorization header: it may only hold {VALUE_CHARS}"
     )]
     Field {
         /// `mchid`, `brand_id` or `serial_no`.
