@@ -5,8 +5,6 @@
 
 use std::fmt;
 
-use crate::nonce;
-
 /// The merchant scheme: `WECHATPAY2-SHA256-RSA2048` (also the type of every answer's and
 /// callback's signature).
 pub const SCHEME: &str = "WECHATPAY2-SHA256-RSA2048";
@@ -117,9 +115,9 @@ pub enum AuthorizationError {
 pub const VALUE_CHARS: &str = "printable ASCII (! to ~) except '\"' and ','";
 
 /// Whether `value` can stand in an `Authorization` field as it is: non-empty printable ASCII
-/// without spaces, `"` or `,` (the nonce's rule). Anything else would break the header or
-/// smuggle a field into it, so [`Signer`](crate::Signer) refuses to sign with such a `mchid`,
-/// `brand_id` or `serial_no`.
+/// without spaces, `"` or `,` (the rule of every field, the nonce's included). Anything else
+/// would break the header or smuggle a field into it, so [`Signer`](crate::Signer) refuses to
+/// sign with such a `mchid`, `brand_id` or `serial_no`.
 ///
 /// ```
 /// use wxpay_signing::authorization::is_valid_value;
@@ -129,7 +127,10 @@ pub const VALUE_CHARS: &str = "printable ASCII (! to ~) except '\"' and ','";
 /// assert!(!is_valid_value(""));
 /// ```
 pub fn is_valid_value(value: &str) -> bool {
-    nonce::is_valid(value)
+    !value.is_empty()
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_graphic() && b != b'"' && b != b',')
 }
 
 /// The id field first (`mchid` or `brand_id`), then the four shared ones.
@@ -193,7 +194,7 @@ impl Authorization {
         if auth.timestamp_secs().is_none() {
             return Err(AuthorizationError::Timestamp(auth.timestamp));
         }
-        if !nonce::is_valid(&auth.nonce_str) {
+        if !is_valid_value(&auth.nonce_str) {
             return Err(AuthorizationError::Nonce);
         }
         Ok(auth)

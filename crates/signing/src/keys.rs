@@ -18,8 +18,8 @@ use std::sync::Arc;
 use pkcs1::der::{Decode, Encode};
 use rustls_pki_types::pem::{PemObject, SectionKind};
 
-use crate::SignError;
 use crate::backend::{RsaKeyPair, SystemRandom, VerifyingKey};
+use crate::error::SignError;
 
 /// The smallest RSA modulus WeChat Pay accepts (WECHATPAY2-SHA256-RSA2048).
 pub const MIN_RSA_BITS: usize = 2048;

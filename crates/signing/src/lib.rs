@@ -10,7 +10,7 @@
 //! |---|---|---|
 //! | key material from PEM | [`keys`] | [`PrivateKey`], [`PublicKey`], [`Certificate`] |
 //! | the signed byte strings | [`message`] | |
-//! | signing | [`signer`], [`request_signer`] | [`RequestSigner`] (any key: in memory, KMS, HSM), [`Signer`] (a key in memory), [`authorize`], [`PlatformSigner`] (responses, for emulators) |
+//! | signing | [`signer`], [`request_signer`] | [`RequestSigner`] (any key: in memory, KMS, HSM), [`Signer`] (a key in memory), [`authorize`], [`PlatformSigner`] (responses, for emulators), [`SignError`] |
 //! | the `Authorization` header | [`authorization`] | [`Authorization`] |
 //! | verification | [`verifier`] | [`Verifier`], [`KeyStore`], [`verify_request`] |
 //! | callback resources (AEAD_AES_256_GCM) | [`aead`] | [`ApiV3Key`] |
@@ -49,6 +49,7 @@ pub mod aead;
 pub mod authorization;
 mod backend;
 pub mod clock;
+mod error;
 pub mod file;
 pub mod keys;
 pub mod message;
@@ -59,10 +60,11 @@ pub mod verifier;
 
 pub use aead::{AeadError, ApiV3Key};
 pub use authorization::{Authorization, AuthorizationError, Principal};
+pub use error::SignError;
 pub use keys::{Certificate, KeyError, PrivateKey, PublicKey};
 pub use nonce::{NONCE_LEN, is_valid as nonce_is_valid, new_nonce};
 pub use request_signer::{RequestSigner, SignFuture, authorize};
-pub use signer::{PlatformSigner, SignError, SignedHeaders, Signer};
+pub use signer::{PlatformSigner, SignedHeaders, Signer};
 pub use verifier::{
     DEFAULT_MAX_SKEW_SECS, KeyStore, ResponseHeaders, SIGNTEST_PREFIX, Verifier, VerifyError,
     header, verify_request,

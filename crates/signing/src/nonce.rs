@@ -1,7 +1,8 @@
 //! Nonces: generated from a CSPRNG, validated on input.
 
-use crate::SignError;
+use crate::authorization::is_valid_value;
 use crate::backend::{self, SystemRandom};
+use crate::error::SignError;
 
 const ALPHABET: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 /// Length of the nonces this crate generates.
@@ -35,12 +36,10 @@ pub(crate) fn generate(rng: &SystemRandom) -> Result<String, SignError> {
 }
 
 /// Whether `nonce` is one WeChat Pay's rules accept: non-empty printable ASCII without `"`
-/// or `,` (which would break the Authorization header).
+/// or `,` (which would break the Authorization header): the rule of every header field,
+/// [`authorization::is_valid_value`](crate::authorization::is_valid_value).
 pub fn is_valid(nonce: &str) -> bool {
-    !nonce.is_empty()
-        && nonce
-            .bytes()
-            .all(|b| b.is_ascii_graphic() && b != b'"' && b != b',')
+    is_valid_value(nonce)
 }
 
 #[cfg(test)]

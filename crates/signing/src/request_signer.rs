@@ -16,8 +16,9 @@ use std::sync::Arc;
 
 use crate::authorization::{Authorization, Principal};
 use crate::clock::{Clock, SystemClock};
+use crate::error::SignError;
 use crate::signer::{assemble, check_fields, request_message};
-use crate::{SignError, Signer, nonce};
+use crate::{Signer, nonce};
 
 /// What [`RequestSigner::sign`] returns: the raw RSA signature bytes, later.
 pub type SignFuture<'a> = Pin<Box<dyn Future<Output = Result<Vec<u8>, SignError>> + Send + 'a>>;

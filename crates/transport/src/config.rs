@@ -6,9 +6,11 @@ use std::time::Duration;
 
 use serde::Deserialize;
 use wxpay_models::Mode;
-use wxpay_signing::{ApiV3Key, Certificate, KeyError, KeyStore, PrivateKey, PublicKey, Signer};
+use wxpay_signing::{ApiV3Key, Certificate, KeyStore, PrivateKey, PublicKey, Signer};
 
 use crate::key_source::{Secret, Source, Sources, from_env};
+
+pub use crate::error::ConfigError;
 
 /// WeChat Pay's primary API domain.
 pub const DEFAULT_BASE_URL: &str = "https://api.mch.weixin.qq.com";
@@ -133,44 +135,6 @@ fn default_max_retries() -> u32 {
 }
 fn default_certificate_refresh_secs() -> u64 {
     12 * 3600
-}
-
-/// A configuration that cannot be used, with what to change.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum ConfigError {
-    /// The file could not be read.
-    #[error("cannot read config {path}: {source}")]
-    Io {
-        /// The file.
-        path: String,
-        /// Why.
-        source: std::io::Error,
-    },
-    /// Not valid TOML, a wrong type, or an unknown key.
-    #[error("config{}: {message}", path.as_deref().map(|p| format!(" {p}")).unwrap_or_default())]
-    Toml {
-        /// The file, when read from one.
-        path: Option<String>,
-        /// The parser's message (it names the key and line).
-        message: String,
-    },
-    /// A value breaks a rule.
-    #[error("config: {key}: {problem}")]
-    Invalid {
-        /// The key.
-        key: &'static str,
-        /// What is wrong and what to do.
-        problem: String,
-    },
-    /// A key file could not be loaded.
-    #[error("config: {key}: {source}")]
-    Key {
-        /// The config key naming the file.
-        key: &'static str,
-        /// Why.
-        source: KeyError,
-    },
 }
 
 impl ClientConfig {

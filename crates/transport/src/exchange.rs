@@ -14,7 +14,6 @@ use tower_layer::Layer;
 use tower_service::Service;
 
 use crate::connector::HttpClient;
-use crate::transport::TransportBuilder;
 
 /// A boxed error, as tower services return them.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -124,65 +123,6 @@ where
 /// The built-in client as an [`HttpService`].
 pub(crate) fn hyper_service(client: HttpClient) -> HttpService {
     boxed(client)
-}
-
-impl TransportBuilder {
-    /// Wraps every attempt's HTTP exchange in a tower layer of yours (tracing, a timeout, a
-    /// header, your own metrics…). The request it sees is signed: a layer may add headers but
-    /// must not change the method, URI or body. Each call wraps what is there so far, so the
-    /// last layer added is the outermost; pass a `tower::ServiceBuilder` for a whole stack.
-    ///
-    /// ```
-    /// use wxpay_signing::{KeyStore, PrivateKey, PublicKey, Signer};
-    /// use wxpay_transport::Transport;
-    /// use wxpay_transport::exchange::HttpRequest;
-    /// let signer = Signer::new("1900000001", "5157F09EFDC096DE15EBE81A47057A7232F1B8E1", PrivateKey::from_pem(wxpay_mock::dev_keys::MERCHANT_KEY.as_bytes())?);
-    /// let keys = KeyStore::new().with_public_key("PUB_KEY_ID_0119000000012025112900000000000001", PublicKey::from_pem(wxpay_mock::dev_keys::PLATFORM_PUB.as_bytes())?);
-    /// let tagged = tower::util::MapRequestLayer::new(|mut r: HttpRequest| {
-    ///     r.headers_mut().insert("x-tenant", http::HeaderValue::from_static("shop-1"));
-    ///     r
-    /// });
-    /// let transport = Transport::builder(signer, keys).layer(tagged).build()?;
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn layer<L, S, B>(mut self, layer: L) -> Self
-    where
-        L: tower_layer::Layer<HttpService, Service = S> + Send + Sync + 'static,
-        S: tower_service::Service<HttpRequest, Response = http::Response<B>>
-            + Clone
-            + Send
-            + Sync
-            + 'static,
-        S::Error: Into<BoxError>,
-        S::Future: Send + 'static,
-        B: http_body::Body<Data = Bytes> + Send + 'static,
-        B::Error: Into<BoxError>,
-    {
-        self.exchange.push_layer(layer);
-        self
-    }
-
-    /// Sends through your HTTP client instead of the built-in one (then `proxy`, root
-    /// certificates and the connect timeout are yours to set there). Any tower `Service` of
-    /// [`HttpRequest`] answering an `http::Response` with a body of `Bytes`. Return a
-    /// [`ConnectError`](crate::exchange::ConnectError) (or one in the source chain) when no
-    /// connection was made, so that the transport may resend and fail over; any other error
-    /// counts as a lost answer.
-    pub fn http_client<S, B>(mut self, client: S) -> Self
-    where
-        S: tower_service::Service<HttpRequest, Response = http::Response<B>>
-            + Clone
-            + Send
-            + Sync
-            + 'static,
-        S::Error: Into<BoxError>,
-        S::Future: Send + 'static,
-        B: http_body::Body<Data = Bytes> + Send + 'static,
-        B::Error: Into<BoxError>,
-    {
-        self.exchange.client = Some(boxed(client));
-        self
-    }
 }
 
 /// The user's choices about the exchange, applied when the transport is built.

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use serde::Deserialize;
 
-use crate::config::ConfigError;
+use crate::error::ConfigError;
 
 /// Key material written inline in a config (`private_key_pem`, `apiv3_key`). `Debug` shows
 /// `Secret(..)`, never the value.

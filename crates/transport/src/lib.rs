@@ -29,6 +29,7 @@
 
 #![warn(clippy::unwrap_used, clippy::expect_used)]
 
+mod certificate_list;
 pub mod certificates;
 pub mod config;
 mod connector;
@@ -43,11 +44,9 @@ mod pacer;
 mod retry;
 mod transport;
 
-pub use certificates::{CertificateError, PlatformCertificate};
-pub use config::{
-    ClientConfig, ConfigError, DEFAULT_BACKUP_BASE_URL, DEFAULT_BASE_URL, is_loopback,
-};
-pub use error::TransportError;
+pub use certificate_list::PlatformCertificate;
+pub use config::{ClientConfig, DEFAULT_BACKUP_BASE_URL, DEFAULT_BASE_URL, is_loopback};
+pub use error::{CertificateError, ConfigError, TransportError};
 pub use key_source::Secret;
 pub use key_store::SharedKeyStore;
 pub use options::CallOptions;
