@@ -15,7 +15,7 @@
 //! | verification | [`verifier`] | [`Verifier`], [`KeyStore`], [`verify_request`] |
 //! | callback resources (AEAD_AES_256_GCM) | [`aead`] | [`ApiV3Key`] |
 //! | "now" | [`clock`] | [`clock::SystemClock`], [`clock::FixedClock`] |
-//! | files read with a size bound | [`file`] | [`file::read_limited`] |
+//! | files read with a size bound | [`file`](mod@file) | [`file::read_limited`] |
 //!
 //! Crypto comes from one backend, chosen by cargo feature and invisible in the API:
 //! [aws-lc-rs](https://docs.rs/aws-lc-rs) (feature `aws-lc-rs`, the default) or
