@@ -48,41 +48,70 @@ struct State {
 
 fn runtime() -> &'static Runtime {
     static RT: OnceLock<Runtime> = OnceLock::new();
-    RT.get_or_init(|| tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime"))
+    RT.get_or_init(|| {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime")
+    })
 }
 
 fn state() -> &'static Mutex<State> {
     static S: OnceLock<Mutex<State>> = OnceLock::new();
-    S.get_or_init(|| Mutex::new(State { emulator: Emulator::dev(), runs: 0, namespaces: 0 }))
+    S.get_or_init(|| {
+        Mutex::new(State {
+            emulator: Emulator::dev(),
+            runs: 0,
+            namespaces: 0,
+        })
+    })
 }
 
 fn call(emulator: &Emulator, method: &str, uri: &str, body: &[u8]) -> Option<(u16, Value)> {
-    let request = http::Request::builder().method(method).uri(uri).body(Bytes::copy_from_slice(body)).ok()?;
+    let request = http::Request::builder()
+        .method(method)
+        .uri(uri)
+        .body(Bytes::copy_from_slice(body))
+        .ok()?;
     let response = runtime().block_on(emulator.admin_call(request));
     let status = response.status().as_u16();
-    let json: Value = serde_json::from_slice(response.body())
-        .unwrap_or_else(|e| panic!("{method} {uri}: {status} answered with no JSON ({e}): {:?}", response.body()));
+    let json: Value = serde_json::from_slice(response.body()).unwrap_or_else(|e| {
+        panic!(
+            "{method} {uri}: {status} answered with no JSON ({e}): {:?}",
+            response.body()
+        )
+    });
     Some((status, json))
 }
 
 fn healthy(emulator: &Emulator) {
-    assert_eq!(call(emulator, "GET", "/mock/health", b"").map(|(s, _)| s), Some(200), "GET /mock/health");
+    assert_eq!(
+        call(emulator, "GET", "/mock/health", b"").map(|(s, _)| s),
+        Some(200),
+        "GET /mock/health"
+    );
 }
 
 /// A body `POST /mock/namespaces` might make a namespace (and an RSA key) with.
 fn makes_namespace(body: &[u8]) -> bool {
-    serde_json::from_slice::<serde_json::Map<String, Value>>(body).is_ok_and(|o| o.contains_key("mode"))
+    serde_json::from_slice::<serde_json::Map<String, Value>>(body)
+        .is_ok_and(|o| o.contains_key("mode"))
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&pick, rest)) = data.split_first() else { return };
+    let Some((&pick, rest)) = data.split_first() else {
+        return;
+    };
     let (method, before, after) = ROUTES[usize::from(pick) % ROUTES.len()];
     let (uri, body) = match after {
         None => (before.to_owned(), rest),
         Some(after) => {
             let end = rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len());
             let segment = String::from_utf8_lossy(&rest[..end]);
-            (format!("{before}{segment}{after}"), rest.get(end + 1..).unwrap_or_default())
+            (
+                format!("{before}{segment}{after}"),
+                rest.get(end + 1..).unwrap_or_default(),
+            )
         }
     };
     let mut state = state().lock().unwrap_or_else(|e| e.into_inner());
@@ -97,9 +126,16 @@ fuzz_target!(|data: &[u8]| {
     let Some((status, answer)) = call(&state.emulator, method, &uri, body) else {
         return; // not a valid URI: no server would see it
     };
-    assert!(status < 500, "{method} {uri} {:?}: {status} {answer}", String::from_utf8_lossy(body));
+    assert!(
+        status < 500,
+        "{method} {uri} {:?}: {status} {answer}",
+        String::from_utf8_lossy(body)
+    );
     if status >= 400 {
-        assert!(answer["error"].as_str().is_some_and(|e| !e.is_empty()), "{status} {answer}");
+        assert!(
+            answer["error"].as_str().is_some_and(|e| !e.is_empty()),
+            "{status} {answer}"
+        );
     }
     if namespace || state.runs % HEALTH_EVERY == 0 {
         healthy(&state.emulator);
@@ -107,8 +143,18 @@ fuzz_target!(|data: &[u8]| {
     if before == "/mock/snapshots" && status == 201 {
         let listed = call(&state.emulator, "GET", "/mock/snapshots", b"").expect("list");
         if listed.1["total_count"].as_u64().unwrap_or(0) > MAX_SNAPSHOTS {
-            for name in listed.1["data"].as_array().into_iter().flatten().filter_map(|s| s["name"].as_str()) {
-                let deleted = call(&state.emulator, "DELETE", &format!("/mock/snapshots/{name}"), b"");
+            for name in listed.1["data"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|s| s["name"].as_str())
+            {
+                let deleted = call(
+                    &state.emulator,
+                    "DELETE",
+                    &format!("/mock/snapshots/{name}"),
+                    b"",
+                );
                 assert_eq!(deleted.map(|(s, _)| s), Some(200), "DELETE snapshot {name}");
             }
         }

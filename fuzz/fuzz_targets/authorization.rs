@@ -19,7 +19,9 @@ use wxpay_signing::authorization::{BRAND_SCHEME, SCHEME, is_valid_value};
 use wxpay_signing::{Authorization, AuthorizationError, Principal};
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&kind, rest)) = data.split_first() else { return };
+    let Some((&kind, rest)) = data.split_first() else {
+        return;
+    };
     let text = String::from_utf8_lossy(rest);
     match kind % 4 {
         0 => check(&text),
@@ -33,15 +35,28 @@ fn check(header: &str) {
     match Authorization::parse(header) {
         Ok(auth) => {
             let scheme = auth.principal.scheme();
-            assert!(header.trim_start().starts_with(scheme), "{header:?} parsed as {scheme}");
-            for value in [auth.principal.id(), &auth.nonce_str, &auth.signature, &auth.timestamp, &auth.serial_no] {
-                assert!(!value.is_empty() && !value.contains(','), "{value:?} from {header:?}");
+            assert!(
+                header.trim_start().starts_with(scheme),
+                "{header:?} parsed as {scheme}"
+            );
+            for value in [
+                auth.principal.id(),
+                &auth.nonce_str,
+                &auth.signature,
+                &auth.timestamp,
+                &auth.serial_no,
+            ] {
+                assert!(
+                    !value.is_empty() && !value.contains(','),
+                    "{value:?} from {header:?}"
+                );
             }
             assert!(auth.timestamp_secs().is_some(), "{:?}", auth.timestamp);
             assert!(is_valid_value(&auth.nonce_str), "{:?}", auth.nonce_str);
             let printed = auth.to_string();
-            let again = Authorization::parse(&printed)
-                .unwrap_or_else(|e| panic!("{header:?} parsed, its print {printed:?} does not: {e}"));
+            let again = Authorization::parse(&printed).unwrap_or_else(|e| {
+                panic!("{header:?} parsed, its print {printed:?} does not: {e}")
+            });
             assert_eq!(again, auth, "{header:?} → {printed:?}");
             assert_eq!(again.to_string(), printed);
         }
@@ -56,18 +71,33 @@ fn printed(brand: bool, text: &str) {
     let mut next = || fields.next().unwrap_or_default();
     let id = next();
     let auth = Authorization {
-        principal: if brand { Principal::Brand(id) } else { Principal::Merchant(id) },
+        principal: if brand {
+            Principal::Brand(id)
+        } else {
+            Principal::Merchant(id)
+        },
         nonce_str: next(),
         signature: next(),
         timestamp: next(),
         serial_no: next(),
     };
     let header = auth.to_string();
-    let valid = [auth.principal.id(), &auth.nonce_str, &auth.signature, &auth.serial_no].into_iter().all(is_valid_value)
+    let valid = [
+        auth.principal.id(),
+        &auth.nonce_str,
+        &auth.signature,
+        &auth.serial_no,
+    ]
+    .into_iter()
+    .all(is_valid_value)
         && (1..=12).contains(&auth.timestamp.len())
         && auth.timestamp.bytes().all(|b| b.is_ascii_digit());
     if valid {
-        assert_eq!(Authorization::parse(&header).as_ref(), Ok(&auth), "{header:?}");
+        assert_eq!(
+            Authorization::parse(&header).as_ref(),
+            Ok(&auth),
+            "{header:?}"
+        );
     }
     check(&header);
 }

@@ -31,7 +31,9 @@ macro_rules! table {
 const OPERATIONS: &[fn(&[u8])] = wxpay_models::for_each_endpoint!(table);
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&pick, rest)) = data.split_first() else { return };
+    let Some((&pick, rest)) = data.split_first() else {
+        return;
+    };
     OPERATIONS[usize::from(pick) % OPERATIONS.len()](rest);
 });
 
@@ -50,12 +52,23 @@ fn check<E: Decode + PartialEq + Debug>(data: &[u8]) {
     let op = E::OPERATION;
     let names: Vec<&'static str> = op.path_params().collect();
     let (text, body) = lines(data, names.len() + 1);
-    let path: Vec<(&'static str, &str)> = names.iter().copied().zip(text.iter().map(String::as_str)).collect();
+    let path: Vec<(&'static str, &str)> = names
+        .iter()
+        .copied()
+        .zip(text.iter().map(String::as_str))
+        .collect();
     let query = text.last().map(String::as_str).filter(|q| !q.is_empty());
-    let request = match E::decode(&RawRequest { path: &path, query, body }) {
+    let request = match E::decode(&RawRequest {
+        path: &path,
+        query,
+        body,
+    }) {
         Ok(request) => request,
         Err(e) => {
-            assert!(!e.errors().is_empty() && e.errors().iter().all(|f| !f.field.is_empty()), "{e:?}");
+            assert!(
+                !e.errors().is_empty() && e.errors().iter().all(|f| !f.field.is_empty()),
+                "{e:?}"
+            );
             return;
         }
     };
@@ -64,15 +77,32 @@ fn check<E: Decode + PartialEq + Debug>(data: &[u8]) {
         return;
     }
     if let Err(e) = request.validate() {
-        panic!("{} decoded but does not validate: {e}\n{request:?}", op.name);
+        panic!(
+            "{} decoded but does not validate: {e}\n{request:?}",
+            op.name
+        );
     }
     for mode in Mode::ALL.into_iter().filter(|m| op.supports(*m)) {
         let own = match mode {
-            Mode::Brand => request.brand_id().filter(|b| !b.is_empty()).unwrap_or(BRAND),
+            Mode::Brand => request
+                .brand_id()
+                .filter(|b| !b.is_empty())
+                .unwrap_or(BRAND),
             _ => BRAND,
         };
-        let wire = encode(&request, Target { mode, brand_id: Some(own) })
-            .unwrap_or_else(|e| panic!("{} decoded but cannot be sent in {mode} mode: {e}\n{request:?}", op.name));
+        let wire = encode(
+            &request,
+            Target {
+                mode,
+                brand_id: Some(own),
+            },
+        )
+        .unwrap_or_else(|e| {
+            panic!(
+                "{} decoded but cannot be sent in {mode} mode: {e}\n{request:?}",
+                op.name
+            )
+        });
         // What encode sends: the request with the brand the mode's rule gives.
         let brand = match op.brand_rule(mode, request.brand_id(), Some(own)) {
             BrandRule::Brand(b) => Some(b.to_owned()),
@@ -86,13 +116,26 @@ fn check<E: Decode + PartialEq + Debug>(data: &[u8]) {
             Some((path, query)) => (path, Some(query)),
             None => (wire.path_and_query.as_str(), None),
         };
-        let rest = Mode::split_path(path).filter(|(m, _)| *m == mode).map(|(_, rest)| rest);
+        let rest = Mode::split_path(path)
+            .filter(|(m, _)| *m == mode)
+            .map(|(_, rest)| rest);
         let params = rest.and_then(|rest| op.match_path(rest));
         let Some(params) = params else {
-            panic!("{} sent to {path:?}, which is not its path in {mode} mode", op.name);
+            panic!(
+                "{} sent to {path:?}, which is not its path in {mode} mode",
+                op.name
+            );
         };
-        match E::decode(&RawRequest { path: &params, query, body: &wire.body }) {
-            Ok(back) => assert_eq!(back, sent, "{} in {mode} mode: {}", op.name, wire.path_and_query),
+        match E::decode(&RawRequest {
+            path: &params,
+            query,
+            body: &wire.body,
+        }) {
+            Ok(back) => assert_eq!(
+                back, sent,
+                "{} in {mode} mode: {}",
+                op.name, wire.path_and_query
+            ),
             Err(e) => panic!(
                 "{} in {mode} mode: what is sent does not decode: {e}\n{} {}",
                 op.name,

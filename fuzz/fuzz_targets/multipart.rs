@@ -22,7 +22,9 @@ use wxpay_models::media::{ImageMeta, MAX_IMAGE_BYTES, UploadImageRequest, sha256
 use wxpay_models::{Decode, Endpoint, RawRequest};
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&kind, rest)) = data.split_first() else { return };
+    let Some((&kind, rest)) = data.split_first() else {
+        return;
+    };
     if kind & 1 == 0 {
         check(rest);
     } else {
@@ -31,7 +33,10 @@ fuzz_target!(|data: &[u8]| {
 });
 
 fn decode(body: &[u8]) -> Result<UploadImageRequest, wxpay_models::ValidationError> {
-    UploadImageRequest::decode(&RawRequest { body, ..Default::default() })
+    UploadImageRequest::decode(&RawRequest {
+        body,
+        ..Default::default()
+    })
 }
 
 /// Any body: the invariants that hold whatever it is. Returns what it decoded to.
@@ -49,24 +54,42 @@ fn check(body: &[u8]) -> Option<UploadImageRequest> {
         }
     };
     let signed = meta.expect("a body that decodes has a meta part");
-    let signed: ImageMeta = wxpay_models::server::json(signed).expect("the signed meta is the one decoded");
+    let signed: ImageMeta =
+        wxpay_models::server::json(signed).expect("the signed meta is the one decoded");
     assert_eq!(signed.filename, request.filename());
-    assert!(signed.sha256.eq_ignore_ascii_case(&sha256_hex(request.file())));
+    assert!(
+        signed
+            .sha256
+            .eq_ignore_ascii_case(&sha256_hex(request.file()))
+    );
     if request.file().len() > MAX_IMAGE_BYTES {
         return Some(request); // the server answers it with its own code
     }
     request.validate().expect("a decoded upload validates");
-    let wire = request.multipart().expect("a valid upload has a multipart body");
-    assert_eq!(UploadImageRequest::signed_meta(&wire.body), Some(&wire.meta[..]));
-    let boundary = wire.content_type.strip_prefix("multipart/form-data; boundary=").expect("content type");
-    assert!(wire.body.starts_with(format!("--{boundary}\r\n").as_bytes()));
+    let wire = request
+        .multipart()
+        .expect("a valid upload has a multipart body");
+    assert_eq!(
+        UploadImageRequest::signed_meta(&wire.body),
+        Some(&wire.meta[..])
+    );
+    let boundary = wire
+        .content_type
+        .strip_prefix("multipart/form-data; boundary=")
+        .expect("content type");
+    assert!(
+        wire.body
+            .starts_with(format!("--{boundary}\r\n").as_bytes())
+    );
     assert_eq!(decode(&wire.body).as_ref(), Ok(&request));
     Some(request)
 }
 
 /// Takes a length-prefixed slice off the front of `data`.
 fn take<'a>(data: &mut &'a [u8]) -> &'a [u8] {
-    let Some((&len, rest)) = data.split_first() else { return &[] };
+    let Some((&len, rest)) = data.split_first() else {
+        return &[];
+    };
     let (taken, rest) = rest.split_at(usize::from(len).min(rest.len()));
     *data = rest;
     taken
@@ -91,7 +114,10 @@ fn built(kind: u8, mut data: &[u8]) {
     if wrong_hash {
         sha256.replace_range(..1, if sha256.starts_with('0') { "1" } else { "0" });
     }
-    let meta = ImageMeta { filename: filename.clone(), sha256 };
+    let meta = ImageMeta {
+        filename: filename.clone(),
+        sha256,
+    };
     let meta = serde_json::to_vec(&meta).expect("meta JSON");
     let mut parts: Vec<(&str, &[u8])> = vec![("meta", &meta), ("file", &file)];
     if !meta_first {
@@ -108,7 +134,9 @@ fn built(kind: u8, mut data: &[u8]) {
         if i > 0 {
             body.extend_from_slice(&delimiter);
         }
-        body.extend_from_slice(format!("\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n").as_bytes());
+        body.extend_from_slice(
+            format!("\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n").as_bytes(),
+        );
         body.extend_from_slice(content);
     }
     body.extend_from_slice(&delimiter);
@@ -131,10 +159,19 @@ fn built(kind: u8, mut data: &[u8]) {
     let expected = UploadImageRequest::new(filename, file);
     match (decoded, wrong_hash, expected.validate()) {
         (Some(got), false, Ok(())) => assert_eq!(got, expected),
-        (None, false, Ok(())) => panic!("a well-formed valid upload was refused: {:?}", decode(&body)),
-        (Some(got), _, _) => panic!("decoded {got:?} (wrong hash: {wrong_hash}, valid: {:?})", expected.validate()),
+        (None, false, Ok(())) => panic!(
+            "a well-formed valid upload was refused: {:?}",
+            decode(&body)
+        ),
+        (Some(got), _, _) => panic!(
+            "decoded {got:?} (wrong hash: {wrong_hash}, valid: {:?})",
+            expected.validate()
+        ),
         (None, true, _) => {
-            let fields: Vec<String> = decode(&body).err().map(|e| e.errors().iter().map(|f| f.field.clone()).collect()).unwrap_or_default();
+            let fields: Vec<String> = decode(&body)
+                .err()
+                .map(|e| e.errors().iter().map(|f| f.field.clone()).collect())
+                .unwrap_or_default();
             assert!(fields.iter().any(|f| f == "meta.sha256"), "{fields:?}");
         }
         (None, false, Err(_)) => {}
