@@ -172,7 +172,9 @@ pub(crate) fn fill_params<E: Decode>(
     };
     for pair in query.split('&').filter(|p| !p.is_empty()) {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-        let invalid = |rule| param_error(key, Location::Query, rule);
+        // A pair without a name (`=x`) is still named in the error.
+        let field = if key.is_empty() { "(query)" } else { key };
+        let invalid = |rule| param_error(field, Location::Query, rule);
         let key = crate::percent::decode(key, true).map_err(invalid)?;
         let value = crate::percent::decode(value, true).map_err(invalid)?;
         if key == "brand_id" {

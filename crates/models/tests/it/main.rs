@@ -1,6 +1,7 @@
 //! wxpay-models integration tests: one binary (link time on 2 cores).
 
 mod conformance;
+mod fuzz_found;
 mod properties;
 mod samples;
 mod validation;
