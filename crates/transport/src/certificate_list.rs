@@ -148,6 +148,34 @@ mod tests {
         assert!(matches!(err, CertificateError::NoneValid(_)), "{err}");
     }
 
+    /// A certificate outside its own validity (not yet valid, or expired) is left out, and
+    /// a list of only such certificates is refused naming each with its period.
+    #[test]
+    fn only_certificates_valid_now_are_kept() {
+        let pem = std::fs::read_to_string(wxpay_testkit::key_path("platform_cert.pem")).unwrap();
+        let cert = Certificate::from_pem(pem.as_bytes()).unwrap();
+        let key = ApiV3Key::new("0123456789abcdef0123456789abcdef").unwrap();
+        let sealed = key
+            .encrypt(pem.as_bytes(), "0123456789ab", "certificate")
+            .unwrap();
+        let body = format!(
+            r#"{{"data":[{{"serial_no":"{}","effective_time":"","expire_time":"","encrypt_certificate":{{"algorithm":"AEAD_AES_256_GCM","nonce":"0123456789ab","associated_data":"certificate","ciphertext":"{sealed}"}}}}]}}"#,
+            cert.serial_no()
+        );
+        let kept = decrypt_all(body.as_bytes(), &key, cert.not_before() + 1).unwrap();
+        assert_eq!(kept.len(), 1);
+        assert_eq!(kept[0].serial_no, cert.serial_no());
+        for now in [cert.not_before() - 1, cert.not_after() + 1] {
+            let err = decrypt_all(body.as_bytes(), &key, now).unwrap_err();
+            assert!(matches!(err, CertificateError::NoneValid(_)), "{err}");
+            let text = err.to_string();
+            assert!(
+                text.contains(cert.serial_no()) && text.contains("(valid "),
+                "{text}"
+            );
+        }
+    }
+
     #[test]
     fn a_wrong_key_names_the_serial_and_the_config_key() {
         let right = ApiV3Key::new("0123456789abcdef0123456789abcdef").unwrap();
