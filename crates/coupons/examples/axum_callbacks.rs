@@ -11,6 +11,7 @@
 //! on stdout is `listening on http://IP:PORT` (`--listen 127.0.0.1:0` picks a free port).
 //! docs/notify.md walks through it against the emulator.
 
+use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -40,6 +41,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
         .with_writer(std::io::stderr)
+        // Colours only on a terminal: logs sent to a file or a collector stay plain text.
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
     let args = Args::parse();
     // The app picks the exporter; the SDK only records (docs/contracts.md §9).

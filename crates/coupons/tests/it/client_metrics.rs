@@ -208,3 +208,36 @@ fn rate_limited_answers_and_failovers_are_counted() {
         2
     );
 }
+
+#[test]
+fn the_certificate_download_is_counted_under_its_own_name() {
+    let recorded = recorded(|| async {
+        let dir = wxpay_testkit::temp_dir();
+        let server = crate::certificate_mode::emulator_with_dev_certificate(dir.path()).await;
+        let client =
+            CouponClient::from_config(&crate::certificate_mode::config(&server.base_url(), false))
+                .unwrap();
+        client
+            .send_user_product_coupon(&request(dev::STOCK_WECHATPAY))
+            .await
+            .unwrap();
+        server.shutdown().await;
+    });
+    // One download before the first call, then the send: neither counted as the other.
+    for (operation, want) in [("operation=certificates", 1), (SEND, 1)] {
+        assert_eq!(
+            counter(
+                &recorded,
+                names::REQUESTS_TOTAL,
+                &[operation, "status=200", "code="]
+            ),
+            want,
+            "{operation}: {recorded:?}"
+        );
+    }
+    assert_eq!(
+        counter(&recorded, names::REQUESTS_TOTAL, &["operation=raw"]),
+        0,
+        "{recorded:?}"
+    );
+}

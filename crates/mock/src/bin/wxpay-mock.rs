@@ -3,6 +3,7 @@
 
 #![warn(clippy::unwrap_used, clippy::expect_used)]
 
+use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -39,6 +40,8 @@ fn main() -> ExitCode {
                 .unwrap_or_else(|_| "wxpay_mock=info".into()),
         )
         .with_writer(std::io::stderr)
+        // Colours only on a terminal: logs sent to a file or a collector stay plain text.
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
     let args = Args::parse();
     let runtime = match tokio::runtime::Runtime::new() {

@@ -167,6 +167,7 @@ impl Transport {
             content_type: "application/json",
             retry: Retry::Read,
             operation: None,
+            label: "raw",
             options: None,
         };
         self.send(&call).await
@@ -187,6 +188,7 @@ impl Transport {
             content_type: "application/json",
             retry: Retry::Read,
             operation: None,
+            label: "certificates",
             options: None,
         };
         self.send_loop(&call, false).await
@@ -231,6 +233,7 @@ impl Transport {
             content_type: &encoded.content_type,
             retry: operation.retry,
             operation: Some(operation),
+            label: operation.kebab,
             options,
         };
         self.send(&call).await

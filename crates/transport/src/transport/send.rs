@@ -42,7 +42,7 @@ impl Transport {
         let started = Instant::now();
         let (mut which, _) = inner.endpoints.pick();
         let operation_pacer = call.operation.and_then(|op| self.operation_pacer(op));
-        let label = call.label();
+        let label = call.label;
         // Without a request number, only what surely did not reach WeChat Pay is resent:
         // a refused connection or a 429.
         let resend = call.retry.is_safe();
@@ -63,7 +63,7 @@ impl Transport {
             let base = inner.endpoints.url(which).to_owned();
             let span = tracing::info_span!(
                 "wxpay.request",
-                operation = call.operation.map_or("", |op| op.name),
+                operation = call.label,
                 method = %call.method,
                 path = %call.path_and_query,
                 attempt,
@@ -190,7 +190,7 @@ impl Transport {
             Attempt::Fatal(_) => Some("TOO_LARGE"),
         };
         if let Some(code) = failure {
-            crate::metrics::attempt(call.label(), 0, code, started.elapsed());
+            crate::metrics::attempt(call.label, 0, code, started.elapsed());
         }
         outcome
     }
@@ -258,7 +258,7 @@ impl Transport {
                     span.record("code", code.as_str());
                 }
                 crate::metrics::attempt(
-                    call.label(),
+                    call.label,
                     response.status.as_u16(),
                     code.as_ref().map_or("", |c| c.as_str()),
                     started.elapsed(),
@@ -313,14 +313,10 @@ pub(super) struct Call<'a> {
     pub(super) content_type: &'a str,
     pub(super) retry: Retry,
     pub(super) operation: Option<&'static Operation>,
+    /// The `operation` label of logs and metrics: the kebab-case name, `raw` for `execute`,
+    /// `certificates` for the platform certificate download.
+    pub(super) label: &'static str,
     pub(super) options: Option<&'a CallOptions>,
-}
-
-impl Call<'_> {
-    /// The `operation` label of logs and metrics: the kebab-case name, `raw` for `execute`.
-    fn label(&self) -> &'static str {
-        self.operation.map_or("raw", |op| op.kebab)
-    }
 }
 
 fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
