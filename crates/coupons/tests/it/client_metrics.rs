@@ -224,7 +224,7 @@ fn the_certificate_download_is_counted_under_its_own_name() {
         server.shutdown().await;
     });
     // One download before the first call, then the send: neither counted as the other.
-    for (operation, want) in [("operation=certificates", 1), (SEND, 1)] {
+    for (operation, want) in [("operation=download-certificates", 1), (SEND, 1)] {
         assert_eq!(
             counter(
                 &recorded,

@@ -188,7 +188,7 @@ impl Transport {
             content_type: "application/json",
             retry: Retry::Read,
             operation: None,
-            label: "certificates",
+            label: "download-certificates",
             options: None,
         };
         self.send_loop(&call, false).await

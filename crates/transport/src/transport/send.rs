@@ -314,7 +314,7 @@ pub(super) struct Call<'a> {
     pub(super) retry: Retry,
     pub(super) operation: Option<&'static Operation>,
     /// The `operation` label of logs and metrics: the kebab-case name, `raw` for `execute`,
-    /// `certificates` for the platform certificate download.
+    /// `download-certificates` for the platform certificate download (the emulator's name too).
     pub(super) label: &'static str,
     pub(super) options: Option<&'a CallOptions>,
 }
