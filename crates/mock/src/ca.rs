@@ -24,6 +24,9 @@ pub const API_HOSTS: [&str; 2] = ["api.mch.weixin.qq.com", "api2.mch.weixin.qq.c
 pub const CA_FILE: &str = "ca.pem";
 /// The CA's private key beside it (PKCS#8 PEM, mode 0600).
 pub const CA_KEY_FILE: &str = "ca-key.pem";
+/// Held locked while a CA is made or read, so that emulators starting together on one new
+/// directory make one CA between them.
+const LOCK_FILE: &str = "ca.lock";
 
 /// How long a new CA is valid.
 const CA_VALIDITY: Duration = Duration::days(3650);
@@ -97,6 +100,7 @@ impl SandboxCa {
     /// valid now and the key is its key. Then issues the leaf.
     pub fn open(dir: impl AsRef<Path>) -> Result<Self, CaError> {
         let dir = dir.as_ref().to_path_buf();
+        let _lock = lock(&dir)?;
         let (cert_path, key_path) = (dir.join(CA_FILE), dir.join(CA_KEY_FILE));
         let (ca_pem, key, created) = match (cert_path.exists(), key_path.exists()) {
             (false, false) => {
@@ -165,9 +169,38 @@ fn generate(what: &'static str) -> impl FnOnce(rcgen::Error) -> CaError {
     }
 }
 
+/// Makes `dir` if missing and locks its `ca.lock` until the file is dropped: a second
+/// emulator opening the directory meanwhile waits, then finds the CA the first one made.
+/// In a directory where nothing can be created, no CA can be made either, so an existing one
+/// is read without the lock.
+fn lock(dir: &Path) -> Result<Option<std::fs::File>, CaError> {
+    use std::io::ErrorKind;
+    std::fs::create_dir_all(dir).map_err(io(dir))?;
+    let path = dir.join(LOCK_FILE);
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .write(true)
+        .truncate(false)
+        .open(&path);
+    match file {
+        Ok(file) => {
+            file.lock().map_err(io(&path))?;
+            Ok(Some(file))
+        }
+        Err(e)
+            if matches!(
+                e.kind(),
+                ErrorKind::PermissionDenied | ErrorKind::ReadOnlyFilesystem
+            ) =>
+        {
+            Ok(None)
+        }
+        Err(e) => Err(io(&path)(e)),
+    }
+}
+
 /// A new CA in `dir`: the key first (0600, never overwritten), then the certificate.
 fn create(dir: &Path, cert_path: &Path, key_path: &Path) -> Result<(String, KeyPair), CaError> {
-    std::fs::create_dir_all(dir).map_err(io(dir))?;
     let key = KeyPair::generate().map_err(generate("the CA key"))?;
     let now = OffsetDateTime::now_utc();
     let mut params = CertificateParams::default();

@@ -342,6 +342,32 @@ fn the_ca_directory_is_made_once_then_checked() {
     assert!(message.contains("is not a CA certificate"), "{message}");
 }
 
+/// Emulators starting together on one new directory make one CA between them, and every
+/// one of them uses it.
+#[test]
+fn emulators_opening_one_new_directory_together_share_one_ca() {
+    let root = temp_dir();
+    let dir = root.path().join("shared/ca");
+    let start = std::sync::Barrier::new(4);
+    let opened: Vec<SandboxCa> = std::thread::scope(|scope| {
+        let opening: Vec<_> = (0..4)
+            .map(|_| {
+                scope.spawn(|| {
+                    start.wait();
+                    SandboxCa::open(&dir)
+                })
+            })
+            .collect();
+        opening
+            .into_iter()
+            .map(|t| t.join().unwrap().unwrap())
+            .collect()
+    });
+    assert_eq!(opened.iter().filter(|ca| ca.created()).count(), 1);
+    let on_disk = std::fs::read_to_string(dir.join("ca.pem")).unwrap();
+    assert!(opened.iter().all(|ca| ca.ca_pem() == on_disk));
+}
+
 #[tokio::test]
 async fn the_binary_proxies_with_ca_dir_or_ca_dir_in_its_config() {
     let root = temp_dir();
