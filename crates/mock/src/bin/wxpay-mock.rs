@@ -31,6 +31,11 @@ struct Args {
     /// (docs/sandbox.md).
     #[arg(long, value_name = "DIR")]
     ca_dir: Option<PathBuf>,
+    /// Dev state only: also serve the dev platform certificate at GET /v3/certificates, for
+    /// clients in certificate mode (docs/emulator.md, "The dev state"). With --config, set
+    /// [platform] certificate_file instead.
+    #[arg(long, conflicts_with = "config")]
+    dev_certificate: bool,
 }
 
 fn main() -> ExitCode {
@@ -83,7 +88,11 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
             )
         }
         None => (
-            Emulator::dev(),
+            if args.dev_certificate {
+                Emulator::dev().with_dev_certificate()
+            } else {
+                Emulator::dev()
+            },
             args.listen,
             None,
             false,

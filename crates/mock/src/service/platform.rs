@@ -29,6 +29,12 @@ impl Platform {
         }
     }
 
+    /// Serves `served` too, signing with `signer` when a request names its serial.
+    pub(crate) fn add_certificate(&mut self, signer: PlatformSigner, served: Served) {
+        self.signers.push(signer);
+        self.certificates.push(served);
+    }
+
     /// The certificates the download serves.
     pub(crate) fn certificates(&self) -> &[Served] {
         &self.certificates

@@ -6,10 +6,11 @@ use std::sync::atomic::AtomicU64;
 
 use wxpay_mock_core::{Fixtures, Seed, fixtures::dev};
 use wxpay_models::{Mode, WxTime};
-use wxpay_signing::{PlatformSigner, PrivateKey, PublicKey};
+use wxpay_signing::{Certificate, PlatformSigner, PrivateKey, PublicKey};
 
 use super::Emulator;
 use super::caller::{Caller, NonceCache};
+use super::certificates::Served;
 use super::log::Log;
 use super::metrics::Metrics;
 use super::platform::Platform;
@@ -21,6 +22,7 @@ use crate::config::{
 
 const DEV_MERCHANT_PUB: &[u8] = include_bytes!("../../dev-keys/merchant_pub.pem");
 const DEV_PLATFORM_KEY: &[u8] = include_bytes!("../../dev-keys/platform_key.pem");
+const DEV_PLATFORM_CERT: &str = include_str!("../../dev-keys/platform_cert.pem");
 
 impl Emulator {
     /// The built-in dev state (docs/emulator.md): dev keys, merchant 1900000001 (APIv3 key
@@ -69,6 +71,30 @@ impl Emulator {
         );
         // The dev fixtures are compiled in and known good.
         dev_key(emulator)
+    }
+
+    /// The same state, also serving the dev platform certificate (serial
+    /// `1DDE55AD98ED71D6EDD4A4A16996DE7B47773A8C`, over the dev platform key) at
+    /// `GET /v3/certificates`: what a client in certificate mode downloads and verifies
+    /// with. Answers to requests naming its serial are signed under it; others, and
+    /// callbacks, keep the public key. `wxpay-mock --dev-certificate`.
+    ///
+    /// ```
+    /// let emulator = wxpay_mock::Emulator::dev().with_dev_certificate();
+    /// # drop(emulator);
+    /// ```
+    pub fn with_dev_certificate(mut self) -> Self {
+        let certificate = dev_key(Certificate::from_pem(DEV_PLATFORM_CERT.as_bytes()));
+        let key = dev_key(PrivateKey::from_pem(DEV_PLATFORM_KEY));
+        let signer = PlatformSigner::new(certificate.serial_no(), key);
+        self.platform.add_certificate(
+            signer,
+            Served {
+                certificate,
+                pem: DEV_PLATFORM_CERT.to_owned(),
+            },
+        );
+        self
     }
 
     /// The same state with other limits (rates, timestamp window, body size).

@@ -58,11 +58,18 @@ fn dev_certificate_config() -> String {
     )
 }
 
+/// Configured, or the dev state's with `--dev-certificate`: the same certificate served.
 #[tokio::test]
 async fn both_modes_download_the_dev_certificate_signed_by_itself() {
     let dir = kit::temp_dir();
-    let server =
-        kit::mock::start_with(certs::emulator(dir.path(), &dev_certificate_config())).await;
+    let configured = certs::emulator(dir.path(), &dev_certificate_config());
+    for emulator in [configured, Emulator::dev().with_dev_certificate()] {
+        download_the_dev_certificate(emulator).await;
+    }
+}
+
+async fn download_the_dev_certificate(emulator: Emulator) {
+    let server = kit::mock::start_with(emulator).await;
     let client = TestClient::new(&server.base_url());
     for signer in [kit::merchant_signer(), kit::brand_signer()] {
         let answer = download(&client, &signer, None).await;
@@ -94,6 +101,21 @@ async fn both_modes_download_the_dev_certificate_signed_by_itself() {
     assert_eq!(listed["serial_no"], PLATFORM_CERT_SERIAL);
     assert_eq!(listed["not_after"], "2126-11-05T11:57:40+08:00");
     assert_eq!(listed["valid_now"], true);
+    // A public-key client's answers keep the public key.
+    let sent = client
+        .send(
+            &kit::merchant_signer(),
+            &kit::fixtures::unique("o"),
+            &kit::fixtures::send_body(
+                wxpay_mock::fixtures::dev::STOCK_WECHATPAY,
+                &kit::fixtures::unique("R"),
+                None,
+            ),
+        )
+        .await;
+    assert_eq!(sent.status, 200, "{}", sent.json());
+    assert_eq!(sent.header("Wechatpay-Serial"), Some(kit::PLATFORM_KEY_ID));
+    sent.verify(&kit::platform_verifier()).unwrap();
 }
 
 #[tokio::test]
@@ -283,4 +305,29 @@ fn certificate_keys_are_checked_and_named() {
         let err = load(&extra).unwrap_err().to_string();
         assert!(err.contains(key) && err.contains(needle), "{extra}: {err}");
     }
+}
+
+/// The binary's `--dev-certificate` serves the dev certificate; without it, the dev state
+/// serves none; with `--config` it is refused (the config says what to serve).
+#[tokio::test]
+async fn the_binarys_dev_certificate_flag_serves_the_dev_certificate() {
+    let bin: &std::path::Path = env!("CARGO_BIN_EXE_wxpay-mock").as_ref();
+    for (flag, status) in [(Some("--dev-certificate"), 200), (None, 404)] {
+        let mut args = vec!["--listen", "127.0.0.1:0"];
+        args.extend(flag);
+        let process = kit::mock::spawn_binary(bin, &args);
+        let client = TestClient::new(&process.base_url);
+        let answer = download(&client, &kit::merchant_signer(), None).await;
+        assert_eq!(answer.status, status, "{flag:?}: {}", answer.json());
+        if status == 200 {
+            assert_eq!(decrypt(&answer)[0].1.serial_no(), PLATFORM_CERT_SERIAL);
+        }
+    }
+    let refused = std::process::Command::new(bin)
+        .args(["--config", "mock.toml", "--dev-certificate"])
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(err.contains("cannot be used with"), "{err}");
 }
