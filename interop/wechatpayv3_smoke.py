@@ -15,7 +15,9 @@ requests its own way and verifies answers with its own code): the seed's member-
 replay, confirm (twice), a tampered request; then a whole lifecycle — send, confirm, get, list, use
 (and its replay), return, deactivate — and PRODUCT_COUPON_SP.SEND and .USE callbacks that
 wechatpayv3's callback() verifies and decrypts. Brand-direct mode is signed and verified
-independently with python `cryptography` (WECHATPAY-BRAND-SHA256-RSA2048).
+independently with python `cryptography` (WECHATPAY-BRAND-SHA256-RSA2048). A namespace and a
+fault rule; and, with --certificate-mode (the emulator started with --dev-certificate), wechatpayv3
+in certificate mode (no public key: it downloads and verifies with the platform certificate).
 Exit 0 when all of them behave as WeChat Pay would."""
 import argparse, json, os, sys, threading, time, uuid
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -38,6 +40,7 @@ ap.add_argument("--apiv3-key", default="DevOnly-wxpay-mock-APIv3-key-001")   # t
 ap.add_argument("--load-stock-id", default="1000000013005")   # usable every day of the week
 ap.add_argument("--brand-serial", default="4F8A1C9D2B3E5F60718293A4B5C6D7E8F9012345")
 ap.add_argument("--via-proxy", metavar="CA_PEM", help="URL is wxpay-mock's HTTPS proxy; trust CA_PEM; keep the default gateway")
+ap.add_argument("--certificate-mode", action="store_true", help="also wechatpayv3 in certificate mode (wxpay-mock --dev-certificate)")
 a = ap.parse_args()
 os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")   # the callback receiver below is local
 if a.via_proxy:
@@ -232,5 +235,40 @@ try:
     report(gone == 200 and c3 == 401, "deleted namespace -> its caller gets 401", (gone, c3, str(t3)[:120]))
 except Exception as e:
     report(False, "namespace", f"{type(e).__name__}: {e}")
+# certificate mode (wxpay-mock --dev-certificate): wechatpayv3 without a public key downloads
+# GET /v3/certificates itself, decrypts them with the APIv3 key, and verifies answers with them;
+# it sends no Wechatpay-Serial, so the emulator answers under the certificate
+def certificate_mode():
+    import tempfile
+    from wechatpayv3.core import Core
+    cert_dir = tempfile.mkdtemp(prefix="wxpay-smoke-certs-")
+    download_at_init = Core._init_certificates
+    if not a.via_proxy:
+        Core._init_certificates = lambda self: None   # run below, once the gateway is the emulator's URL
+    try:
+        wc = WeChatPay(wechatpay_type=WeChatPayType.NATIVE, mchid=a.mchid,
+                       private_key=open(os.path.join(a.keys, "merchant_key.pem")).read(), cert_serial_no=a.serial,
+                       appid=a.appid, apiv3_key=a.apiv3_key, cert_dir=cert_dir)
+    finally:
+        Core._init_certificates = download_at_init
+    if not a.via_proxy:
+        wc._core._gate_way = a.url.rstrip("/")
+        wc._core._init_certificates()
+    serials = [format(c.serial_number, "X") for c in wc._core._certificates]
+    o3 = "oSmokeC" + uuid.uuid4().hex[:16]
+    c1, t1 = wc._core.request(f"/v3/marketing/partner/product-coupon/users/{o3}/coupons", method=RequestType.POST,
+                              data={"product_coupon_id": a.product_coupon_id, "appid": a.appid, "stock_id": a.load_stock_id,
+                                    "send_request_no": "SMOKEC" + uuid.uuid4().hex[:20], "brand_id": a.brand_id})
+    report(serials == ["1DDE55AD98ED71D6EDD4A4A16996DE7B47773A8C"] and os.listdir(cert_dir) == [serials[0] + ".pem"]
+           and c1 == 200 and json.loads(t1).get("coupon_state") == "CONFIRMING",
+           "certificate mode: wechatpayv3 downloads the certificate, sends, verifies the answer with it",
+           (serials, os.listdir(cert_dir), c1, str(t1)[:160]))
+if a.certificate_mode:
+    try:
+        certificate_mode()
+    except Exception as e:
+        report(False, "certificate mode", f"{type(e).__name__}: {e}")
+else:
+    print("skip certificate mode (without --certificate-mode)")
 print("interop smoke" + (" (through the HTTPS proxy)" if a.via_proxy else "") + ":", "pass" if fails == 0 else f"{fails} failed")
 sys.exit(1 if fails else 0)

@@ -23,7 +23,8 @@ cleanup() {
   rm -rf "$WORK"
 }
 trap cleanup EXIT
-"$MOCK" --listen 127.0.0.1:0 --ca-dir "$WORK/ca" >"$WORK/out" 2>"$WORK/err" &
+# --dev-certificate: the smoke also drives wechatpayv3 in certificate mode.
+"$MOCK" --listen 127.0.0.1:0 --ca-dir "$WORK/ca" --dev-certificate >"$WORK/out" 2>"$WORK/err" &
 MOCK_PID=$!
 URL=""
 for _ in $(seq 100); do
@@ -33,5 +34,5 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 [ -n "$URL" ] || { echo "wxpay-mock did not say where it listens within 10 s" >&2; exit 1; }
-timeout 300 "$PY" interop/wechatpayv3_smoke.py "$URL"
-timeout 300 "$PY" interop/wechatpayv3_smoke.py "$URL" --via-proxy "$WORK/ca/ca.pem"
+timeout 300 "$PY" interop/wechatpayv3_smoke.py "$URL" --certificate-mode
+timeout 300 "$PY" interop/wechatpayv3_smoke.py "$URL" --certificate-mode --via-proxy "$WORK/ca/ca.pem"

@@ -40,9 +40,11 @@ impl Platform {
         &self.certificates
     }
 
-    /// The signer `Wechatpay-Serial` names; for a certificate serial the emulator does not
-    /// hold (a rotated-out one), the newest valid certificate, as WeChat Pay signs for
-    /// merchants in certificate mode; else the default one.
+    /// The signer `Wechatpay-Serial` names. When it names none the emulator holds, and is no
+    /// `PUB_KEY_ID_…` (a rotated-out certificate, or no header at all, as certificate-mode
+    /// clients such as wechatpayv3 send unless they encrypt a field), the newest valid
+    /// certificate, as WeChat Pay signs for merchants that have certificates; else (no
+    /// certificate served, or an unknown public key id) the public key.
     pub(crate) fn for_serial(&self, serial: Option<&str>) -> &PlatformSigner {
         let named = |s: &str| {
             self.signers
@@ -52,9 +54,9 @@ impl Platform {
         serial
             .and_then(named)
             .or_else(|| {
-                let unknown_certificate = serial.is_some_and(|s| !s.starts_with("PUB_KEY_ID_"));
+                let wants_certificate = serial.is_none_or(|s| !s.starts_with("PUB_KEY_ID_"));
                 newest(&self.certificates, SystemClock.now_unix())
-                    .filter(|_| unknown_certificate)
+                    .filter(|_| wants_certificate)
                     .and_then(|c| named(c.certificate.serial_no()))
             })
             .unwrap_or_else(|| self.default_signer())

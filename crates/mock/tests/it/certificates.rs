@@ -101,21 +101,52 @@ async fn download_the_dev_certificate(emulator: Emulator) {
     assert_eq!(listed["serial_no"], PLATFORM_CERT_SERIAL);
     assert_eq!(listed["not_after"], "2126-11-05T11:57:40+08:00");
     assert_eq!(listed["valid_now"], true);
-    // A public-key client's answers keep the public key.
-    let sent = client
-        .send(
-            &kit::merchant_signer(),
-            &kit::fixtures::unique("o"),
-            &kit::fixtures::send_body(
-                wxpay_mock::fixtures::dev::STOCK_WECHATPAY,
-                &kit::fixtures::unique("R"),
-                None,
-            ),
-        )
-        .await;
-    assert_eq!(sent.status, 200, "{}", sent.json());
-    assert_eq!(sent.header("Wechatpay-Serial"), Some(kit::PLATFORM_KEY_ID));
-    sent.verify(&kit::platform_verifier()).unwrap();
+    // A public-key client (naming its key id) gets answers under the public key; a request
+    // naming no key, as certificate-mode clients send, under the certificate.
+    for (named, signed_under) in [
+        (Some(kit::PLATFORM_KEY_ID), kit::PLATFORM_KEY_ID),
+        (None, PLATFORM_CERT_SERIAL),
+    ] {
+        let sent = send_naming(&client, named).await;
+        assert_eq!(sent.status, 200, "{}", sent.json());
+        assert_eq!(sent.header("Wechatpay-Serial"), Some(signed_under));
+        sent.verify(&both_keys()).unwrap();
+    }
+}
+
+/// A send whose `Wechatpay-Serial` names `serial`, or without the header.
+async fn send_naming(client: &TestClient, serial: Option<&str>) -> Answer {
+    let path = format!(
+        "/v3/marketing/partner/product-coupon/users/{}/coupons",
+        kit::fixtures::unique("o")
+    );
+    let body = serde_json::to_vec(&kit::fixtures::send_body(
+        wxpay_mock::fixtures::dev::STOCK_WECHATPAY,
+        &kit::fixtures::unique("R"),
+        None,
+    ))
+    .unwrap();
+    let auth = kit::merchant_signer()
+        .authorization("POST", &path, &body)
+        .unwrap()
+        .to_string();
+    let mut headers = vec![
+        ("Authorization", auth.as_str()),
+        ("Content-Type", "application/json"),
+        ("Accept", "application/json"),
+    ];
+    headers.extend(serial.map(|s| ("Wechatpay-Serial", s)));
+    client.raw(Method::POST, &path, &headers, body).await
+}
+
+/// What a merchant in the middle of the move to the public key holds: both keys.
+fn both_keys() -> Verifier {
+    let pem = std::fs::read(key_path("platform_cert.pem")).unwrap();
+    Verifier::new(
+        KeyStore::new()
+            .with_public_key(kit::PLATFORM_KEY_ID, kit::platform_public_key())
+            .with_certificate(Certificate::from_pem(&pem).unwrap()),
+    )
 }
 
 #[tokio::test]
@@ -132,13 +163,18 @@ async fn errors_are_signed_and_name_the_cause() {
     let server =
         kit::mock::start_with(certs::emulator(dir.path(), &dev_certificate_config())).await;
     let client = TestClient::new(&server.base_url());
-    // Unsigned, and signed with another key: 401 SIGN_ERROR.
+    // Unsigned, and signed with another key: 401 SIGN_ERROR, signed (naming no key: under
+    // the certificate).
     let answer = client.raw(Method::GET, "/v3/certificates", &[], "").await;
     assert_eq!(
         (answer.status.as_u16(), answer.code().as_str()),
         (401, "SIGN_ERROR")
     );
-    answer.verify(&kit::platform_verifier()).unwrap();
+    assert_eq!(
+        answer.header("Wechatpay-Serial"),
+        Some(PLATFORM_CERT_SERIAL)
+    );
+    answer.verify(&both_keys()).unwrap();
     let wrong = Signer::new(kit::MCHID, kit::MERCHANT_SERIAL, kit::platform_key());
     let answer = download(&client, &wrong, None).await;
     assert_eq!(answer.status, 401);
