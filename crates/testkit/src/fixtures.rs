@@ -122,3 +122,14 @@ pub fn assert_signed(answer: &Answer) {
         .verify(&crate::platform_verifier())
         .unwrap_or_else(|e| panic!("answer {} not verified: {e}", answer.status));
 }
+
+impl TestClient {
+    /// Sends one new coupon of `stock_id` (WeChat Pay–assigned codes) to a fresh openid,
+    /// signed by the dev merchant; returns the openid and the answer.
+    pub async fn send_new(&self, stock_id: &str) -> (String, Answer) {
+        let openid = unique("o");
+        let body = send_body(stock_id, &unique("R"), None);
+        let answer = self.send(&crate::merchant_signer(), &openid, &body).await;
+        (openid, answer)
+    }
+}

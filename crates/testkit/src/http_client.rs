@@ -196,13 +196,4 @@ impl TestClient {
         assert_eq!(answer.status, 200, "faults {faults}: {:?}", answer.json());
         answer
     }
-
-    /// Sends one new coupon of `stock_id` (WeChat Pay–assigned codes) to a fresh openid,
-    /// signed by the dev merchant; returns the openid and the answer.
-    pub async fn send_new(&self, stock_id: &str) -> (String, Answer) {
-        let openid = crate::fixtures::unique("o");
-        let body = crate::fixtures::send_body(stock_id, &crate::fixtures::unique("R"), None);
-        let answer = self.send(&crate::merchant_signer(), &openid, &body).await;
-        (openid, answer)
-    }
 }

@@ -39,6 +39,7 @@ use crate::retry::RetryPolicy;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug)]
+#[must_use = "a builder does nothing until `build()` is called"]
 pub struct TransportBuilder {
     signer: Arc<dyn RequestSigner>,
     mode: Mode,
