@@ -20,7 +20,7 @@ use crate::cx::Cx;
 use crate::digest::{digest16, hex};
 use crate::error::ErrorAnswer;
 use crate::ledger::{CouponState, UseRecord};
-use crate::ops::user_coupons::find_coupon;
+use crate::ops::user_coupons::addressed;
 use crate::ops::{Done, Handle};
 use crate::pre_sends::{PreSend, PreSent};
 use crate::requests::Record;
@@ -39,26 +39,6 @@ fn replay_coupon(
             "a coupon operation recorded something else",
         )),
     }
-}
-
-/// The coupon a use/return/deactivate names, with the AppID it was sent under.
-fn addressed(
-    world: &World,
-    cx: &Cx<'_>,
-    openid: &str,
-    code: &str,
-    stock_id: &str,
-    product_coupon_id: &str,
-    appid: &str,
-) -> Result<u32, ErrorAnswer> {
-    let coupon = find_coupon(world, cx, openid, code, stock_id, product_coupon_id)?;
-    if world.ledger.appid_of(coupon) != appid {
-        return Err(ErrorAnswer::rule(
-            BizCode::AppidIllegal,
-            format!("appid {appid} is not the AppID coupon {code} was sent under"),
-        ));
-    }
-    Ok(coupon)
 }
 
 /// The errors every state-dependent operation shares, then `wanted`.
@@ -100,15 +80,7 @@ impl Handle for UseUserProductCouponRequest {
         cx: &Cx<'_>,
         r: Self,
     ) -> Result<Done<Self::Response>, ErrorAnswer> {
-        let coupon = addressed(
-            world,
-            cx,
-            r.openid(),
-            r.coupon_code(),
-            r.stock_id(),
-            r.product_coupon_id(),
-            r.appid(),
-        )?;
+        let coupon = addressed(world, cx, &r)?;
         let state = world.ledger.state_at(coupon, cx.now);
         if state == UserProductCouponState::Used {
             // The same number replays (handled before this); another order's use is refused.
@@ -184,15 +156,7 @@ impl Handle for ReturnUserProductCouponRequest {
         cx: &Cx<'_>,
         r: Self,
     ) -> Result<Done<Self::Response>, ErrorAnswer> {
-        let coupon = addressed(
-            world,
-            cx,
-            r.openid(),
-            r.coupon_code(),
-            r.stock_id(),
-            r.product_coupon_id(),
-            r.appid(),
-        )?;
+        let coupon = addressed(world, cx, &r)?;
         // A used coupon stays USED until returned, even past its validity (the clock does
         // not touch USED); a return after the validity ended makes it EXPIRED.
         require_state(
@@ -230,15 +194,7 @@ impl Handle for DeactivateUserProductCouponRequest {
         cx: &Cx<'_>,
         r: Self,
     ) -> Result<Done<Self::Response>, ErrorAnswer> {
-        let coupon = addressed(
-            world,
-            cx,
-            r.openid(),
-            r.coupon_code(),
-            r.stock_id(),
-            r.product_coupon_id(),
-            r.appid(),
-        )?;
+        let coupon = addressed(world, cx, &r)?;
         let state = world.ledger.state_at(coupon, cx.now);
         if state == UserProductCouponState::Expired && cx.mode == Mode::Brand {
             return Err(ErrorAnswer::rule(

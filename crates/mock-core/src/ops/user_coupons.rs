@@ -2,8 +2,9 @@
 
 use wxpay_models::Endpoint;
 use wxpay_models::user_coupon::{
-    ConfirmSendUserProductCouponRequest, GetUserProductCouponRequest, SendUserProductCouponRequest,
-    UserProductCouponEntity,
+    ConfirmSendUserProductCouponRequest, DeactivateUserProductCouponRequest,
+    GetUserProductCouponRequest, ReturnUserProductCouponRequest, SendUserProductCouponRequest,
+    UseUserProductCouponRequest, UserProductCouponEntity,
 };
 
 use crate::event::Event;
@@ -107,26 +108,67 @@ impl Handle for GetUserProductCouponRequest {
         cx: &Cx<'_>,
         request: Self,
     ) -> Result<Done<Self::Response>, ErrorAnswer> {
-        let coupon = find_coupon(
-            world,
-            cx,
-            request.openid(),
-            request.coupon_code(),
-            request.stock_id(),
-            request.product_coupon_id(),
-        )?;
-        if world.ledger.appid_of(coupon) != request.appid() {
-            return Err(ErrorAnswer::rule(
-                BizCode::AppidIllegal,
-                format!(
-                    "appid {} is not the AppID coupon {} was sent under",
-                    request.appid(),
-                    request.coupon_code()
-                ),
-            ));
-        }
+        let coupon = addressed(world, cx, &request)?;
         Ok(Done::read(world.ledger.entity(coupon, cx.now)))
     }
+}
+
+/// What names one user coupon in get, use, return and deactivate: its user, code, stock and
+/// product coupon, and the AppID it was sent under.
+pub(crate) struct CouponAddress<'a> {
+    openid: &'a str,
+    code: &'a str,
+    stock_id: &'a str,
+    product_coupon_id: &'a str,
+    appid: &'a str,
+}
+
+/// A request that names one user coupon.
+pub(crate) trait Addressed {
+    fn address(&self) -> CouponAddress<'_>;
+}
+
+macro_rules! addressed_by {
+    ($($request:ty),* $(,)?) => {$(
+        impl Addressed for $request {
+            fn address(&self) -> CouponAddress<'_> {
+                CouponAddress {
+                    openid: self.openid(),
+                    code: self.coupon_code(),
+                    stock_id: self.stock_id(),
+                    product_coupon_id: self.product_coupon_id(),
+                    appid: self.appid(),
+                }
+            }
+        }
+    )*};
+}
+
+addressed_by!(
+    GetUserProductCouponRequest,
+    UseUserProductCouponRequest,
+    ReturnUserProductCouponRequest,
+    DeactivateUserProductCouponRequest,
+);
+
+/// The coupon `request` names, sent under the AppID it gives.
+pub(crate) fn addressed(
+    world: &World,
+    cx: &Cx<'_>,
+    request: &impl Addressed,
+) -> Result<u32, ErrorAnswer> {
+    let a = request.address();
+    let coupon = find_coupon(world, cx, a.openid, a.code, a.stock_id, a.product_coupon_id)?;
+    if world.ledger.appid_of(coupon) != a.appid {
+        return Err(ErrorAnswer::rule(
+            BizCode::AppidIllegal,
+            format!(
+                "appid {} is not the AppID coupon {} was sent under",
+                a.appid, a.code
+            ),
+        ));
+    }
+    Ok(coupon)
 }
 
 /// The user coupon `code` of `openid` in `stock_id` of `product_coupon_id`, of the calling
