@@ -76,8 +76,9 @@ impl Emulator {
     /// The same state, also serving the dev platform certificate (serial
     /// `1DDE55AD98ED71D6EDD4A4A16996DE7B47773A8C`, over the dev platform key) at
     /// `GET /v3/certificates`: what a client in certificate mode downloads and verifies
-    /// with. Answers to requests naming its serial are signed under it; others, and
-    /// callbacks, keep the public key. `wxpay-mock --dev-certificate`.
+    /// with. Answers to requests that name its serial, or no key at all, are signed under
+    /// it; requests naming the public key id, and callbacks, keep the public key.
+    /// `wxpay-mock --dev-certificate`.
     ///
     /// ```
     /// let emulator = wxpay_mock::Emulator::dev().with_dev_certificate();
@@ -85,6 +86,13 @@ impl Emulator {
     /// ```
     pub fn with_dev_certificate(mut self) -> Self {
         let certificate = dev_key(Certificate::from_pem(DEV_PLATFORM_CERT.as_bytes()));
+        let held = self.platform.certificates().iter();
+        if held
+            .map(|s| s.certificate.serial_no())
+            .any(|s| s == certificate.serial_no())
+        {
+            return self;
+        }
         let key = dev_key(PrivateKey::from_pem(DEV_PLATFORM_KEY));
         let signer = PlatformSigner::new(certificate.serial_no(), key);
         self.platform.add_certificate(
