@@ -17,7 +17,8 @@ replay, confirm (twice), a tampered request; then a whole lifecycle — send, co
 wechatpayv3's callback() verifies and decrypts. Brand-direct mode is signed and verified
 independently with python `cryptography` (WECHATPAY-BRAND-SHA256-RSA2048). A namespace and a
 fault rule; and, with --certificate-mode (the emulator started with --dev-certificate), wechatpayv3
-in certificate mode (no public key: it downloads and verifies with the platform certificate).
+in certificate mode (no public key: it downloads the platform certificate and verifies an
+answer and a callback with it).
 Exit 0 when all of them behave as WeChat Pay would."""
 import argparse, json, os, sys, threading, time, uuid
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -263,6 +264,28 @@ def certificate_mode():
            and c1 == 200 and json.loads(t1).get("coupon_state") == "CONFIRMING",
            "certificate mode: wechatpayv3 downloads the certificate, sends, verifies the answer with it",
            (serials, os.listdir(cert_dir), c1, str(t1)[:160]))
+    # its callbacks come signed under the certificate its requests were answered with
+    before = len(received)
+    notify = HTTPServer(("127.0.0.1", 0), Notify)
+    threading.Thread(target=notify.serve_forever, daemon=True).start()
+    try:
+        c2, _ = wc._core.request("/v3/marketing/partner/product-coupon/notify-configs", method=RequestType.POST,
+                                 data={"notify_url": f"http://127.0.0.1:{notify.server_address[1]}/notify"})
+        o4 = "oSmokeC" + uuid.uuid4().hex[:16]
+        c3, t3 = wc._core.request(f"/v3/marketing/partner/product-coupon/users/{o4}/coupons", method=RequestType.POST,
+                                  data={"product_coupon_id": a.product_coupon_id, "appid": a.appid, "stock_id": a.load_stock_id,
+                                        "send_request_no": "SMOKEC" + uuid.uuid4().hex[:20], "brand_id": a.brand_id})
+        deadline = time.time() + 10
+        while len(received) <= before and time.time() < deadline:
+            time.sleep(0.05)
+        got = received[before] if len(received) > before else None
+        event = wc.callback(got[0], got[1]) if got else None
+        report(c2 == 200 and c3 == 200 and bool(event) and got[0].get("Wechatpay-Serial") == serials[0]
+               and event["resource"].get("coupon_code") == json.loads(t3).get("coupon_code"),
+               "certificate mode: its SEND callback is signed under the certificate; wechatpayv3 verifies and decrypts it",
+               (c2, c3, got[0].get("Wechatpay-Serial") if got else None, str(event)[:200]))
+    finally:
+        notify.shutdown()
 if a.certificate_mode:
     try:
         certificate_mode()

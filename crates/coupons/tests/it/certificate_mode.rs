@@ -277,3 +277,50 @@ async fn failed_or_garbage_downloads_keep_the_certificates_held() {
     }
     assert!(err.to_string().contains("APIv3 key"), "{err}");
 }
+
+/// End to end in certificate mode: the client sends, the emulator (serving the dev
+/// certificate) delivers the SEND callback signed under the certificate the client's
+/// requests name, and a handler on the client's downloaded certificates accepts it.
+#[tokio::test]
+async fn a_callback_to_a_client_in_certificate_mode_verifies_with_its_certificates() {
+    let receiver = wxpay_testkit::receiver::Recorder::start().await;
+    let key = ApiV3Key::new(dev::APIV3_KEY).unwrap();
+    let fast = wxpay_mock::CallbackConfig {
+        retry_schedule_ms: vec![50, 100, 200],
+        timeout_ms: 2000,
+        ..Default::default()
+    };
+    let server = mock::start_with(
+        wxpay_mock::Emulator::dev()
+            .with_dev_certificate()
+            .with_callbacks(&key, Some(&receiver.url()), fast),
+    )
+    .await;
+    let client = CouponClient::from_config(&config(&server.base_url(), false)).unwrap();
+    let mut send = crate::common::request(dev::STOCK_WECHATPAY);
+    send.brand_id = None;
+    let coupon = client.send_user_product_coupon(&send).await.unwrap();
+    let got = receiver.wait_for(1, 10).await;
+    assert_eq!(got.len(), 1, "no callback delivered");
+    let callback = &got[0];
+    let handler = CallbackHandler::for_transport(client.transport(), key);
+    let handled = handler
+        .handle(
+            |name| callback.headers.get(name).and_then(|v| v.to_str().ok()),
+            &callback.body,
+        )
+        .unwrap();
+    assert_eq!(
+        callback.headers["Wechatpay-Serial"].to_str().unwrap(),
+        PLATFORM_CERT_SERIAL
+    );
+    assert_eq!(
+        handled.notification.event_type.as_str(),
+        "PRODUCT_COUPON_SP.SEND"
+    );
+    assert!(
+        format!("{:?}", handled.event).contains(&coupon.coupon_code),
+        "{:?}",
+        handled.event
+    );
+}

@@ -283,6 +283,10 @@ fn incoming<'a>(
             .headers
             .get(AUTHORIZATION)
             .and_then(|v| v.to_str().ok()),
+        serial: parts
+            .headers
+            .get(header::SERIAL)
+            .and_then(|v| v.to_str().ok()),
         path: &m.params,
         body,
     }

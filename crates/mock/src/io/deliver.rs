@@ -13,7 +13,7 @@ use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
-use wxpay_mock_core::AdminAction;
+use wxpay_mock_core::{ActorKey, AdminAction};
 use wxpay_models::{EncryptedResource, Mode, Notification, WxTime, event_type};
 use wxpay_signing::{ApiV3Key, header};
 
@@ -136,15 +136,25 @@ pub(crate) async fn deliver(emu: Arc<Emulator>, client: HttpsClient) {
     }
 }
 
+/// Where a callback goes, what it says, and whom it is for.
+struct Target {
+    url: String,
+    body: Bytes,
+    owner: ActorKey,
+}
+
 /// The notification of callback `id`, built once (every attempt sends the same bytes).
-fn body_of(emu: &Emulator, space: &Space, id: &str) -> Result<(String, Bytes), String> {
+fn body_of(emu: &Emulator, space: &Space, id: &str) -> Result<Target, String> {
     if let Some(a) = space.deliveries.attempts(id)
         && let Some(body) = a.body
     {
-        let url = space
-            .peek(|w| w.find_callback(id).map(|c| c.url.clone()))
+        let (url, owner) = space
+            .peek(|w| {
+                w.find_callback(id)
+                    .map(|c| (c.url.clone(), c.owner.clone()))
+            })
             .ok_or("the callback is gone")?;
-        return Ok((url, body));
+        return Ok(Target { url, body, owner });
     }
     let callback = space
         .peek(|w| w.find_callback(id).cloned())
@@ -165,7 +175,11 @@ fn body_of(emu: &Emulator, space: &Space, id: &str) -> Result<(String, Bytes), S
         callback.created,
     )?;
     space.deliveries.set_body(id, body.clone());
-    Ok((callback.url, body))
+    Ok(Target {
+        url: callback.url,
+        body,
+        owner: callback.owner,
+    })
 }
 
 /// One delivery attempt of a callback of `space`; records the result and schedules the
@@ -178,7 +192,7 @@ async fn attempt(emu: Arc<Emulator>, space: Arc<Space>, client: HttpsClient, id:
             Err("injected failure (callback_fail_rate)".to_owned()),
             None,
         ),
-        Ok((url, body)) => (post(&emu, &client, &url, &body).await, Some((url, body))),
+        Ok(target) => (post(&emu, &client, &target).await, Some(target)),
     };
     let delivered = matches!(&status, Ok(code) if (200..300).contains(code));
     let ended = space
@@ -195,25 +209,23 @@ async fn attempt(emu: Arc<Emulator>, space: Arc<Space>, client: HttpsClient, id:
     }
     if delivered
         && space.roll(faults.callback_duplicate_rate)
-        && let Some((url, body)) = target
+        && let Some(target) = target
     {
         // The same callback (same id) once more, as WeChat Pay sometimes does.
-        let again = post(&emu, &client, &url, &body).await;
+        let again = post(&emu, &client, &target).await;
         space.deliveries.duplicated(&id, again);
     }
     space.deliveries.wake.notify_one();
 }
 
-/// POSTs a freshly signed callback; the receiver has `timeout_ms` to answer.
-async fn post(
-    emu: &Emulator,
-    client: &HttpsClient,
-    url: &str,
-    body: &Bytes,
-) -> Result<u16, String> {
+/// POSTs a freshly signed callback, under the key its owner's last request was answered
+/// with; the receiver has `timeout_ms` to answer.
+async fn post(emu: &Emulator, client: &HttpsClient, target: &Target) -> Result<u16, String> {
+    let Target { url, body, owner } = target;
+    let last = emu.caller(owner.0, &owner.1).and_then(|c| c.last_serial());
     let signed = emu
         .platform()
-        .default_signer()
+        .for_callback(last.as_ref().map(Option::as_deref))
         .sign(body)
         .map_err(|e| e.to_string())?;
     let request = http::Request::post(url)

@@ -24,6 +24,9 @@ pub struct Caller {
     pub(crate) serial_no: String,
     pub(crate) key: PublicKey,
     pub(crate) apiv3_key: Option<wxpay_signing::ApiV3Key>,
+    /// The `Wechatpay-Serial` of its last authenticated request (`Some(None)`: it sent
+    /// none); `None` before its first. Its callbacks are signed as that request was answered.
+    named: Mutex<Option<Option<String>>>,
 }
 
 impl Caller {
@@ -44,7 +47,23 @@ impl Caller {
             serial_no: serial_no.to_owned(),
             key,
             apiv3_key,
+            named: Mutex::new(None),
         }
+    }
+
+    /// Remembers the `Wechatpay-Serial` (or its absence) of an authenticated request.
+    pub(crate) fn note_serial(&self, serial: Option<&str>) {
+        let mut named = self.named.lock();
+        // Most requests repeat the last one's header: no allocation then.
+        if named.as_ref().map(Option::as_deref) != Some(serial) {
+            *named = Some(serial.map(str::to_owned));
+        }
+    }
+
+    /// The `Wechatpay-Serial` of its last request (`Some(None)`: none); `None` before its
+    /// first request since start-up.
+    pub(crate) fn last_serial(&self) -> Option<Option<String>> {
+        self.named.lock().clone()
     }
 
     /// Partner or brand.

@@ -24,6 +24,8 @@ pub(crate) struct Incoming<'a> {
     pub(crate) path_and_query: &'a str,
     pub(crate) query: Option<&'a str>,
     pub(crate) authorization: Option<&'a str>,
+    /// The `Wechatpay-Serial` header: the key the caller verifies answers (and callbacks) with.
+    pub(crate) serial: Option<&'a str>,
     pub(crate) path: &'a [(&'static str, &'a str)],
     pub(crate) body: &'a [u8],
 }
@@ -107,6 +109,7 @@ pub(crate) fn run<E: Handle>(emu: &Emulator, incoming: &Incoming<'_>) -> (Outcom
             return (outcome, Settle::default());
         }
     };
+    caller.note_serial(incoming.serial);
     let Some(space) = emu.space_of(&caller) else {
         // Deleted between the lookup and now.
         let gone = ErrorAnswer::sign(format!("namespace {} was deleted", caller.space));

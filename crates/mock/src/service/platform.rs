@@ -70,7 +70,18 @@ impl Platform {
             .map_or_else(|| self.for_serial(serial), |s| self.for_serial(Some(s)))
     }
 
-    /// The default signer (callbacks).
+    /// The signer of a callback to a caller whose last request named `last` (see
+    /// [`Caller::last_serial`](super::caller::Caller::last_serial)): the key that request
+    /// was answered with, so a client in certificate mode can verify its callbacks too; the
+    /// public key before the caller's first request.
+    pub(crate) fn for_callback(&self, last: Option<Option<&str>>) -> &PlatformSigner {
+        match last {
+            Some(serial) => self.for_serial(serial),
+            None => self.default_signer(),
+        }
+    }
+
+    /// The default signer: the public key.
     pub(crate) fn default_signer(&self) -> &PlatformSigner {
         // `new` always puts one first.
         &self.signers[0]

@@ -77,8 +77,8 @@ impl Emulator {
     /// `1DDE55AD98ED71D6EDD4A4A16996DE7B47773A8C`, over the dev platform key) at
     /// `GET /v3/certificates`: what a client in certificate mode downloads and verifies
     /// with. Answers to requests that name its serial, or no key at all, are signed under
-    /// it; requests naming the public key id, and callbacks, keep the public key.
-    /// `wxpay-mock --dev-certificate`.
+    /// it, and so are the callbacks of callers whose last request did; requests naming the
+    /// public key id keep the public key. `wxpay-mock --dev-certificate`.
     ///
     /// ```
     /// let emulator = wxpay_mock::Emulator::dev().with_dev_certificate();

@@ -367,3 +367,50 @@ async fn the_binarys_dev_certificate_flag_serves_the_dev_certificate() {
     let err = String::from_utf8_lossy(&refused.stderr);
     assert!(err.contains("cannot be used with"), "{err}");
 }
+
+/// Callbacks are signed as their caller's last request was answered: under the public key
+/// for a client that names it, under the certificate for one that names no key (a client
+/// in certificate mode, which can then verify them with the certificate alone).
+#[tokio::test]
+async fn callbacks_are_signed_with_the_key_the_callers_requests_name() {
+    let receiver = wxpay_testkit::receiver::Recorder::start().await;
+    let fast = wxpay_mock::CallbackConfig {
+        retry_schedule_ms: vec![50, 100, 200],
+        timeout_ms: 2000,
+        ..Default::default()
+    };
+    let apiv3 = ApiV3Key::new(wxpay_mock::fixtures::dev::APIV3_KEY).unwrap();
+    let server = kit::mock::start_with(Emulator::dev().with_dev_certificate().with_callbacks(
+        &apiv3,
+        Some(&receiver.url()),
+        fast,
+    ))
+    .await;
+    let client = TestClient::new(&server.base_url());
+    let pem = std::fs::read(key_path("platform_cert.pem")).unwrap();
+    let certificate_only =
+        Verifier::new(KeyStore::new().with_certificate(Certificate::from_pem(&pem).unwrap()));
+    for (n, (named, signed_under, verifier)) in [
+        (
+            Some(kit::PLATFORM_KEY_ID),
+            kit::PLATFORM_KEY_ID,
+            kit::platform_verifier(),
+        ),
+        (None, PLATFORM_CERT_SERIAL, certificate_only),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        assert_eq!(send_naming(&client, named).await.status, 200);
+        let got = receiver.wait_for(n + 1, 10).await;
+        assert_eq!(got.len(), n + 1, "callback {n} not delivered");
+        let callback = &got[n];
+        let serial = callback.headers.get("Wechatpay-Serial").unwrap();
+        assert_eq!(serial.to_str().unwrap(), signed_under);
+        let headers = wxpay_signing::ResponseHeaders::from_fn(|name| {
+            callback.headers.get(name).and_then(|v| v.to_str().ok())
+        })
+        .unwrap();
+        verifier.verify(&headers, &callback.body).unwrap();
+    }
+}
