@@ -18,6 +18,21 @@ fn wxpay(args: &[&str], env: &[(&str, &str)]) -> Output {
 }
 
 /// A client config for the dev merchant at `base_url` with these key lines.
+/// `wxpay certificates download --config CONFIG --out OUT` with `env`.
+fn download(config: &str, out: &Path, env: &[(&str, &str)]) -> Output {
+    wxpay(
+        &[
+            "certificates",
+            "download",
+            "--config",
+            config,
+            "--out",
+            out.to_str().expect("UTF-8 path"),
+        ],
+        env,
+    )
+}
+
 fn config(dir: &Path, base_url: &str, keys: &str) -> String {
     config_with_serial(dir, base_url, keys, dev::MERCHANT_SERIAL)
 }
@@ -67,17 +82,7 @@ async fn download_writes_each_certificate_and_prints_its_validity() {
         &format!("{}\napiv3_key = \"{}\"", key_file(), dev::APIV3_KEY),
     );
     let out_dir = dir.path().join("certs");
-    let out = wxpay(
-        &[
-            "certificates",
-            "download",
-            "--config",
-            &path,
-            "--out",
-            out_dir.to_str().unwrap(),
-        ],
-        &[],
-    );
+    let out = download(&path, &out_dir, &[]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
@@ -107,15 +112,9 @@ async fn download_writes_each_certificate_and_prints_its_validity() {
         "private_key_env = \"WXPAY_TEST_KEY\"\napiv3_key_env = \"WXPAY_TEST_APIV3\"",
     );
     let out_dir = env_dir.path().join("certs");
-    let out = wxpay(
-        &[
-            "certificates",
-            "download",
-            "--config",
-            &path,
-            "--out",
-            out_dir.to_str().unwrap(),
-        ],
+    let out = download(
+        &path,
+        &out_dir,
         &[
             ("WXPAY_TEST_KEY", &pem),
             ("WXPAY_TEST_APIV3", dev::APIV3_KEY),
@@ -128,17 +127,7 @@ async fn download_writes_each_certificate_and_prints_its_validity() {
     );
     assert_eq!(files(&out_dir), [format!("{PLATFORM_CERT_SERIAL}.pem")]);
     // The variable unset: a usage error naming it.
-    let out = wxpay(
-        &[
-            "certificates",
-            "download",
-            "--config",
-            &path,
-            "--out",
-            out_dir.to_str().unwrap(),
-        ],
-        &[("WXPAY_TEST_APIV3", dev::APIV3_KEY)],
-    );
+    let out = download(&path, &out_dir, &[("WXPAY_TEST_APIV3", dev::APIV3_KEY)]);
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -191,17 +180,7 @@ async fn failures_exit_non_zero_name_the_cause_and_write_nothing() {
         let case = temp_dir();
         let path = config_with_serial(case.path(), &base_url, keys, serial);
         let out_dir = case.path().join("certs");
-        let out = wxpay(
-            &[
-                "certificates",
-                "download",
-                "--config",
-                &path,
-                "--out",
-                out_dir.to_str().unwrap(),
-            ],
-            &[],
-        );
+        let out = download(&path, &out_dir, &[]);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(code), "{stderr}");
         for needle in needles {
@@ -226,17 +205,7 @@ async fn failures_exit_non_zero_name_the_cause_and_write_nothing() {
             key_path("platform_pub.pem").display()
         ),
     );
-    let out = wxpay(
-        &[
-            "certificates",
-            "download",
-            "--config",
-            &path,
-            "--out",
-            "unused",
-        ],
-        &[],
-    );
+    let out = download(&path, Path::new("unused"), &[]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no APIv3 key"));
 }
