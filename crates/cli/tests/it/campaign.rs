@@ -31,7 +31,8 @@ fn users(dir: &std::path::Path, n: usize) -> std::path::PathBuf {
     path
 }
 
-fn run_args<'a>(config: &'a str, input: &'a str, journal: &'a str) -> Vec<&'a str> {
+/// `wxpay campaign run` over the load-test stock (also the hostile-input table's).
+pub(crate) fn run_args<'a>(config: &'a str, input: &'a str, journal: &'a str) -> Vec<&'a str> {
     vec![
         "campaign",
         "run",

@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
-use wxpay_mock::fixtures::dev;
 use wxpay_testkit::{TempDir, key_path, temp_dir, write_client_config};
 
 /// Runs `wxpay`, killing it (and failing) if it has not finished within 60 s: a case that
@@ -131,24 +130,7 @@ fn call(f: &Fixture, op: &str, extra: &[&str]) -> Vec<String> {
 }
 
 fn campaign(f: &Fixture, input: &str, journal: &str, extra: &[&str]) -> Vec<String> {
-    let mut args = vec![
-        "campaign",
-        "run",
-        "--config",
-        &f.config,
-        "--input",
-        input,
-        "--journal",
-        journal,
-        "--stock-id",
-        dev::STOCK_LOAD_TEST,
-        "--product-coupon-id",
-        dev::PRODUCT_COUPON_ID,
-        "--appid",
-        dev::APPID,
-        "--brand-id",
-        dev::BRAND_ID,
-    ];
+    let mut args = crate::campaign::run_args(&f.config, input, journal);
     args.extend_from_slice(extra);
     args.into_iter().map(str::to_owned).collect()
 }
