@@ -95,7 +95,9 @@ r = requests.post(a.url.rstrip("/") + path, data=signed.replace("any attach", "a
 report(r.status_code == 401 and r.json().get("code") == "SIGN_ERROR", "tampered body -> 401 SIGN_ERROR", (r.status_code, r.text[:200]))
 # a whole lifecycle through wechatpayv3
 from datetime import datetime, timedelta, timezone
-now8 = datetime.now(timezone(timedelta(hours=8))).replace(microsecond=0).isoformat()
+def now8():
+    # taken when needed: a use_time before the coupon's send (its valid_begin_time) is refused
+    return datetime.now(timezone(timedelta(hours=8))).replace(microsecond=0).isoformat()
 def call(method, p, data=None):
     kind = {"GET": RequestType.GET, "POST": RequestType.POST}[method]
     code, text = w._core.request(p, method=kind, data=data)
@@ -114,7 +116,7 @@ try:
     report(c == 200 and c2 == 200 and c3 == 200 and got.get("coupon_state") == "EFFECTIVE", "send, confirm, get -> EFFECTIVE", (c, c2, c3, got.get("coupon_state")))
     c4, lst = call("GET", f"{upath}?appid={a.appid}&brand_id={a.brand_id}&page_size=10")
     report(c4 == 200 and [x["coupon_code"] for x in lst.get("user_coupon_list", [])] == [code_], "list the user's coupons", (c4, str(lst)[:200]))
-    use = dict(ref, use_time=now8, out_request_no="SMOKEU" + uuid.uuid4().hex[:20],
+    use = dict(ref, use_time=now8(), out_request_no="SMOKEU" + uuid.uuid4().hex[:20],
                associated_order_info={"transaction_id": "4200000000123456789123456789", "out_trade_no": "T1", "mchid": a.mchid})
     c5, used = call("POST", f"{upath}/{code_}/use", use)
     c6, used2 = call("POST", f"{upath}/{code_}/use", use)

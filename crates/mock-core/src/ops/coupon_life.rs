@@ -114,9 +114,16 @@ impl Handle for UseUserProductCouponRequest {
         if use_time < i64::from(coupon_row.valid_begin)
             || use_time > i64::from(coupon_row.valid_end)
         {
+            let at =
+                |t: i64| WxTime::from_unix(t).map_or_else(|_| t.to_string(), |t| t.to_string());
             return Err(outside_validity(
                 r.coupon_code(),
-                "use_time is outside valid_begin_time..valid_end_time",
+                &format!(
+                    "use_time {} is outside its valid_begin_time..valid_end_time {}..{}",
+                    at(use_time),
+                    at(i64::from(coupon_row.valid_begin)),
+                    at(i64::from(coupon_row.valid_end)),
+                ),
             ));
         }
         let stock_index = coupon_row.stock;

@@ -270,6 +270,19 @@ async fn state_rules_of_use_return_and_deactivate() {
         error(&outside),
         (400, "INVALID_REQUEST".into(), "272755715".into())
     );
+    // The message names the use_time and the range it missed, so a client sees why.
+    let message = outside.json()["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let when = early
+        .use_time()
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    assert!(
+        message.contains(&format!("use_time {when} is outside")) && message.contains(".."),
+        "{message}"
+    );
     // The wrong AppID.
     let mut wrong = use_of(&coupon, "USE_100004");
     *wrong.appid_mut() = "wx0000000000000000".into();
