@@ -151,7 +151,9 @@ async fn lifecycle(who: Caller) {
     let coupon = confirmed(&c, &who).await;
 
     // Use, then its replay (same number, same body) and another order's use.
-    let used = ok(&call(&c, &who, &use_of(&coupon, "USE_000001")).await);
+    // Built once: use_of stamps use_time with now, and a replay must be the same body.
+    let first = use_of(&coupon, "USE_000001");
+    let used = ok(&call(&c, &who, &first).await);
     assert_eq!(used["coupon_state"], "USED");
     assert_eq!(used["single_usage_detail"]["use_request_no"], "USE_000001");
     assert_eq!(
@@ -159,14 +161,14 @@ async fn lifecycle(who: Caller) {
         "4200000000123456789123456789"
     );
     assert_eq!(used["single_usage_detail"]["saved_amount"], 300);
-    let replay = ok(&call(&c, &who, &use_of(&coupon, "USE_000001")).await);
+    let replay = ok(&call(&c, &who, &first).await);
     assert_eq!(replay["single_usage_detail"], used["single_usage_detail"]);
     let other = call(&c, &who, &use_of(&coupon, "USE_000002")).await;
     assert_eq!(
         error(&other),
         (400, "INVALID_REQUEST".into(), "272756745".into())
     );
-    let mut changed = use_of(&coupon, "USE_000001");
+    let mut changed = first.clone();
     changed.saved_amount = Some(1);
     let conflict = call(&c, &who, &changed).await;
     assert_eq!(

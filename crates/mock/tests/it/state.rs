@@ -19,12 +19,15 @@ use wxpay_testkit::{brand_signer, merchant_signer, temp_dir};
 const KEY: &str = "0123456789abcdef0123456789ABCDEF";
 
 fn emulator() -> Emulator {
-    let fast = CallbackConfig {
-        retry_schedule_ms: vec![100, 100, 100, 100, 100, 100, 100, 100, 100, 100],
+    // The retry comes long after the test ends: the callbacks the down receiver refuses stay
+    // pending however slowly this machine sends (a schedule that ran out would give them up,
+    // and given-up callbacks are rightly not redelivered after a restart).
+    let patient = CallbackConfig {
+        retry_schedule_ms: vec![600_000],
         timeout_ms: 500,
         ..Default::default()
     };
-    Emulator::dev().with_callbacks(&ApiV3Key::new(KEY).unwrap(), None, fast)
+    Emulator::dev().with_callbacks(&ApiV3Key::new(KEY).unwrap(), None, patient)
 }
 
 async fn start(path: &std::path::Path) -> Server {
