@@ -189,14 +189,15 @@ try:
            and event["resource"].get("coupon_code") == body2["coupon_code"]
            and event["resource"].get("appid") == a.appid and bool(event["resource"].get("unionid")),
            "SEND callback verified and decrypted by wechatpayv3 (appid, unionid)", (code5, len(received), str(event)[:300]))
-    # confirm and use that coupon (stock 001 is usable Monday to Friday: use it on a weekday)
+    # confirm and use that coupon. Stock 001 is usable Monday to Friday: use it at noon of the
+    # next weekday after today (Beijing), never near a midnight, always inside its validity.
     ref2 = {"product_coupon_id": a.product_coupon_id, "stock_id": a.stock_id, "appid": a.appid, "brand_id": a.brand_id}
     cp = f"{path}/{body2['coupon_code']}"
     w._core.request(cp + "/confirm", method=RequestType.POST, data=dict(ref2, out_request_no="SMOKEC" + uuid.uuid4().hex[:20]))
-    day = datetime.now(timezone(timedelta(hours=8))).replace(microsecond=0)
+    day = datetime.now(timezone(timedelta(hours=8))).replace(hour=12, minute=0, second=0, microsecond=0) + timedelta(days=1)
     while day.weekday() >= 5:
         day += timedelta(days=1)
-    w._core.request(cp + "/use", method=RequestType.POST, data=dict(ref2, use_time=(day + timedelta(minutes=1)).isoformat(),
+    w._core.request(cp + "/use", method=RequestType.POST, data=dict(ref2, use_time=day.isoformat(),
                     out_request_no="SMOKEU" + uuid.uuid4().hex[:20], associated_order_info={"transaction_id": "4200000000000000000000000001"}))
     wait_for(2)
     use_event = w.callback(received[1][0], received[1][1]) if len(received) > 1 else None

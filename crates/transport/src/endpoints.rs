@@ -81,30 +81,36 @@ impl Endpoints {
 mod tests {
     use super::*;
 
+    fn endpoints(cooldown: Duration) -> Endpoints {
+        Endpoints::new("https://a/".into(), "https://b".into(), cooldown)
+    }
+
     #[test]
-    fn circuit_opens_on_failure_and_closes_after_the_cooldown() {
-        let e = Endpoints::new(
-            "https://a/".into(),
-            "https://b".into(),
-            Duration::from_millis(50),
-        );
+    fn circuit_opens_on_failure_and_closes_on_success() {
+        // A cooldown no stalled test thread outlasts.
+        let e = endpoints(Duration::from_secs(600));
         assert_eq!(e.pick(), (Which::Primary, "https://a"));
         e.failed(Which::Primary);
         assert_eq!(e.pick(), (Which::Backup, "https://b"));
         assert!(e.on_backup());
+        e.failed(Which::Backup);
+        assert_eq!(e.pick().0, Which::Primary, "both down: back to the primary");
+        e.failed(Which::Primary);
+        e.succeeded(Which::Backup);
+        assert_eq!(e.pick().0, Which::Backup);
+        e.succeeded(Which::Primary);
+        assert_eq!(e.pick().0, Which::Primary);
+    }
+
+    #[test]
+    fn the_primary_is_tried_again_after_the_cooldown() {
+        let e = endpoints(Duration::from_millis(50));
+        e.failed(Which::Primary);
         std::thread::sleep(Duration::from_millis(60));
         assert_eq!(
             e.pick().0,
             Which::Primary,
             "half-open: the primary is tried again"
         );
-        e.failed(Which::Primary);
-        e.failed(Which::Backup);
-        assert_eq!(e.pick().0, Which::Primary);
-        e.failed(Which::Primary);
-        e.succeeded(Which::Backup);
-        assert_eq!(e.pick().0, Which::Backup);
-        e.succeeded(Which::Primary);
-        assert_eq!(e.pick().0, Which::Primary);
     }
 }

@@ -151,12 +151,7 @@ fn requests_retries_and_latency_are_counted_per_operation_status_and_code() {
 #[test]
 fn rate_limited_answers_and_failovers_are_counted() {
     let recorded = recorded(|| async {
-        let server =
-            mock::start_with(wxpay_mock::Emulator::dev().with_limits(wxpay_mock::Limits {
-                rate_per_sec: 1,
-                ..wxpay_mock::Limits::default()
-            }))
-            .await;
+        let server = mock::start().await;
         let closed = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let closed_url = format!("http://{}", closed.local_addr().unwrap());
         drop(closed);
@@ -173,11 +168,13 @@ fn rate_limited_answers_and_failovers_are_counted() {
                 .build()
                 .unwrap(),
         );
-        // Primary refused → backup answers; the second send meets the emulator's 1/s.
+        // Primary refused → backup answers; then the emulator answers the next two sends
+        // (the second send and its one retry) 429 RATELIMIT_EXCEEDED, as its rate limit does.
         client
             .send_user_product_coupon(&request(dev::STOCK_WECHATPAY))
             .await
             .unwrap();
+        crate::common::rate_limit_next(&server, 2).await;
         let err = client
             .send_user_product_coupon(&request(dev::STOCK_WECHATPAY))
             .await

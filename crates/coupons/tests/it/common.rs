@@ -40,3 +40,21 @@ pub(crate) fn request(stock_id: &str) -> SendUserProductCouponRequest {
     )
     .with_brand_id(dev::BRAND_ID)
 }
+
+/// The emulator answers the next `times` sends 429 RATELIMIT_EXCEEDED, as its rate limit
+/// does (a fault rule: a real 1/s limit would let a stalled machine's next send through).
+pub(crate) async fn rate_limit_next(server: &wxpay_mock::Server, times: u32) {
+    let answer = wxpay_testkit::http_client::TestClient::new(&server.base_url())
+        .admin(
+            http::Method::POST,
+            "/mock/faults/rules",
+            &serde_json::json!({"operation": "send-user-product-coupon", "times": times, "answer": {"status": 429}}),
+        )
+        .await;
+    assert_eq!(
+        answer.status,
+        201,
+        "{}",
+        String::from_utf8_lossy(&answer.body)
+    );
+}

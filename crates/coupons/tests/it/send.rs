@@ -211,11 +211,7 @@ async fn system_error_and_rate_limit_are_retried_then_reported() {
         Some(0)
     );
 
-    let limited = mock::start_with(wxpay_mock::Emulator::dev().with_limits(wxpay_mock::Limits {
-        rate_per_sec: 1,
-        ..Default::default()
-    }))
-    .await;
+    let limited = mock::start().await;
     let client = wxpay_coupons::CouponClient::new(
         builder(&limited.base_url())
             .rate_limit_per_sec(0)
@@ -227,6 +223,7 @@ async fn system_error_and_rate_limit_are_retried_then_reported() {
         .send_user_product_coupon(&request(dev::STOCK_WECHATPAY))
         .await
         .unwrap();
+    crate::common::rate_limit_next(&limited, 1).await;
     let e = api(client
         .send_user_product_coupon(&request(dev::STOCK_WECHATPAY))
         .await

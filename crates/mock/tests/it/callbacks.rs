@@ -128,15 +128,23 @@ async fn a_down_receiver_gets_it_later_and_the_send_path_never_waits() {
     let receiver = Recorder::start().await;
     receiver.answer_with(503);
     let key = ApiV3Key::new(KEY).unwrap();
+    // Retries every 50 ms for 20 s: however slow this machine, the callbacks are still
+    // pending when the receiver comes back; a send that waited for its callback would take
+    // those 20 s.
+    let patient = CallbackConfig {
+        retry_schedule_ms: vec![50; 400],
+        ..fast()
+    };
     let server =
-        mock::start_with(Emulator::dev().with_callbacks(&key, Some(&receiver.url()), fast())).await;
+        mock::start_with(Emulator::dev().with_callbacks(&key, Some(&receiver.url()), patient))
+            .await;
     let client = TestClient::new(&server.base_url());
     let started = Instant::now();
     for _ in 0..5 {
         assert_eq!(client.send_new(dev::STOCK_WECHATPAY).await.1.status, 200);
     }
     assert!(
-        started.elapsed() < Duration::from_secs(2),
+        started.elapsed() < Duration::from_secs(10),
         "sends never wait for callbacks"
     );
     let failing = wait_until(&client, 3, |l| {
