@@ -5,7 +5,6 @@ use std::time::Duration;
 
 use metrics_util::debugging::{DebugValue, DebuggingRecorder};
 use serde_json::json;
-use tokio::net::TcpListener;
 use wxpay_coupons::models::user_coupon::GetUserProductCouponRequest;
 use wxpay_coupons::transport::metrics as names;
 use wxpay_coupons::{CouponClient, RetryPolicy};
@@ -152,9 +151,7 @@ fn requests_retries_and_latency_are_counted_per_operation_status_and_code() {
 fn rate_limited_answers_and_failovers_are_counted() {
     let recorded = recorded(|| async {
         let server = mock::start().await;
-        let closed = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let closed_url = format!("http://{}", closed.local_addr().unwrap());
-        drop(closed);
+        let (_closed, closed_url) = crate::common::refusing_url();
         let client = CouponClient::new(
             builder(&closed_url)
                 .backup_base_url(&server.base_url())

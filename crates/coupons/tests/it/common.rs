@@ -58,3 +58,14 @@ pub(crate) async fn rate_limit_next(server: &wxpay_mock::Server, times: u32) {
         String::from_utf8_lossy(&answer.body)
     );
 }
+
+/// A URL whose port refuses connections and stays ours while the socket lives: bound, never
+/// listening (a dropped listener's port could be taken by another process meanwhile).
+pub(crate) fn refusing_url() -> (tokio::net::TcpSocket, String) {
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    socket
+        .bind("127.0.0.1:0".parse().expect("address"))
+        .expect("bind");
+    let url = format!("http://{}", socket.local_addr().expect("address"));
+    (socket, url)
+}

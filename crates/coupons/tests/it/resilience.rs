@@ -128,9 +128,7 @@ async fn timeouts_are_retried_and_the_replay_returns_the_first_coupon() {
 #[tokio::test]
 async fn fails_over_to_the_backup_when_the_primary_port_is_closed() {
     let server = mock::start().await;
-    let closed = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let closed_url = format!("http://{}", closed.local_addr().unwrap());
-    drop(closed);
+    let (_closed, closed_url) = crate::common::refusing_url();
     let client = CouponClient::new(
         builder(&closed_url)
             .backup_base_url(&server.base_url())
