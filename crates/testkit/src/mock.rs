@@ -24,6 +24,15 @@ pub async fn start_with_options(emulator: Emulator, options: ServerOptions) -> S
         .expect("start emulator")
 }
 
+/// How many coupons `stock_id` has sent, read from the in-process emulator (`None`: no such
+/// stock, or no count yet).
+pub fn sent_total(server: &Server, stock_id: &str) -> Option<i64> {
+    server
+        .emulator()
+        .stock(stock_id)
+        .and_then(|stock| stock.sent_count_info.total_count)
+}
+
 /// The dev-state emulator on 127.0.0.1:0 that is also the HTTPS proxy for WeChat Pay's API
 /// hosts, with the sandbox CA in `ca_dir` (made there when missing).
 pub async fn start_proxy(emulator: Emulator, ca_dir: &Path) -> Server {

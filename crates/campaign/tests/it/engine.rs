@@ -198,12 +198,7 @@ async fn a_full_run_issues_every_row_once() {
     .await;
     assert_eq!(again.issued_now, 0);
     assert_eq!(
-        server
-            .emulator()
-            .stock(dev::STOCK_LOAD_TEST)
-            .unwrap()
-            .sent_count_info
-            .total_count,
+        wxpay_testkit::mock::sent_total(&server, dev::STOCK_LOAD_TEST),
         Some(200)
     );
 }

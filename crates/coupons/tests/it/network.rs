@@ -222,12 +222,7 @@ async fn the_real_base_url_through_the_emulators_https_proxy() {
     let replay = client.send_user_product_coupon(&sent).await.unwrap();
     assert_eq!(replay.coupon_code, coupon.coupon_code);
     assert_eq!(
-        server
-            .emulator()
-            .stock(dev::STOCK_WECHATPAY)
-            .unwrap()
-            .sent_count_info
-            .total_count,
+        wxpay_testkit::mock::sent_total(&server, dev::STOCK_WECHATPAY),
         Some(1)
     );
 

@@ -203,12 +203,7 @@ async fn burst(client_rate: u32) -> u64 {
     );
     send_all_at_once(&client, 200).await;
     assert_eq!(
-        server
-            .emulator()
-            .stock(dev::STOCK_LOAD_TEST)
-            .unwrap()
-            .sent_count_info
-            .total_count,
+        wxpay_testkit::mock::sent_total(&server, dev::STOCK_LOAD_TEST),
         Some(200)
     );
     server.emulator().answered_with_status(429)

@@ -202,12 +202,7 @@ async fn system_error_and_rate_limit_are_retried_then_reported() {
         (500, ErrorCode::SystemError, 4)
     );
     assert_eq!(
-        server
-            .emulator()
-            .stock(dev::STOCK_WECHATPAY)
-            .unwrap()
-            .sent_count_info
-            .total_count,
+        wxpay_testkit::mock::sent_total(&server, dev::STOCK_WECHATPAY),
         Some(0)
     );
 
